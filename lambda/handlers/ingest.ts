@@ -1,2 +1,11 @@
-// Placeholder while the handler is written; replaced in the next commit.
-export const handler = async (): Promise<{ statusCode: number }> => ({ statusCode: 501 });
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readConfig } from '../adapters/config.js';
+import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.js';
+import { createIngestHandler } from '../routes/ingest.js';
+
+// The Lambda entry point: configuration and clients once per container, the route does the work.
+const config = readConfig();
+export const handler = createIngestHandler({
+  config,
+  writer: new DynamoDbEventStore(new DynamoDBClient({ region: config.region }), config.tableName),
+});

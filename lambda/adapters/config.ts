@@ -1,0 +1,48 @@
+import { LIMITS } from '../core/limits.js';
+
+/** Everything a function reads from its environment, read once per container; a bad value stops the cold start. */
+export interface TrailConfig {
+  readonly tableName: string;
+  readonly region: string;
+  readonly retentionDays: number;
+  readonly writeShards: number;
+  /** recipientAccountId for events that do not name one; defaults to the API's own account. */
+  readonly accountId?: string;
+}
+
+function integerInRange(
+  name: string,
+  text: string | undefined,
+  range: { min: number; max: number; default: number },
+) {
+  if (text === undefined || text === '') return { value: range.default };
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    return { problem: `${name} must be a whole number from ${range.min} to ${range.max} (got "${text}")` };
+  }
+  return { value };
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): TrailConfig {
+  const problems: string[] = [];
+  const tableName = env.OPENTRAIL_TABLE_NAME ?? '';
+  if (tableName === '') problems.push('OPENTRAIL_TABLE_NAME is not set');
+  const retention = integerInRange(
+    'OPENTRAIL_RETENTION_DAYS',
+    env.OPENTRAIL_RETENTION_DAYS,
+    LIMITS.retentionDays,
+  );
+  const shards = integerInRange('OPENTRAIL_WRITE_SHARDS', env.OPENTRAIL_WRITE_SHARDS, LIMITS.writeShards);
+  for (const checked of [retention, shards]) if (checked.problem) problems.push(checked.problem);
+  const accountId = env.OPENTRAIL_ACCOUNT_ID;
+  if (accountId !== undefined && !/^\d{12}$/.test(accountId))
+    problems.push('OPENTRAIL_ACCOUNT_ID must be 12 digits');
+  if (problems.length > 0) throw new Error(`OpenTrail configuration is invalid: ${problems.join('; ')}`);
+  return {
+    tableName,
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    retentionDays: retention.value ?? LIMITS.retentionDays.default,
+    writeShards: shards.value ?? LIMITS.writeShards.default,
+    ...(accountId === undefined ? {} : { accountId }),
+  };
+}

@@ -1,0 +1,350 @@
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, mapWithConcurrency } from '../core/backoff.js';
+import {
+  type CatalogEntry,
+  eventItemKey,
+  type ItemKey,
+  idempotencyKey,
+  type PartitionRef,
+} from '../core/keys.js';
+import {
+  type ClaimResult,
+  type EventReader,
+  type EventWriter,
+  type PartitionPage,
+  type StoredEvent,
+  StoreUnavailableError,
+  type WriteResult,
+} from '../core/ports.js';
+import { TABLE_LAYOUT } from '../core/table-layout.js';
+
+type Item = Record<string, AttributeValue>;
+
+const BATCH_WRITE_MAX_ITEMS = 25;
+const BATCH_GET_MAX_KEYS = 100;
+const PARALLEL_REQUESTS = 8;
+const CATALOG_REFRESH_MS = 60 * 60 * 1000;
+const CATALOG_CACHE_MAX = 10_000;
+const CATALOG_MAX_PAGES = 100;
+
+const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_LAYOUT;
+const RECORD = 'record';
+const EVENT_ID = 'eventID';
+
+const s = (value: string): AttributeValue => ({ S: value });
+const n = (value: number): AttributeValue => ({ N: String(value) });
+const keyItem = (key: ItemKey): Item => ({ [PK]: s(key.pk), [SK]: s(key.sk) });
+const keyId = (item: Item): string => `${item[PK]?.S}\u0000${item[SK]?.S}`;
+
+/** Errors worth another attempt: throttling, service-side faults and the network. */
+function isRetryable(error: unknown): boolean {
+  const candidate = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  const status = candidate.$metadata?.httpStatusCode;
+  if (candidate.$retryable || (status !== undefined && status >= 500)) return true;
+  return /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|InternalServerError|ServiceUnavailable|TimeoutError|ECONNRESET|ECONNREFUSED|socket hang up/i.test(
+    `${candidate.name} ${(error as Error).message}`,
+  );
+}
+
+export interface DynamoDbEventStoreOptions {
+  readonly backoff?: BackoffPolicy;
+}
+
+/**
+ * The events table in DynamoDB: BatchWriteItem in parallel chunks of 25 with unprocessed items retried
+ * (capped exponential backoff, full jitter), conditional puts for producer ids, Query and BatchGetItem for reads.
+ */
+export class DynamoDbEventStore implements EventWriter, EventReader {
+  private readonly backoff: BackoffPolicy;
+  /** Catalog entries this container wrote recently: they change rarely, so most batches skip them. */
+  private readonly writtenCatalog = new Map<string, number>();
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    options: DynamoDbEventStoreOptions = {},
+  ) {
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  async writeCatalog(entries: readonly CatalogEntry[], expiresAt: number): Promise<WriteResult[]> {
+    const now = Date.now();
+    const due = entries
+      .map((entry, owner) => ({ entry, owner }))
+      .filter(
+        ({ entry }) => (this.writtenCatalog.get(keyId(keyItem(entry))) ?? 0) + CATALOG_REFRESH_MS < now,
+      );
+    const failedOwners = await this.batchPut(
+      due.map(({ entry, owner }) => ({
+        owner,
+        item: {
+          ...keyItem(entry),
+          [TTL]: n(expiresAt),
+          ...Object.fromEntries(Object.entries(entry.attributes).map(([name, value]) => [name, s(value)])),
+        },
+      })),
+    );
+    if (this.writtenCatalog.size > CATALOG_CACHE_MAX) this.writtenCatalog.clear();
+    for (const { entry, owner } of due) {
+      if (!failedOwners.has(owner)) this.writtenCatalog.set(keyId(keyItem(entry)), now);
+    }
+    return entries.map((_, owner) =>
+      failedOwners.has(owner) ? { ok: false, errorCode: 'Throttling' } : { ok: true },
+    );
+  }
+
+  async writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
+    const items = events.flatMap((event, owner) => [
+      {
+        owner,
+        item: {
+          ...keyItem(event.keys.key),
+          [RECORD]: s(event.recordJson),
+          [TTL]: n(event.expiresAt),
+          ...Object.fromEntries(
+            Object.entries(event.keys.indexAttributes).map(([name, value]) => [name, s(value)]),
+          ),
+        },
+      },
+      ...event.keys.resourceKeys.map((key) => ({
+        owner,
+        item: { ...keyItem(key), [TTL]: n(event.expiresAt) },
+      })),
+    ]);
+    const failedOwners = await this.batchPut(items);
+    return events.map((_, owner) =>
+      failedOwners.has(owner) ? { ok: false, errorCode: 'Throttling' } : { ok: true },
+    );
+  }
+
+  async claimProducerId(producerId: string, eventID: string, expiresAt: number): Promise<ClaimResult> {
+    try {
+      await this.call(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: { ...keyItem(idempotencyKey(producerId)), [EVENT_ID]: s(eventID), [TTL]: n(expiresAt) },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const held = error.Item?.[EVENT_ID]?.S ?? (await this.readClaim(producerId));
+      if (held === undefined)
+        throw new StoreUnavailableError('the producer id claim vanished while being read');
+      return { claimed: false, eventID: held };
+    }
+  }
+
+  async reassignProducerId(
+    producerId: string,
+    fromEventID: string,
+    toEventID: string,
+    expiresAt: number,
+  ): Promise<boolean> {
+    try {
+      await this.call(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: { ...keyItem(idempotencyKey(producerId)), [EVENT_ID]: s(toEventID), [TTL]: n(expiresAt) },
+            ConditionExpression: '#eventID = :from',
+            ExpressionAttributeNames: { '#eventID': EVENT_ID },
+            ExpressionAttributeValues: { ':from': s(fromEventID) },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async readRecord(eventID: string): Promise<string | undefined> {
+    const key = eventItemKey(eventID);
+    if (!key) return undefined;
+    const output = await this.call(() =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: keyItem(key),
+          ConsistentRead: true,
+          ProjectionExpression: '#record',
+          ExpressionAttributeNames: { '#record': RECORD },
+        }),
+      ),
+    );
+    return output.Item?.[RECORD]?.S;
+  }
+
+  async queryPartition(
+    partition: PartitionRef,
+    lowSk: string,
+    highSk: string,
+    limit: number,
+  ): Promise<PartitionPage> {
+    const partitionAttribute =
+      partition.index === undefined
+        ? PK
+        : (TABLE_LAYOUT.indexes.find((index) => index.name === partition.index)?.partitionKey ?? PK);
+    const output = await this.call(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: partition.index,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
+          ExpressionAttributeNames: { '#pk': partitionAttribute, '#sk': SK },
+          ExpressionAttributeValues: {
+            ':pk': s(partition.partitionKey),
+            ':low': s(lowSk),
+            ':high': s(highSk),
+          },
+          ProjectionExpression: '#sk',
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    );
+    const eventIDs = (output.Items ?? [])
+      .map((item) => item[SK]?.S)
+      .filter((sk): sk is string => sk !== undefined);
+    return { eventIDs, exhausted: output.LastEvaluatedKey === undefined };
+  }
+
+  async readRecords(eventIDs: readonly string[]): Promise<Map<string, string>> {
+    const records = new Map<string, string>();
+    const keys = [...new Set(eventIDs)].map(eventItemKey).filter((key): key is ItemKey => key !== undefined);
+    const chunks = chunk(keys, BATCH_GET_MAX_KEYS);
+    await mapWithConcurrency(chunks, PARALLEL_REQUESTS, async (keysInChunk) => {
+      let pending: Item[] = keysInChunk.map(keyItem);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > this.backoff.maxAttempts) {
+          throw new StoreUnavailableError('events could not be read after retries');
+        }
+        const output = await this.call(() =>
+          this.client.send(
+            new BatchGetItemCommand({
+              RequestItems: {
+                [this.tableName]: {
+                  Keys: pending,
+                  ProjectionExpression: '#sk, #record',
+                  ExpressionAttributeNames: { '#sk': SK, '#record': RECORD },
+                },
+              },
+            }),
+          ),
+        );
+        for (const item of output.Responses?.[this.tableName] ?? []) {
+          const eventID = item[SK]?.S;
+          const record = item[RECORD]?.S;
+          if (eventID !== undefined && record !== undefined) records.set(eventID, record);
+        }
+        pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        if (pending.length > 0) await backoffDelay(this.backoff, attempt);
+      }
+    });
+    return records;
+  }
+
+  async readCatalog(pk: string): Promise<CatalogEntry[]> {
+    const entries: CatalogEntry[] = [];
+    let startKey: Item | undefined;
+    for (let page = 0; page < CATALOG_MAX_PAGES; page++) {
+      const output = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':pk': s(pk) },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of output.Items ?? []) {
+        const attributes: Record<string, string> = {};
+        for (const [name, value] of Object.entries(item)) {
+          if (name !== PK && name !== SK && value.S !== undefined) attributes[name] = value.S;
+        }
+        entries.push({ pk, sk: item[SK]?.S ?? '', attributes });
+      }
+      startKey = output.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return entries;
+  }
+
+  private async readClaim(producerId: string): Promise<string | undefined> {
+    const output = await this.call(() =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: keyItem(idempotencyKey(producerId)),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return output.Item?.[EVENT_ID]?.S;
+  }
+
+  /** One SDK call; retryable failures that outlast the SDK's own retries become StoreUnavailableError. */
+  private async call<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (isRetryable(error)) throw new StoreUnavailableError((error as Error).message);
+      throw error;
+    }
+  }
+
+  /**
+   * Puts items in chunks of 25, in parallel. Returns the owners (callers' indexes) with an item that could not
+   * be written after every retry: those must be reported as failed, never as stored.
+   */
+  private async batchPut(items: ReadonlyArray<{ owner: number; item: Item }>): Promise<Set<number>> {
+    const failedOwners = new Set<number>();
+    const chunks = chunk(items, BATCH_WRITE_MAX_ITEMS);
+    await mapWithConcurrency(chunks, PARALLEL_REQUESTS, async (itemsInChunk) => {
+      const ownerByKey = new Map(itemsInChunk.map(({ owner, item }) => [keyId(item), owner]));
+      let pending: WriteRequest[] = itemsInChunk.map(({ item }) => ({ PutRequest: { Item: item } }));
+      for (let attempt = 1; pending.length > 0 && attempt <= this.backoff.maxAttempts; attempt++) {
+        try {
+          const output = await this.client.send(
+            new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
+          );
+          pending = output.UnprocessedItems?.[this.tableName] ?? [];
+        } catch (error) {
+          if (!isRetryable(error)) break;
+        }
+        if (pending.length > 0 && attempt < this.backoff.maxAttempts)
+          await backoffDelay(this.backoff, attempt);
+      }
+      for (const request of pending) {
+        const owner = ownerByKey.get(keyId(request.PutRequest?.Item ?? {}));
+        if (owner !== undefined) failedOwners.add(owner);
+      }
+    });
+    return failedOwners;
+  }
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}

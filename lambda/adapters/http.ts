@@ -1,0 +1,69 @@
+import type {
+  APIGatewayProxyEventV2WithIAMAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { badRequest, RequestError } from '../core/errors.js';
+import { StoreUnavailableError } from '../core/ports.js';
+import { logger } from './logger.js';
+
+export type HttpEvent = APIGatewayProxyEventV2WithIAMAuthorizer;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const RETRY_AFTER_SECONDS = '1';
+
+export function jsonText(statusCode: number, body: string, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body };
+}
+
+export function json(statusCode: number, body: unknown): HttpResult {
+  return jsonText(statusCode, JSON.stringify(body));
+}
+
+export function errorResult(statusCode: number, code: string, message: string): HttpResult {
+  return json(statusCode, { code, message });
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The request body as text; a body that is not UTF-8 is refused rather than silently repaired. */
+export function bodyText(event: HttpEvent): string | undefined {
+  if (event.body === undefined || !event.isBase64Encoded) return event.body;
+  try {
+    return strictUtf8.decode(Buffer.from(event.body, 'base64'));
+  } catch {
+    throw badRequest('InvalidRequest', 'the request body is not valid UTF-8');
+  }
+}
+
+/**
+ * Wraps a route: known errors become `{ code, message }` with their status; a store that stays unavailable
+ * becomes 503 with Retry-After; anything else is a 500 that never shows internals to the caller.
+ */
+export function httpHandler(route: (event: HttpEvent) => Promise<HttpResult>): HttpHandler {
+  return async (event, context) => {
+    logger.addContext(context);
+    logger.appendKeys({ requestId: event.requestContext?.requestId, routeKey: event.routeKey });
+    try {
+      return await route(event);
+    } catch (error) {
+      if (error instanceof RequestError) {
+        logger.info('request refused', { code: error.code, statusCode: error.statusCode });
+        return errorResult(error.statusCode, error.code, error.message);
+      }
+      if (error instanceof StoreUnavailableError) {
+        logger.warn('event store unavailable', { error: error.message });
+        return {
+          ...errorResult(503, 'ServiceUnavailable', 'the event store is busy; retry after a moment'),
+          headers: { ...JSON_HEADERS, 'retry-after': RETRY_AFTER_SECONDS },
+        };
+      }
+      logger.error('unexpected failure', error as Error);
+      return errorResult(500, 'InternalError', 'internal error; the request id identifies it in our logs');
+    } finally {
+      logger.resetKeys();
+    }
+  };
+}

@@ -1,0 +1,33 @@
+import type { ClientType } from './event-model.js';
+
+/** The fields client-type inference reads; a subset of the producer event. */
+export interface ClientHints {
+  readonly userAgent?: string | undefined;
+  readonly eventType?: string | undefined;
+  readonly userIdentity: { readonly type: string; readonly invokedBy?: string | undefined };
+}
+
+const CONSOLE_AGENTS =
+  /(console\.amazonaws\.com|signin\.amazonaws\.com|console\.aws\.amazon\.com|^Mozilla\/)/i;
+const CLI_AGENTS = /(^|\s|\/)(aws-cli|awscli|aws-shell|opentrail-cli)\//i;
+const SDK_AGENTS =
+  /(aws-sdk-|boto3|botocore|aws-internal\/|aws-cdk|terraform|pulumi|aws-powertools|smithy|APN\/1\.0 HashiCorp)/i;
+const SERVICE_AGENTS = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$|^AWS Internal$/i;
+
+/**
+ * Which client made the call, from what CloudTrail records of it: services act through invokedBy or a service
+ * principal; console, CLI and SDKs identify themselves in the user agent. Order matters: the CLI's user agent
+ * also names botocore, and console sessions may carry SDK agents.
+ */
+export function inferClientType(hints: ClientHints): ClientType {
+  if (hints.eventType === 'ConsoleAction' || hints.eventType === 'ConsoleSignIn') return 'console';
+  if (hints.userIdentity.type === 'AWSService' || hints.userIdentity.invokedBy !== undefined)
+    return 'service';
+  const agent = hints.userAgent?.trim() ?? '';
+  if (agent === '') return 'other';
+  if (SERVICE_AGENTS.test(agent)) return 'service';
+  if (CONSOLE_AGENTS.test(agent)) return 'console';
+  if (CLI_AGENTS.test(agent)) return 'cli';
+  if (SDK_AGENTS.test(agent)) return 'sdk';
+  return 'other';
+}

@@ -1,0 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * eventID: 26 characters of Crockford base32, sortable like a ULID, carrying what the store needs to find the
+ * event from its id alone (docs/storage.md):
+ *   [0,10)  eventTime in epoch milliseconds (48 bits)
+ *   [10,14) a 20-bit hash of eventSource: the event's partition family
+ *   [14]    the write shard (0..31)
+ *   [15,26) 55 random bits
+ * Ordering by eventID is ordering by eventTime, which is what "newest first" means for a reader.
+ */
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const TIME_CHARS = 10;
+const SOURCE_HASH_CHARS = 4;
+const RANDOM_CHARS = 11;
+export const EVENT_ID_LENGTH = TIME_CHARS + SOURCE_HASH_CHARS + 1 + RANDOM_CHARS;
+const EVENT_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const MAX_TIME_MS = 2 ** 48 - 1;
+/** The highest character of the alphabet: a suffix of it sorts after every eventID with the same prefix. */
+const MAX_CHAR = 'Z';
+
+function encode(value: number, length: number): string {
+  let out = '';
+  let rest = value;
+  for (let i = 0; i < length; i++) {
+    out = ALPHABET.charAt(rest % 32) + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+function decode(text: string): number {
+  let value = 0;
+  for (const char of text) value = value * 32 + ALPHABET.indexOf(char);
+  return value;
+}
+
+/** The 20-bit hash of an eventSource, as the 4 characters used in eventIDs and partition keys. */
+export function sourceHash(eventSource: string): string {
+  const digest = createHash('sha256').update(eventSource).digest();
+  return encode(digest.readUIntBE(0, 3) >>> 4, SOURCE_HASH_CHARS);
+}
+
+export function shardChar(shard: number): string {
+  return ALPHABET.charAt(shard);
+}
+
+export interface EventIdParts {
+  readonly timeMs: number;
+  readonly sourceHash: string;
+  readonly shard: number;
+}
+
+export function newEventId(
+  timeMs: number,
+  eventSource: string,
+  shard: number,
+  random = randomBytes(8),
+): string {
+  // 55 random bits as 25 + 30, each exact in a Number.
+  const high = random.readUInt32BE(0) % 2 ** 25;
+  const low = random.readUInt32BE(4) % 2 ** 30;
+  return (
+    encode(timeMs, TIME_CHARS) + sourceHash(eventSource) + shardChar(shard) + encode(high, 5) + encode(low, 6)
+  );
+}
+
+export function isEventId(text: string): boolean {
+  return EVENT_ID_PATTERN.test(text);
+}
+
+export function parseEventId(eventId: string): EventIdParts | undefined {
+  if (!isEventId(eventId)) return undefined;
+  const timeMs = decode(eventId.slice(0, TIME_CHARS));
+  if (timeMs > MAX_TIME_MS) return undefined;
+  return {
+    timeMs,
+    sourceHash: eventId.slice(TIME_CHARS, TIME_CHARS + SOURCE_HASH_CHARS),
+    shard: decode(eventId.charAt(TIME_CHARS + SOURCE_HASH_CHARS)),
+  };
+}
+
+/** The smallest eventID-ordered key at or after `timeMs`. */
+export function lowestIdAt(timeMs: number): string {
+  return encode(timeMs, TIME_CHARS);
+}
+
+/** The largest eventID-ordered key at or before the end of millisecond `timeMs`. */
+export function highestIdAt(timeMs: number): string {
+  return encode(timeMs, TIME_CHARS) + MAX_CHAR.repeat(EVENT_ID_LENGTH - TIME_CHARS);
+}

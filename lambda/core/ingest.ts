@@ -1,0 +1,314 @@
+import { badRequest } from './errors.js';
+import { newEventId, parseEventId, sourceHash } from './event-id.js';
+import {
+  buildRecord,
+  byteLength,
+  checkEventTime,
+  type EnrichmentContext,
+  type EventErrorCode,
+  eventTimeMs,
+  type ProducerEvent,
+  validateProducerEvent,
+} from './event-model.js';
+import { eventKeys } from './keys.js';
+import { LIMITS } from './limits.js';
+import {
+  type EventWriter,
+  type StoredEvent,
+  type StoreFailureCode,
+  StoreUnavailableError,
+  type WriteResult,
+} from './ports.js';
+
+export interface PutSuccess {
+  readonly index: number;
+  readonly id?: string;
+  readonly eventID: string;
+}
+
+export interface PutFailure {
+  readonly index: number;
+  readonly id?: string;
+  readonly errorCode: EventErrorCode | StoreFailureCode;
+  readonly errorMessage: string;
+}
+
+export interface PutEventsResult {
+  readonly successful: PutSuccess[];
+  readonly failed: PutFailure[];
+}
+
+export interface IngestOptions extends EnrichmentContext {
+  readonly writeShards: number;
+  /** Picks a write shard; injectable so tests are deterministic. */
+  readonly pickShard?: (shards: number) => number;
+}
+
+/** Turns a request body into the list of events it carries, or a 400 that says exactly what is wrong. */
+export function parsePutEventsBody(body: string | undefined): unknown[] {
+  if (body === undefined || body.trim() === '') {
+    throw badRequest('InvalidRequest', 'the request body is empty; send an event or { "events": [...] }');
+  }
+  const bytes = byteLength(body);
+  if (bytes > LIMITS.requestBytes) {
+    throw badRequest(
+      'RequestTooLarge',
+      `the request body is ${bytes} bytes; at most ${LIMITS.requestBytes} are allowed`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw badRequest('InvalidJson', `the request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw badRequest('InvalidRequest', 'the request body must be an event object or { "events": [...] }');
+  }
+  if (!Object.hasOwn(parsed, 'events')) return [parsed];
+  const extraKeys = Object.keys(parsed).filter((key) => key !== 'events');
+  if (extraKeys.length > 0) {
+    throw badRequest('InvalidRequest', `a batch holds only "events"; unexpected: ${extraKeys.join(', ')}`);
+  }
+  const events = (parsed as { events: unknown }).events;
+  if (!Array.isArray(events))
+    throw badRequest('InvalidRequest', '"events" must be an array of event objects');
+  if (events.length === 0) throw badRequest('InvalidRequest', '"events" is empty; send 1 to 100 events');
+  if (events.length > LIMITS.eventsPerRequest) {
+    throw badRequest(
+      'TooManyEvents',
+      `"events" holds ${events.length} events; at most ${LIMITS.eventsPerRequest} per request`,
+    );
+  }
+  return events;
+}
+
+interface Prepared {
+  readonly index: number;
+  readonly event: ProducerEvent;
+  readonly stored: StoredEvent;
+}
+
+type Preparation = { ok: true; prepared: Prepared } | { ok: false; failure: PutFailure };
+
+const randomShard = (shards: number): number => Math.floor(Math.random() * shards);
+
+function expiresAtFor(timeMs: number, retentionDays: number): number {
+  return Math.floor(timeMs / 1000) + retentionDays * 86_400;
+}
+
+function withId(index: number, event: unknown): { index: number; id?: string } {
+  const id = (event as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? { index, id } : { index };
+}
+
+/** Validates and enriches one event for a given eventID; pure, so a retry can rebuild it with the same id. */
+function prepare(
+  index: number,
+  event: ProducerEvent,
+  eventID: string,
+  timeMs: number,
+  options: IngestOptions,
+): Preparation {
+  const record = buildRecord(event, eventID, timeMs, options);
+  if (!('eventID' in record)) return { ok: false, failure: { ...withId(index, event), ...record } };
+  const recordJson = JSON.stringify(record);
+  const size = byteLength(recordJson);
+  if (size > LIMITS.eventBytes) {
+    return {
+      ok: false,
+      failure: {
+        ...withId(index, event),
+        errorCode: 'EventTooLarge',
+        errorMessage: `the event is ${size} bytes as stored; at most ${LIMITS.eventBytes} are allowed`,
+      },
+    };
+  }
+  return {
+    ok: true,
+    prepared: {
+      index,
+      event,
+      stored: {
+        eventID,
+        recordJson,
+        keys: eventKeys(record),
+        expiresAt: expiresAtFor(timeMs, options.retentionDays),
+      },
+    },
+  };
+}
+
+function prepareNew(index: number, input: unknown, options: IngestOptions): Preparation {
+  const validation = validateProducerEvent(input);
+  if (!validation.ok) return { ok: false, failure: { ...withId(index, input), ...validation } };
+  const event = validation.event;
+  const timeMs = eventTimeMs(event, options.receivedAtMs);
+  const timeProblem = checkEventTime(timeMs, options);
+  if (timeProblem) return { ok: false, failure: { ...withId(index, event), ...timeProblem } };
+  const shard = (options.pickShard ?? randomShard)(options.writeShards);
+  return prepare(index, event, newEventId(timeMs, event.eventSource, shard), timeMs, options);
+}
+
+const STORE_MESSAGES: Record<StoreFailureCode, string> = {
+  Throttling:
+    'the event store is busy; the event was not stored, retry it (with the same id to stay idempotent)',
+  InternalFailure: 'the event could not be stored; retry it (with the same id to stay idempotent)',
+};
+
+function storeFailure(prepared: Prepared, errorCode: StoreFailureCode): PutFailure {
+  return { ...withId(prepared.index, prepared.event), errorCode, errorMessage: STORE_MESSAGES[errorCode] };
+}
+
+/**
+ * Stores the events and reports each one. A success is only ever reported for an event whose items are all
+ * stored; an event with a producer id that was stored before returns the original eventID.
+ */
+export async function putEvents(
+  inputs: readonly unknown[],
+  writer: EventWriter,
+  options: IngestOptions,
+): Promise<PutEventsResult> {
+  const successful: PutSuccess[] = [];
+  const failed: PutFailure[] = [];
+  const fresh: Prepared[] = [];
+  const byProducerId = new Map<string, Prepared>();
+  const repeats: Array<{ index: number; producerId: string }> = [];
+
+  inputs.forEach((input, index) => {
+    const preparation = prepareNew(index, input, options);
+    if (!preparation.ok) {
+      failed.push(preparation.failure);
+      return;
+    }
+    const producerId = preparation.prepared.event.id;
+    if (producerId === undefined) {
+      fresh.push(preparation.prepared);
+    } else if (byProducerId.has(producerId)) {
+      repeats.push({ index, producerId });
+    } else {
+      byProducerId.set(producerId, preparation.prepared);
+    }
+  });
+
+  const idempotent = await Promise.all(
+    [...byProducerId.values()].map((prepared) => resolveProducerId(prepared, writer, options)),
+  );
+  const toWrite = [...fresh];
+  const outcomeByIndex = new Map<number, PutSuccess | PutFailure>();
+  for (const resolution of idempotent) {
+    if (resolution.kind === 'write') toWrite.push(resolution.prepared);
+    else outcomeByIndex.set(resolution.outcome.index, resolution.outcome);
+  }
+
+  const writeResults = await writeWithCatalog(toWrite, writer, options);
+  toWrite.forEach((prepared, i) => {
+    const result = writeResults[i];
+    outcomeByIndex.set(
+      prepared.index,
+      result?.ok
+        ? { ...withId(prepared.index, prepared.event), eventID: prepared.stored.eventID }
+        : storeFailure(prepared, result?.ok === false ? result.errorCode : 'InternalFailure'),
+    );
+  });
+
+  for (const outcome of outcomeByIndex.values()) {
+    if ('eventID' in outcome) successful.push(outcome);
+    else failed.push(outcome);
+  }
+  for (const repeat of repeats) {
+    const first = byProducerId.get(repeat.producerId);
+    const outcome = first ? outcomeByIndex.get(first.index) : undefined;
+    if (outcome && 'eventID' in outcome) successful.push({ ...outcome, index: repeat.index });
+    else if (outcome) failed.push({ ...outcome, index: repeat.index });
+  }
+  successful.sort((a, b) => a.index - b.index);
+  failed.sort((a, b) => a.index - b.index);
+  return { successful, failed };
+}
+
+type Resolution = { kind: 'write'; prepared: Prepared } | { kind: 'done'; outcome: PutSuccess | PutFailure };
+
+/**
+ * Idempotency by producer id: claim the id for the new eventID; if another eventID holds it, that event wins.
+ * If the holder's items were never stored (an earlier attempt failed midway), this attempt stores them under
+ * the held eventID, so the producer's retry heals the trail instead of duplicating it.
+ */
+async function resolveProducerId(
+  prepared: Prepared,
+  writer: EventWriter,
+  options: IngestOptions,
+  attemptsLeft = 3,
+): Promise<Resolution> {
+  const producerId = prepared.event.id as string;
+  if (attemptsLeft === 0) return { kind: 'done', outcome: storeFailure(prepared, 'Throttling') };
+  try {
+    const claim = await writer.claimProducerId(
+      producerId,
+      prepared.stored.eventID,
+      prepared.stored.expiresAt,
+    );
+    if (claim.claimed) return { kind: 'write', prepared };
+    const existing = await writer.readRecord(claim.eventID);
+    if (existing !== undefined) {
+      return { kind: 'done', outcome: { index: prepared.index, id: producerId, eventID: claim.eventID } };
+    }
+    const rebuilt = rebuildForHeldId(prepared, claim.eventID, options);
+    if (rebuilt) return { kind: 'write', prepared: rebuilt };
+    const moved = await writer.reassignProducerId(
+      producerId,
+      claim.eventID,
+      prepared.stored.eventID,
+      prepared.stored.expiresAt,
+    );
+    if (moved) return { kind: 'write', prepared };
+    // Another attempt moved the claim first: start over against the new holder.
+    return resolveProducerId(prepared, writer, options, attemptsLeft - 1);
+  } catch (error) {
+    if (error instanceof StoreUnavailableError)
+      return { kind: 'done', outcome: storeFailure(prepared, error.errorCode) };
+    throw error;
+  }
+}
+
+/** The same event under the eventID an earlier attempt claimed, when that eventID can describe it. */
+function rebuildForHeldId(
+  prepared: Prepared,
+  heldEventID: string,
+  options: IngestOptions,
+): Prepared | undefined {
+  const held = parseEventId(heldEventID);
+  if (!held || held.sourceHash !== sourceHash(prepared.event.eventSource)) return undefined;
+  if (prepared.event.eventTime !== undefined && Date.parse(prepared.event.eventTime) !== held.timeMs)
+    return undefined;
+  const preparation = prepare(prepared.index, prepared.event, heldEventID, held.timeMs, options);
+  return preparation.ok ? preparation.prepared : undefined;
+}
+
+/** Catalog entries go first: an event must never be stored where a reader cannot enumerate it. */
+async function writeWithCatalog(
+  events: readonly Prepared[],
+  writer: EventWriter,
+  options: IngestOptions,
+): Promise<WriteResult[]> {
+  if (events.length === 0) return [];
+  const catalog = new Map<string, StoredEvent['keys']['catalog'][number]>();
+  for (const { stored } of events) {
+    for (const entry of stored.keys.catalog) catalog.set(`${entry.pk}\u0000${entry.sk}`, entry);
+  }
+  const entries = [...catalog.values()];
+  // No event outlives its receipt time plus the retention (eventTime is never in the future), so a catalog
+  // entry refreshed at least daily outlives every event it lists.
+  const catalogExpiresAt = expiresAtFor(options.receivedAtMs, options.retentionDays + 1);
+  const catalogResults = await writer.writeCatalog(entries, catalogExpiresAt);
+  const failedCatalog = new Set<string>();
+  entries.forEach((entry, i) => {
+    if (!catalogResults[i]?.ok) failedCatalog.add(`${entry.pk}\u0000${entry.sk}`);
+  });
+  const writable = events.filter(
+    ({ stored }) => !stored.keys.catalog.some((entry) => failedCatalog.has(`${entry.pk}\u0000${entry.sk}`)),
+  );
+  const results = await writer.writeEvents(writable.map(({ stored }) => stored));
+  const byEvent = new Map(writable.map((prepared, i) => [prepared, results[i]]));
+  return events.map((prepared) => byEvent.get(prepared) ?? { ok: false, errorCode: 'Throttling' });
+}

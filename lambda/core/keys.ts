@@ -1,0 +1,106 @@
+import { parseEventId, shardChar, sourceHash } from './event-id.js';
+import { lookupUsername, type TrailRecord } from './event-model.js';
+import type { IndexName } from './table-layout.js';
+
+/**
+ * Every key value the events table holds, built here and nowhere else (docs/storage.md explains the layout).
+ * A value that dominates traffic is spread over `shards` partitions ("write sharding"); readers merge them.
+ */
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/** A partition to query: on the table itself, or on one of its indexes. */
+export interface PartitionRef {
+  readonly index?: IndexName;
+  readonly partitionKey: string;
+}
+
+/** A catalog entry: a small item that lets readers enumerate partitions they cannot derive from a lookup value. */
+export interface CatalogEntry extends ItemKey {
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+const EVENT_PREFIX = 'E#';
+export const SOURCE_CATALOG_PK = 'C#SOURCES';
+const ACCESS_KEY_CATALOG_PREFIX = 'C#KEY#';
+
+function allShards(shards: number): string[] {
+  return Array.from({ length: shards }, (_, shard) => shardChar(shard));
+}
+
+/** The event item's key, derived from the eventID alone so GetItem needs no index. */
+export function eventItemKey(eventID: string): ItemKey | undefined {
+  const parts = parseEventId(eventID);
+  if (!parts) return undefined;
+  return { pk: `${EVENT_PREFIX}${parts.sourceHash}#${shardChar(parts.shard)}`, sk: eventID };
+}
+
+export function idempotencyKey(producerId: string): ItemKey {
+  return { pk: `ID#${producerId}`, sk: 'ID' };
+}
+
+export function sourcePartitionsByHash(hash: string, shards: number): PartitionRef[] {
+  return allShards(shards).map((shard) => ({ partitionKey: `${EVENT_PREFIX}${hash}#${shard}` }));
+}
+
+export function sourcePartitions(eventSource: string, shards: number): PartitionRef[] {
+  return sourcePartitionsByHash(sourceHash(eventSource), shards);
+}
+
+export function eventNamePartitions(eventName: string, shards: number): PartitionRef[] {
+  return allShards(shards).map((shard) => ({ index: 'byEventName', partitionKey: `${shard}#${eventName}` }));
+}
+
+export function userPartitions(username: string, shards: number): PartitionRef[] {
+  return allShards(shards).map((shard) => ({ index: 'byUser', partitionKey: `${shard}#${username}` }));
+}
+
+export function resourceNamePartitions(arn: string, shards: number): PartitionRef[] {
+  return allShards(shards).map((shard) => ({ partitionKey: `RN#${shard}#${arn}` }));
+}
+
+export function resourceTypePartitions(type: string, shards: number): PartitionRef[] {
+  return allShards(shards).map((shard) => ({ partitionKey: `RT#${shard}#${type}` }));
+}
+
+export function accessKeyCatalogPk(accessKeyId: string): string {
+  return `${ACCESS_KEY_CATALOG_PREFIX}${accessKeyId}`;
+}
+
+/** What the table holds for one event besides the record itself. */
+export interface EventKeys {
+  readonly key: ItemKey;
+  /** Attributes on the event item that place it in the indexes. */
+  readonly indexAttributes: Readonly<Record<'namePk' | 'userPk', string>>;
+  /** One small item per resource name and type, so an event with several resources is found by each. */
+  readonly resourceKeys: readonly ItemKey[];
+  readonly catalog: readonly CatalogEntry[];
+}
+
+export function eventKeys(record: TrailRecord): EventKeys {
+  const parts = parseEventId(record.eventID);
+  const key = eventItemKey(record.eventID);
+  if (!parts || !key) throw new Error(`not an OpenTrail eventID: ${record.eventID}`);
+  const shard = shardChar(parts.shard);
+  const username = lookupUsername(record.userIdentity);
+  const resourcePks = new Set<string>();
+  for (const resource of record.resources ?? []) {
+    if (resource.ARN !== undefined) resourcePks.add(`RN#${shard}#${resource.ARN}`);
+    if (resource.type !== undefined) resourcePks.add(`RT#${shard}#${resource.type}`);
+  }
+  const catalog: CatalogEntry[] = [
+    { pk: SOURCE_CATALOG_PK, sk: parts.sourceHash, attributes: { eventSource: record.eventSource } },
+  ];
+  const accessKeyId = record.userIdentity.accessKeyId;
+  if (accessKeyId !== undefined) {
+    catalog.push({ pk: accessKeyCatalogPk(accessKeyId), sk: username, attributes: {} });
+  }
+  return {
+    key,
+    indexAttributes: { namePk: `${shard}#${record.eventName}`, userPk: `${shard}#${username}` },
+    resourceKeys: [...resourcePks].map((pk) => ({ pk, sk: record.eventID })),
+    catalog,
+  };
+}

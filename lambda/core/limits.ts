@@ -1,0 +1,32 @@
+/**
+ * Every size and count limit OpenTrail enforces, in one place. Byte limits count UTF-8 bytes of the JSON
+ * serialisation, as CloudTrail does (DESIGN.md §3).
+ */
+export const KB = 1024;
+
+export const LIMITS = {
+  /** The whole stored record, OpenTrail's metadata included (CloudTrail, CloudWatch Logs, EventBridge: 256 KB). */
+  eventBytes: 256 * KB,
+  requestParametersBytes: 100 * KB,
+  responseElementsBytes: 100 * KB,
+  additionalEventDataBytes: 28 * KB,
+  /** userAgent, errorCode, errorMessage, requestID and the other free-text fields. */
+  shortFieldBytes: 1 * KB,
+  /** eventSource, eventName, identities and resource types become key values; DynamoDB caps keys at 2 KB. */
+  keyFieldBytes: 1 * KB,
+  /** Resource ARNs become key values too: DynamoDB partition keys hold at most 2,048 bytes. */
+  resourceArnBytes: 2000,
+  resourcesPerEvent: 50,
+  /** Objects nested deeper than this are refused: deeper JSON is almost always an attack or a bug. */
+  nestingDepth: 64,
+  eventsPerRequest: 100,
+  requestBytes: 1024 * KB,
+  /** Producer idempotency ids, as CloudTrail Lake's PutAuditEvents defines them. */
+  producerIdPattern: /^[-_A-Za-z0-9]{1,128}$/,
+  /** How far into the future an eventTime may lie (clock skew between producers and OpenTrail). */
+  futureSkewMs: 15 * 60 * 1000,
+  lookupMaxResults: 1000,
+  lookupDefaultMaxResults: 50,
+  retentionDays: { min: 1, max: 3650, default: 90 },
+  writeShards: { min: 1, max: 32, default: 16 },
+} as const;

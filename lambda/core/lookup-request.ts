@@ -1,0 +1,107 @@
+import { badRequest } from './errors.js';
+import { LIMITS } from './limits.js';
+import { LOOKUP_KEYS, type LookupAttributes, type LookupKey, type LookupQuery } from './lookup.js';
+import { type NextTokenCodec, queryFingerprint } from './next-token.js';
+
+/** The native `GET /events` query parameters, besides the lookup attribute keys. */
+const CONTROL_PARAMETERS = ['startTime', 'endTime', 'maxResults', 'nextToken'] as const;
+
+export interface LookupRequestContext {
+  readonly nowMs: number;
+  readonly retentionDays: number;
+  readonly tokens: NextTokenCodec;
+}
+
+function parseTime(name: string, text: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw badRequest('InvalidTimeRange', `${name} must be an ISO 8601 time such as 2026-01-31T12:00:00Z`);
+  }
+  return ms;
+}
+
+function parseMaxResults(text: string | undefined): number {
+  if (text === undefined) return LIMITS.lookupDefaultMaxResults;
+  const value = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= 1 && value <= LIMITS.lookupMaxResults)) {
+    throw badRequest(
+      'InvalidMaxResults',
+      `maxResults must be a whole number from 1 to ${LIMITS.lookupMaxResults}`,
+    );
+  }
+  return value;
+}
+
+/** Checks lookup attribute values the same way for every API that takes them. */
+export function checkLookupAttributes(
+  attributes: LookupAttributes,
+  errorCode = 'InvalidLookupAttributes',
+): void {
+  for (const key of LOOKUP_KEYS) {
+    const value = attributes[key];
+    if (value === undefined) continue;
+    if (value === '') throw badRequest(errorCode, `${key} must not be empty`);
+    if (key === 'ReadOnly' && value !== 'true' && value !== 'false') {
+      throw badRequest(errorCode, 'ReadOnly must be true or false');
+    }
+  }
+}
+
+/**
+ * Resolves the time window: defaults to the retention window ending now, and rejects an inverted one.
+ * A nextToken's window wins, so every page of a lookup covers the same events.
+ */
+export function resolveWindow(
+  startMs: number | undefined,
+  endMs: number | undefined,
+  context: LookupRequestContext,
+  errorCode = 'InvalidTimeRange',
+): { startMs: number; endMs: number } {
+  const end = endMs ?? context.nowMs;
+  const start = startMs ?? context.nowMs - context.retentionDays * 86_400_000;
+  if (start > end) throw badRequest(errorCode, 'startTime must not be after endTime');
+  return { startMs: start, endMs: end };
+}
+
+/** Parses `GET /events` query parameters into a lookup query, or a 400 naming the bad parameter. */
+export function parseNativeLookup(
+  parameters: Readonly<Record<string, string | undefined>>,
+  context: LookupRequestContext,
+): { query: LookupQuery; fingerprint: string } {
+  const known = new Set<string>([...LOOKUP_KEYS, ...CONTROL_PARAMETERS]);
+  const unknown = Object.keys(parameters).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw badRequest(
+      'InvalidParameter',
+      `unknown query parameter(s): ${unknown.join(', ')}; lookup keys are ${LOOKUP_KEYS.join(', ')}`,
+    );
+  }
+  const attributes: LookupAttributes = {};
+  for (const key of LOOKUP_KEYS) {
+    const value = parameters[key];
+    if (value !== undefined) attributes[key as LookupKey] = value;
+  }
+  checkLookupAttributes(attributes);
+  const startText = parameters.startTime;
+  const endText = parameters.endTime;
+  const requestedStart = startText === undefined ? undefined : parseTime('startTime', startText);
+  const requestedEnd = endText === undefined ? undefined : parseTime('endTime', endText);
+  const maxResults = parseMaxResults(parameters.maxResults);
+  const fingerprint = queryFingerprint({ api: 'native', attributes, startTime: startText, endTime: endText });
+  const token = parameters.nextToken;
+  if (token !== undefined) {
+    const cursor = context.tokens.decode(token, fingerprint);
+    return {
+      query: {
+        attributes,
+        startMs: cursor.startMs,
+        endMs: cursor.endMs,
+        maxResults,
+        afterEventID: cursor.afterEventID,
+      },
+      fingerprint,
+    };
+  }
+  const window = resolveWindow(requestedStart, requestedEnd, context);
+  return { query: { attributes, ...window, maxResults }, fingerprint };
+}

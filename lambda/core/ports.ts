@@ -1,0 +1,72 @@
+import type { CatalogEntry, EventKeys, ItemKey, PartitionRef } from './keys.js';
+
+/**
+ * The narrow interfaces the domain needs from storage. The DynamoDB adapter implements them; tests may swap in
+ * fakes. No AWS types cross this line.
+ */
+export interface StoredEvent {
+  readonly eventID: string;
+  readonly recordJson: string;
+  readonly keys: EventKeys;
+  /** Epoch seconds after which TTL may delete every item of the event. */
+  readonly expiresAt: number;
+}
+
+export type StoreFailureCode = 'Throttling' | 'InternalFailure';
+
+export type WriteResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly errorCode: StoreFailureCode };
+
+export type ClaimResult = { readonly claimed: true } | { readonly claimed: false; readonly eventID: string };
+
+export interface EventWriter {
+  /** Writes catalog entries (idempotent overwrites); one result per entry. */
+  writeCatalog(entries: readonly CatalogEntry[], expiresAt: number): Promise<WriteResult[]>;
+  /** Writes each event's item and resource items; an event succeeds only when all its items are stored. */
+  writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]>;
+  /** Claims a producer id for an eventID unless another eventID holds it already. Throws StoreUnavailable. */
+  claimProducerId(producerId: string, eventID: string, expiresAt: number): Promise<ClaimResult>;
+  /** Moves a claim from one eventID to another, only if it still points at `fromEventID`. */
+  reassignProducerId(
+    producerId: string,
+    fromEventID: string,
+    toEventID: string,
+    expiresAt: number,
+  ): Promise<boolean>;
+  /** The stored record, read strongly consistently. */
+  readRecord(eventID: string): Promise<string | undefined>;
+}
+
+export interface PartitionPage {
+  /** Sort keys (eventIDs), newest first. */
+  readonly eventIDs: readonly string[];
+  readonly exhausted: boolean;
+}
+
+export interface EventReader {
+  /** Sort keys in [lowSk, highSk], newest first, at most `limit`. */
+  queryPartition(
+    partition: PartitionRef,
+    lowSk: string,
+    highSk: string,
+    limit: number,
+  ): Promise<PartitionPage>;
+  /** Records by eventID; missing ones are absent from the map. */
+  readRecords(eventIDs: readonly string[]): Promise<Map<string, string>>;
+  /** Every catalog entry under a catalog partition. */
+  readCatalog(pk: string): Promise<CatalogEntry[]>;
+}
+
+/** The store could not answer after its retries: the caller reports Throttling, never success. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(
+    message: string,
+    readonly errorCode: StoreFailureCode = 'Throttling',
+  ) {
+    super(message);
+  }
+}
+
+export type { ItemKey };

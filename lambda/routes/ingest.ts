@@ -1,0 +1,35 @@
+import type { TrailConfig } from '../adapters/config.js';
+import { bodyText, type HttpHandler, httpHandler, json } from '../adapters/http.js';
+import { logger } from '../adapters/logger.js';
+import { type IngestOptions, parsePutEventsBody, putEvents } from '../core/ingest.js';
+import type { EventWriter } from '../core/ports.js';
+
+export interface IngestDependencies {
+  readonly config: TrailConfig;
+  readonly writer: EventWriter;
+  readonly now?: () => number;
+}
+
+/** POST /events: one event or { events: [...] }; every event is judged on its own. */
+export function createIngestHandler({ config, writer, now = Date.now }: IngestDependencies): HttpHandler {
+  return httpHandler(async (event) => {
+    const inputs = parsePutEventsBody(bodyText(event));
+    const options: IngestOptions = {
+      receivedAtMs: now(),
+      defaultRegion: config.region,
+      defaultAccountId: config.accountId ?? event.requestContext.accountId,
+      retentionDays: config.retentionDays,
+      writeShards: config.writeShards,
+      ...(event.requestContext.authorizer?.iam?.userArn
+        ? { producerArn: event.requestContext.authorizer.iam.userArn }
+        : {}),
+    };
+    const result = await putEvents(inputs, writer, options);
+    logger.info('events put', {
+      received: inputs.length,
+      stored: result.successful.length,
+      failed: result.failed.length,
+    });
+    return json(200, result);
+  });
+}
