@@ -104,23 +104,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   }
 
   async writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
-    const items = events.flatMap((event, owner) => [
-      {
-        owner,
-        item: {
-          ...keyItem(event.keys.key),
-          [RECORD]: s(event.recordJson),
-          [TTL]: n(event.expiresAt),
-          ...Object.fromEntries(
-            Object.entries(event.keys.indexAttributes).map(([name, value]) => [name, s(value)]),
-          ),
-        },
-      },
-      ...event.keys.resourceKeys.map((key) => ({
-        owner,
-        item: { ...keyItem(key), [TTL]: n(event.expiresAt) },
-      })),
-    ]);
+    const items = events.flatMap((event, owner) => eventItems(event).map((item) => ({ owner, item })));
     const failedOwners = await this.batchPut(items);
     return events.map((_, owner) =>
       failedOwners.has(owner) ? { ok: false, errorCode: 'Throttling' } : { ok: true },
@@ -341,6 +325,21 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     });
     return failedOwners;
   }
+}
+
+/** Every item the table holds for one event: the event item, then one small item per resource key. */
+export function eventItems(event: StoredEvent): Item[] {
+  return [
+    {
+      ...keyItem(event.keys.key),
+      [RECORD]: s(event.recordJson),
+      [TTL]: n(event.expiresAt),
+      ...Object.fromEntries(
+        Object.entries(event.keys.indexAttributes).map(([name, value]) => [name, s(value)]),
+      ),
+    },
+    ...event.keys.resourceKeys.map((key) => ({ ...keyItem(key), [TTL]: n(event.expiresAt) })),
+  ];
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
