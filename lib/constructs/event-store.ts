@@ -1,0 +1,141 @@
+import {
+  AttributeType,
+  type GlobalSecondaryIndexPropsV2,
+  ProjectionType,
+  StreamViewType,
+  type TablePropsV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
+import { defaultTableProps } from '../defaults/dynamodb.js';
+import { integerRangeProblem, throwIfInvalid } from '../props-validation.js';
+
+/** Table settings that come from the shared layout or the pipeline, so a user cannot override them. */
+type LayoutTableProp =
+  | 'partitionKey'
+  | 'sortKey'
+  | 'timeToLiveAttribute'
+  | 'globalSecondaryIndexes'
+  | 'dynamoStream';
+
+/** `TablePropsV2` without the settings the layout fixes. */
+export type EventTableProps = Omit<TablePropsV2, LayoutTableProp>;
+
+export interface EventStoreProps {
+  /**
+   * Days an event stays searchable before DynamoDB TTL removes it, 1 to 3650.
+   *
+   * @default 90
+   */
+  readonly retentionDays?: number;
+  /**
+   * Number of write shards each hot key is spread over, 1 to 32; readers merge the shards.
+   *
+   * @default 16
+   */
+  readonly writeShards?: number;
+  /**
+   * Customer managed KMS key that encrypts the table. Conflicts with `tableProps.encryption`.
+   *
+   * @default - the AWS managed key for DynamoDB (aws/dynamodb)
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * Overrides of the secure defaults (billing, PITR, deletion protection, removal policy, encryption, ...).
+   * Keys, indexes, TTL attribute and stream are fixed by the shared table layout.
+   *
+   * @default - on-demand, PITR, deletion protection, RETAIN, AWS managed key
+   */
+  readonly tableProps?: EventTableProps;
+}
+
+export const EVENT_STORE_DEFAULTS = { retentionDays: 90, writeShards: 16 } as const;
+
+const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem'];
+const READ_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
+const QUERY_ACTIONS = ['dynamodb:Query'];
+const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+const KEY_WRITE_ACTIONS = [...KEY_READ_ACTIONS, 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+
+/**
+ * The events table: one DynamoDB table laid out as `lambda/core/table-layout.ts` says, with secure defaults and a
+ * NEW_IMAGE stream for the archive and log-forwarding pipeline.
+ */
+export class EventStore extends Construct {
+  public readonly table: TableV2;
+  public readonly retentionDays: number;
+  public readonly writeShards: number;
+
+  constructor(scope: Construct, id: string, props: EventStoreProps = {}) {
+    super(scope, id);
+    throwIfInvalid('EventStore', [
+      integerRangeProblem('retentionDays', props.retentionDays, 1, 3650),
+      integerRangeProblem('writeShards', props.writeShards, 1, 32),
+      props.encryptionKey && props.tableProps?.encryption
+        ? 'encryptionKey and tableProps.encryption conflict: set only one'
+        : undefined,
+    ]);
+    this.retentionDays = props.retentionDays ?? EVENT_STORE_DEFAULTS.retentionDays;
+    this.writeShards = props.writeShards ?? EVENT_STORE_DEFAULTS.writeShards;
+
+    this.table = new TableV2(this, 'Table', {
+      ...defaultTableProps(props.encryptionKey),
+      ...props.tableProps,
+      ...layoutTableProps(),
+    });
+  }
+
+  /** Lets the ingest path put events, batch them, and read one back to make a re-put idempotent. */
+  public grantWriteEvents(grantee: IGrantable): Grant {
+    const tableGrant = Grant.addToPrincipal({
+      grantee,
+      actions: WRITE_ACTIONS,
+      resourceArns: [this.table.tableArn],
+    });
+    return this.withKeyGrant(tableGrant, grantee, KEY_WRITE_ACTIONS);
+  }
+
+  /** Lets a reader get events and query the table and its indexes; never write. */
+  public grantReadEvents(grantee: IGrantable): Grant {
+    // Exact index ARNs rather than index/*: a reader gets the indexes the layout defines and no others.
+    const indexArns = TABLE_LAYOUT.indexes.map((index) => `${this.table.tableArn}/index/${index.name}`);
+    const itemGrant = Grant.addToPrincipal({
+      grantee,
+      actions: READ_ITEM_ACTIONS,
+      resourceArns: [this.table.tableArn],
+    });
+    const queryGrant = Grant.addToPrincipal({
+      grantee,
+      actions: QUERY_ACTIONS,
+      resourceArns: [this.table.tableArn, ...indexArns],
+    });
+    return this.withKeyGrant(itemGrant.combine(queryGrant), grantee, KEY_READ_ACTIONS);
+  }
+
+  /** Adds the KMS permissions a customer managed key needs; the AWS managed key needs none. */
+  private withKeyGrant(grant: Grant, grantee: IGrantable, keyActions: readonly string[]): Grant {
+    const keyGrant = this.table.grantOnKey(grantee, ...keyActions).grant;
+    return keyGrant ? grant.combine(keyGrant) : grant;
+  }
+}
+
+function layoutTableProps(): Pick<TablePropsV2, LayoutTableProp> {
+  const globalSecondaryIndexes: GlobalSecondaryIndexPropsV2[] = TABLE_LAYOUT.indexes.map((index) => ({
+    indexName: index.name,
+    partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+    sortKey: { name: index.sortKey, type: AttributeType.STRING },
+    // Keys only: the index finds event keys, the table serves the items (TABLE_LAYOUT explains the cost).
+    projectionType: ProjectionType.KEYS_ONLY,
+  }));
+  return {
+    partitionKey: { name: TABLE_LAYOUT.partitionKey, type: AttributeType.STRING },
+    sortKey: { name: TABLE_LAYOUT.sortKey, type: AttributeType.STRING },
+    timeToLiveAttribute: TABLE_LAYOUT.ttlAttribute,
+    globalSecondaryIndexes,
+    // The archive and log-forwarding consumers need only the new item.
+    dynamoStream: StreamViewType.NEW_IMAGE,
+  };
+}

@@ -1,0 +1,64 @@
+import type { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/** Lets CommonJS dependencies bundled into an ES module call `require` (esbuild issue 1921). */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** Memory and timeout are chosen per function: there is no sensible shared value. */
+export interface FunctionSizing {
+  readonly memorySize: number;
+  readonly timeout: Duration;
+}
+
+/**
+ * Bundles the handler and its dependencies, the AWS SDK included, into one minified ES module with source maps.
+ * Bundling the SDK pins its version and lets esbuild tree-shake it (NOTES.md item 11).
+ */
+export function defaultBundlingOptions(): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: 'node22',
+    // Prefer the ES module build of each package so tree-shaking works.
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourceMap: true,
+    keepNames: true,
+    externalModules: [],
+    banner: ESM_REQUIRE_BANNER,
+  };
+}
+
+/** Secure, observable defaults for a Node.js function: Graviton (arm64), Node.js 22, Powertools settings. */
+export function defaultNodejsFunctionProps(sizing: FunctionSizing): NodejsFunctionProps {
+  return {
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: sizing.memorySize,
+    timeout: sizing.timeout,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: 'opentrail',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+    bundling: defaultBundlingOptions(),
+  };
+}
+
+/**
+ * Merges layers left to right (defaults, then user props, then the props the construct requires). `environment`
+ * and `bundling` merge key by key, so overriding one variable or one bundling option keeps the others.
+ */
+export function mergeNodejsFunctionProps(...layers: readonly NodejsFunctionProps[]): NodejsFunctionProps {
+  let merged: NodejsFunctionProps = {};
+  for (const layer of layers) {
+    merged = {
+      ...merged,
+      ...layer,
+      environment: { ...merged.environment, ...layer.environment },
+      bundling: { ...merged.bundling, ...layer.bundling },
+    };
+  }
+  return merged;
+}

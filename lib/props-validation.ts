@@ -1,0 +1,30 @@
+import { Token } from 'aws-cdk-lib';
+
+/**
+ * Describes why `value` is not an integer in `min..max`, or returns undefined when it is (or is not known until
+ * deployment, as a token).
+ */
+export function integerRangeProblem(
+  name: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+): string | undefined {
+  if (value === undefined || Token.isUnresolved(value)) return undefined;
+  if (Number.isInteger(value) && value >= min && value <= max) return undefined;
+  return `${name} must be an integer from ${min} to ${max} (got ${value})`;
+}
+
+/** Describes why `value` is not a number above zero, or returns undefined when it is. */
+export function positiveNumberProblem(name: string, value: number | undefined): string | undefined {
+  if (value === undefined || Token.isUnresolved(value)) return undefined;
+  if (Number.isFinite(value) && value > 0) return undefined;
+  return `${name} must be a number above 0 (got ${value})`;
+}
+
+/** Throws one error naming every problem, so a user fixes their props in one pass. */
+export function throwIfInvalid(constructName: string, problems: readonly (string | undefined)[]): void {
+  const found = problems.filter((problem): problem is string => problem !== undefined);
+  if (found.length === 0) return;
+  throw new Error(`Invalid ${constructName} props:\n${found.map((problem) => `- ${problem}`).join('\n')}`);
+}

@@ -1,0 +1,284 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { TableClass, TableEncryptionV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
+import { EventStore } from '../../lib/constructs/event-store.js';
+import { actionsOfRole, createTestApp, renderCfnString, statementsOfRole, TEST_ENV } from './cdk-test-app.js';
+
+const TABLE = 'AWS::DynamoDB::GlobalTable';
+const WRITE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+];
+
+describe('EventStore', () => {
+  const { app, cleanup } = createTestApp();
+  const defaultStack = new Stack(app, 'Defaults', { env: TEST_ENV });
+  const defaultStore = new EventStore(defaultStack, 'EventStore');
+  const writer = new Role(defaultStack, 'Writer', { assumedBy: new AccountRootPrincipal() });
+  const reader = new Role(defaultStack, 'Reader', { assumedBy: new AccountRootPrincipal() });
+  defaultStore.grantWriteEvents(writer);
+  defaultStore.grantReadEvents(reader);
+
+  const keyStack = new Stack(app, 'CustomerKey', { env: TEST_ENV });
+  const key = new Key(keyStack, 'Key', { enableKeyRotation: true });
+  const keyStore = new EventStore(keyStack, 'EventStore', {
+    encryptionKey: key,
+    tableProps: { tableClass: TableClass.STANDARD_INFREQUENT_ACCESS },
+  });
+  const keyWriter = new Role(keyStack, 'Writer', { assumedBy: new AccountRootPrincipal() });
+  const keyReader = new Role(keyStack, 'Reader', { assumedBy: new AccountRootPrincipal() });
+  keyStore.grantWriteEvents(keyWriter);
+  keyStore.grantReadEvents(keyReader);
+
+  let template: Template;
+  let keyTemplate: Template;
+  beforeAll(() => {
+    template = Template.fromStack(defaultStack);
+    keyTemplate = Template.fromStack(keyStack);
+  });
+  afterAll(cleanup);
+
+  describe('secure defaults', () => {
+    it('enables point-in-time recovery when defaults apply', () => {
+      // Assess
+      template.hasResourceProperties(TABLE, {
+        Replicas: [
+          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        ],
+      });
+    });
+
+    it('enables deletion protection when defaults apply', () => {
+      // Assess
+      template.hasResourceProperties(TABLE, {
+        Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })],
+      });
+    });
+
+    it('retains the table on stack deletion and replacement when defaults apply', () => {
+      // Assess
+      template.hasResource(TABLE, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+
+    it('bills on demand when defaults apply', () => {
+      // Assess
+      template.hasResourceProperties(TABLE, { BillingMode: 'PAY_PER_REQUEST' });
+    });
+
+    it('encrypts with the AWS managed KMS key when no key is given', () => {
+      // Assess
+      template.hasResourceProperties(TABLE, {
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [Match.objectLike({ SSESpecification: Match.absent() })],
+      });
+    });
+
+    it('streams new images when the table is built', () => {
+      // Assess
+      template.hasResourceProperties(TABLE, { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+    });
+
+    it('expires items on the layout TTL attribute when the table is built', () => {
+      // Assess
+      template.hasResourceProperties(TABLE, {
+        TimeToLiveSpecification: { AttributeName: TABLE_LAYOUT.ttlAttribute, Enabled: true },
+      });
+      expect(TABLE_LAYOUT.ttlAttribute).toBe('expiresAt');
+    });
+
+    it('keys the table on pk and sk strings when the table is built', () => {
+      // Assess
+      template.hasResourceProperties(TABLE, {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ]),
+      });
+    });
+
+    it('creates every layout index with keys-only projection when the table is built', () => {
+      // Prepare
+      const expectedIndexes = TABLE_LAYOUT.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      }));
+      const expectedAttributes = TABLE_LAYOUT.indexes.map((index) => ({
+        AttributeName: index.partitionKey,
+        AttributeType: 'S',
+      }));
+
+      // Assess
+      template.hasResourceProperties(TABLE, {
+        GlobalSecondaryIndexes: expectedIndexes,
+        AttributeDefinitions: Match.arrayWith(expectedAttributes),
+      });
+    });
+
+    it('exposes 90 retention days and 16 write shards when defaults apply', () => {
+      // Assess
+      expect(defaultStore.retentionDays).toBe(90);
+      expect(defaultStore.writeShards).toBe(16);
+    });
+  });
+
+  describe('overrides', () => {
+    it('encrypts with the customer key when encryptionKey is given', () => {
+      // Prepare
+      const keyRef = keyStack.resolve(key.keyArn);
+
+      // Assess
+      keyTemplate.hasResourceProperties(TABLE, {
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [Match.objectLike({ SSESpecification: { KMSMasterKeyId: keyRef } })],
+      });
+    });
+
+    it('applies tableProps over the defaults and keeps the other defaults when tableProps is given', () => {
+      // Assess
+      keyTemplate.hasResourceProperties(TABLE, {
+        Replicas: [
+          Match.objectLike({
+            TableClass: 'STANDARD_INFREQUENT_ACCESS',
+            DeletionProtectionEnabled: true,
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          }),
+        ],
+      });
+    });
+  });
+
+  describe('grants', () => {
+    it('grants put, batch write and get on the table only when grantWriteEvents is called', () => {
+      // Prepare
+      const resources = template.toJSON().Resources;
+      const tableArn = renderCfnString(defaultStack.resolve(defaultStore.table.tableArn));
+
+      // Act
+      const statements = statementsOfRole(resources, defaultStack.resolve(writer.roleName));
+
+      // Assess
+      expect(actionsOfRole(resources, defaultStack.resolve(writer.roleName))).toEqual([
+        'dynamodb:BatchWriteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+      ]);
+      expect(statements.map((statement) => renderCfnString(statement.Resource))).toEqual([tableArn]);
+    });
+
+    it('grants get, batch get and query on the table and its indexes, no writes, when grantReadEvents is called', () => {
+      // Prepare
+      const resources = template.toJSON().Resources;
+      const tableArn = renderCfnString(defaultStack.resolve(defaultStore.table.tableArn));
+      const indexArns = TABLE_LAYOUT.indexes.map((index) => `${tableArn}/index/${index.name}`);
+
+      // Act
+      const statements = statementsOfRole(resources, defaultStack.resolve(reader.roleName));
+      const actions = actionsOfRole(resources, defaultStack.resolve(reader.roleName));
+
+      // Assess
+      expect(actions).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+      expect(actions).not.toEqual(expect.arrayContaining([expect.stringMatching(/Write|Put|Delete|Update/)]));
+      const queryStatement = statements.find((statement) => statement.Action === 'dynamodb:Query');
+      const queryResources = Array.isArray(queryStatement?.Resource) ? queryStatement.Resource : [];
+      expect(queryResources.map(renderCfnString)).toEqual([tableArn, ...indexArns]);
+    });
+
+    it('adds encrypt and decrypt on the customer key when grantWriteEvents is called', () => {
+      // Prepare
+      const resources = keyTemplate.toJSON().Resources;
+
+      // Act
+      const actions = actionsOfRole(resources, keyStack.resolve(keyWriter.roleName));
+
+      // Assess
+      expect(actions).toEqual(
+        expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'dynamodb:PutItem']),
+      );
+    });
+
+    it('adds only decrypt and describe on the customer key when grantReadEvents is called', () => {
+      // Prepare
+      const resources = keyTemplate.toJSON().Resources;
+
+      // Act
+      const kmsActions = actionsOfRole(resources, keyStack.resolve(keyReader.roleName)).filter((action) =>
+        action.startsWith('kms:'),
+      );
+
+      // Assess
+      expect(kmsActions).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    });
+
+    it('never grants a write action to a reader when the key is customer managed', () => {
+      // Prepare
+      const resources = keyTemplate.toJSON().Resources;
+
+      // Act
+      const actions = actionsOfRole(resources, keyStack.resolve(keyReader.roleName));
+
+      // Assess
+      for (const writeAction of WRITE_ACTIONS) expect(actions).not.toContain(writeAction);
+    });
+  });
+
+  describe('validation', () => {
+    it('throws one error naming every bad prop when several props are invalid', () => {
+      // Prepare
+      const stack = new Stack(undefined, 'Invalid', { env: TEST_ENV });
+      const invalidKey = new Key(stack, 'Key');
+
+      // Act
+      const build = () =>
+        new EventStore(stack, 'EventStore', {
+          retentionDays: 0,
+          writeShards: 33,
+          encryptionKey: invalidKey,
+          tableProps: { encryption: TableEncryptionV2.awsManagedKey() },
+        });
+
+      // Assess
+      expect(build).toThrowError(
+        /^Invalid EventStore props:\n- retentionDays .*\(got 0\)\n- writeShards .*\(got 33\)\n- encryptionKey and tableProps\.encryption conflict/,
+      );
+    });
+
+    it('rejects a fractional retention when retentionDays is not an integer', () => {
+      // Prepare
+      const stack = new Stack(undefined, 'Fraction', { env: TEST_ENV });
+
+      // Act
+      const build = () => new EventStore(stack, 'EventStore', { retentionDays: 1.5 });
+
+      // Assess
+      expect(build).toThrowError('retentionDays must be an integer from 1 to 3650 (got 1.5)');
+    });
+
+    it('accepts the bounds when retentionDays and writeShards are at their limits', () => {
+      // Prepare
+      const stack = new Stack(undefined, 'Bounds', { env: TEST_ENV });
+
+      // Act
+      const build = () => {
+        new EventStore(stack, 'Low', { retentionDays: 1, writeShards: 1 });
+        new EventStore(stack, 'High', { retentionDays: 3650, writeShards: 32 });
+      };
+
+      // Assess
+      expect(build).not.toThrow();
+    });
+  });
+});
