@@ -25,8 +25,9 @@ export function inferClientType(hints: ClientHints): ClientType {
     return 'service';
   const agent = hints.userAgent?.trim() ?? '';
   if (agent === '') return 'other';
-  if (SERVICE_AGENTS.test(agent)) return 'service';
+  // The console's own host names look like service principals: test for them first.
   if (CONSOLE_AGENTS.test(agent)) return 'console';
+  if (SERVICE_AGENTS.test(agent)) return 'service';
   if (CLI_AGENTS.test(agent)) return 'cli';
   if (SDK_AGENTS.test(agent)) return 'sdk';
   return 'other';

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { RequestError } from '../../lambda/core/errors.js';
+import { type IngestOptions, parsePutEventsBody, putEvents } from '../../lambda/core/ingest.js';
+import { LIMITS } from '../../lambda/core/limits.js';
+import { StoreUnavailableError } from '../../lambda/core/ports.js';
+import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
+import { MemoryEventStore } from '../fixtures/memory-store.js';
+
+const OPTIONS: IngestOptions = { ...ENRICHMENT, writeShards: 4 };
+
+function refusal(body: string | undefined): RequestError {
+  try {
+    parsePutEventsBody(body);
+  } catch (error) {
+    if (error instanceof RequestError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('parsePutEventsBody', () => {
+  it('accepts one event or a batch', () => {
+    expect(parsePutEventsBody(JSON.stringify(sampleEvent()))).toHaveLength(1);
+    expect(parsePutEventsBody(JSON.stringify({ events: [sampleEvent(), sampleEvent()] }))).toHaveLength(2);
+  });
+
+  it.each([
+    [undefined, 'InvalidRequest'],
+    ['', 'InvalidRequest'],
+    ['{not json', 'InvalidJson'],
+    ['[]', 'InvalidRequest'],
+    ['"text"', 'InvalidRequest'],
+    ['{"events": {}}', 'InvalidRequest'],
+    ['{"events": []}', 'InvalidRequest'],
+    ['{"events": [{}], "extra": 1}', 'InvalidRequest'],
+  ])('answers 400 %s for body %j', (body, code) => {
+    expect(refusal(body)).toMatchObject({ statusCode: 400, code });
+  });
+
+  it('accepts 100 events and refuses 101 with TooManyEvents', () => {
+    const batch = (count: number) => JSON.stringify({ events: Array.from({ length: count }, () => ({})) });
+    expect(parsePutEventsBody(batch(LIMITS.eventsPerRequest))).toHaveLength(100);
+    expect(refusal(batch(LIMITS.eventsPerRequest + 1))).toMatchObject({ code: 'TooManyEvents' });
+  });
+
+  it('refuses a body over 1 MB with RequestTooLarge', () => {
+    const body = JSON.stringify({ events: [{ pad: 'x'.repeat(LIMITS.requestBytes) }] });
+    expect(refusal(body)).toMatchObject({ statusCode: 400, code: 'RequestTooLarge' });
+  });
+});
+
+describe('putEvents', () => {
+  it('stores valid events and reports invalid ones by index, each on its own', async () => {
+    // Prepare
+    const store = new MemoryEventStore();
+    const inputs = [
+      sampleEvent(),
+      sampleEvent({ eventName: undefined }),
+      sampleEvent({ userAgent: 'x'.repeat(1025) }),
+    ];
+    // Act
+    const result = await putEvents(inputs, store, OPTIONS);
+    // Assess
+    expect(result.successful.map((s) => s.index)).toEqual([0]);
+    expect(result.failed).toEqual([
+      expect.objectContaining({ index: 1, errorCode: 'FieldNotFound' }),
+      expect.objectContaining({ index: 2, errorCode: 'FieldTooLong' }),
+    ]);
+    const stored = JSON.parse(store.records.get(result.successful[0]?.eventID ?? '') ?? '{}');
+    expect(stored).toMatchObject({ eventName: 'CreateOrder', eventID: result.successful[0]?.eventID });
+  });
+
+  it('answers EventTooLarge when the stored record would pass 256 KB', async () => {
+    const big = { a: 'x'.repeat(100_000) };
+    const input = sampleEvent({
+      requestParameters: big,
+      responseElements: big,
+      additionalEventData: { a: 'y'.repeat(28_000) },
+      addendum: { a: 'z'.repeat(40_000) },
+    });
+    const result = await putEvents([input], new MemoryEventStore(), OPTIONS);
+    expect(result.failed).toEqual([expect.objectContaining({ errorCode: 'EventTooLarge' })]);
+  });
+
+  it('stores an id once and answers every repeat with the same eventID', async () => {
+    // Prepare
+    const store = new MemoryEventStore();
+    const event = sampleEvent({ id: 'order-42' });
+    // Act
+    const first = await putEvents([event], store, OPTIONS);
+    const again = await putEvents([event, event], store, OPTIONS);
+    // Assess
+    const eventID = first.successful[0]?.eventID;
+    expect(again.successful).toEqual([
+      { index: 0, id: 'order-42', eventID },
+      { index: 1, id: 'order-42', eventID },
+    ]);
+    expect(store.records.size).toBe(1);
+  });
+
+  it('heals a producer id whose first attempt failed after the claim, keeping the claimed eventID', async () => {
+    // Prepare: the first write of the claimed event fails, as a throttled BatchWriteItem would.
+    const store = new MemoryEventStore();
+    const event = sampleEvent({ id: 'retry-me' });
+    const originalWrite = store.writeEvents.bind(store);
+    store.writeEvents = async (events) => {
+      for (const stored of events) store.failNextWrite.add(stored.eventID);
+      store.writeEvents = originalWrite;
+      return originalWrite(events);
+    };
+    // Act
+    const failed = await putEvents([event], store, OPTIONS);
+    const retried = await putEvents([event], store, OPTIONS);
+    // Assess
+    expect(failed.failed).toEqual([expect.objectContaining({ errorCode: 'Throttling', id: 'retry-me' })]);
+    const claimed = store.claims.get('retry-me');
+    expect(retried.successful).toEqual([{ index: 0, id: 'retry-me', eventID: claimed }]);
+    expect(store.records.has(claimed ?? '')).toBe(true);
+  });
+
+  it('moves the claim to a new eventID when the retry cannot reuse the held one', async () => {
+    const store = new MemoryEventStore();
+    store.claims.set('moved', '01ABCDEFGHJKMNPQRSTVWXYZ00');
+    const result = await putEvents([sampleEvent({ id: 'moved' })], store, OPTIONS);
+    const eventID = result.successful[0]?.eventID;
+    expect(eventID).not.toBe('01ABCDEFGHJKMNPQRSTVWXYZ00');
+    expect(store.claims.get('moved')).toBe(eventID);
+  });
+
+  it('reports Throttling, never success, when the store stays unavailable', async () => {
+    const store = new MemoryEventStore();
+    store.claimProducerId = async () => {
+      throw new StoreUnavailableError('throttled');
+    };
+    store.writeEvents = async (events) => events.map(() => ({ ok: false, errorCode: 'Throttling' }));
+    const result = await putEvents([sampleEvent({ id: 'a' }), sampleEvent()], store, OPTIONS);
+    expect(result.successful).toEqual([]);
+    expect(result.failed.map((f) => f.errorCode)).toEqual(['Throttling', 'Throttling']);
+    expect(store.records.size).toBe(0);
+  });
+});
