@@ -1,18 +1,17 @@
 import { Token } from 'aws-cdk-lib';
 
 /**
- * Describes why `value` is not an integer in `min..max`, or returns undefined when it is (or is not known until
+ * Describes why `value` is not an integer in `range`, or returns undefined when it is (or is not known until
  * deployment, as a token).
  */
 export function integerRangeProblem(
   name: string,
   value: number | undefined,
-  min: number,
-  max: number,
+  range: { readonly min: number; readonly max: number },
 ): string | undefined {
   if (value === undefined || Token.isUnresolved(value)) return undefined;
-  if (Number.isInteger(value) && value >= min && value <= max) return undefined;
-  return `${name} must be an integer from ${min} to ${max} (got ${value})`;
+  if (Number.isInteger(value) && value >= range.min && value <= range.max) return undefined;
+  return `${name} must be an integer from ${range.min} to ${range.max} (got ${value})`;
 }
 
 /** Describes why `value` is not a number above zero, or returns undefined when it is. */

@@ -9,6 +9,7 @@ import {
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { LIMITS } from '../../lambda/core/limits.js';
 import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
 import { defaultTableProps } from '../defaults/dynamodb.js';
 import { integerRangeProblem, throwIfInvalid } from '../props-validation.js';
@@ -52,8 +53,6 @@ export interface EventStoreProps {
   readonly tableProps?: EventTableProps;
 }
 
-export const EVENT_STORE_DEFAULTS = { retentionDays: 90, writeShards: 16 } as const;
-
 const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem'];
 const READ_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
 const QUERY_ACTIONS = ['dynamodb:Query'];
@@ -72,14 +71,15 @@ export class EventStore extends Construct {
   constructor(scope: Construct, id: string, props: EventStoreProps = {}) {
     super(scope, id);
     throwIfInvalid('EventStore', [
-      integerRangeProblem('retentionDays', props.retentionDays, 1, 3650),
-      integerRangeProblem('writeShards', props.writeShards, 1, 32),
+      // The same ranges the handlers check their configuration against.
+      integerRangeProblem('retentionDays', props.retentionDays, LIMITS.retentionDays),
+      integerRangeProblem('writeShards', props.writeShards, LIMITS.writeShards),
       props.encryptionKey && props.tableProps?.encryption
         ? 'encryptionKey and tableProps.encryption conflict: set only one'
         : undefined,
     ]);
-    this.retentionDays = props.retentionDays ?? EVENT_STORE_DEFAULTS.retentionDays;
-    this.writeShards = props.writeShards ?? EVENT_STORE_DEFAULTS.writeShards;
+    this.retentionDays = props.retentionDays ?? LIMITS.retentionDays.default;
+    this.writeShards = props.writeShards ?? LIMITS.writeShards.default;
 
     this.table = new TableV2(this, 'Table', {
       ...defaultTableProps(props.encryptionKey),
