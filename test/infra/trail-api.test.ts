@@ -1,0 +1,398 @@
+import { Aws, Stack } from 'aws-cdk-lib';
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventStore } from '../../lib/constructs/event-store.js';
+import { TrailApi } from '../../lib/constructs/trail-api.js';
+import {
+  actionsOfRole,
+  createTestApp,
+  isRecord,
+  logicalIdOf,
+  propertiesOf,
+  referencedLogicalId,
+  renderCfnString,
+  statementsOfRole,
+  TEST_ENV,
+} from './cdk-test-app.js';
+
+const FUNCTION = 'AWS::Lambda::Function';
+const DYNAMODB_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:UpdateItem',
+];
+
+describe('TrailApi', () => {
+  // One app, synthesized once: bundling the functions is the slow part.
+  const { app, cleanup } = createTestApp();
+
+  const defaultStack = new Stack(app, 'Defaults', { env: TEST_ENV });
+  const defaultStore = new EventStore(defaultStack, 'EventStore');
+  const api = new TrailApi(defaultStack, 'TrailApi', { eventStore: defaultStore });
+  const producer = new Role(defaultStack, 'Producer', { assumedBy: new AccountRootPrincipal() });
+  const reader = new Role(defaultStack, 'Reader', { assumedBy: new AccountRootPrincipal() });
+  api.grantPut(producer);
+  api.grantLookup(reader);
+
+  const overrideStack = new Stack(app, 'Overrides', { env: TEST_ENV });
+  const overrideStore = new EventStore(overrideStack, 'EventStore', { retentionDays: 30, writeShards: 4 });
+  const overrideApi = new TrailApi(overrideStack, 'TrailApi', {
+    eventStore: overrideStore,
+    logRetention: RetentionDays.ONE_WEEK,
+    throttle: { rateLimit: 50 },
+    ingestFunctionProps: {
+      memorySize: 1024,
+      environment: { OPENTRAIL_TABLE_NAME: 'not-the-table', POWERTOOLS_LOG_LEVEL: 'DEBUG' },
+    },
+  });
+
+  let template: Template;
+  let overrideTemplate: Template;
+  beforeAll(() => {
+    template = Template.fromStack(defaultStack);
+    overrideTemplate = Template.fromStack(overrideStack);
+  });
+  afterAll(cleanup);
+
+  const functionProps = (tmpl: Template, stack: Stack, functionName: string) =>
+    propertiesOf(tmpl, logicalIdOf(stack, functionName));
+
+  describe('functions', () => {
+    it('runs both functions on arm64 and nodejs22.x when defaults apply', () => {
+      // Assess
+      template.resourcePropertiesCountIs(FUNCTION, { Architectures: ['arm64'], Runtime: 'nodejs22.x' }, 2);
+    });
+
+    it('gives each function 512 MB and a 15 s timeout when defaults apply', () => {
+      // Assess
+      for (const fn of [api.ingestFunction, api.lookupFunction]) {
+        template.hasResourceProperties(FUNCTION, {
+          Role: defaultStack.resolve(fn.role?.roleArn),
+          MemorySize: 512,
+          Timeout: 15,
+        });
+      }
+    });
+
+    it('logs each function to its own log group kept one month when defaults apply', () => {
+      // Prepare
+      const logGroupIds = [api.ingestFunction, api.lookupFunction].map((fn) => {
+        const { LoggingConfig } = functionProps(template, defaultStack, fn.functionName);
+        return referencedLogicalId(isRecord(LoggingConfig) ? LoggingConfig.LogGroup : undefined);
+      });
+
+      // Assess
+      expect(new Set(logGroupIds).size).toBe(2);
+      for (const logGroupId of logGroupIds) {
+        expect(template.toJSON().Resources[logGroupId]).toMatchObject({
+          Type: 'AWS::Logs::LogGroup',
+          Properties: { RetentionInDays: 30 },
+        });
+      }
+    });
+
+    it('sets Powertools, source maps and the store settings on both functions when defaults apply', () => {
+      // Prepare
+      const tableRef = defaultStack.resolve(defaultStore.table.tableName);
+
+      // Assess
+      template.resourcePropertiesCountIs(
+        FUNCTION,
+        {
+          Environment: {
+            Variables: Match.objectLike({
+              POWERTOOLS_SERVICE_NAME: 'opentrail',
+              POWERTOOLS_LOG_LEVEL: 'INFO',
+              NODE_OPTIONS: '--enable-source-maps',
+              OPENTRAIL_TABLE_NAME: tableRef,
+              OPENTRAIL_RETENTION_DAYS: '90',
+              OPENTRAIL_WRITE_SHARDS: '16',
+            }),
+          },
+        },
+        2,
+      );
+    });
+
+    it('gives the token secret ARN to the lookup function only when the API is built', () => {
+      // Prepare
+      const secretRef = defaultStack.resolve(api.tokenSecret.secretArn);
+
+      // Act
+      const ingestVariables = functionProps(
+        template,
+        defaultStack,
+        api.ingestFunction.functionName,
+      ).Environment;
+      const lookupVariables = functionProps(
+        template,
+        defaultStack,
+        api.lookupFunction.functionName,
+      ).Environment;
+
+      // Assess
+      expect(ingestVariables).not.toHaveProperty('Variables.OPENTRAIL_TOKEN_SECRET_ARN');
+      expect(lookupVariables).toHaveProperty('Variables.OPENTRAIL_TOKEN_SECRET_ARN', secretRef);
+    });
+
+    it('generates a 64-character token secret when the API is built', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+      });
+    });
+  });
+
+  describe('permissions', () => {
+    it('lets the ingest role write and get events but never query or scan when the API is built', () => {
+      // Act
+      const actions = actionsOfRole(
+        template.toJSON().Resources,
+        defaultStack.resolve(api.ingestFunction.role?.roleName),
+      );
+
+      // Assess
+      expect(actions).toEqual(
+        expect.arrayContaining(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']),
+      );
+      for (const forbidden of ['dynamodb:Query', 'dynamodb:Scan']) expect(actions).not.toContain(forbidden);
+      expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+    });
+
+    it('lets the lookup role read events but never write them when the API is built', () => {
+      // Act
+      const actions = actionsOfRole(
+        template.toJSON().Resources,
+        defaultStack.resolve(api.lookupFunction.role?.roleName),
+      );
+
+      // Assess
+      expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+      for (const forbidden of DYNAMODB_WRITE_ACTIONS) expect(actions).not.toContain(forbidden);
+    });
+
+    it('grants reading the token secret to the lookup role only when the API is built', () => {
+      // Prepare
+      const secretReaders = new Capture();
+
+      // Act
+      template.resourcePropertiesCountIs(
+        'AWS::IAM::Policy',
+        {
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']) }),
+            ]),
+          },
+          Roles: secretReaders,
+        },
+        1,
+      );
+
+      // Assess
+      expect(secretReaders.asArray()).toEqual([defaultStack.resolve(api.lookupFunction.role?.roleName)]);
+    });
+
+    it('writes function logs only to the function log group when the API is built', () => {
+      // Act
+      const statements = statementsOfRole(
+        template.toJSON().Resources,
+        defaultStack.resolve(api.ingestFunction.role?.roleName),
+      );
+      const logStatements = statements.filter((statement) =>
+        JSON.stringify(statement.Action).includes('logs:'),
+      );
+
+      // Assess
+      expect(logStatements).toHaveLength(1);
+      expect(logStatements[0]?.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('requires AWS_IAM on every route when the API is built', () => {
+      // Act
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+
+      // Assess
+      expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
+        'GET /events',
+        'GET /events/{eventId}',
+        'POST /events',
+      ]);
+      template.allResourcesProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'AWS_IAM' });
+    });
+
+    it('sends POST /events to ingest and both GET routes to lookup when the API is built', () => {
+      // Prepare
+      const targetOfRoute = (routeKey: string) =>
+        Object.values(
+          template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }),
+        ).map((route) => route.Properties.Target);
+      const targetsOfFunction = (functionArn: string) =>
+        Object.keys(
+          template.findResources('AWS::ApiGatewayV2::Integration', {
+            Properties: { IntegrationUri: defaultStack.resolve(functionArn) },
+          }),
+        ).map((integrationId) => ({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] }));
+
+      // Act
+      const ingestTargets = targetsOfFunction(api.ingestFunction.functionArn);
+      const lookupTargets = targetsOfFunction(api.lookupFunction.functionArn);
+
+      // Assess
+      expect(targetOfRoute('POST /events')).toEqual(ingestTargets);
+      expect(targetOfRoute('GET /events')).toEqual(lookupTargets);
+      expect(targetOfRoute('GET /events/{eventId}')).toEqual(lookupTargets);
+    });
+
+    it('writes JSON access logs with the agreed fields to their own log group when the stage is built', () => {
+      // Prepare
+      const format = new Capture();
+      const destination = new Capture();
+
+      // Act
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AccessLogSettings: { Format: format, DestinationArn: destination },
+      });
+
+      // Assess
+      expect(JSON.parse(format.asString())).toEqual({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        requestTime: '$context.requestTime',
+        httpMethod: '$context.httpMethod',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        protocol: '$context.protocol',
+        responseLength: '$context.responseLength',
+        integrationError: '$context.integrationErrorMessage',
+        principal: '$context.identity.userArn',
+      });
+      expect(template.toJSON().Resources[referencedLogicalId(destination.asObject())]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 30 },
+      });
+    });
+
+    it('throttles the default stage at 1000 requests/s with bursts of 2000 when defaults apply', () => {
+      // Assess
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
+      });
+    });
+  });
+
+  describe('grants to callers', () => {
+    const partition = renderCfnString(defaultStack.resolve(Aws.PARTITION));
+    const apiRef = () => renderCfnString(defaultStack.resolve(api.httpApi.apiId));
+    const invokeResourcesOf = (role: Role) =>
+      statementsOfRole(template.toJSON().Resources, defaultStack.resolve(role.roleName)).flatMap(
+        (statement) => {
+          expect(statement.Action).toBe('execute-api:Invoke');
+          const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+          return resources.map(renderCfnString);
+        },
+      );
+
+    it('scopes grantPut to the POST /events route when a producer is granted', () => {
+      // Act
+      const resources = invokeResourcesOf(producer);
+
+      // Assess
+      expect(resources).toEqual([
+        `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/POST/events`,
+      ]);
+    });
+
+    it('scopes grantLookup to GET /events and GET /events/* when a reader is granted', () => {
+      // Act
+      const resources = invokeResourcesOf(reader);
+
+      // Assess
+      expect(resources.sort()).toEqual([
+        `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/GET/events`,
+        `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/GET/events/*`,
+      ]);
+    });
+  });
+
+  describe('overrides', () => {
+    it('passes retentionDays and writeShards to both functions when the store overrides them', () => {
+      // Assess
+      overrideTemplate.resourcePropertiesCountIs(
+        FUNCTION,
+        {
+          Environment: {
+            Variables: Match.objectLike({ OPENTRAIL_RETENTION_DAYS: '30', OPENTRAIL_WRITE_SHARDS: '4' }),
+          },
+        },
+        2,
+      );
+    });
+
+    it('keeps the construct variables and takes the others when environment is overridden', () => {
+      // Prepare
+      const tableRef = overrideStack.resolve(overrideStore.table.tableName);
+
+      // Act
+      const ingest = functionProps(overrideTemplate, overrideStack, overrideApi.ingestFunction.functionName);
+
+      // Assess
+      expect(ingest.Environment).toEqual({
+        Variables: expect.objectContaining({
+          OPENTRAIL_TABLE_NAME: tableRef,
+          POWERTOOLS_LOG_LEVEL: 'DEBUG',
+          POWERTOOLS_SERVICE_NAME: 'opentrail',
+        }),
+      });
+    });
+
+    it('uses the given memory for ingest only when ingestFunctionProps sets memorySize', () => {
+      // Act
+      const ingest = functionProps(overrideTemplate, overrideStack, overrideApi.ingestFunction.functionName);
+      const lookup = functionProps(overrideTemplate, overrideStack, overrideApi.lookupFunction.functionName);
+
+      // Assess
+      expect(ingest).toMatchObject({ MemorySize: 1024, Timeout: 15, Architectures: ['arm64'] });
+      expect(lookup).toMatchObject({ MemorySize: 512 });
+    });
+
+    it('keeps the default burst limit when throttle sets only rateLimit', () => {
+      // Assess
+      overrideTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 2000 },
+      });
+    });
+
+    it('applies logRetention to every log group when it is overridden', () => {
+      // Assess
+      overrideTemplate.resourceCountIs('AWS::Logs::LogGroup', 3);
+      overrideTemplate.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    });
+  });
+
+  describe('validation', () => {
+    it('throws one error naming both limits when throttle limits are not positive', () => {
+      // Prepare
+      const stack = new Stack(undefined, 'Invalid', { env: TEST_ENV });
+      const eventStore = new EventStore(stack, 'EventStore');
+
+      // Act
+      const build = () =>
+        new TrailApi(stack, 'TrailApi', { eventStore, throttle: { rateLimit: 0, burstLimit: -1 } });
+
+      // Assess
+      expect(build).toThrowError(
+        'Invalid TrailApi props:\n- throttle.rateLimit must be a number above 0 (got 0)\n' +
+          '- throttle.burstLimit must be a number above 0 (got -1)',
+      );
+    });
+  });
+});
