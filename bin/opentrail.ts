@@ -1,0 +1,10 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { OpenTrailStack } from '../lib/opentrail-stack.js';
+
+const app = new App();
+new OpenTrailStack(app, 'OpenTrail', {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
+});
+// cdk-nag 3 runs as a policy validation plugin: any unacknowledged finding stops synthesis.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
