@@ -6,6 +6,7 @@ import {
   checkEventTime,
   type EnrichmentContext,
   type EventErrorCode,
+  type EventFailure,
   eventTimeMs,
   type ProducerEvent,
   validateProducerEvent,
@@ -102,6 +103,10 @@ function withId(index: number, event: unknown): { index: number; id?: string } {
   return typeof id === 'string' ? { index, id } : { index };
 }
 
+function eventFailure(index: number, event: unknown, { errorCode, errorMessage }: EventFailure): PutFailure {
+  return { ...withId(index, event), errorCode, errorMessage };
+}
+
 /** Validates and enriches one event for a given eventID; pure, so a retry can rebuild it with the same id. */
 function prepare(
   index: number,
@@ -111,7 +116,7 @@ function prepare(
   options: IngestOptions,
 ): Preparation {
   const record = buildRecord(event, eventID, timeMs, options);
-  if (!('eventID' in record)) return { ok: false, failure: { ...withId(index, event), ...record } };
+  if (!('eventID' in record)) return { ok: false, failure: eventFailure(index, event, record) };
   const recordJson = JSON.stringify(record);
   const size = byteLength(recordJson);
   if (size > LIMITS.eventBytes) {
@@ -141,11 +146,11 @@ function prepare(
 
 function prepareNew(index: number, input: unknown, options: IngestOptions): Preparation {
   const validation = validateProducerEvent(input);
-  if (!validation.ok) return { ok: false, failure: { ...withId(index, input), ...validation } };
+  if (!validation.ok) return { ok: false, failure: eventFailure(index, input, validation) };
   const event = validation.event;
   const timeMs = eventTimeMs(event, options.receivedAtMs);
   const timeProblem = checkEventTime(timeMs, options);
-  if (timeProblem) return { ok: false, failure: { ...withId(index, event), ...timeProblem } };
+  if (timeProblem) return { ok: false, failure: eventFailure(index, event, timeProblem) };
   const shard = (options.pickShard ?? randomShard)(options.writeShards);
   return prepare(index, event, newEventId(timeMs, event.eventSource, shard), timeMs, options);
 }

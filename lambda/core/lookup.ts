@@ -140,7 +140,6 @@ async function* mergeNewestFirst(
     exhausted: false,
     fetchSize: initialFetch,
   }));
-  let previous: string | undefined;
   for (;;) {
     const empty = cursors.filter((cursor) => cursor.buffer.length === 0 && !cursor.exhausted);
     await Promise.all(empty.map((cursor) => refill(cursor, lowSk, reader)));
@@ -150,9 +149,7 @@ async function* mergeNewestFirst(
       if (head !== undefined && (best === undefined || head > (best.buffer[0] as string))) best = cursor;
     }
     if (!best) return;
-    const next = best.buffer.shift() as string;
-    if (next !== previous) yield next;
-    previous = next;
+    yield best.buffer.shift() as string;
   }
 }
 

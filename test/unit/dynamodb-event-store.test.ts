@@ -1,0 +1,98 @@
+import {
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDbEventStore, eventItems } from '../../lambda/adapters/dynamodb-event-store.js';
+import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
+import type { StoredEvent } from '../../lambda/core/ports.js';
+import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
+import { MemoryEventStore } from '../fixtures/memory-store.js';
+
+const dynamo = mockClient(DynamoDBClient);
+const noWait = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} };
+const OPTIONS: IngestOptions = { ...ENRICHMENT, writeShards: 4 };
+
+/** Real StoredEvents, prepared by the domain, captured from an in-memory store. */
+async function storedEvents(count: number): Promise<StoredEvent[]> {
+  const captured: StoredEvent[] = [];
+  const memory = new MemoryEventStore();
+  memory.writeEvents = async (events) => {
+    captured.push(...events);
+    return events.map(() => ({ ok: true }));
+  };
+  await putEvents(
+    Array.from({ length: count }, (_, i) => sampleEvent({ requestParameters: { i } })),
+    memory,
+    OPTIONS,
+  );
+  return captured;
+}
+
+afterEach(() => dynamo.reset());
+
+describe('DynamoDbEventStore.writeEvents', () => {
+  it('writes 25 items per BatchWriteItem and retries only the unprocessed ones', async () => {
+    // Prepare: 20 events, each an event item plus a resource-name and a resource-type item, are 60 items;
+    // the first call leaves one event's items unprocessed.
+    const events = await storedEvents(20);
+    const leftOver = eventItems(events[0] as StoredEvent).map((Item) => ({ PutRequest: { Item } }));
+    dynamo
+      .on(BatchWriteItemCommand)
+      .resolvesOnce({ UnprocessedItems: { trail: [...leftOver] } })
+      .resolves({});
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+    // Act
+    const results = await store.writeEvents(events);
+    // Assess
+    expect(results.every((result) => result.ok)).toBe(true);
+    const calls = dynamo.commandCalls(BatchWriteItemCommand);
+    const sizes = calls.map((call) => call.args[0].input.RequestItems?.trail?.length);
+    expect(sizes.slice(0, 3).sort()).toEqual([10, 25, 25]);
+    expect(calls).toHaveLength(4);
+    expect(calls.at(-1)?.args[0].input.RequestItems?.trail).toEqual(leftOver);
+  });
+
+  it('reports the owners of items still unprocessed after every retry as failed, the rest as stored', async () => {
+    const events = await storedEvents(3);
+    const stuck = eventItems(events[1] as StoredEvent).map((Item) => ({ PutRequest: { Item } }));
+    dynamo.on(BatchWriteItemCommand).resolves({ UnprocessedItems: { trail: stuck } });
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+    const results = await store.writeEvents(events);
+    expect(results).toEqual([{ ok: true }, { ok: false, errorCode: 'Throttling' }, { ok: true }]);
+    expect(dynamo.commandCalls(BatchWriteItemCommand)).toHaveLength(noWait.maxAttempts);
+  });
+
+  it('fails every event of a chunk whose calls keep throwing throttling errors', async () => {
+    const events = await storedEvents(2);
+    dynamo
+      .on(BatchWriteItemCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+    expect(await store.writeEvents(events)).toEqual([
+      { ok: false, errorCode: 'Throttling' },
+      { ok: false, errorCode: 'Throttling' },
+    ]);
+  });
+});
+
+describe('DynamoDbEventStore.claimProducerId', () => {
+  it('claims with a conditional put and returns the holder when the condition fails', async () => {
+    dynamo.on(PutItemCommand).rejectsOnce(
+      new ConditionalCheckFailedException({
+        message: 'exists',
+        $metadata: {},
+        Item: { pk: { S: 'ID#a' }, sk: { S: 'ID' }, eventID: { S: 'HELD' } },
+      }),
+    );
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+    expect(await store.claimProducerId('a', 'NEW', 1)).toEqual({ claimed: false, eventID: 'HELD' });
+    expect(dynamo.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      Item: { pk: { S: 'ID#a' }, eventID: { S: 'NEW' } },
+    });
+  });
+});

@@ -1,0 +1,154 @@
+import type { Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { TrailConfig } from '../../lambda/adapters/config.js';
+import type { HttpEvent } from '../../lambda/adapters/http.js';
+import { createIngestHandler } from '../../lambda/routes/ingest.js';
+import { createLookupHandler } from '../../lambda/routes/lookup.js';
+import { NOW_MS, sampleEvent } from '../fixtures/events.js';
+import { MemoryEventStore } from '../fixtures/memory-store.js';
+
+const CONFIG: TrailConfig = { tableName: 'trail', region: 'eu-west-1', retentionDays: 90, writeShards: 2 };
+const CONTEXT = { awsRequestId: 'req-1', functionName: 'fn' } as Context;
+
+function httpEvent(overrides: Partial<HttpEvent> & { routeKey: string }): HttpEvent {
+  return {
+    version: '2.0',
+    rawPath: '/events',
+    rawQueryString: '',
+    headers: {},
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '111122223333',
+      requestId: 'req-1',
+      authorizer: { iam: { userArn: 'arn:aws:iam::111122223333:user/producer' } },
+    },
+    ...overrides,
+  } as HttpEvent;
+}
+
+function setup() {
+  const store = new MemoryEventStore();
+  const now = () => NOW_MS;
+  const ingest = createIngestHandler({ config: CONFIG, writer: store, now });
+  const lookup = createLookupHandler({
+    config: CONFIG,
+    reader: store,
+    tokenSecret: async () => 'x'.repeat(32),
+    now,
+  });
+  const put = (body: string, isBase64Encoded = false) =>
+    ingest(httpEvent({ routeKey: 'POST /events', body, isBase64Encoded }), CONTEXT);
+  const get = (queryStringParameters: Record<string, string>) =>
+    lookup(httpEvent({ routeKey: 'GET /events', queryStringParameters }), CONTEXT);
+  return { store, put, get, lookup };
+}
+
+describe('POST /events', () => {
+  it('answers 200 with per-event results and records the producer and the API account', async () => {
+    const { put, store } = setup();
+    const response = await put(JSON.stringify({ events: [sampleEvent({ id: 'a' }), { eventName: 'x' }] }));
+    expect(response.statusCode).toBe(200);
+    const body = JSON.parse(response.body ?? '');
+    expect(body.successful).toEqual([{ index: 0, id: 'a', eventID: expect.any(String) }]);
+    expect(body.failed).toEqual([
+      { index: 1, errorCode: 'FieldNotFound', errorMessage: expect.stringContaining('eventSource') },
+    ]);
+    const record = JSON.parse(store.records.get(body.successful[0].eventID) ?? '{}');
+    expect(record.ingestion.producerArn).toBe('arn:aws:iam::111122223333:user/producer');
+    expect(record.awsRegion).toBe('eu-west-1');
+  });
+
+  it('answers 400 with a code and a message for a malformed request', async () => {
+    const { put } = setup();
+    const response = await put('{"events": 3}');
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '')).toEqual({ code: 'InvalidRequest', message: expect.any(String) });
+  });
+
+  it('refuses a base64 body that is not UTF-8 instead of repairing it', async () => {
+    const { put, store } = setup();
+    const response = await put(Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), true);
+    expect(response.statusCode).toBe(400);
+    expect(store.records.size).toBe(0);
+  });
+
+  it('answers 500 without internals when the store breaks unexpectedly', async () => {
+    const { put, store } = setup();
+    store.writeEvents = async () => {
+      throw new Error('secret internal detail');
+    };
+    const response = await put(JSON.stringify(sampleEvent()));
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret internal detail');
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ code: 'InternalError' });
+  });
+});
+
+describe('GET /events', () => {
+  it('returns stored records, newest first, with a nextToken that resumes the same query', async () => {
+    // Prepare
+    const { put, get } = setup();
+    const events = [1, 2, 3].map((minute) =>
+      sampleEvent({ eventTime: new Date(NOW_MS - minute * 60_000).toISOString() }),
+    );
+    await put(JSON.stringify({ events }));
+    // Act
+    const first = JSON.parse((await get({ maxResults: '2', EventName: 'CreateOrder' })).body ?? '');
+    const second = JSON.parse(
+      (await get({ maxResults: '2', EventName: 'CreateOrder', nextToken: first.nextToken })).body ?? '',
+    );
+    // Assess
+    expect(first.events.map((e: { eventTime: string }) => e.eventTime)).toEqual([
+      events[0]?.eventTime,
+      events[1]?.eventTime,
+    ]);
+    expect(second.events.map((e: { eventTime: string }) => e.eventTime)).toEqual([events[2]?.eventTime]);
+    expect(second.nextToken).toBeUndefined();
+  });
+
+  it('answers 400 when a nextToken is reused with other parameters', async () => {
+    const { put, get } = setup();
+    await put(JSON.stringify({ events: [sampleEvent(), sampleEvent()] }));
+    const first = JSON.parse((await get({ maxResults: '1' })).body ?? '');
+    const reused = await get({ maxResults: '1', EventName: 'CreateOrder', nextToken: first.nextToken });
+    expect(reused.statusCode).toBe(400);
+    expect(JSON.parse(reused.body ?? '')).toMatchObject({ code: 'InvalidNextToken' });
+  });
+
+  it.each([
+    [{ maxResults: '0' }, 'InvalidMaxResults'],
+    [{ maxResults: '1001' }, 'InvalidMaxResults'],
+    [{ maxResults: 'ten' }, 'InvalidMaxResults'],
+    [{ startTime: 'yesterday' }, 'InvalidTimeRange'],
+    [{ startTime: '2026-11-23T00:00:00Z', endTime: '2026-11-22T00:00:00Z' }, 'InvalidTimeRange'],
+    [{ ReadOnly: 'maybe' }, 'InvalidLookupAttributes'],
+    [{ EventName: '' }, 'InvalidLookupAttributes'],
+    [{ eventName: 'x' }, 'InvalidParameter'],
+  ])('answers 400 for %j with %s', async (parameters, code) => {
+    const response = await setup().get(parameters);
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ code });
+  });
+});
+
+describe('GET /events/{eventId}', () => {
+  it('returns the stored record byte for byte, and 404 for an unknown id', async () => {
+    const { put, lookup, store } = setup();
+    const body = JSON.parse((await put(JSON.stringify(sampleEvent()))).body ?? '');
+    const eventId = body.successful[0].eventID as string;
+    const found = await lookup(
+      httpEvent({ routeKey: 'GET /events/{eventId}', pathParameters: { eventId } }),
+      CONTEXT,
+    );
+    expect(found.statusCode).toBe(200);
+    expect(found.body).toBe(store.records.get(eventId));
+    for (const unknown of ['01ABCDEFGHJKMNPQRSTVWXYZ00', 'not-an-id']) {
+      const missing = await lookup(
+        httpEvent({ routeKey: 'GET /events/{eventId}', pathParameters: { eventId: unknown } }),
+        CONTEXT,
+      );
+      expect(missing.statusCode).toBe(404);
+      expect(JSON.parse(missing.body ?? '')).toMatchObject({ code: 'EventNotFound' });
+    }
+  });
+});
