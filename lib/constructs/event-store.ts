@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { LIMITS } from '../../lambda/core/limits.js';
 import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
 import { defaultTableProps } from '../defaults/dynamodb.js';
+import { definedProps } from '../props-merge.js';
 import { integerRangeProblem, throwIfInvalid } from '../props-validation.js';
 
 /** Table settings that come from the shared layout or the pipeline, so a user cannot override them. */
@@ -83,7 +84,7 @@ export class EventStore extends Construct {
 
     this.table = new TableV2(this, 'Table', {
       ...defaultTableProps(props.encryptionKey),
-      ...props.tableProps,
+      ...definedProps(props.tableProps),
       ...layoutTableProps(),
     });
   }

@@ -23,12 +23,13 @@ import {
   type FunctionSizing,
   mergeNodejsFunctionProps,
 } from '../defaults/lambda.js';
+import { definedProps } from '../props-merge.js';
 import { positiveNumberProblem, throwIfInvalid } from '../props-validation.js';
 import type { EventStore } from './event-store.js';
 
 const REPO_ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Environment variable names the handlers read (lambda/handlers). */
+/** Environment variable names the handlers read (lambda/adapters/config.ts and token-secret.ts). */
 export const TRAIL_ENV = {
   tableName: 'OPENTRAIL_TABLE_NAME',
   retentionDays: 'OPENTRAIL_RETENTION_DAYS',
@@ -80,7 +81,7 @@ export interface TrailApiProps {
   readonly lookupFunctionProps?: TrailFunctionProps;
 }
 
-export const TRAIL_API_DEFAULTS = {
+const TRAIL_API_DEFAULTS = {
   logRetention: RetentionDays.ONE_MONTH,
   throttle: { rateLimit: 1000, burstLimit: 2000 },
   ingestSizing: { memorySize: 512, timeout: Duration.seconds(15) },
@@ -201,7 +202,7 @@ export class TrailApi extends Construct {
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: { ...TRAIL_API_DEFAULTS.throttle, ...props.throttle },
+      throttle: { ...TRAIL_API_DEFAULTS.throttle, ...definedProps(props.throttle) },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogGroup),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
@@ -254,8 +255,8 @@ export class TrailApi extends Construct {
     },
   ): NodejsFunction {
     const logGroup = new LogGroup(this, `${id}Logs`, { retention: options.logRetention });
-    // An own role with write access to the own log group only, instead of the AWSLambdaBasicExecutionRole managed
-    // policy (logs:* on every group).
+    // Its own role, allowed to write to its own log group only; the AWSLambdaBasicExecutionRole managed policy
+    // would allow writing to every log group in the account.
     const role = new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
     const fn = new NodejsFunction(

@@ -1,6 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { definedProps } from '../props-merge.js';
 
 /** Lets CommonJS dependencies bundled into an ES module call `require` (esbuild issue 1921). */
 export const ESM_REQUIRE_BANNER =
@@ -48,16 +49,17 @@ export function defaultNodejsFunctionProps(sizing: FunctionSizing): NodejsFuncti
 
 /**
  * Merges layers left to right (defaults, then user props, then the props the construct requires). `environment`
- * and `bundling` merge key by key, so overriding one variable or one bundling option keeps the others.
+ * and `bundling` merge key by key, so overriding one variable or one bundling option keeps the others; a key set
+ * to undefined keeps the value below it.
  */
 export function mergeNodejsFunctionProps(...layers: readonly NodejsFunctionProps[]): NodejsFunctionProps {
   let merged: NodejsFunctionProps = {};
   for (const layer of layers) {
     merged = {
       ...merged,
-      ...layer,
+      ...definedProps(layer),
       environment: { ...merged.environment, ...layer.environment },
-      bundling: { ...merged.bundling, ...layer.bundling },
+      bundling: { ...merged.bundling, ...definedProps(layer.bundling) },
     };
   }
   return merged;

@@ -29,7 +29,8 @@ describe('EventStore', () => {
   const key = new Key(keyStack, 'Key', { enableKeyRotation: true });
   const keyStore = new EventStore(keyStack, 'EventStore', {
     encryptionKey: key,
-    tableProps: { tableClass: TableClass.STANDARD_INFREQUENT_ACCESS },
+    // An undefined override must not erase a secure default.
+    tableProps: { tableClass: TableClass.STANDARD_INFREQUENT_ACCESS, deletionProtection: undefined },
   });
   const keyWriter = new Role(keyStack, 'Writer', { assumedBy: new AccountRootPrincipal() });
   const keyReader = new Role(keyStack, 'Reader', { assumedBy: new AccountRootPrincipal() });
@@ -147,7 +148,7 @@ describe('EventStore', () => {
       });
     });
 
-    it('applies tableProps over the defaults and keeps the other defaults when tableProps is given', () => {
+    it('applies tableProps over the defaults and keeps the others when tableProps sets some keys', () => {
       // Assess
       keyTemplate.hasResourceProperties(TABLE, {
         Replicas: [

@@ -1,0 +1,75 @@
+import { Duration } from 'aws-cdk-lib';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { describe, expect, it } from 'vitest';
+import {
+  defaultNodejsFunctionProps,
+  ESM_REQUIRE_BANNER,
+  mergeNodejsFunctionProps,
+} from '../../lib/defaults/lambda.js';
+
+const SIZING = { memorySize: 512, timeout: Duration.seconds(15) };
+
+describe('Lambda defaults', () => {
+  it('bundles one minified ES module with source maps and the SDK when defaults apply', () => {
+    // Act
+    const { bundling } = defaultNodejsFunctionProps(SIZING);
+
+    // Assess
+    expect(bundling).toMatchObject({
+      format: OutputFormat.ESM,
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      keepNames: true,
+      externalModules: [],
+      banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+    });
+    expect(bundling?.banner).toBe(ESM_REQUIRE_BANNER);
+  });
+
+  it('lets user props win over defaults and required props win over both when layers are merged', () => {
+    // Prepare
+    const defaults = defaultNodejsFunctionProps(SIZING);
+    const user = { memorySize: 1024, environment: { POWERTOOLS_LOG_LEVEL: 'DEBUG', TABLE: 'user' } };
+    const required = { handler: 'handler', environment: { TABLE: 'required' } };
+
+    // Act
+    const merged = mergeNodejsFunctionProps(defaults, user, required);
+
+    // Assess
+    expect(merged).toMatchObject({ memorySize: 1024, handler: 'handler', runtime: Runtime.NODEJS_22_X });
+    expect(merged.environment).toEqual({
+      POWERTOOLS_SERVICE_NAME: 'opentrail',
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      NODE_OPTIONS: '--enable-source-maps',
+      TABLE: 'required',
+    });
+  });
+
+  it('keeps the other bundling options when a user overrides one of them', () => {
+    // Act
+    const merged = mergeNodejsFunctionProps(defaultNodejsFunctionProps(SIZING), {
+      bundling: { minify: false },
+    });
+
+    // Assess
+    expect(merged.bundling).toMatchObject({
+      minify: false,
+      format: OutputFormat.ESM,
+      banner: ESM_REQUIRE_BANNER,
+    });
+  });
+
+  it('keeps the default when a user sets a key to undefined', () => {
+    // Act
+    const merged = mergeNodejsFunctionProps(defaultNodejsFunctionProps(SIZING), {
+      memorySize: undefined,
+      timeout: undefined,
+    });
+
+    // Assess
+    expect(merged.memorySize).toBe(512);
+    expect(merged.timeout?.toSeconds()).toBe(15);
+  });
+});
