@@ -237,9 +237,13 @@ describe('EventStore', () => {
   });
 
   describe('validation', () => {
+    // Stacks that are never synthesized, in an app of their own whose folder is removed afterwards.
+    const validation = createTestApp();
+    afterAll(validation.cleanup);
+
     it('throws one error naming every bad prop when several props are invalid', () => {
       // Prepare
-      const stack = new Stack(undefined, 'Invalid', { env: TEST_ENV });
+      const stack = new Stack(validation.app, 'Invalid', { env: TEST_ENV });
       const invalidKey = new Key(stack, 'Key');
 
       // Act
@@ -259,7 +263,7 @@ describe('EventStore', () => {
 
     it('rejects a fractional retention when retentionDays is not an integer', () => {
       // Prepare
-      const stack = new Stack(undefined, 'Fraction', { env: TEST_ENV });
+      const stack = new Stack(validation.app, 'Fraction', { env: TEST_ENV });
 
       // Act
       const build = () => new EventStore(stack, 'EventStore', { retentionDays: 1.5 });
@@ -270,7 +274,7 @@ describe('EventStore', () => {
 
     it('accepts the bounds when retentionDays and writeShards are at their limits', () => {
       // Prepare
-      const stack = new Stack(undefined, 'Bounds', { env: TEST_ENV });
+      const stack = new Stack(validation.app, 'Bounds', { env: TEST_ENV });
 
       // Act
       const build = () => {

@@ -379,9 +379,13 @@ describe('TrailApi', () => {
   });
 
   describe('validation', () => {
+    // A stack that is never synthesized, in an app of its own whose folder is removed afterwards.
+    const validation = createTestApp();
+    afterAll(validation.cleanup);
+
     it('throws one error naming both limits when throttle limits are not positive', () => {
       // Prepare
-      const stack = new Stack(undefined, 'Invalid', { env: TEST_ENV });
+      const stack = new Stack(validation.app, 'Invalid', { env: TEST_ENV });
       const eventStore = new EventStore(stack, 'EventStore');
 
       // Act
