@@ -1,0 +1,162 @@
+import {
+  type BatchWriteItemCommandInput,
+  type BatchWriteItemCommandOutput,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbEventStore } from '../../lambda/adapters/dynamodb-event-store.js';
+import { createEventsTable } from '../../lambda/adapters/table-admin.js';
+import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
+import { type LookupQuery, lookupEvents } from '../../lambda/core/lookup.js';
+import { sampleEvent } from '../fixtures/events.js';
+import { expectedMatches, LOOKUP_CASES, variedEvents } from '../fixtures/traffic.js';
+
+const SHARDS = 4;
+const NOW_MS = Date.now();
+const OPTIONS: IngestOptions = {
+  receivedAtMs: NOW_MS,
+  defaultRegion: 'us-east-1',
+  defaultAccountId: '123456789012',
+  retentionDays: 90,
+  writeShards: SHARDS,
+};
+const WINDOW = { startMs: NOW_MS - 2 * 3_600_000, endMs: NOW_MS };
+
+/** Every DynamoDB operation the store sends, so the suite can prove lookups never Scan. */
+const operations: string[] = [];
+const client = new DynamoDBClient({});
+client.middlewareStack.add(
+  (next, context) => async (args) => {
+    operations.push(String(context.commandName));
+    return next(args);
+  },
+  { step: 'initialize', name: 'recordOperations' },
+);
+
+const fastRetries = { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 20 };
+let store: DynamoDbEventStore;
+let records: Record<string, unknown>[] = [];
+
+async function allPages(query: Omit<LookupQuery, 'afterEventID'>): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let afterEventID: string | undefined;
+  for (let pages = 1; pages <= 200; pages++) {
+    const page = await lookupEvents({ ...query, ...(afterEventID ? { afterEventID } : {}) }, store, {
+      writeShards: SHARDS,
+    });
+    ids.push(...page.records.map((record) => (JSON.parse(record) as { eventID: string }).eventID));
+    if (page.lastEventID === undefined) return { ids, pages };
+    afterEventID = page.lastEventID;
+  }
+  throw new Error('pagination did not end');
+}
+
+beforeAll(async () => {
+  await createEventsTable(client, 'events');
+  store = new DynamoDbEventStore(client, 'events', { backoff: fastRetries });
+  const inputs = variedEvents(300, NOW_MS);
+  const results = await Promise.all(
+    [0, 100, 200].map((start) => putEvents(inputs.slice(start, start + 100), store, OPTIONS)),
+  );
+  expect(results.flatMap((result) => result.failed)).toEqual([]);
+  const eventIDs = results.flatMap((result) => result.successful.map((success) => success.eventID));
+  const stored = await store.readRecords(eventIDs);
+  expect(stored.size).toBe(300);
+  records = [...stored.values()].map((json) => JSON.parse(json) as Record<string, unknown>);
+});
+
+describe('lookups against DynamoDB (moto)', () => {
+  it.each(LOOKUP_CASES)(
+    'returns exactly the oracle’s matches, newest first, paging by 7, for %j',
+    async (attributes) => {
+      const { ids } = await allPages({ attributes, ...WINDOW, maxResults: 7 });
+      expect(ids).toEqual(expectedMatches(records, attributes));
+    },
+  );
+
+  it('walks at least 5 full pages with no gaps or duplicates', async () => {
+    const { ids, pages } = await allPages({ attributes: {}, ...WINDOW, maxResults: 50 });
+    expect(pages).toBe(6);
+    expect(ids).toEqual(expectedMatches(records, {}));
+  });
+
+  it('treats both ends of the time window as inclusive, to the millisecond', async () => {
+    const sorted = expectedMatches(records, {});
+    const newest = records.find((record) => record.eventID === sorted[10]) as { eventTime: string };
+    const oldest = records.find((record) => record.eventID === sorted[20]) as { eventTime: string };
+    const window = { startMs: Date.parse(oldest.eventTime), endMs: Date.parse(newest.eventTime) };
+    const { ids } = await allPages({ attributes: {}, ...window, maxResults: 4 });
+    const expected = records
+      .filter((record) => {
+        const time = Date.parse(record.eventTime as string);
+        return time >= window.startMs && time <= window.endMs;
+      })
+      .map((record) => record.eventID as string)
+      .sort()
+      .reverse();
+    expect(ids).toEqual(expected);
+    expect(ids).toContain(sorted[10]);
+    expect(ids).toContain(sorted[20]);
+  });
+
+  it('answers every lookup with Query, GetItem and BatchGetItem, never Scan', () => {
+    expect(operations).toContain('QueryCommand');
+    expect(operations).not.toContain('ScanCommand');
+  });
+});
+
+describe('writes against DynamoDB (moto)', () => {
+  it('stores a re-put id once and answers it with the original eventID', async () => {
+    const event = sampleEvent({ id: 'exactly-once', eventTime: new Date(NOW_MS - 1000).toISOString() });
+    const first = await putEvents([event], store, OPTIONS);
+    const second = await putEvents([event], store, { ...OPTIONS, receivedAtMs: NOW_MS + 5 });
+    const eventID = first.successful[0]?.eventID;
+    expect(second.successful).toEqual([{ index: 0, id: 'exactly-once', eventID }]);
+    const { ids } = await allPages({
+      attributes: { ResourceName: 'arn:example:orders:::order/o-1' },
+      ...WINDOW,
+      maxResults: 50,
+    });
+    expect(ids.filter((id) => id === eventID)).toHaveLength(1);
+  });
+
+  it('retries items DynamoDB leaves unprocessed until every event is stored', async () => {
+    // Prepare: a client whose first BatchWriteItem calls write only half their items and return the rest
+    // as UnprocessedItems, as a throttled table does.
+    const throttled = new DynamoDBClient({});
+    let partialCalls = 0;
+    throttled.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'BatchWriteItemCommand' || partialCalls >= 3) return next(args);
+        partialCalls++;
+        const input = args.input as BatchWriteItemCommandInput;
+        const [table, requests = []] = Object.entries(input.RequestItems ?? {})[0] ?? [];
+        const half = Math.ceil(requests.length / 2);
+        const result = await next({
+          ...args,
+          input: { RequestItems: { [table as string]: requests.slice(0, half) } },
+        });
+        (result.output as BatchWriteItemCommandOutput).UnprocessedItems = {
+          [table as string]: requests.slice(half),
+        };
+        return result;
+      },
+      { step: 'initialize', name: 'throttleHalf' },
+    );
+    const throttledStore = new DynamoDbEventStore(throttled, 'events', { backoff: fastRetries });
+    const inputs = Array.from({ length: 40 }, (_, i) =>
+      sampleEvent({
+        eventName: 'ThrottledPut',
+        requestParameters: { i },
+        eventTime: new Date(NOW_MS - i).toISOString(),
+      }),
+    );
+    // Act
+    const result = await putEvents(inputs, throttledStore, OPTIONS);
+    // Assess
+    expect(partialCalls).toBe(3);
+    expect(result.failed).toEqual([]);
+    const { ids } = await allPages({ attributes: { EventName: 'ThrottledPut' }, ...WINDOW, maxResults: 50 });
+    expect(ids.sort()).toEqual(result.successful.map((success) => success.eventID).sort());
+  });
+});
