@@ -1,0 +1,446 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  APIGatewayProxyEventV2WithIAMAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { type CallerIdentity, parseQueryString, type SigV4Verifier } from './sigv4-verifier.js';
+
+/**
+ * Plays API Gateway (HTTP API, payload format 2.0, IAM authorization) in front of the Lambda handlers:
+ * routes like API Gateway does, verifies SigV4, builds the event and context, and writes the result back.
+ */
+
+export type HttpApiHandler = (
+  event: APIGatewayProxyEventV2WithIAMAuthorizer,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface RouteTarget {
+  /** The Lambda function's name, shown in the context (functionName, ARN, log group). */
+  readonly functionName: string;
+  readonly handler: HttpApiHandler;
+}
+
+/** Route key as API Gateway writes it ('GET /events/{eventId}') -> the function behind it. */
+export type RouteTable = ReadonlyMap<string, RouteTarget>;
+
+export interface HttpFrontOptions {
+  readonly routes: RouteTable;
+  readonly verifySignature: SigV4Verifier;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly region: string;
+  /** @default '000000000000' */
+  readonly accountId?: string;
+  /** Bodies above this are refused with 413. @default 1 MiB (the put limit) + 64 KiB slack */
+  readonly maxBodyBytes?: number;
+  /** Like API Gateway's integration timeout. @default 30 000 ms */
+  readonly handlerTimeoutMs?: number;
+  /** One line per request, and handler failures. @default drop them */
+  readonly log?: (line: string) => void;
+}
+
+export interface HttpFront {
+  /** e.g. http://127.0.0.1:3000 */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting requests; requests in flight get a short grace period. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024 + 64 * 1024;
+const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+const CLOSE_GRACE_MS = 5_000;
+const LAMBDA_MEMORY_LIMIT_MB = '1024';
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+interface CompiledRoute {
+  readonly routeKey: string;
+  readonly method: string;
+  /** Path segments; a `{name}` segment captures one segment. */
+  readonly segments: readonly string[];
+  readonly staticSegmentCount: number;
+  readonly target: RouteTarget;
+}
+
+interface RouteMatch {
+  readonly route: CompiledRoute;
+  readonly pathParameters: Record<string, string> | undefined;
+}
+
+interface ErrorReply {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export const startHttpFront = async (options: HttpFrontOptions): Promise<HttpFront> => {
+  const routes = compileRoutes(options.routes);
+  const log = options.log ?? (() => {});
+  const server = createServer((request, response) => {
+    const startedAt = Date.now();
+    handleRequest(request, response, routes, options, log)
+      .catch((error: unknown) => {
+        log(`Request failed outside the handler: ${describeError(error)}`);
+        if (!response.headersSent) {
+          writeError(response, { statusCode: 500, code: 'InternalError', message: 'Internal server error' });
+        }
+      })
+      .finally(() =>
+        log(`${request.method} ${request.url} -> ${response.statusCode} (${Date.now() - startedAt} ms)`),
+      );
+  });
+  server.listen(options.port, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      const closed = once(server, 'close');
+      server.close();
+      server.closeIdleConnections();
+      const graceful = await Promise.race([
+        closed.then(() => true),
+        sleep(CLOSE_GRACE_MS, undefined, { ref: false }).then(() => false),
+      ]);
+      if (!graceful) {
+        server.closeAllConnections();
+        await closed;
+      }
+    },
+  };
+};
+
+const handleRequest = async (
+  request: IncomingMessage,
+  response: ServerResponse,
+  routes: readonly CompiledRoute[],
+  options: HttpFrontOptions,
+  log: (line: string) => void,
+): Promise<void> => {
+  const requestId = randomUUID();
+  response.setHeader('apigw-requestid', requestId);
+  const method = (request.method ?? 'GET').toUpperCase();
+  const [rawPath = '/', rawQueryString = ''] = splitOnce(request.url ?? '/', '?');
+
+  // API Gateway matches the route first: an unknown route is a 404 even without a signature.
+  const match = matchRoute(routes, method, rawPath);
+  if (match === undefined) {
+    writeError(response, { statusCode: 404, code: 'NotFound', message: `No route for ${method} ${rawPath}` });
+    return;
+  }
+
+  const body = await readBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  if (body === undefined) {
+    response.setHeader('connection', 'close');
+    writeError(response, {
+      statusCode: 413,
+      code: 'RequestTooLarge',
+      message: `Request body exceeds ${options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`,
+    });
+    return;
+  }
+
+  const headers = headerPairs(request);
+  const verification = await options.verifySignature({ method, rawPath, rawQueryString, headers, body });
+  if (!verification.ok) {
+    response.setHeader('x-amzn-errortype', verification.code);
+    writeError(response, { statusCode: 403, code: verification.code, message: verification.message });
+    return;
+  }
+
+  const accountId = options.accountId ?? '000000000000';
+  const event = buildEvent({
+    request,
+    requestId,
+    method,
+    rawPath,
+    rawQueryString,
+    headers,
+    body,
+    match,
+    caller: verification.caller,
+    accountId,
+  });
+  const timeoutMs = options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+  const context = createLambdaContext(match.route.target.functionName, options.region, accountId, timeoutMs);
+
+  const outcome = await invokeWithTimeout(match.route.target.handler, event, context, timeoutMs);
+  if (outcome.kind === 'timeout') {
+    log(`${match.route.target.functionName} did not respond within ${timeoutMs} ms (request ${requestId})`);
+    writeError(response, { statusCode: 503, code: 'ServiceUnavailable', message: 'Service Unavailable' });
+    return;
+  }
+  if (outcome.kind === 'error') {
+    log(`${match.route.target.functionName} failed (request ${requestId}): ${describeError(outcome.error)}`);
+    writeError(response, { statusCode: 500, code: 'InternalError', message: 'Internal server error' });
+    return;
+  }
+  writeResult(response, outcome.result);
+};
+
+const compileRoutes = (table: RouteTable): CompiledRoute[] =>
+  [...table]
+    .map(([routeKey, target]) => {
+      const [method = '', path = ''] = splitOnce(routeKey, ' ');
+      const segments = path.split('/').filter((segment) => segment !== '');
+      return {
+        routeKey,
+        method: method.toUpperCase(),
+        segments,
+        staticSegmentCount: segments.filter((segment) => !isParameterSegment(segment)).length,
+        target,
+      };
+    })
+    // API Gateway prefers the most specific route: literal segments win over path variables.
+    .sort((left, right) => right.staticSegmentCount - left.staticSegmentCount);
+
+const isParameterSegment = (segment: string): boolean => segment.startsWith('{') && segment.endsWith('}');
+
+const matchRoute = (
+  routes: readonly CompiledRoute[],
+  method: string,
+  rawPath: string,
+): RouteMatch | undefined => {
+  const requestSegments = rawPath
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map(decodeSegment);
+  for (const route of routes) {
+    if (route.method !== method || route.segments.length !== requestSegments.length) continue;
+    const pathParameters: Record<string, string> = {};
+    const matches = route.segments.every((segment, index) => {
+      const value = requestSegments[index] ?? '';
+      if (!isParameterSegment(segment)) return segment === value;
+      pathParameters[segment.slice(1, -1)] = value;
+      return true;
+    });
+    if (matches) {
+      return { route, pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined };
+    }
+  }
+  return undefined;
+};
+
+const decodeSegment = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
+const splitOnce = (value: string, separator: string): [string, string] => {
+  const index = value.indexOf(separator);
+  return index === -1 ? [value, ''] : [value.slice(0, index), value.slice(index + separator.length)];
+};
+
+/** Resolves to undefined once the body passes the limit; the rest is discarded, never buffered. */
+const readBody = async (request: IncomingMessage, maxBytes: number): Promise<Uint8Array | undefined> => {
+  const declaredLength = Number(request.headers['content-length'] ?? 0);
+  if (declaredLength > maxBytes) {
+    request.resume();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    total += buffer.length;
+    if (total > maxBytes) {
+      request.resume();
+      return undefined;
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+};
+
+const headerPairs = (request: IncomingMessage): Array<[string, string]> => {
+  const pairs: Array<[string, string]> = [];
+  for (let index = 0; index + 1 < request.rawHeaders.length; index += 2) {
+    pairs.push([request.rawHeaders[index] ?? '', request.rawHeaders[index + 1] ?? '']);
+  }
+  return pairs;
+};
+
+interface EventParts {
+  readonly request: IncomingMessage;
+  readonly requestId: string;
+  readonly method: string;
+  readonly rawPath: string;
+  readonly rawQueryString: string;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly body: Uint8Array;
+  readonly match: RouteMatch;
+  readonly caller: CallerIdentity;
+  readonly accountId: string;
+}
+
+const buildEvent = (parts: EventParts): APIGatewayProxyEventV2WithIAMAuthorizer => {
+  // Like API Gateway: names lower-cased, repeated headers joined with commas, cookies moved to `cookies`.
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (const [name, value] of parts.headers) {
+    const lowerName = name.toLowerCase();
+    if (lowerName === 'cookie') {
+      cookies.push(
+        ...value
+          .split(';')
+          .map((cookie) => cookie.trim())
+          .filter((cookie) => cookie !== ''),
+      );
+      continue;
+    }
+    headers[lowerName] = headers[lowerName] === undefined ? value : `${headers[lowerName]},${value}`;
+  }
+  const queryStringParameters: Record<string, string> = {};
+  for (const [name, value] of parseQueryString(parts.rawQueryString)) {
+    const existing = queryStringParameters[name];
+    queryStringParameters[name] = existing === undefined ? value : `${existing},${value}`;
+  }
+  const now = new Date();
+  const domainName = (headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
+  const textBody = decodeUtf8(parts.body);
+  return {
+    version: '2.0',
+    routeKey: parts.match.route.routeKey,
+    rawPath: parts.rawPath,
+    rawQueryString: parts.rawQueryString,
+    ...(cookies.length > 0 ? { cookies } : {}),
+    headers,
+    ...(Object.keys(queryStringParameters).length > 0 ? { queryStringParameters } : {}),
+    ...(parts.match.pathParameters === undefined ? {} : { pathParameters: parts.match.pathParameters }),
+    requestContext: {
+      accountId: parts.accountId,
+      apiId: 'local',
+      authorizer: {
+        iam: {
+          accessKey: parts.caller.accessKeyId,
+          accountId: parts.caller.accountId,
+          callerId: parts.caller.userId,
+          cognitoIdentity: null,
+          principalOrgId: '',
+          userArn: parts.caller.userArn,
+          userId: parts.caller.userId,
+        },
+      },
+      domainName,
+      domainPrefix: domainName.split('.')[0] ?? domainName,
+      http: {
+        method: parts.method,
+        path: parts.rawPath,
+        protocol: `HTTP/${parts.request.httpVersion}`,
+        sourceIp: parts.request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: parts.requestId,
+      routeKey: parts.match.route.routeKey,
+      stage: '$default',
+      time: formatRequestTime(now),
+      timeEpoch: now.getTime(),
+    },
+    ...(parts.body.length === 0
+      ? { isBase64Encoded: false }
+      : textBody === undefined
+        ? { body: Buffer.from(parts.body).toString('base64'), isBase64Encoded: true }
+        : { body: textBody, isBase64Encoded: false }),
+  };
+};
+
+const decodeUtf8 = (bytes: Uint8Array): string | undefined => {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+};
+
+/** API Gateway's requestContext.time format: 12/Mar/2020:19:03:58 +0000. */
+const formatRequestTime = (date: Date): string => {
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return (
+    `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
+  );
+};
+
+const createLambdaContext = (
+  functionName: string,
+  region: string,
+  accountId: string,
+  timeoutMs: number,
+): Context => {
+  const deadline = Date.now() + timeoutMs;
+  const callbackStyle = () => {
+    throw new Error('Callback-style completion is not supported in local mode; return a promise');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+    memoryLimitInMB: LAMBDA_MEMORY_LIMIT_MB,
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]local`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: callbackStyle,
+    fail: callbackStyle,
+    succeed: callbackStyle,
+  };
+};
+
+type InvocationOutcome =
+  | { readonly kind: 'result'; readonly result: APIGatewayProxyStructuredResultV2 }
+  | { readonly kind: 'error'; readonly error: unknown }
+  | { readonly kind: 'timeout' };
+
+const invokeWithTimeout = async (
+  handler: HttpApiHandler,
+  event: APIGatewayProxyEventV2WithIAMAuthorizer,
+  context: Context,
+  timeoutMs: number,
+): Promise<InvocationOutcome> => {
+  const invocation = Promise.resolve()
+    .then(() => handler(event, context))
+    .then(
+      (result): InvocationOutcome => ({ kind: 'result', result }),
+      (error: unknown): InvocationOutcome => ({ kind: 'error', error }),
+    );
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<InvocationOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+  });
+  try {
+    return await Promise.race([invocation, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+const writeResult = (response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void => {
+  // Set first: an invalid status code throws before any of the handler's headers are applied.
+  response.statusCode = result.statusCode ?? 200;
+  for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, String(value));
+  if (result.cookies !== undefined && result.cookies.length > 0)
+    response.setHeader('set-cookie', result.cookies);
+  const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+  response.end(body);
+};
+
+const writeError = (response: ServerResponse, reply: ErrorReply): void => {
+  response.statusCode = reply.statusCode;
+  response.setHeader('content-type', 'application/json');
+  response.end(JSON.stringify({ code: reply.code, message: reply.message }));
+};
+
+const describeError = (error: unknown): string =>
+  error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);

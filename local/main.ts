@@ -1,0 +1,88 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { PROJECT_ROOT } from './emulator.js';
+import { type LocalHandle, startLocal } from './runner.js';
+
+/**
+ * `npm start`: runs local mode until SIGINT/SIGTERM. stdout carries exactly one line, the ready line, so
+ * scripts can wait for it; everything else goes to stderr.
+ */
+
+const CONFIG_FILE = join(PROJECT_ROOT, '.opentrail', 'local.json');
+const STOP_TIMEOUT_MS = 15_000;
+
+const logToStderr = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+const parsePort = (value: string): number => {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`OPENTRAIL_PORT must be a port number (0-65535), not '${value}'`);
+  }
+  return port;
+};
+
+const writeConfig = async (local: LocalHandle): Promise<void> => {
+  const config = {
+    apiUrl: local.apiUrl,
+    region: local.region,
+    awsEndpoint: local.awsEndpoint,
+    credentials: {
+      accessKeyId: local.credentials.accessKeyId,
+      secretAccessKey: local.credentials.secretAccessKey,
+    },
+  };
+  await mkdir(join(PROJECT_ROOT, '.opentrail'), { recursive: true });
+  await writeFile(CONFIG_FILE, `${JSON.stringify(config, null, 2)}\n`);
+};
+
+/** Installed before anything starts, so a signal during start-up cannot leave the emulator behind. */
+const stopOnSignals = (running: () => LocalHandle | undefined): void => {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second signal, or one during start-up, means "now": the emulator's exit hook kills it.
+    const local = running();
+    if (stopping || local === undefined) process.exit(stopping ? 1 : 0);
+    stopping = true;
+    logToStderr(`${signal} received, stopping local mode`);
+    const forceExit = setTimeout(() => {
+      logToStderr(`Local mode did not stop within ${STOP_TIMEOUT_MS} ms; exiting`);
+      process.exit(1);
+    }, STOP_TIMEOUT_MS);
+    local.stop().then(
+      () => {
+        clearTimeout(forceExit);
+        logToStderr('Local mode stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logToStderr(`Stopping local mode failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+};
+
+const main = async (): Promise<void> => {
+  let local: LocalHandle | undefined;
+  stopOnSignals(() => local);
+  local = await startLocal({
+    port: parsePort(process.env.OPENTRAIL_PORT ?? '3000'),
+    region: process.env.AWS_REGION ?? process.env.OPENTRAIL_REGION ?? 'us-east-1',
+    log: logToStderr,
+  });
+  await writeConfig(local);
+  process.stdout.write(
+    `OpenTrail local API ready at ${local.apiUrl} (config: ${relative(process.cwd(), CONFIG_FILE)})\n`,
+  );
+};
+
+main().catch((error: unknown) => {
+  logToStderr(
+    `Local mode failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,197 @@
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../../local/emulator.js';
+import { type LocalModeProcess, startLocalModeProcess } from '../support/local-mode-process.js';
+import { type SignedFetchOptions, signedFetch } from '../support/signed-fetch.js';
+
+const execFileAsync = promisify(execFile);
+const curlAvailable = await execFileAsync('curl', ['--version']).then(
+  () => true,
+  () => false,
+);
+
+/** Resolves true when something listens on the URL's port, false when the connection is refused. */
+const acceptsConnections = (url: string): Promise<boolean> =>
+  new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url);
+    const socket = connect({ host: hostname, port: Number(port), timeout: 2_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error(`Connecting to ${url} timed out`));
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ECONNREFUSED' ? resolve(false) : reject(error),
+    );
+  });
+
+// The first run in a fresh clone installs moto into .venv before the ready line.
+const READY_TIMEOUT_MS = 170_000;
+const SAMPLE_EVENT = JSON.stringify({
+  eventSource: 'orders.example.com',
+  eventName: 'CreateOrder',
+  userIdentity: { type: 'IAMUser', userName: 'e2e' },
+});
+
+describe('local mode (npm start)', () => {
+  let local: LocalModeProcess;
+  let port: number;
+
+  /** A request signed with the credentials local mode wrote to its config file. */
+  const api = (path: string, init: Omit<SignedFetchOptions, 'credentials' | 'region'> = {}) =>
+    signedFetch(new URL(path, local.config.apiUrl), {
+      ...init,
+      credentials: local.config.credentials,
+      region: local.config.region,
+    });
+
+  beforeAll(async () => {
+    port = await findFreePort();
+    local = await startLocalModeProcess({ OPENTRAIL_PORT: String(port) }, READY_TIMEOUT_MS);
+  });
+
+  afterAll(() => {
+    local?.kill();
+  });
+
+  it('prints one ready line with the URL and writes the config file', () => {
+    // Assess
+    expect(local.readyLine).toBe(
+      `OpenTrail local API ready at http://127.0.0.1:${port} (config: .opentrail/local.json)`,
+    );
+    expect(local.config).toEqual({
+      apiUrl: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      awsEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+  });
+
+  it('refuses an unsigned request with 403 and MissingAuthenticationToken', async () => {
+    // Act
+    const response = await fetch(new URL('/events', local.config.apiUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: SAMPLE_EVENT,
+      signal: AbortSignal.timeout(10_000),
+    });
+
+    // Assess
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({
+      code: 'MissingAuthenticationToken',
+      message: 'Missing Authentication Token',
+    });
+  });
+
+  it('refuses a request signed with the wrong secret with 403 and InvalidSignatureException', async () => {
+    // Act
+    const response = await signedFetch(new URL('/events', local.config.apiUrl), {
+      method: 'POST',
+      body: SAMPLE_EVENT,
+      credentials: { accessKeyId: local.config.credentials.accessKeyId, secretAccessKey: 'wrong' },
+      region: local.config.region,
+    });
+
+    // Assess
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({
+      code: 'InvalidSignatureException',
+      message: expect.stringContaining('does not match'),
+    });
+  });
+
+  it('answers an unknown route with 404 NotFound', async () => {
+    // Act
+    const response = await api('/no-such-route');
+
+    // Assess
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: 'NotFound' });
+  });
+
+  it('refuses a body over the request limit with 413 RequestTooLarge', async () => {
+    // Act
+    const response = await api('/events', { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) });
+
+    // Assess
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: 'RequestTooLarge' });
+  });
+
+  it('passes a signed put to the ingest handler', async () => {
+    // Act
+    const response = await api('/events', { method: 'POST', body: SAMPLE_EVENT });
+
+    // Assess
+    expect(response.status).not.toBe(403);
+  });
+
+  it('passes a signed lookup to the lookup handler', async () => {
+    // Act
+    const response = await api('/events?maxResults=5');
+
+    // Assess
+    expect(response.status).not.toBe(403);
+  });
+
+  it.runIf(curlAvailable)('accepts requests signed by curl --aws-sigv4', async () => {
+    // Prepare
+    const curl = (...args: string[]) =>
+      execFileAsync(
+        'curl',
+        [
+          '--silent',
+          '--max-time',
+          '10',
+          '--output',
+          '/dev/null',
+          '--write-out',
+          '%{http_code}',
+          '--aws-sigv4',
+          `aws:amz:${local.config.region}:execute-api`,
+          '--user',
+          `${local.config.credentials.accessKeyId}:${local.config.credentials.secretAccessKey}`,
+          ...args,
+        ],
+        { timeout: 15_000 },
+      );
+
+    // Act
+    const put = await curl(
+      '--header',
+      'content-type: application/json',
+      '--data-raw',
+      SAMPLE_EVENT,
+      `${local.config.apiUrl}/events`,
+    );
+    const lookup = await curl(`${local.config.apiUrl}/events?maxResults=5`);
+
+    // Assess
+    expect(put.stdout).not.toBe('403');
+    expect(put.stdout).toMatch(/^\d{3}$/);
+    expect(lookup.stdout).not.toBe('403');
+    expect(lookup.stdout).toMatch(/^\d{3}$/);
+  });
+
+  // Last: it ends the process the other tests use.
+  it('stops the API and the emulator on SIGINT', async () => {
+    // Prepare
+    expect(await acceptsConnections(local.config.awsEndpoint)).toBe(true);
+
+    // Act
+    local.signal('SIGINT');
+    const exit = await local.waitForExit(30_000);
+
+    // Assess
+    expect(exit.code === 0 || exit.signal === 'SIGINT', JSON.stringify(exit)).toBe(true);
+    expect(local.stderrTail()).toContain('Local mode stopped');
+    expect(await acceptsConnections(local.config.awsEndpoint)).toBe(false);
+    expect(await acceptsConnections(local.config.apiUrl)).toBe(false);
+  });
+});
