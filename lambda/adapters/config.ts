@@ -1,3 +1,4 @@
+import { TRAIL_ENV } from '../core/environment.js';
 import { LIMITS } from '../core/limits.js';
 
 /** Everything a function reads from its environment, read once per container; a bad value stops the cold start. */
@@ -25,18 +26,18 @@ function integerInRange(
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): TrailConfig {
   const problems: string[] = [];
-  const tableName = env.OPENTRAIL_TABLE_NAME ?? '';
-  if (tableName === '') problems.push('OPENTRAIL_TABLE_NAME is not set');
+  const tableName = env[TRAIL_ENV.tableName] ?? '';
+  if (tableName === '') problems.push(`${TRAIL_ENV.tableName} is not set`);
   const retention = integerInRange(
     'OPENTRAIL_RETENTION_DAYS',
     env.OPENTRAIL_RETENTION_DAYS,
     LIMITS.retentionDays,
   );
-  const shards = integerInRange('OPENTRAIL_WRITE_SHARDS', env.OPENTRAIL_WRITE_SHARDS, LIMITS.writeShards);
+  const shards = integerInRange(TRAIL_ENV.writeShards, env[TRAIL_ENV.writeShards], LIMITS.writeShards);
   for (const checked of [retention, shards]) if (checked.problem) problems.push(checked.problem);
-  const accountId = env.OPENTRAIL_ACCOUNT_ID;
+  const accountId = env[TRAIL_ENV.accountId];
   if (accountId !== undefined && !/^\d{12}$/.test(accountId))
-    problems.push('OPENTRAIL_ACCOUNT_ID must be 12 digits');
+    problems.push(`${TRAIL_ENV.accountId} must be 12 digits`);
   if (problems.length > 0) throw new Error(`OpenTrail configuration is invalid: ${problems.join('; ')}`);
   return {
     tableName,

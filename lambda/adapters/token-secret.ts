@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { TRAIL_ENV } from '../core/environment.js';
 
 /**
  * The pagination-token signing secret: given directly (local mode, tests) or read once from Secrets Manager
@@ -16,9 +17,10 @@ export function tokenSecretLoader(env: NodeJS.ProcessEnv = process.env): () => P
 }
 
 async function readSecret(env: NodeJS.ProcessEnv): Promise<string> {
-  if (env.OPENTRAIL_TOKEN_SECRET) return env.OPENTRAIL_TOKEN_SECRET;
-  const secretArn = env.OPENTRAIL_TOKEN_SECRET_ARN;
-  if (!secretArn) throw new Error('set OPENTRAIL_TOKEN_SECRET or OPENTRAIL_TOKEN_SECRET_ARN');
+  const secret = env[TRAIL_ENV.tokenSecret];
+  if (secret) return secret;
+  const secretArn = env[TRAIL_ENV.tokenSecretArn];
+  if (!secretArn) throw new Error(`set ${TRAIL_ENV.tokenSecret} or ${TRAIL_ENV.tokenSecretArn}`);
   const output = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
   if (!output.SecretString) throw new Error(`secret ${secretArn} has no string value`);
   return output.SecretString;

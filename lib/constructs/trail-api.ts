@@ -18,6 +18,7 @@ import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { TRAIL_ENV } from '../../lambda/core/environment.js';
 import {
   defaultNodejsFunctionProps,
   type FunctionSizing,
@@ -28,14 +29,6 @@ import { positiveNumberProblem, throwIfInvalid } from '../props-validation.js';
 import type { EventStore } from './event-store.js';
 
 const REPO_ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Environment variable names the handlers read (lambda/adapters/config.ts and token-secret.ts). */
-export const TRAIL_ENV = {
-  tableName: 'OPENTRAIL_TABLE_NAME',
-  retentionDays: 'OPENTRAIL_RETENTION_DAYS',
-  writeShards: 'OPENTRAIL_WRITE_SHARDS',
-  tokenSecretArn: 'OPENTRAIL_TOKEN_SECRET_ARN',
-} as const;
 
 /** Function settings the construct owns: code, handler, role and log group. */
 type OwnedFunctionProp =

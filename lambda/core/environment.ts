@@ -1,0 +1,12 @@
+/** The environment variables OpenTrail's functions read: the CDK constructs, local mode and config share them. */
+export const TRAIL_ENV = {
+  tableName: 'OPENTRAIL_TABLE_NAME',
+  retentionDays: 'OPENTRAIL_RETENTION_DAYS',
+  writeShards: 'OPENTRAIL_WRITE_SHARDS',
+  /** recipientAccountId for events that name none; defaults to the API's own account. */
+  accountId: 'OPENTRAIL_ACCOUNT_ID',
+  /** Pagination-token signing secret, given directly (local mode, tests)... */
+  tokenSecret: 'OPENTRAIL_TOKEN_SECRET',
+  /** ...or the ARN of the Secrets Manager secret holding it (AWS). */
+  tokenSecretArn: 'OPENTRAIL_TOKEN_SECRET_ARN',
+} as const;
