@@ -26,15 +26,18 @@ const utf8 = new TextEncoder();
 export const byteLength = (text: string): number => utf8.encode(text).length;
 
 function boundedString(maxBytes: number) {
-  return z.string().superRefine((value, ctx) => {
-    if (byteLength(value) > maxBytes) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `is ${byteLength(value)} bytes; at most ${maxBytes} are allowed`,
-        params: { errorCode: 'FieldTooLong' },
-      });
-    }
-  });
+  return z
+    .string()
+    .meta({ description: `at most ${maxBytes} UTF-8 bytes` })
+    .superRefine((value, ctx) => {
+      if (byteLength(value) > maxBytes) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `is ${byteLength(value)} bytes; at most ${maxBytes} are allowed`,
+          params: { errorCode: 'FieldTooLong' },
+        });
+      }
+    });
 }
 
 const shortText = boundedString(LIMITS.shortFieldBytes);
@@ -44,6 +47,7 @@ function boundedObject(maxBytes: number) {
   return z
     .record(z.string(), z.unknown())
     .nullable()
+    .meta({ description: `a JSON object of at most ${maxBytes} bytes` })
     .superRefine((value, ctx) => {
       const size = value === null ? 0 : byteLength(JSON.stringify(value));
       if (size > maxBytes) {
