@@ -3,8 +3,17 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { OpenTrailStack } from '../lib/opentrail-stack.js';
 
 const app = new App();
+
+/** A numeric setting from context (`cdk deploy -c retentionDays=30`); the constructs validate its range. */
+function numberFromContext(key: string): number | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined ? undefined : Number(value);
+}
+
 new OpenTrailStack(app, 'OpenTrail', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
+  retentionDays: numberFromContext('retentionDays'),
+  writeShards: numberFromContext('writeShards'),
 });
 // cdk-nag 3 runs as a policy validation plugin: any unacknowledged finding stops synthesis.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
