@@ -9,6 +9,11 @@ import { type LocalHandle, startLocal } from './runner.js';
  */
 
 const CONFIG_FILE = join(PROJECT_ROOT, '.opentrail', 'local.json');
+
+// The functions log JSON to stdout, as Lambda wants; here that would bury the ready line, so from now on
+// stdout writes go to stderr and only the ready line uses the real stdout.
+const writeReadyLine = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
 const STOP_TIMEOUT_MS = 15_000;
 
 const logToStderr = (line: string): void => {
@@ -75,7 +80,7 @@ const main = async (): Promise<void> => {
     log: logToStderr,
   });
   await writeConfig(local);
-  process.stdout.write(
+  writeReadyLine(
     `OpenTrail local API ready at ${local.apiUrl} (config: ${relative(process.cwd(), CONFIG_FILE)})\n`,
   );
 };

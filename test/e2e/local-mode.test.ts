@@ -179,6 +179,11 @@ describe('local mode (npm start)', () => {
     expect(lookup.stdout).toMatch(/^\d{3}$/);
   });
 
+  it('has printed nothing on stdout but the ready line, even after handling requests', () => {
+    // Assess
+    expect(local.stdoutLines()).toEqual([local.readyLine]);
+  });
+
   // Last: it ends the process the other tests use.
   it('stops the API and the emulator on SIGINT', async () => {
     // Prepare

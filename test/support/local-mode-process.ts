@@ -25,6 +25,8 @@ export interface LocalModeProcess {
   signal(signal: NodeJS.Signals): void;
   /** Resolves with how npm ended, or rejects after the deadline. */
   waitForExit(timeoutMs: number): Promise<ProcessExit>;
+  /** What local mode printed on stdout, without npm's own `> opentrail@... start` banner. */
+  stdoutLines(): string[];
   /** Last lines of stderr, for failure messages. */
   stderrTail(): string;
   /** SIGKILLs the group if it is still running; safe to call twice. */
@@ -65,6 +67,7 @@ export const startLocalModeProcess = async (
       if (exit === undefined) throw new Error(`npm start did not exit within ${timeoutMs} ms`);
       return exit;
     },
+    stdoutLines: () => stdout.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('> ')),
     stderrTail: () => stderr,
     kill: () => {
       if (exit === undefined) signalGroup(child, 'SIGKILL');
