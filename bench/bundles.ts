@@ -1,0 +1,236 @@
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { defaultBundlingOptions } from '../lib/defaults/lambda.js';
+import { median, progress, round, timeProcess } from './support/measure.js';
+import { type Outcome, type Row, type Status, statusOf, type Target, targetRow } from './support/report.js';
+
+/**
+ * `npm run bench -- bundles`: each function bundled with esbuild the way the CDK stack bundles it (the options
+ * come from lib/defaults/lambda.ts), its size, and its cold import time: the median wall time of fresh `node`
+ * processes that import the bundle and exit, over the median of a bare `node` start.
+ */
+
+export const BUNDLE_TARGETS = { importRatio: { max: 2 } } as const satisfies Record<string, Target>;
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const OUT_DIR = join(ROOT, 'bench', '.tmp', 'bundles');
+const FUNCTIONS = { ingest: 'lambda/handlers/ingest.ts', lookup: 'lambda/handlers/lookup.ts' } as const;
+type FunctionName = keyof typeof FUNCTIONS;
+const RUNS = 9;
+
+/** The environment the function reads at init (and nothing from this shell: no endpoints, no credentials). */
+const FUNCTION_ENV: NodeJS.ProcessEnv = {
+  PATH: process.env.PATH,
+  OPENTRAIL_TABLE_NAME: 'bench',
+  AWS_REGION: 'us-east-1',
+  OPENTRAIL_TOKEN_SECRET: '0123456789abcdef0123',
+  POWERTOOLS_SERVICE_NAME: 'opentrail',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+};
+/** What the stack adds to every function (lib/defaults/lambda.ts): source maps applied to stack traces. */
+const SOURCE_MAPS_ENV: NodeJS.ProcessEnv = { ...FUNCTION_ENV, NODE_OPTIONS: '--enable-source-maps' };
+
+/** esbuild options equivalent to what NodejsFunction runs with the stack's bundling defaults. */
+function esbuildOptions(sourcemap: boolean): BuildOptions {
+  const cdk = defaultBundlingOptions();
+  return {
+    bundle: true,
+    platform: 'node',
+    format: cdk.format === 'esm' ? 'esm' : 'cjs',
+    target: cdk.target ?? 'node22',
+    ...(cdk.mainFields ? { mainFields: [...cdk.mainFields] } : {}),
+    minify: cdk.minify ?? false,
+    keepNames: cdk.keepNames ?? false,
+    external: [...(cdk.externalModules ?? [])],
+    ...(cdk.banner ? { banner: { js: cdk.banner } } : {}),
+    sourcemap: sourcemap && (cdk.sourceMap ?? false),
+    metafile: true,
+    logLevel: 'warning',
+  };
+}
+
+interface Built {
+  readonly file: string;
+  readonly bytes: number;
+  readonly sourceMapBytes: number;
+  readonly metafile: Metafile;
+}
+
+async function bundle(name: FunctionName, variant: 'plain' | 'deployed'): Promise<Built> {
+  const outdir = join(OUT_DIR, name, variant);
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  const file = join(outdir, 'index.mjs');
+  const result = await build({
+    ...esbuildOptions(variant === 'deployed'),
+    entryPoints: [join(ROOT, FUNCTIONS[name])],
+    outfile: file,
+    absWorkingDir: ROOT,
+  });
+  const sourceMapBytes = await stat(`${file}.map`).then(
+    (map) => map.size,
+    () => 0,
+  );
+  if (!result.metafile) throw new Error(`esbuild returned no metafile for ${name}`);
+  return { file, bytes: (await stat(file)).size, sourceMapBytes, metafile: result.metafile };
+}
+
+/** The biggest contributors to a bundle, by package. */
+function topPackages(built: Built, count: number): Array<{ name: string; bytes: number }> {
+  const output = Object.values(built.metafile.outputs).find(
+    (candidate) => candidate.entryPoint !== undefined,
+  );
+  const byPackage = new Map<string, number>();
+  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const name = match?.[1] ?? 'opentrail';
+    byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytesInOutput);
+  }
+  return [...byPackage]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, count);
+}
+
+const importScript = (file: string): string => `await import(${JSON.stringify(pathToFileURL(file).href)});`;
+
+const nodeRun = (script: string, env: NodeJS.ProcessEnv) => ({
+  command: process.execPath,
+  args: ['--input-type=module', '-e', script],
+  env,
+});
+
+/** Imports the bundle once and checks it exports a handler, so the timings are of a module that works. */
+function checkBundle(built: Built): void {
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(built.file).href)});
+if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(3); }`;
+  timeProcess(nodeRun(script, SOURCE_MAPS_ENV));
+}
+
+interface BundleResult {
+  readonly bytes: number;
+  readonly importRatio: number;
+  readonly target: Target & { readonly status: Status };
+  readonly detail: {
+    readonly sourceMapBytes: number;
+    readonly importMs: number;
+    readonly bareStartMs: number;
+    readonly importRatioAsDeployed: number;
+    readonly importMsAsDeployed: number;
+    readonly bareStartMsAsDeployed: number;
+    readonly topPackages: ReadonlyArray<{ name: string; bytes: number }>;
+  };
+}
+
+/**
+ * bench/.tmp is scratch, but Biome (without VCS integration) would lint and format the bundles written there;
+ * a nested configuration switches it off for that folder.
+ */
+async function markScratch(): Promise<void> {
+  await mkdir(OUT_DIR, { recursive: true });
+  const config = {
+    root: false,
+    extends: '//',
+    linter: { enabled: false },
+    formatter: { enabled: false },
+    assist: { enabled: false },
+  };
+  await writeFile(join(dirname(OUT_DIR), 'biome.json'), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+export async function runBundles(): Promise<Outcome> {
+  const names = Object.keys(FUNCTIONS) as FunctionName[];
+  await markScratch();
+  progress('bundles: esbuild with the stack bundling options');
+  const plain = new Map<FunctionName, Built>();
+  const deployed = new Map<FunctionName, Built>();
+  for (const name of names) {
+    plain.set(name, await bundle(name, 'plain'));
+    const asDeployed = await bundle(name, 'deployed');
+    deployed.set(name, asDeployed);
+    checkBundle(asDeployed);
+  }
+  const built = (variant: Map<FunctionName, Built>, name: FunctionName): Built => {
+    const found = variant.get(name);
+    if (!found) throw new Error(`no bundle for ${name}`);
+    return found;
+  };
+
+  progress(`bundles: cold import, ${RUNS} fresh node processes each`);
+  const samples = new Map<string, number[]>();
+  const sample = (key: string, script: string, env: NodeJS.ProcessEnv): void => {
+    const ms = timeProcess(nodeRun(script, env));
+    samples.set(key, [...(samples.get(key) ?? []), ms]);
+  };
+  timeProcess(nodeRun('', FUNCTION_ENV)); // the first start pays for a cold file cache
+  for (let run = 0; run < RUNS; run++) {
+    // Interleaved, so a busy moment on the machine hits every series alike.
+    sample('bare', '', FUNCTION_ENV);
+    for (const name of names) sample(name, importScript(built(plain, name).file), FUNCTION_ENV);
+    sample('bare+maps', '', SOURCE_MAPS_ENV);
+    for (const name of names)
+      sample(`${name}+maps`, importScript(built(deployed, name).file), SOURCE_MAPS_ENV);
+  }
+  const ms = (key: string): number => round(median(samples.get(key) ?? []), 1);
+
+  const resultFor = (name: FunctionName): BundleResult => {
+    const importRatio = round(ms(name) / ms('bare'), 2);
+    return {
+      bytes: built(plain, name).bytes,
+      importRatio,
+      target: { ...BUNDLE_TARGETS.importRatio, status: statusOf(importRatio, BUNDLE_TARGETS.importRatio) },
+      detail: {
+        sourceMapBytes: built(deployed, name).sourceMapBytes,
+        importMs: ms(name),
+        bareStartMs: ms('bare'),
+        importRatioAsDeployed: round(ms(`${name}+maps`) / ms('bare+maps'), 2),
+        importMsAsDeployed: ms(`${name}+maps`),
+        bareStartMsAsDeployed: ms('bare+maps'),
+        topPackages: topPackages(built(plain, name), 5),
+      },
+    };
+  };
+  const result: Record<FunctionName, BundleResult> = {
+    ingest: resultFor('ingest'),
+    lookup: resultFor('lookup'),
+  };
+
+  const rows: Row[] = names.flatMap((name) => {
+    const fn = result[name];
+    return [
+      { metric: `${name} bundle bytes (minified, no source map)`, value: String(fn.bytes) },
+      targetRow(
+        `${name} cold import / bare node start`,
+        fn.importRatio,
+        fn.importRatio.toFixed(2),
+        BUNDLE_TARGETS.importRatio,
+      ),
+      targetRow(
+        `${name} same, as deployed (source maps on)`,
+        fn.detail.importRatioAsDeployed,
+        fn.detail.importRatioAsDeployed.toFixed(2),
+        BUNDLE_TARGETS.importRatio,
+      ),
+    ];
+  });
+  const kb = (bytes: number) => `${round(bytes / 1024, 1)} KB`;
+  const notes = [
+    `bundles: esbuild ${JSON.stringify({ ...esbuildOptions(true), metafile: undefined, logLevel: undefined })}; written to ${relative(ROOT, OUT_DIR)}.`,
+    `bundles: medians of ${RUNS} fresh node ${process.version} processes each: bare start ${ms('bare')} ms (${ms('bare+maps')} ms with NODE_OPTIONS=--enable-source-maps); ${names
+      .map((name) => `${name} ${ms(name)} ms (${ms(`${name}+maps`)} ms as deployed)`)
+      .join(
+        ', ',
+      )}. Lambda runs Node.js 22 on arm64; this machine runs ${process.version} on ${process.arch}.`,
+    ...names.map(
+      (name) =>
+        `bundles ${name}: ${kb(result[name].bytes)} code + ${kb(result[name].detail.sourceMapBytes)} source map; largest parts: ${result[
+          name
+        ].detail.topPackages
+          .map((part) => `${part.name} ${kb(part.bytes)}`)
+          .join(', ')}.`,
+    ),
+  ];
+  return { name: 'bundles', result, rows, notes };
+}

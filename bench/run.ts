@@ -1,0 +1,59 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { progress } from './support/measure.js';
+import {
+  BENCHMARK_NAMES,
+  type BenchmarkName,
+  formatTable,
+  mergeResults,
+  type Outcome,
+} from './support/report.js';
+
+/**
+ * `npm run bench` runs every benchmark, prints one table and writes bench/results.json;
+ * `npm run bench -- NAME [NAME...]` runs those only and updates only their keys in results.json.
+ * The table goes to stdout, progress to stderr.
+ */
+
+const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+
+// Loaded on demand, so running one benchmark does not load the others' dependencies (aws-cdk-lib, esbuild).
+const BENCHMARKS: Record<BenchmarkName, () => Promise<Outcome>> = {
+  ingest: async () => (await import('./ingest.js')).runIngest(),
+  lookup: async () => (await import('./lookup.js')).runLookup(),
+  bundles: async () => (await import('./bundles.js')).runBundles(),
+};
+
+function selected(args: readonly string[]): BenchmarkName[] {
+  if (args.length === 0) return [...BENCHMARK_NAMES];
+  const unknown = args.filter((name) => !(BENCHMARK_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${BENCHMARK_NAMES.join(', ')}`);
+  }
+  return BENCHMARK_NAMES.filter((name) => args.includes(name));
+}
+
+async function main(): Promise<void> {
+  const names = selected(process.argv.slice(2));
+  const outcomes: Outcome[] = [];
+  for (const name of names) {
+    const started = Date.now();
+    outcomes.push(await BENCHMARKS[name]());
+    progress(`${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  await mergeResults(RESULTS_FILE, outcomes);
+  const notes = outcomes.flatMap((outcome) => outcome.notes);
+  process.stdout.write(`${formatTable(outcomes)}\n\n${notes.map((note) => `- ${note}`).join('\n')}\n`);
+  process.stdout.write(`\nresults: ${RESULTS_FILE} (updated: ${names.join(', ')})\n`);
+}
+
+main().then(
+  // Handler modules loaded by local mode keep SDK clients (and their sockets) alive: exit explicitly.
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

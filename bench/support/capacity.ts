@@ -1,0 +1,118 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type IndexLayout, TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
+
+/**
+ * DynamoDB's documented size and capacity rules, so the benchmarks can compute what a real table would charge
+ * (moto returns a fixed ConsumedCapacity, NOTES.md item 15). Sources:
+ * - item size: Developer Guide, "DynamoDB item sizes and formats" (CapacityUnitCalculations.html): attribute name
+ *   bytes + value bytes; numbers about 1 byte per two significant digits + 1; Boolean and null 1 byte; List and
+ *   Map 3 bytes + 1 byte per element.
+ * - writes: 1 WRU per 1 KB of the item, rounded up, per item; each global secondary index the item lands in costs
+ *   another write sized by its index entry (table keys + index keys + projected attributes).
+ * - reads: 1 RRU per 4 KB strongly consistent, half that eventually consistent; a Query rounds the sum of the items
+ *   it reads, BatchGetItem rounds every item on its own.
+ * - index entries carry 100 bytes of indexing overhead (GSI storage considerations). The guide states it for
+ *   storage; counting it for writes too is the conservative reading, and for KEYS_ONLY entries of a few hundred
+ *   bytes it never changes the 1 WRU an entry costs.
+ */
+export type Item = Record<string, AttributeValue>;
+
+export const WRITE_UNIT_BYTES = 1024;
+export const READ_UNIT_BYTES = 4096;
+export const INDEX_ENTRY_OVERHEAD_BYTES = 100;
+
+const utf8 = new TextEncoder();
+export const utf8Bytes = (text: string): number => utf8.encode(text).length;
+
+/** Bytes of a DynamoDB number: one per two significant digits, plus one. */
+export function numberBytes(text: string): number {
+  const mantissa = (text.trim().replace(/^[-+]/, '').split(/e/i)[0] ?? '').replace('.', '');
+  const significant = mantissa.replace(/^0+/, '').replace(/0+$/, '');
+  return Math.ceil(significant.length / 2) + 1;
+}
+
+/** Bytes of one attribute value, without its name. */
+export function valueBytes(value: AttributeValue): number {
+  if (value.S !== undefined) return utf8Bytes(value.S);
+  if (value.N !== undefined) return numberBytes(value.N);
+  if (value.B !== undefined) return value.B.byteLength;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.SS !== undefined) return value.SS.reduce((sum, text) => sum + utf8Bytes(text), 0);
+  if (value.NS !== undefined) return value.NS.reduce((sum, text) => sum + numberBytes(text), 0);
+  if (value.BS !== undefined) return value.BS.reduce((sum, bytes) => sum + bytes.byteLength, 0);
+  if (value.L !== undefined) return 3 + value.L.reduce((sum, element) => sum + 1 + valueBytes(element), 0);
+  if (value.M !== undefined) {
+    return (
+      3 + Object.entries(value.M).reduce((sum, [name, element]) => sum + 1 + attributeBytes(name, element), 0)
+    );
+  }
+  throw new Error(`unsupported attribute value: ${JSON.stringify(value)}`);
+}
+
+export function attributeBytes(name: string, value: AttributeValue): number {
+  return utf8Bytes(name) + valueBytes(value);
+}
+
+/** The item size DynamoDB bills by: the sum of its attribute names and values. */
+export function itemBytes(item: Item): number {
+  return Object.entries(item).reduce((sum, [name, value]) => sum + attributeBytes(name, value), 0);
+}
+
+/** Write request units for one item (or index entry) of `bytes`: 1 per KB, rounded up, at least 1. */
+export function writeUnits(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / WRITE_UNIT_BYTES));
+}
+
+export type Consistency = 'eventual' | 'strong';
+
+/** Read request units for one read of `bytes` (a whole Query, or one BatchGetItem item). */
+export function readUnits(bytes: number, consistency: Consistency = 'eventual'): number {
+  const units = Math.max(1, Math.ceil(bytes / READ_UNIT_BYTES));
+  return consistency === 'eventual' ? units / 2 : units;
+}
+
+/**
+ * The entry an item puts in a KEYS_ONLY index: the table keys and the index keys. An item without both index
+ * keys is not in the index (a sparse index) and costs nothing there.
+ */
+export function keysOnlyIndexEntry(item: Item, index: IndexLayout): Item | undefined {
+  const names = [TABLE_LAYOUT.partitionKey, TABLE_LAYOUT.sortKey, index.partitionKey, index.sortKey];
+  if (item[index.partitionKey] === undefined || item[index.sortKey] === undefined) return undefined;
+  const entry: Item = {};
+  for (const name of names) {
+    const value = item[name];
+    if (value !== undefined) entry[name] = value;
+  }
+  return entry;
+}
+
+/** One billed write: a table item or an index entry. */
+export interface WriteCost {
+  readonly what: string;
+  readonly bytes: number;
+  readonly wru: number;
+}
+
+/**
+ * What writing `items` to the events table costs: one line per table item and one per index entry it creates.
+ * `label` names a table item (the benchmarks label them by key prefix).
+ */
+export function tableWriteCosts(items: readonly Item[], label: (item: Item) => string): WriteCost[] {
+  const costs: WriteCost[] = [];
+  for (const item of items) {
+    const bytes = itemBytes(item);
+    costs.push({ what: label(item), bytes, wru: writeUnits(bytes) });
+  }
+  for (const item of items) {
+    for (const index of TABLE_LAYOUT.indexes) {
+      const entry = keysOnlyIndexEntry(item, index);
+      if (entry === undefined) continue;
+      const bytes = itemBytes(entry) + INDEX_ENTRY_OVERHEAD_BYTES;
+      costs.push({ what: `${index.name} index entry`, bytes, wru: writeUnits(bytes) });
+    }
+  }
+  return costs;
+}
+
+export const totalWru = (costs: readonly WriteCost[]): number =>
+  costs.reduce((sum, cost) => sum + cost.wru, 0);
