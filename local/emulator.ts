@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { access, mkdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,8 +58,8 @@ export const startEmulator = async (options: StartEmulatorOptions = {}): Promise
 
 /**
  * Creates `.venv` and installs requirements.txt into it when it is missing or out of date, and returns the
- * path of moto_server. A lock directory keeps concurrent callers (test projects, `npm start`) from
- * installing into the same environment at once.
+ * path of moto_server. A lock file keeps concurrent callers (test projects, `npm start`) from installing
+ * into the same environment at once.
  */
 export const ensureVirtualEnv = async (projectRoot: string, log: (line: string) => void): Promise<string> => {
   const venv = join(projectRoot, '.venv');
@@ -71,7 +72,7 @@ export const ensureVirtualEnv = async (projectRoot: string, log: (line: string) 
   if (await isCurrent()) return motoServer;
   await mkdir(venv, { recursive: true });
   const lock = join(venv, '.install.lock');
-  await acquireLock(lock);
+  const releaseLock = await acquireInstallLock(lock);
   try {
     if (await isCurrent()) return motoServer;
     log('Preparing .venv with requirements.txt (first run only)');
@@ -87,7 +88,7 @@ export const ensureVirtualEnv = async (projectRoot: string, log: (line: string) 
     await writeFile(join(venv, INSTALLED_REQUIREMENTS_STAMP), requirements);
     return motoServer;
   } finally {
-    await rmdir(lock).catch(() => {});
+    releaseLock();
   }
 };
 
@@ -97,25 +98,40 @@ const exists = (path: string): Promise<boolean> =>
     () => false,
   );
 
-// mkdir is atomic, so the directory doubles as a lock; one older than an install timeout is left over from a
-// killed process and is taken over.
-const acquireLock = async (lock: string): Promise<void> => {
+/**
+ * Exclusive create makes the file a lock; it holds the owner's pid, so a lock left by a killed process is
+ * recognised and taken over instead of blocking every later start.
+ */
+const acquireInstallLock = async (lock: string): Promise<() => void> => {
   const deadline = Date.now() + INSTALL_TIMEOUT_MS;
   while (Date.now() < deadline) {
     try {
-      await mkdir(lock);
-      return;
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      const release = () => {
+        process.off('exit', release);
+        rmSync(lock, { force: true });
+      };
+      // process.exit() during the install (Ctrl+C on the first `npm start`) must not leave the lock behind.
+      process.on('exit', release);
+      return release;
     } catch (error) {
       if (!isErrorCode(error, 'EEXIST')) throw error;
     }
-    const lockAge = await stat(lock).then(
-      (lockStat) => Date.now() - lockStat.mtimeMs,
-      () => 0,
-    );
-    if (lockAge > INSTALL_TIMEOUT_MS) await rmdir(lock).catch(() => {});
+    // An empty file is a lock being written right now.
+    const owner = Number(await readFile(lock, 'utf8').catch(() => ''));
+    if (Number.isInteger(owner) && owner > 0 && !isProcessAlive(owner)) await rm(lock, { force: true });
     await sleep(LOCK_POLL_MS);
   }
   throw new Error(`Timed out waiting for another process to finish installing into .venv (lock ${lock})`);
+};
+
+const isProcessAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return !isErrorCode(error, 'ESRCH');
+  }
 };
 
 const isErrorCode = (error: unknown, code: string): boolean =>

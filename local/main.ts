@@ -46,10 +46,13 @@ const writeConfig = async (local: LocalHandle): Promise<void> => {
 const stopOnSignals = (running: () => LocalHandle | undefined): void => {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    // A second signal, or one during start-up, means "now": the emulator's exit hook kills it.
-    const local = running();
-    if (stopping || local === undefined) process.exit(stopping ? 1 : 0);
+    // Wrappers (npm, tsx, timeout) forward the signal the process group already got: repeats are ignored,
+    // and the force-exit timer bounds the stop.
+    if (stopping) return;
     stopping = true;
+    // During start-up there is nothing to stop gracefully: the emulator's exit hook kills it.
+    const local = running();
+    if (local === undefined) process.exit(0);
     logToStderr(`${signal} received, stopping local mode`);
     const forceExit = setTimeout(() => {
       logToStderr(`Local mode did not stop within ${STOP_TIMEOUT_MS} ms; exiting`);
