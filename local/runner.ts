@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createEventsTable } from '../lambda/adapters/table-admin.js';
+import { TRAIL_ENV } from '../lambda/core/environment.js';
 import { type MotoEmulator, startEmulator } from './emulator.js';
 import { type RouteTarget, startHttpFront } from './http-front.js';
 import { createSigV4Verifier } from './sigv4-verifier.js';
@@ -75,9 +76,9 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
   const awsEndpoint = options.awsEndpoint ?? emulator?.url ?? '';
   try {
     const handlerEnvironment = {
-      OPENTRAIL_TABLE_NAME: tableName,
-      OPENTRAIL_RETENTION_DAYS: String(options.retentionDays ?? 90),
-      OPENTRAIL_WRITE_SHARDS: String(options.writeShards ?? 16),
+      [TRAIL_ENV.tableName]: tableName,
+      [TRAIL_ENV.retentionDays]: String(options.retentionDays ?? 90),
+      [TRAIL_ENV.writeShards]: String(options.writeShards ?? 16),
       AWS_REGION: region,
       AWS_ENDPOINT_URL: awsEndpoint,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -97,7 +98,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
 
     Object.assign(process.env, handlerEnvironment, {
       // Only NextToken signing uses it; a fresh one per start invalidates tokens from an earlier run.
-      OPENTRAIL_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+      [TRAIL_ENV.tokenSecret]: randomBytes(32).toString('base64url'),
     });
     const routes = await loadRoutes();
     loadedHandlerConfig = handlerConfig;
