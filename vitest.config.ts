@@ -22,6 +22,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/moto-global-setup.ts'],
           setupFiles: ['test/support/moto-reset.ts'],
+          // One shared moto server, reset by each file: files must not run at the same time.
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
