@@ -1,4 +1,5 @@
-import { lookupUsername, type TrailRecord } from '../lambda/core/event-model.js';
+import type { TrailRecord } from '../lambda/core/event-model.js';
+import { lookupUsername } from '../lambda/core/identity.js';
 import { putEvents } from '../lambda/core/ingest.js';
 import { LOOKUP_KEYS, type LookupAttributes, type LookupKey, lookupEvents } from '../lambda/core/lookup.js';
 import { ACCOUNT_ID, seededRandom, variedEvents } from './support/events.js';

@@ -1,11 +1,13 @@
-import { z } from 'zod';
+import Type, { type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { inferClientType } from './client-type.js';
 import { LIMITS } from './limits.js';
 
 /**
  * The OpenTrail event record: CloudTrail record contents (eventVersion 1.11) plus `clientType` and the
  * `ingestion` metadata. This module is the single source of truth for what a producer may send, what
- * OpenTrail fills in, and every limit; handlers, local mode, the CLI and tests import it.
+ * OpenTrail fills in, and every limit; handlers, local mode, the CLI and tests import it. The schema is JSON
+ * Schema (TypeBox), compiled once per container into a fast validator and exported for producers as is.
  */
 export const EVENT_VERSION = '1.11';
 
@@ -22,129 +24,111 @@ export type ClientType = (typeof CLIENT_TYPES)[number];
 /** Per-event failure codes, as CloudTrail Lake names them where it has a name. */
 export type EventErrorCode = 'FieldNotFound' | 'FieldTooLong' | 'InvalidData' | 'EventTooLarge';
 
-const utf8 = new TextEncoder();
-export const byteLength = (text: string): number => utf8.encode(text).length;
+export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
-function boundedString(maxBytes: number) {
-  return z
-    .string()
-    .meta({ description: `at most ${maxBytes} UTF-8 bytes` })
-    .superRefine((value, ctx) => {
-      if (byteLength(value) > maxBytes) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `is ${byteLength(value)} bytes; at most ${maxBytes} are allowed`,
-          params: { errorCode: 'FieldTooLong' },
-        });
-      }
-    });
+/**
+ * A string limited in UTF-8 bytes. JSON Schema's maxLength counts characters, so it is a necessary condition
+ * that validators elsewhere can check; OpenTrail then counts the bytes (findOversizedString).
+ */
+function bytes(maxBytes: number, options: { minLength?: number } = {}) {
+  return Type.String({ ...options, maxLength: maxBytes, description: `at most ${maxBytes} UTF-8 bytes` });
 }
 
-const shortText = boundedString(LIMITS.shortFieldBytes);
-const keyText = boundedString(LIMITS.keyFieldBytes).min(1, 'must not be empty');
-
-function boundedObject(maxBytes: number) {
-  return z
-    .record(z.string(), z.unknown())
-    .nullable()
-    .meta({ description: `a JSON object of at most ${maxBytes} bytes` })
-    .superRefine((value, ctx) => {
-      const size = value === null ? 0 : byteLength(JSON.stringify(value));
-      if (size > maxBytes) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `is ${size} bytes as JSON; at most ${maxBytes} are allowed`,
-          params: { errorCode: 'FieldTooLong' },
-        });
-      }
-    });
+/** An object (or null) limited in bytes of its JSON text; checked against the stored record (checkFieldSizes). */
+function jsonObject(maxJsonBytes: number) {
+  return Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+    maxJsonBytes,
+    description: `a JSON object of at most ${maxJsonBytes} bytes, or null`,
+  });
 }
 
-const ISO_UTC_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const shortText = bytes(LIMITS.shortFieldBytes);
+const keyText = bytes(LIMITS.keyFieldBytes, { minLength: 1 });
+const anyObject = Type.Record(Type.String(), Type.Unknown());
 
-const userIdentitySchema = z
-  .looseObject({
+const userIdentitySchema = Type.Object(
+  {
     type: keyText,
-    principalId: keyText.optional(),
-    arn: shortText.optional(),
-    accountId: shortText.optional(),
-    accessKeyId: keyText.optional(),
-    userName: keyText.optional(),
-    invokedBy: shortText.optional(),
-    sessionContext: z.record(z.string(), z.unknown()).optional(),
-  })
-  .refine((identity) => identity.principalId !== undefined || identity.userName !== undefined, {
-    message: 'needs principalId or userName',
-    params: { errorCode: 'FieldNotFound' },
-  });
+    principalId: Type.Optional(keyText),
+    arn: Type.Optional(shortText),
+    accountId: Type.Optional(shortText),
+    accessKeyId: Type.Optional(keyText),
+    userName: Type.Optional(keyText),
+    invokedBy: Type.Optional(shortText),
+    sessionContext: Type.Optional(anyObject),
+  },
+  {
+    description:
+      'needs principalId or userName; CloudTrail adds identity fields over time, so others are kept',
+  },
+);
 
-const resourceSchema = z
-  .strictObject({
-    ARN: boundedString(LIMITS.resourceArnBytes).min(1, 'must not be empty').optional(),
-    accountId: shortText.optional(),
-    type: keyText.optional(),
-  })
-  .refine((resource) => resource.ARN !== undefined || resource.type !== undefined, {
-    message: 'needs ARN or type',
-    params: { errorCode: 'FieldNotFound' },
-  });
+const resourceSchema = Type.Object(
+  {
+    ARN: Type.Optional(bytes(LIMITS.resourceArnBytes, { minLength: 1 })),
+    accountId: Type.Optional(shortText),
+    type: Type.Optional(keyText),
+  },
+  { additionalProperties: false, description: 'needs ARN or type' },
+);
 
 /** What a producer sends: every CloudTrail record field OpenTrail does not own, plus an idempotency `id`. */
-export const producerEventSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(LIMITS.producerIdPattern, 'must be 1-128 characters of A-Z, a-z, 0-9, - and _')
-    .optional(),
-  eventVersion: z
-    .string()
-    .regex(/^\d{1,2}\.\d{1,3}$/, 'must look like 1.11')
-    .optional(),
-  eventTime: z.string().regex(ISO_UTC_TIME, 'must be ISO 8601 in UTC, like 2026-01-31T12:00:00Z').optional(),
-  eventSource: keyText,
-  eventName: keyText,
-  awsRegion: shortText.optional(),
-  sourceIPAddress: shortText.optional(),
-  userAgent: shortText.optional(),
-  userIdentity: userIdentitySchema,
-  requestParameters: boundedObject(LIMITS.requestParametersBytes).optional(),
-  responseElements: boundedObject(LIMITS.responseElementsBytes).optional(),
-  additionalEventData: boundedObject(LIMITS.additionalEventDataBytes).optional(),
-  errorCode: shortText.optional(),
-  errorMessage: shortText.optional(),
-  requestID: shortText.optional(),
-  eventType: z.enum(PRODUCER_EVENT_TYPES).optional(),
-  readOnly: z.boolean().optional(),
-  managementEvent: z.boolean().optional(),
-  resources: z
-    .array(resourceSchema)
-    .max(LIMITS.resourcesPerEvent, `has more than ${LIMITS.resourcesPerEvent} entries`)
-    .optional(),
-  recipientAccountId: z
-    .string()
-    .regex(/^\d{12}$/, 'must be a 12-digit account id')
-    .optional(),
-  sharedEventID: shortText.optional(),
-  eventCategory: z.enum(PRODUCER_EVENT_CATEGORIES).optional(),
-  clientType: z.enum(CLIENT_TYPES).optional(),
-  tlsDetails: z
-    .strictObject({
-      tlsVersion: shortText.optional(),
-      cipherSuite: shortText.optional(),
-      clientProvidedHostHeader: shortText.optional(),
-    })
-    .optional(),
-  vpcEndpointId: shortText.optional(),
-  vpcEndpointAccountId: shortText.optional(),
-  apiVersion: shortText.optional(),
-  sessionCredentialFromConsole: shortText.optional(),
-  serviceEventDetails: boundedObject(LIMITS.additionalEventDataBytes).optional(),
-  addendum: z.record(z.string(), z.unknown()).optional(),
-  edgeDeviceDetails: z.record(z.string(), z.unknown()).optional(),
-});
+export const producerEventSchema = Type.Object(
+  {
+    id: Type.Optional(Type.String({ pattern: LIMITS.producerIdPattern.source })),
+    eventVersion: Type.Optional(Type.String({ pattern: '^\\d{1,2}\\.\\d{1,3}$' })),
+    eventTime: Type.Optional(
+      Type.String({
+        pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$',
+        description: 'ISO 8601 in UTC, like 2026-01-31T12:00:00Z',
+      }),
+    ),
+    eventSource: keyText,
+    eventName: keyText,
+    awsRegion: Type.Optional(shortText),
+    sourceIPAddress: Type.Optional(shortText),
+    userAgent: Type.Optional(shortText),
+    userIdentity: userIdentitySchema,
+    requestParameters: Type.Optional(jsonObject(LIMITS.requestParametersBytes)),
+    responseElements: Type.Optional(jsonObject(LIMITS.responseElementsBytes)),
+    additionalEventData: Type.Optional(jsonObject(LIMITS.additionalEventDataBytes)),
+    errorCode: Type.Optional(shortText),
+    errorMessage: Type.Optional(shortText),
+    requestID: Type.Optional(shortText),
+    eventType: Type.Optional(Type.Enum([...PRODUCER_EVENT_TYPES])),
+    readOnly: Type.Optional(Type.Boolean()),
+    managementEvent: Type.Optional(Type.Boolean()),
+    resources: Type.Optional(Type.Array(resourceSchema, { maxItems: LIMITS.resourcesPerEvent })),
+    recipientAccountId: Type.Optional(Type.String({ pattern: '^\\d{12}$' })),
+    sharedEventID: Type.Optional(shortText),
+    eventCategory: Type.Optional(Type.Enum([...PRODUCER_EVENT_CATEGORIES])),
+    clientType: Type.Optional(Type.Enum([...CLIENT_TYPES])),
+    tlsDetails: Type.Optional(
+      Type.Object(
+        {
+          tlsVersion: Type.Optional(shortText),
+          cipherSuite: Type.Optional(shortText),
+          clientProvidedHostHeader: Type.Optional(shortText),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    vpcEndpointId: Type.Optional(shortText),
+    vpcEndpointAccountId: Type.Optional(shortText),
+    apiVersion: Type.Optional(shortText),
+    sessionCredentialFromConsole: Type.Optional(shortText),
+    serviceEventDetails: Type.Optional(jsonObject(LIMITS.additionalEventDataBytes)),
+    addendum: Type.Optional(anyObject),
+    edgeDeviceDetails: Type.Optional(anyObject),
+  },
+  { additionalProperties: false },
+);
 
-export type ProducerEvent = z.infer<typeof producerEventSchema>;
-export type UserIdentity = z.infer<typeof userIdentitySchema>;
-export type Resource = z.infer<typeof resourceSchema>;
+export type ProducerEvent = Static<typeof producerEventSchema>;
+export type UserIdentity = Static<typeof userIdentitySchema>;
+export type Resource = Static<typeof resourceSchema>;
+
+const producerEventValidator = Compile(producerEventSchema);
 
 /** Metadata OpenTrail records about how it received the event. */
 export interface IngestionMetadata {
@@ -171,10 +155,10 @@ export type TrailRecord = Omit<ProducerEvent, 'id'> & {
 
 /** The JSON Schema producers can validate against before sending. */
 export function producerEventJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(producerEventSchema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    ...(JSON.parse(JSON.stringify(producerEventSchema)) as Record<string, unknown>),
+  };
 }
 
 const READ_ONLY_VERBS =
@@ -199,41 +183,167 @@ function failure(errorCode: EventErrorCode, errorMessage: string): EventFailure 
   return { ok: false, errorCode, errorMessage };
 }
 
-function pathText(path: readonly PropertyKey[]): string {
-  return path
-    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
-    .join('')
-    .slice(1);
+/** A value storage would alter, and where it sits; the path is collected only on the way out of a failure. */
+interface Unstorable {
+  readonly problem: string;
+  readonly reversedPath: Array<string | number>;
+}
+
+function unstorable(problem: string): Unstorable {
+  return { problem, reversedPath: [] };
 }
 
 /**
  * Checks what JSON.parse cannot: strings must be well-formed Unicode (a lone surrogate would be rewritten on the
- * way to storage), numbers must survive a round trip, and nesting is bounded.
+ * way to storage), numbers must survive a round trip, and nesting is bounded. It runs on every event, so it
+ * builds no path strings unless it finds something.
  */
-function findUnstorableValue(value: unknown, path: string, depth: number): string | undefined {
+function findUnstorableValue(value: unknown, depth: number): Unstorable | undefined {
   if (typeof value === 'string') {
-    return value.isWellFormed() ? undefined : `${path} contains an unpaired UTF-16 surrogate`;
+    return value.isWellFormed() ? undefined : unstorable('contains an unpaired UTF-16 surrogate');
   }
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return `${path} is not a finite number`;
+    if (!Number.isFinite(value)) return unstorable('is not a finite number');
     if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
-      return `${path} is an integer beyond 2^53 that cannot be stored exactly; send it as a string`;
+      return unstorable('is an integer beyond 2^53 that cannot be stored exactly; send it as a string');
     }
     return undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth > LIMITS.nestingDepth) return `${path} is nested deeper than ${LIMITS.nestingDepth} levels`;
+  if (depth > LIMITS.nestingDepth) return unstorable(`is nested deeper than ${LIMITS.nestingDepth} levels`);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const problem = findUnstorableValue(value[i], `${path}[${i}]`, depth + 1);
-      if (problem) return problem;
+      const found = findUnstorableValue(value[i], depth + 1);
+      if (found) {
+        found.reversedPath.push(i);
+        return found;
+      }
     }
     return undefined;
   }
-  for (const [key, child] of Object.entries(value)) {
-    if (!key.isWellFormed()) return `a key in ${path || 'the event'} contains an unpaired UTF-16 surrogate`;
-    const problem = findUnstorableValue(child, path ? `${path}.${key}` : key, depth + 1);
-    if (problem) return problem;
+  const object = value as Record<string, unknown>;
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
+    if (!key.isWellFormed()) return unstorable('has a key with an unpaired UTF-16 surrogate');
+    const found = findUnstorableValue(object[key], depth + 1);
+    if (found) {
+      found.reversedPath.push(key);
+      return found;
+    }
+  }
+  return undefined;
+}
+
+function describeUnstorable({ problem, reversedPath }: Unstorable): string {
+  const path = reversedPath
+    .reverse()
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join('');
+  return `${path || 'the event'} ${problem}`;
+}
+
+interface SchemaError {
+  readonly keyword: string;
+  readonly instancePath: string;
+  readonly params: { readonly requiredProperties?: readonly string[] };
+  readonly message: string;
+}
+
+/** JSON Pointer to the dotted path people read in messages: /resources/0/ARN -> resources[0].ARN. */
+function readablePath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) =>
+      /^\d+$/.test(part) ? `[${part}]` : `.${part.replaceAll('~1', '/').replaceAll('~0', '~')}`,
+    )
+    .join('')
+    .slice(1);
+}
+
+/** The first schema error, in CloudTrail's terms. */
+function describeSchemaError(errors: readonly SchemaError[]): EventFailure {
+  const first = errors[0];
+  if (!first) return failure('InvalidData', 'the event is not valid');
+  const path = readablePath(first.instancePath);
+  if (first.keyword === 'required') {
+    const field = first.params.requiredProperties?.[0] ?? '';
+    return failure('FieldNotFound', `${path ? `${path}.` : ''}${field} is required`);
+  }
+  if (first.keyword === 'boolean') {
+    // additionalProperties: false. Name every unknown field at once; a producer fixes them in one go.
+    const unknown = errors
+      .filter((error) => error.keyword === 'boolean')
+      .map((error) => readablePath(error.instancePath));
+    if (unknown.includes('eventID')) {
+      return failure('InvalidData', 'eventID is assigned by OpenTrail; send your own identifier as id');
+    }
+    return failure('InvalidData', `unknown field(s): ${unknown.join(', ')}`);
+  }
+  if (first.keyword === 'maxLength' || first.keyword === 'maxItems') {
+    return failure('FieldTooLong', `${path} ${first.message}`);
+  }
+  return failure('InvalidData', `${path || 'the event'} ${first.message}`);
+}
+
+/** Where byte-limited strings sit in the schema: a plan made once, so each event only visits those fields. */
+interface ByteLimitPlan {
+  readonly maxBytes?: number;
+  readonly fields?: ReadonlyArray<readonly [string, ByteLimitPlan]>;
+  readonly items?: ByteLimitPlan;
+}
+
+function planByteLimits(schema: TSchema): ByteLimitPlan | undefined {
+  const shape = schema as {
+    type?: string;
+    maxLength?: number;
+    properties?: Record<string, TSchema>;
+    items?: TSchema;
+  };
+  if (shape.type === 'string')
+    return shape.maxLength === undefined ? undefined : { maxBytes: shape.maxLength };
+  if (shape.type === 'array' && shape.items) {
+    const items = planByteLimits(shape.items);
+    return items && { items };
+  }
+  if (shape.properties) {
+    const fields = Object.entries(shape.properties).flatMap(([key, child]) => {
+      const plan = planByteLimits(child);
+      return plan ? [[key, plan] as const] : [];
+    });
+    return fields.length > 0 ? { fields } : undefined;
+  }
+  return undefined;
+}
+
+const BYTE_LIMITS = planByteLimits(producerEventSchema) ?? {};
+
+/** The first string over its byte limit, following the plan; like findUnstorableValue, paths only on failure. */
+function findOversizedString(plan: ByteLimitPlan, value: unknown): Unstorable | undefined {
+  if (typeof value === 'string') {
+    const max = plan.maxBytes;
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: short strings need no counting.
+    if (max !== undefined && value.length * 3 > max && byteLength(value) > max) {
+      return unstorable(`is ${byteLength(value)} bytes; at most ${max} are allowed`);
+    }
+  } else if (Array.isArray(value) && plan.items) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findOversizedString(plan.items, value[i]);
+      if (found) {
+        found.reversedPath.push(i);
+        return found;
+      }
+    }
+  } else if (value !== null && typeof value === 'object' && plan.fields) {
+    for (const [key, child] of plan.fields) {
+      const field = (value as Record<string, unknown>)[key];
+      if (field === undefined) continue;
+      const found = findOversizedString(child, field);
+      if (found) {
+        found.reversedPath.push(key);
+        return found;
+      }
+    }
   }
   return undefined;
 }
@@ -243,35 +353,51 @@ export function validateProducerEvent(input: unknown): ValidEvent | EventFailure
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return failure('InvalidData', 'an event must be a JSON object');
   }
-  const unstorable = findUnstorableValue(input, '', 0);
-  if (unstorable) return failure('InvalidData', unstorable);
-  const parsed = producerEventSchema.safeParse(input);
-  if (parsed.success) {
-    if ('eventID' in input) {
-      return failure('InvalidData', 'eventID is assigned by OpenTrail; send your own identifier as id');
-    }
-    return { ok: true, event: input as ProducerEvent };
+  const found = findUnstorableValue(input, 0);
+  if (found) return failure('InvalidData', describeUnstorable(found));
+  if (!producerEventValidator.Check(input)) {
+    return describeSchemaError(producerEventValidator.Errors(input) as unknown as SchemaError[]);
   }
-  const issue = parsed.error.issues[0];
-  if (!issue) return failure('InvalidData', 'the event is not valid');
-  const path = pathText(issue.path);
-  const where = path || 'event';
-  if (issue.code === 'invalid_type' && (issue.input === undefined || issue.message.includes('undefined'))) {
-    return failure('FieldNotFound', `${where} is required`);
+  const event = input as ProducerEvent;
+  const oversized = findOversizedString(BYTE_LIMITS, event);
+  if (oversized) return failure('FieldTooLong', describeUnstorable(oversized));
+  if (event.userIdentity.principalId === undefined && event.userIdentity.userName === undefined) {
+    return failure('FieldNotFound', 'userIdentity needs principalId or userName');
   }
-  if (issue.code === 'unrecognized_keys') {
-    if (issue.keys.includes('eventID')) {
-      return failure('InvalidData', 'eventID is assigned by OpenTrail; send your own identifier as id');
+  const index = (event.resources ?? []).findIndex(
+    (resource) => resource.ARN === undefined && resource.type === undefined,
+  );
+  if (index >= 0) return failure('FieldNotFound', `resources[${index}] needs ARN or type`);
+  return { ok: true, event };
+}
+
+const SIZED_FIELDS = Object.entries(producerEventSchema.properties).flatMap(([field, schema]) => {
+  const max = (schema as { maxJsonBytes?: number }).maxJsonBytes;
+  return max === undefined ? [] : [{ field: field as keyof ProducerEvent, max }];
+});
+const SMALLEST_SIZED_FIELD = Math.min(...SIZED_FIELDS.map(({ max }) => max));
+
+/**
+ * Byte limits that depend on serialised sizes: each object field, then the whole stored record. Fields are
+ * only measured when the record is big enough for one of them to be over its limit.
+ */
+export function checkStoredSize(event: ProducerEvent, recordBytes: number): EventFailure | undefined {
+  if (recordBytes > SMALLEST_SIZED_FIELD) {
+    for (const { field, max } of SIZED_FIELDS) {
+      const value = event[field];
+      if (value === undefined || value === null) continue;
+      const size = byteLength(JSON.stringify(value));
+      if (size > max)
+        return failure('FieldTooLong', `${field} is ${size} bytes as JSON; at most ${max} are allowed`);
     }
+  }
+  if (recordBytes > LIMITS.eventBytes) {
     return failure(
-      'InvalidData',
-      `${where === 'event' ? 'the event' : where} has unknown field(s): ${issue.keys.join(', ')}`,
+      'EventTooLarge',
+      `the event is ${recordBytes} bytes as stored; at most ${LIMITS.eventBytes} are allowed`,
     );
   }
-  const params = 'params' in issue ? (issue.params as { errorCode?: EventErrorCode } | undefined) : undefined;
-  if (params?.errorCode) return failure(params.errorCode, `${where} ${issue.message}`);
-  if (issue.code === 'too_big') return failure('FieldTooLong', `${where} ${issue.message}`);
-  return failure('InvalidData', `${where}: ${issue.message}`);
+  return undefined;
 }
 
 /** What OpenTrail needs to fill in a record; the caller decides the eventID once the event time is known. */
@@ -304,6 +430,18 @@ export function checkEventTime(timeMs: number, context: EnrichmentContext): Even
 }
 
 /** Builds the stored record: the producer's fields untouched, OpenTrail's fields filled in. */
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** ISO text of a time; a batch shares one receipt time, so the last answer is kept. */
+function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
+}
+
 export function buildRecord(
   event: ProducerEvent,
   eventID: string,
@@ -319,15 +457,15 @@ export function buildRecord(
       `managementEvent ${fields.managementEvent} contradicts eventCategory ${eventCategory}`,
     );
   }
-  const ingestion: IngestionMetadata = {
-    receivedAt: new Date(context.receivedAtMs).toISOString(),
-    ...(id === undefined ? {} : { id }),
-    ...(context.producerArn === undefined ? {} : { producerArn: context.producerArn }),
+  const ingestion: { receivedAt: string; id?: string; producerArn?: string } = {
+    receivedAt: isoTime(context.receivedAtMs),
   };
+  if (id !== undefined) ingestion.id = id;
+  if (context.producerArn !== undefined) ingestion.producerArn = context.producerArn;
   const record: TrailRecord = {
     eventVersion: fields.eventVersion ?? EVENT_VERSION,
     ...fields,
-    eventTime: fields.eventTime ?? new Date(timeMs).toISOString(),
+    eventTime: fields.eventTime ?? isoTime(timeMs),
     awsRegion: fields.awsRegion ?? context.defaultRegion,
     eventID,
     eventType: fields.eventType ?? 'ApiCall',
@@ -339,9 +477,4 @@ export function buildRecord(
     ingestion,
   };
   return record;
-}
-
-/** Username as CloudTrail's lookup means it: userName, or the principal id when there is no user name. */
-export function lookupUsername(identity: UserIdentity): string {
-  return identity.userName ?? identity.principalId ?? '';
 }

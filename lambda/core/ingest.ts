@@ -4,6 +4,7 @@ import {
   buildRecord,
   byteLength,
   checkEventTime,
+  checkStoredSize,
   type EnrichmentContext,
   type EventErrorCode,
   type EventFailure,
@@ -118,17 +119,8 @@ function prepare(
   const record = buildRecord(event, eventID, timeMs, options);
   if (!('eventID' in record)) return { ok: false, failure: eventFailure(index, event, record) };
   const recordJson = JSON.stringify(record);
-  const size = byteLength(recordJson);
-  if (size > LIMITS.eventBytes) {
-    return {
-      ok: false,
-      failure: {
-        ...withId(index, event),
-        errorCode: 'EventTooLarge',
-        errorMessage: `the event is ${size} bytes as stored; at most ${LIMITS.eventBytes} are allowed`,
-      },
-    };
-  }
+  const sizeProblem = checkStoredSize(event, byteLength(recordJson));
+  if (sizeProblem) return { ok: false, failure: eventFailure(index, event, sizeProblem) };
   return {
     ok: true,
     prepared: {
@@ -290,6 +282,8 @@ function rebuildForHeldId(
   return preparation.ok ? preparation.prepared : undefined;
 }
 
+const catalogKey = (entry: { pk: string; sk: string }): string => `${entry.pk}\u0000${entry.sk}`;
+
 /** Catalog entries go first: an event must never be stored where a reader cannot enumerate it. */
 async function writeWithCatalog(
   events: readonly Prepared[],
@@ -299,20 +293,23 @@ async function writeWithCatalog(
   if (events.length === 0) return [];
   const catalog = new Map<string, StoredEvent['keys']['catalog'][number]>();
   for (const { stored } of events) {
-    for (const entry of stored.keys.catalog) catalog.set(`${entry.pk}\u0000${entry.sk}`, entry);
+    for (const entry of stored.keys.catalog) {
+      const key = catalogKey(entry);
+      if (!catalog.has(key)) catalog.set(key, entry);
+    }
   }
   const entries = [...catalog.values()];
   // No event outlives its receipt time plus the retention (eventTime is never in the future), so a catalog
   // entry refreshed at least daily outlives every event it lists.
   const catalogExpiresAt = expiresAtFor(options.receivedAtMs, options.retentionDays + 1);
   const catalogResults = await writer.writeCatalog(entries, catalogExpiresAt);
-  const failedCatalog = new Set<string>();
-  entries.forEach((entry, i) => {
-    if (!catalogResults[i]?.ok) failedCatalog.add(`${entry.pk}\u0000${entry.sk}`);
-  });
-  const writable = events.filter(
-    ({ stored }) => !stored.keys.catalog.some((entry) => failedCatalog.has(`${entry.pk}\u0000${entry.sk}`)),
-  );
+  const failedKeys = new Set(entries.filter((_, i) => !catalogResults[i]?.ok).map(catalogKey));
+  const writable =
+    failedKeys.size === 0
+      ? events
+      : events.filter(
+          ({ stored }) => !stored.keys.catalog.some((entry) => failedKeys.has(catalogKey(entry))),
+        );
   const results = await writer.writeEvents(writable.map(({ stored }) => stored));
   const byEvent = new Map(writable.map((prepared, i) => [prepared, results[i]]));
   return events.map((prepared) => byEvent.get(prepared) ?? { ok: false, errorCode: 'Throttling' });

@@ -1,5 +1,6 @@
 import { parseEventId, shardChar, sourceHash } from './event-id.js';
-import { lookupUsername, type TrailRecord } from './event-model.js';
+import type { TrailRecord } from './event-model.js';
+import { lookupUsername } from './identity.js';
 import type { IndexName } from './table-layout.js';
 
 /**
@@ -33,8 +34,11 @@ function allShards(shards: number): string[] {
 /** The event item's key, derived from the eventID alone so GetItem needs no index. */
 export function eventItemKey(eventID: string): ItemKey | undefined {
   const parts = parseEventId(eventID);
-  if (!parts) return undefined;
-  return { pk: `${EVENT_PREFIX}${parts.sourceHash}#${shardChar(parts.shard)}`, sk: eventID };
+  return parts && { pk: eventPartitionKey(parts.sourceHash, parts.shard), sk: eventID };
+}
+
+function eventPartitionKey(hash: string, shard: number): string {
+  return `${EVENT_PREFIX}${hash}#${shardChar(shard)}`;
 }
 
 export function idempotencyKey(producerId: string): ItemKey {
@@ -81,9 +85,9 @@ export interface EventKeys {
 
 export function eventKeys(record: TrailRecord): EventKeys {
   const parts = parseEventId(record.eventID);
-  const key = eventItemKey(record.eventID);
-  if (!parts || !key) throw new Error(`not an OpenTrail eventID: ${record.eventID}`);
+  if (!parts) throw new Error(`not an OpenTrail eventID: ${record.eventID}`);
   const shard = shardChar(parts.shard);
+  const key = { pk: eventPartitionKey(parts.sourceHash, parts.shard), sk: record.eventID };
   const username = lookupUsername(record.userIdentity);
   const resourcePks = new Set<string>();
   for (const resource of record.resources ?? []) {

@@ -1,5 +1,6 @@
 import { highestIdAt, lowestIdAt, parseEventId } from './event-id.js';
-import { lookupUsername, type TrailRecord } from './event-model.js';
+import type { TrailRecord } from './event-model.js';
+import { lookupUsername } from './identity.js';
 import {
   accessKeyCatalogPk,
   eventNamePartitions,

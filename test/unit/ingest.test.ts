@@ -127,6 +127,33 @@ describe('putEvents', () => {
     expect(store.claims.get('moved')).toBe(eventID);
   });
 
+  it('fails only the events whose catalog entry could not be written, so none is stored unlisted', async () => {
+    // Prepare: the catalog entry of one source cannot be written.
+    const store = new MemoryEventStore();
+    const writeCatalog = store.writeCatalog.bind(store);
+    store.writeCatalog = async (entries) => {
+      const results = await writeCatalog(
+        entries.filter((entry) => entry.attributes.eventSource !== 'lost.example.com'),
+      );
+      let next = 0;
+      return entries.map((entry) =>
+        entry.attributes.eventSource === 'lost.example.com'
+          ? { ok: false, errorCode: 'Throttling' }
+          : (results[next++] ?? { ok: false, errorCode: 'Throttling' }),
+      );
+    };
+    // Act
+    const result = await putEvents(
+      [sampleEvent(), sampleEvent({ eventSource: 'lost.example.com' })],
+      store,
+      OPTIONS,
+    );
+    // Assess
+    expect(result.successful.map((success) => success.index)).toEqual([0]);
+    expect(result.failed).toEqual([expect.objectContaining({ index: 1, errorCode: 'Throttling' })]);
+    expect(store.records.size).toBe(1);
+  });
+
   it('reports Throttling, never success, when the store stays unavailable', async () => {
     const store = new MemoryEventStore();
     store.claimProducerId = async () => {
