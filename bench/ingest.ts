@@ -7,7 +7,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDbEventStore, eventItems } from '../lambda/adapters/dynamodb-event-store.js';
+import {
+  catalogItem,
+  claimItem,
+  DynamoDbEventStore,
+  eventItems,
+} from '../lambda/adapters/dynamodb-event-store.js';
 import type { HttpEvent } from '../lambda/adapters/http.js';
 import { type ProducerEvent, validateProducerEvent } from '../lambda/core/event-model.js';
 import { type IngestOptions, parsePutEventsBody, putEvents } from '../lambda/core/ingest.js';
@@ -25,7 +30,7 @@ import {
 } from './support/capacity.js';
 import { ACCOUNT_ID, jsonBytes, largeEvent, typicalBatch, typicalEvent } from './support/events.js';
 import { cpuMicrosPerCall, median, progress, round, withMutedStdout } from './support/measure.js';
-import { catalogItem, claimItem, MemoryEventStore } from './support/memory-store.js';
+import { MemoryEventStore } from './support/memory-store.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
 
 /**

@@ -1,4 +1,5 @@
-import { eventItems } from '../../lambda/adapters/dynamodb-event-store.js';
+import { catalogItem, claimItem, eventItems } from '../../lambda/adapters/dynamodb-event-store.js';
+
 import {
   type CatalogEntry,
   eventItemKey,
@@ -28,22 +29,6 @@ const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_LAYOUT;
 
 const s = (value: string) => ({ S: value });
 const n = (value: number) => ({ N: String(value) });
-
-/** The catalog item DynamoDbEventStore.writeCatalog puts (checked against the adapter by the ingest benchmark). */
-export function catalogItem(entry: CatalogEntry, expiresAt: number): Item {
-  return {
-    [PK]: s(entry.pk),
-    [SK]: s(entry.sk),
-    [TTL]: n(expiresAt),
-    ...Object.fromEntries(Object.entries(entry.attributes).map(([name, value]) => [name, s(value)])),
-  };
-}
-
-/** The producer-id claim item DynamoDbEventStore.claimProducerId puts (checked likewise). */
-export function claimItem(producerId: string, eventID: string, expiresAt: number): Item {
-  const key = idempotencyKey(producerId);
-  return { [PK]: s(key.pk), [SK]: s(key.sk), eventID: s(eventID), [TTL]: n(expiresAt) };
-}
 
 /** Read units one lookup consumed, by operation. */
 export interface ReadMeter {

@@ -87,11 +87,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     const failedOwners = await this.batchPut(
       due.map(({ entry, owner }) => ({
         owner,
-        item: {
-          ...keyItem(entry),
-          [TTL]: n(expiresAt),
-          ...Object.fromEntries(Object.entries(entry.attributes).map(([name, value]) => [name, s(value)])),
-        },
+        item: catalogItem(entry, expiresAt),
       })),
     );
     if (this.writtenCatalog.size > CATALOG_CACHE_MAX) this.writtenCatalog.clear();
@@ -117,7 +113,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: { ...keyItem(idempotencyKey(producerId)), [EVENT_ID]: s(eventID), [TTL]: n(expiresAt) },
+            Item: claimItem(producerId, eventID, expiresAt),
             ConditionExpression: 'attribute_not_exists(#pk)',
             ExpressionAttributeNames: { '#pk': PK },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -145,7 +141,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: { ...keyItem(idempotencyKey(producerId)), [EVENT_ID]: s(toEventID), [TTL]: n(expiresAt) },
+            Item: claimItem(producerId, toEventID, expiresAt),
             ConditionExpression: '#eventID = :from',
             ExpressionAttributeNames: { '#eventID': EVENT_ID },
             ExpressionAttributeValues: { ':from': s(fromEventID) },
@@ -325,6 +321,20 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     });
     return failedOwners;
   }
+}
+
+/** The catalog item for one entry. */
+export function catalogItem(entry: CatalogEntry, expiresAt: number): Item {
+  return {
+    ...keyItem(entry),
+    [TTL]: n(expiresAt),
+    ...Object.fromEntries(Object.entries(entry.attributes).map(([name, value]) => [name, s(value)])),
+  };
+}
+
+/** The item that claims a producer id for an eventID. */
+export function claimItem(producerId: string, eventID: string, expiresAt: number): Item {
+  return { ...keyItem(idempotencyKey(producerId)), [EVENT_ID]: s(eventID), [TTL]: n(expiresAt) };
 }
 
 /** Every item the table holds for one event: the event item, then one small item per resource key. */
