@@ -9,4 +9,8 @@ export const TRAIL_ENV = {
   tokenSecret: 'OPENTRAIL_TOKEN_SECRET',
   /** ...or the ARN of the Secrets Manager secret holding it (AWS). */
   tokenSecretArn: 'OPENTRAIL_TOKEN_SECRET_ARN',
+  /** The Firehose delivery stream the archive function puts to (docs/pipeline.md). */
+  deliveryStreamName: 'OPENTRAIL_DELIVERY_STREAM_NAME',
+  /** The CloudWatch Logs group the log-forward function writes one line per event to. */
+  logGroupName: 'OPENTRAIL_LOG_GROUP_NAME',
 } as const;
