@@ -47,3 +47,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TrailConfig {
     ...(accountId === undefined ? {} : { accountId }),
   };
 }
+
+/** A setting a function cannot start without; a missing one stops the cold start with its name. */
+export function requiredSetting(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new Error(`OpenTrail configuration is invalid: ${name} is not set`);
+  return value;
+}

@@ -27,6 +27,7 @@ import {
   type WriteResult,
 } from '../core/ports.js';
 import { TABLE_LAYOUT } from '../core/table-layout.js';
+import { isRetryable } from './retryable.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -45,16 +46,6 @@ const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const keyItem = (key: ItemKey): Item => ({ [PK]: s(key.pk), [SK]: s(key.sk) });
 const keyId = (item: Item): string => `${item[PK]?.S}\u0000${item[SK]?.S}`;
-
-/** Errors worth another attempt: throttling, service-side faults and the network. */
-function isRetryable(error: unknown): boolean {
-  const candidate = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  const status = candidate.$metadata?.httpStatusCode;
-  if (candidate.$retryable || (status !== undefined && status >= 500)) return true;
-  return /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|InternalServerError|ServiceUnavailable|TimeoutError|ECONNRESET|ECONNREFUSED|socket hang up/i.test(
-    `${candidate.name} ${(error as Error).message}`,
-  );
-}
 
 export interface DynamoDbEventStoreOptions {
   readonly backoff?: BackoffPolicy;

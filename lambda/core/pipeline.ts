@@ -1,0 +1,192 @@
+import { byteLength } from './event-model.js';
+
+/**
+ * What the stream consumers do with a batch of DynamoDB stream records, with the AWS calls behind ports
+ * (docs/pipeline.md). Both consumers deliver in stream order and report the first record they could not
+ * deliver, so the event source mapping retries from there and never skips one.
+ */
+
+/** The part of a DynamoDB stream record the pipeline reads; aws-lambda's DynamoDBRecord fits it. */
+export interface StreamRecordLike {
+  readonly eventName?: string;
+  readonly dynamodb?: {
+    readonly SequenceNumber?: string;
+    readonly ApproximateCreationDateTime?: number;
+    readonly NewImage?: Readonly<Record<string, { readonly S?: string }>>;
+  };
+}
+
+/** The attribute holding the stored record; only event items have it. */
+export const RECORD_ATTRIBUTE = 'record';
+
+/**
+ * Only new events travel: an INSERT of an event item. TTL expiries (REMOVE), updates and the table's other
+ * items (index entries, claims, catalog) are not events. The event source mapping filters the same way.
+ */
+export function isArchivable(record: StreamRecordLike): boolean {
+  return record.eventName === 'INSERT' && record.dynamodb?.NewImage?.[RECORD_ATTRIBUTE]?.S !== undefined;
+}
+
+/** One event on its way out: the stored JSON, and the stream position to report if it cannot be delivered. */
+export interface OutgoingEvent {
+  readonly json: string;
+  readonly sequenceNumber: string;
+  /** When the change reached the stream, epoch ms. */
+  readonly arrivedAtMs: number;
+}
+
+export function outgoingEvents(records: readonly StreamRecordLike[], nowMs: number): OutgoingEvent[] {
+  return records.filter(isArchivable).map((record) => ({
+    json: record.dynamodb?.NewImage?.[RECORD_ATTRIBUTE]?.S as string,
+    sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
+    arrivedAtMs: (record.dynamodb?.ApproximateCreationDateTime ?? nowMs / 1000) * 1000,
+  }));
+}
+
+/** The outcome the handler turns into a partial batch response. */
+export interface DeliveryOutcome {
+  readonly delivered: number;
+  /** The first event not delivered: the mapping retries the batch from it. */
+  readonly firstFailedSequenceNumber?: string;
+}
+
+function outcome(events: readonly OutgoingEvent[], failedIndex: number | undefined): DeliveryOutcome {
+  if (failedIndex === undefined) return { delivered: events.length };
+  return { delivered: failedIndex, firstFailedSequenceNumber: events[failedIndex]?.sequenceNumber };
+}
+
+// ---- Archive: NDJSON packed into Firehose records ----
+
+/** Firehose's limits (Firehose API reference, PutRecordBatch). */
+export const FIREHOSE_LIMITS = {
+  recordBytes: 1000 * 1024,
+  recordsPerCall: 500,
+  bytesPerCall: 4 * 1024 * 1024,
+} as const;
+
+/** A Firehose record: consecutive NDJSON lines, and which events they carry. */
+export interface PackedRecord {
+  readonly data: string;
+  readonly firstEvent: number;
+  readonly lastEvent: number;
+}
+
+/**
+ * Packs NDJSON lines into as few Firehose records as fit: Firehose bills each record rounded up to 5 KB, so
+ * one 1 KB event per record would be billed five times over. Order is kept, so a failed record names a
+ * contiguous run of events.
+ */
+export function packRecords(
+  events: readonly OutgoingEvent[],
+  maxRecordBytes = FIREHOSE_LIMITS.recordBytes,
+): PackedRecord[] {
+  const packed: PackedRecord[] = [];
+  let lines: string[] = [];
+  let bytes = 0;
+  let first = 0;
+  events.forEach((event, index) => {
+    const line = `${event.json}\n`;
+    const size = byteLength(line);
+    if (lines.length > 0 && bytes + size > maxRecordBytes) {
+      packed.push({ data: lines.join(''), firstEvent: first, lastEvent: index - 1 });
+      lines = [];
+      bytes = 0;
+      first = index;
+    }
+    lines.push(line);
+    bytes += size;
+  });
+  if (lines.length > 0)
+    packed.push({ data: lines.join(''), firstEvent: first, lastEvent: events.length - 1 });
+  return packed;
+}
+
+/** Puts Firehose records; answers, per record, whether Firehose accepted it (after the sink's own retries). */
+export interface ArchiveSink {
+  putRecords(records: readonly string[]): Promise<boolean[]>;
+}
+
+export async function archiveBatch(
+  records: readonly StreamRecordLike[],
+  sink: ArchiveSink,
+  nowMs: number,
+): Promise<DeliveryOutcome> {
+  const events = outgoingEvents(records, nowMs);
+  if (events.length === 0) return { delivered: 0 };
+  const packed = packRecords(events);
+  const accepted = await sink.putRecords(packed.map((record) => record.data));
+  const firstRejected = packed.find((_, index) => !accepted[index]);
+  return outcome(events, firstRejected?.firstEvent);
+}
+
+// ---- CloudWatch Logs: one JSON line per event ----
+
+/** PutLogEvents limits (CloudWatch Logs API reference). */
+export const LOGS_LIMITS = {
+  eventsPerCall: 10_000,
+  bytesPerCall: 1_048_576,
+  bytesOverheadPerEvent: 26,
+  spanMs: 24 * 60 * 60 * 1000,
+} as const;
+
+export interface LogLine {
+  readonly timestamp: number;
+  readonly message: string;
+}
+
+/** A PutLogEvents call's worth of lines, and which events they carry. */
+export interface LogBatch {
+  readonly lines: LogLine[];
+  readonly firstEvent: number;
+  readonly lastEvent: number;
+}
+
+/**
+ * Splits events into PutLogEvents calls within every limit: 10,000 events, 1 MB counting 26 bytes per event,
+ * and 24 hours between the first and last timestamp. The stream delivers in order of arrival, so the lines
+ * of a call are already chronological, as CloudWatch Logs requires.
+ */
+export function logBatches(events: readonly OutgoingEvent[]): LogBatch[] {
+  const batches: Array<{ lines: LogLine[]; firstEvent: number; lastEvent: number }> = [];
+  let bytes = 0;
+  let lastTimestamp = 0;
+  events.forEach((event, index) => {
+    // Never earlier than the line before it: clocks of different stream shards may disagree by a little.
+    const timestamp = Math.max(event.arrivedAtMs, lastTimestamp);
+    const size = byteLength(event.json) + LOGS_LIMITS.bytesOverheadPerEvent;
+    const current = batches.at(-1);
+    if (
+      current &&
+      current.lines.length < LOGS_LIMITS.eventsPerCall &&
+      bytes + size <= LOGS_LIMITS.bytesPerCall &&
+      timestamp - (current.lines[0]?.timestamp ?? timestamp) <= LOGS_LIMITS.spanMs
+    ) {
+      current.lines.push({ timestamp, message: event.json });
+      current.lastEvent = index;
+      bytes += size;
+    } else {
+      batches.push({ lines: [{ timestamp, message: event.json }], firstEvent: index, lastEvent: index });
+      bytes = size;
+    }
+    lastTimestamp = timestamp;
+  });
+  return batches;
+}
+
+/** Writes one PutLogEvents call; answers whether CloudWatch Logs took it (after the sink's own retries). */
+export interface LogSink {
+  putLogEvents(lines: readonly LogLine[]): Promise<boolean>;
+}
+
+export async function forwardBatch(
+  records: readonly StreamRecordLike[],
+  sink: LogSink,
+  nowMs: number,
+): Promise<DeliveryOutcome> {
+  const events = outgoingEvents(records, nowMs);
+  for (const batch of logBatches(events)) {
+    // Calls go one after another: a later call must not land while an earlier one is still to be retried.
+    if (!(await sink.putLogEvents(batch.lines))) return outcome(events, batch.firstEvent);
+  }
+  return { delivered: events.length };
+}
