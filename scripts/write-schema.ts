@@ -1,14 +1,28 @@
 import { writeFileSync } from 'node:fs';
-import { producerEventJsonSchema } from '../lambda/core/event-model.js';
+import { producerEventJsonSchema, trailRecordJsonSchema } from '../lambda/core/event-model.js';
 
-/** Writes the producer event JSON Schema that OpenTrail validates against, for producers to validate early. */
-export const SCHEMA_PATH = new URL('../schema/producer-event.schema.json', import.meta.url);
+/**
+ * Writes the JSON Schemas generated from the event model: what producers send (to validate before sending)
+ * and the stored record (what lookups return and the archive holds, for consumers of the archive).
+ */
+export const SCHEMA_FILES = [
+  {
+    path: new URL('../schema/producer-event.schema.json', import.meta.url),
+    text: () => schemaText('producer-event', 'OpenTrail producer event', producerEventJsonSchema()),
+  },
+  {
+    path: new URL('../schema/trail-record.schema.json', import.meta.url),
+    text: () => schemaText('trail-record', 'OpenTrail stored event record', trailRecordJsonSchema()),
+  },
+] as const;
 
-export function schemaText(): string {
-  return `${JSON.stringify({ $id: 'https://opentrail.dev/schema/producer-event.json', title: 'OpenTrail producer event', ...producerEventJsonSchema() }, null, 2)}\n`;
+function schemaText(id: string, title: string, schema: Record<string, unknown>): string {
+  return `${JSON.stringify({ $id: `https://opentrail.dev/schema/${id}.json`, title, ...schema }, null, 2)}\n`;
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
-  writeFileSync(SCHEMA_PATH, schemaText());
-  console.log(`wrote ${SCHEMA_PATH.pathname}`);
+  for (const file of SCHEMA_FILES) {
+    writeFileSync(file.path, file.text());
+    console.log(`wrote ${file.path.pathname}`);
+  }
 }

@@ -130,28 +130,47 @@ export type Resource = Static<typeof resourceSchema>;
 
 const producerEventValidator = Compile(producerEventSchema);
 
-/** Metadata OpenTrail records about how it received the event. */
-export interface IngestionMetadata {
-  readonly receivedAt: string;
-  /** The producer's idempotency id, when it sent one. */
-  readonly id?: string;
-  /** The IAM principal that put the event (from SigV4), so the trail itself is auditable. */
-  readonly producerArn?: string;
-}
+const { id: _producerId, ...recordedProducerFields } = producerEventSchema.properties;
 
-export type TrailRecord = Omit<ProducerEvent, 'id'> & {
-  eventVersion: string;
-  eventTime: string;
-  eventID: string;
-  eventType: EventType;
-  eventCategory: EventCategory;
-  readOnly: boolean;
-  managementEvent: boolean;
-  recipientAccountId: string;
-  awsRegion: string;
-  clientType: ClientType;
-  ingestion: IngestionMetadata;
-};
+/**
+ * The stored, returned and archived record: the producer's fields as sent, plus what OpenTrail fills in.
+ * The archive's contract test and the Athena table are checked against it.
+ */
+export const trailRecordSchema = Type.Object(
+  {
+    ...recordedProducerFields,
+    eventVersion: Type.String(),
+    eventTime: Type.String(),
+    eventID: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' }),
+    eventType: Type.Enum([...EVENT_TYPES]),
+    eventCategory: Type.Enum([...EVENT_CATEGORIES]),
+    readOnly: Type.Boolean(),
+    managementEvent: Type.Boolean(),
+    recipientAccountId: Type.String(),
+    awsRegion: Type.String(),
+    clientType: Type.Enum([...CLIENT_TYPES]),
+    ingestion: Type.Object(
+      {
+        receivedAt: Type.String(),
+        id: Type.Optional(Type.String({ description: "the producer's idempotency id" })),
+        producerArn: Type.Optional(Type.String({ description: 'the IAM principal that put the event' })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type TrailRecord = Static<typeof trailRecordSchema>;
+export type IngestionMetadata = TrailRecord['ingestion'];
+
+/** The JSON Schema of stored records, as the archive holds them. */
+export function trailRecordJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    ...(JSON.parse(JSON.stringify(trailRecordSchema)) as Record<string, unknown>),
+  };
+}
 
 /** The JSON Schema producers can validate against before sending. */
 export function producerEventJsonSchema(): Record<string, unknown> {

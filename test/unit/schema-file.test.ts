@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_PATH, schemaText } from '../../scripts/write-schema.js';
+import { SCHEMA_FILES } from '../../scripts/write-schema.js';
 
-describe('schema/producer-event.schema.json', () => {
-  it('is exactly what the event model generates (run `npm run schema` after changing the model)', () => {
-    expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(schemaText());
-  });
+describe('schema/*.schema.json', () => {
+  it.each(SCHEMA_FILES.map((file) => [file.path.pathname.split('/').pop(), file] as const))(
+    '%s is exactly what the event model generates (run `npm run schema` after changing the model)',
+    (_, file) => {
+      expect(readFileSync(file.path, 'utf8')).toBe(file.text());
+    },
+  );
 });
