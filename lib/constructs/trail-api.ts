@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Acknowledgment, Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -13,36 +11,19 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TRAIL_ENV } from '../../lambda/core/environment.js';
-import {
-  defaultNodejsFunctionProps,
-  type FunctionSizing,
-  mergeNodejsFunctionProps,
-} from '../defaults/lambda.js';
+import type { FunctionSizing } from '../defaults/lambda.js';
 import { definedProps } from '../props-merge.js';
 import { positiveNumberProblem, throwIfInvalid } from '../props-validation.js';
+import { createTrailFunction, RUNTIME_ACKNOWLEDGMENTS, type TrailFunctionProps } from '../trail-function.js';
 import type { EventStore } from './event-store.js';
 
-const REPO_ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Function settings the construct owns: code, handler, role and log group. */
-type OwnedFunctionProp =
-  | 'entry'
-  | 'handler'
-  | 'code'
-  | 'projectRoot'
-  | 'depsLockFilePath'
-  | 'role'
-  | 'logGroup'
-  | 'logRetention';
-
-/** `NodejsFunctionProps` without the settings the construct owns. */
-export type TrailFunctionProps = Omit<NodejsFunctionProps, OwnedFunctionProp>;
+export type { TrailFunctionProps } from '../trail-function.js';
 
 export interface TrailApiProps {
   /** The table the ingest function writes and the lookup function reads. */
@@ -102,27 +83,12 @@ const ACCESS_LOG_FIELDS = {
 
 /** Findings every API function carries, each with why it stands. */
 const FUNCTION_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
-  {
-    id: 'AwsSolutions-L1',
-    reason:
-      'Node.js 22 is pinned on purpose (issue 3): a supported LTS runtime that matches the esbuild target node22. ' +
-      'Moving to nodejs24.x is a deliberate, tested change through functionProps.runtime, not a lint fix.',
-  },
-  {
-    id: 'Serverless-LambdaLatestVersion',
-    reason: 'Same finding as AwsSolutions-L1: Node.js 22 is pinned on purpose, see there.',
-  },
+  ...RUNTIME_ACKNOWLEDGMENTS,
   {
     id: 'Serverless-LambdaDLQ',
     reason:
       'API Gateway invokes the function synchronously and returns its error to the caller; a dead-letter queue ' +
       'only ever receives failed asynchronous invocations, which this function never gets.',
-  },
-  {
-    id: 'Serverless-LambdaTracing',
-    reason:
-      'X-Ray is opt-in (functionProps.tracing): the handlers emit no subsegments yet, so a trace would add little ' +
-      'to the JSON access log and the Lambda metrics, while its price grows with ingest volume.',
   },
 ];
 
@@ -247,25 +213,6 @@ export class TrailApi extends Construct {
       logRetention: RetentionDays;
     },
   ): NodejsFunction {
-    const logGroup = new LogGroup(this, `${id}Logs`, { retention: options.logRetention });
-    // Its own role, allowed to write to its own log group only; the AWSLambdaBasicExecutionRole managed policy
-    // would allow writing to every log group in the account.
-    const role = new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
-    logGroup.grantWrite(role);
-    const fn = new NodejsFunction(
-      this,
-      `${id}Function`,
-      mergeNodejsFunctionProps(defaultNodejsFunctionProps(options.sizing), options.userProps ?? {}, {
-        entry: path.join(REPO_ROOT, options.entry),
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-        role,
-        logGroup,
-        environment: options.environment,
-      }),
-    );
-    Validations.of(fn).acknowledge(...FUNCTION_ACKNOWLEDGMENTS);
-    return fn;
+    return createTrailFunction(this, id, { ...options, acknowledgments: FUNCTION_ACKNOWLEDGMENTS });
   }
 }
