@@ -15,7 +15,7 @@ import {
 } from '../lambda/adapters/dynamodb-event-store.js';
 import type { HttpEvent } from '../lambda/adapters/http.js';
 import { type ProducerEvent, validateProducerEvent } from '../lambda/core/event-model.js';
-import { type IngestOptions, parsePutEventsBody, putEvents } from '../lambda/core/ingest.js';
+import { parsePutEventsBody, putEvents } from '../lambda/core/ingest.js';
 import type { EventWriter, StoredEvent, WriteResult } from '../lambda/core/ports.js';
 import { createIngestHandler } from '../lambda/routes/ingest.js';
 import { startLocal } from '../local/runner.js';
@@ -32,6 +32,7 @@ import { ACCOUNT_ID, jsonBytes, largeEvent, typicalBatch, typicalEvent } from '.
 import { cpuMicrosPerCall, median, progress, round, withMutedStdout } from './support/measure.js';
 import { MemoryEventStore } from './support/memory-store.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
+import { benchIngestOptions as ingestOptions, PRODUCER_ARN } from './support/stored-events.js';
 
 /**
  * `npm run bench -- ingest`: what one event costs to store (WRU, from DynamoDB's size rules applied to the exact
@@ -45,17 +46,7 @@ export const INGEST_TARGETS = {
 } as const satisfies Record<string, Target>;
 
 const TABLE_NAME = 'bench';
-const PRODUCER_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/producer`;
 const BATCH_SIZE = 100;
-
-const ingestOptions = (nowMs: number): IngestOptions => ({
-  receivedAtMs: nowMs,
-  defaultRegion: 'us-east-1',
-  defaultAccountId: ACCOUNT_ID,
-  retentionDays: 90,
-  writeShards: 16,
-  producerArn: PRODUCER_ARN,
-});
 
 function labelItem(item: Item): string {
   const pk = item.pk?.S ?? '';

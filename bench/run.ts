@@ -22,6 +22,7 @@ const BENCHMARKS: Record<BenchmarkName, () => Promise<Outcome>> = {
   ingest: async () => (await import('./ingest.js')).runIngest(),
   lookup: async () => (await import('./lookup.js')).runLookup(),
   bundles: async () => (await import('./bundles.js')).runBundles(),
+  pipeline: async () => (await import('./pipeline.js')).runPipeline(),
 };
 
 function selected(args: readonly string[]): BenchmarkName[] {

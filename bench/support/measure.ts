@@ -60,6 +60,29 @@ export async function withMutedStdout<T>(body: () => Promise<T>): Promise<{ valu
   }
 }
 
+/**
+ * Runs `body` with process.stdout.write replaced by a counter of the bytes written: what a function would ship to
+ * its log group (the Lambda runtime sends stdout there). Nothing reaches the terminal.
+ */
+export async function withCapturedStdout<T>(body: () => Promise<T>): Promise<{ value: T; bytes: number }> {
+  const original = process.stdout.write;
+  let bytes = 0;
+  const counter = (chunk: unknown, encodingOrCallback?: unknown, callback?: unknown): boolean => {
+    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, 'utf8');
+    else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
+    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+    if (typeof done === 'function') queueMicrotask(() => done());
+    return true;
+  };
+  process.stdout.write = counter as typeof process.stdout.write;
+  try {
+    const value = await body();
+    return { value, bytes };
+  } finally {
+    process.stdout.write = original;
+  }
+}
+
 export interface ProcessRun {
   readonly command: string;
   readonly args: readonly string[];

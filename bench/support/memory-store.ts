@@ -25,10 +25,7 @@ import { type Item, itemBytes, keysOnlyIndexEntry, readUnits } from './capacity.
  * table would charge.
  */
 
-const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_LAYOUT;
-
-const s = (value: string) => ({ S: value });
-const n = (value: number) => ({ N: String(value) });
+const { partitionKey: PK, sortKey: SK } = TABLE_LAYOUT;
 
 /** Read units one lookup consumed, by operation. */
 export interface ReadMeter {

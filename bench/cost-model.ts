@@ -1,0 +1,314 @@
+/**
+ * What OpenTrail costs per million events, stage by stage, from quantities the benchmarks measure (bytes per
+ * event, records per call, invocations, billed milliseconds). One table of prices; pure functions only, so the
+ * unit tests pin the arithmetic and later benchmarks (API, ingest Lambda, DynamoDB, insights, the all-in total)
+ * add stages without touching the ones here.
+ */
+
+/** A unit price in US dollars, us-east-1, first pricing tier. */
+export interface Price {
+  readonly usd: number;
+  /** What one `usd` buys. */
+  readonly per: string;
+  /** Where the figure was checked (DESIGN.md §10 asks for each to be checked against the AWS price pages). */
+  readonly source: string;
+}
+
+/**
+ * Prices as of the check (search of the stored pricing pages). DESIGN.md §10 listed all of these; every one
+ * was confirmed, none needed a correction. Where a first-party page was not in the index, the third-party pages
+ * that quote it are named.
+ */
+export const PRICES = {
+  /** Confirmed: $1.00 per million for the first 300 million a month ($0.90 after). */
+  httpApiRequest: {
+    usd: 1.0,
+    per: '1,000,000 HTTP API requests',
+    source:
+      'aws.amazon.com/api-gateway/pricing as quoted by amnic.com and awsforengineers.com (HTTP API, first 300 M/month, US East)',
+  },
+  /** Confirmed: Arm $0.0000133334 per GB-s for the first 7.5 billion GB-s a month; duration rounded up to 1 ms. */
+  lambdaArmGbSecond: {
+    usd: 0.0000133334,
+    per: 'GB-second (arm64)',
+    source:
+      'aws.amazon.com/lambda/pricing ("rounded up to the nearest 1 ms"); cloudchipr.com Arm tier table, US East',
+  },
+  /** Confirmed: $0.20 per million requests, either architecture. */
+  lambdaRequest: {
+    usd: 0.2,
+    per: '1,000,000 Lambda requests',
+    source:
+      'aws.amazon.com/lambda/pricing; cloudchipr.com and lambda cost notes quoting it (x86 and arm64 alike)',
+  },
+  /** Confirmed: the November 2024 on-demand price cut halved the older $1.25. */
+  dynamodbWru: {
+    usd: 0.625,
+    per: '1,000,000 write request units (on-demand)',
+    source: 'aws.amazon.com/dynamodb/pricing/on-demand as quoted by airbyte.com (after the Nov 2024 50% cut)',
+  },
+  /** Confirmed: halved from $0.25 in November 2024. */
+  dynamodbRru: {
+    usd: 0.125,
+    per: '1,000,000 read request units (on-demand)',
+    source: 'aws.amazon.com/dynamodb/pricing/on-demand as quoted by airbyte.com (after the Nov 2024 50% cut)',
+  },
+  /** Confirmed: first 25 GB a month free, then $0.25 per GB-month (Standard table class). */
+  dynamodbStorageGbMonth: {
+    usd: 0.25,
+    per: 'GB-month of table storage',
+    source: 'aws.amazon.com/dynamodb/pricing ("prices start from $0.25 per GB-month")',
+  },
+  /**
+   * Confirmed: Direct PUT, first 500 TB a month; every record billed rounded up to the next 5 KB (5,120 bytes),
+   * the rounding applies per record, not per call.
+   */
+  firehoseIngestionGb: {
+    usd: 0.029,
+    per: 'GB ingested (Direct PUT, each record rounded up to 5 KB)',
+    source:
+      'aws.amazon.com/firehose/pricing (de/ru/tr pages: "5-KB-Schritten", 42 KB record billed as 45 KB, 5 KB = 5,120 bytes); $0.029 for the first 500 TB/month in AWS samples cost notes',
+  },
+  /** Confirmed: Standard log class ($0.25 in the Infrequent Access class, which has no metric filters). */
+  logsIngestionGb: {
+    usd: 0.5,
+    per: 'GB ingested into CloudWatch Logs (Standard class)',
+    source: 'aws.amazon.com/cloudwatch/pricing as quoted by c3x.dev (us-east-1, 2026) and hivebook.wiki',
+  },
+  /** Confirmed; billed on the archived (compressed) size, see LOGS_ARCHIVE_COMPRESSION. */
+  logsStorageGbMonth: {
+    usd: 0.03,
+    per: 'GB-month of CloudWatch Logs archive',
+    source: 'aws.amazon.com/cloudwatch/pricing as quoted by c3x.dev and hykell.com (us-east-1)',
+  },
+  /** Confirmed: first 50 TB a month. */
+  s3StandardGbMonth: {
+    usd: 0.023,
+    per: 'GB-month of S3 Standard',
+    source: 'aws.amazon.com/s3/pricing as quoted by c3x.dev and deepeshsoni.com (US East, first 50 TB)',
+  },
+  /** Confirmed: PUT, COPY, POST and LIST. */
+  s3PutRequest: {
+    usd: 0.005,
+    per: '1,000 S3 Standard PUT requests',
+    source: 'aws.amazon.com/s3/pricing as quoted by c3x.dev and awsi.click (us-east-1)',
+  },
+  /**
+   * Confirmed for symmetric-key requests (Encrypt, Decrypt, GenerateDataKey). Asymmetric requests such as Sign
+   * (the digest of DESIGN.md §8) are priced apart on aws.amazon.com/kms/pricing (its footnote names them; one
+   * third-party page says 5x): check before the integrity stage uses this price.
+   */
+  kmsRequest: {
+    usd: 0.03,
+    per: '10,000 KMS requests (symmetric)',
+    source: 'aws.amazon.com/kms/pricing; wring.co KMS pricing guide',
+  },
+} as const satisfies Record<string, Price>;
+
+/** Billing units. AWS bills a "GB" of storage or data as 2^30 bytes (the S3 pricing example divides by 1,073,741,824). */
+export const BYTES_PER_GB = 2 ** 30;
+/** Firehose rounds every record up to a multiple of 5 KB = 5,120 bytes (Firehose pricing page). */
+export const FIREHOSE_BILLING_STEP_BYTES = 5 * 1024;
+/**
+ * CloudWatch Logs bills archive storage on the compressed size; the AWS Pricing Calculator assumes the archive
+ * is 15% of the ingested volume (dev.classmethod.jp quoting the calculator's "Storage compression factor").
+ */
+export const LOGS_ARCHIVE_COMPRESSION = 0.15;
+export const MILLION = 1_000_000;
+
+// ---- units -----------------------------------------------------------------------------------------------------
+
+/** Bytes a Firehose record is billed as: rounded up to the next 5 KB step (a record is never free). */
+export function firehoseBilledBytes(recordBytes: number): number {
+  if (!(recordBytes > 0)) throw new Error(`a Firehose record has at least one byte, not ${recordBytes}`);
+  return Math.ceil(recordBytes / FIREHOSE_BILLING_STEP_BYTES) * FIREHOSE_BILLING_STEP_BYTES;
+}
+
+/** Billed Firehose bytes per event for records carrying `events` events in all. */
+export function firehoseBilledBytesPerEvent(recordSizes: readonly number[], events: number): number {
+  if (events <= 0) throw new Error('no events');
+  return recordSizes.reduce((sum, bytes) => sum + firehoseBilledBytes(bytes), 0) / events;
+}
+
+/** Lambda bills duration rounded up to the next millisecond, at least 1 ms. */
+export function lambdaBilledMs(durationMs: number): number {
+  return Math.max(1, Math.ceil(durationMs));
+}
+
+/** Dollars for a million events when each event needs `bytesPerEvent` billed at `price` per GB. */
+export const usdPerMillionForBytes = (bytesPerEvent: number, pricePerGb: Price): number =>
+  ((bytesPerEvent * MILLION) / BYTES_PER_GB) * pricePerGb.usd;
+
+/** Dollars for a million events when each event causes `countPerEvent` of something priced per `unitsPerPrice`. */
+export const usdPerMillionForCount = (countPerEvent: number, price: Price, unitsPerPrice: number): number =>
+  ((countPerEvent * MILLION) / unitsPerPrice) * price.usd;
+
+// ---- stages ----------------------------------------------------------------------------------------------------
+
+/** One billed quantity of a stage, per million events. */
+export interface CostLine {
+  readonly what: string;
+  /** How much of the unit a million events use. */
+  readonly quantity: number;
+  readonly unit: string;
+  readonly usd: number;
+}
+
+/** What one stage of the system costs per million events, with the lines it adds up. */
+export interface StageCost {
+  readonly stage: string;
+  readonly usdPerMillionEvents: number;
+  readonly lines: readonly CostLine[];
+}
+
+function stage(name: string, lines: readonly CostLine[]): StageCost {
+  return { stage: name, usdPerMillionEvents: lines.reduce((sum, line) => sum + line.usd, 0), lines };
+}
+
+export interface LambdaConsumerInput {
+  /** Function name, for the printed lines. */
+  readonly name: string;
+  readonly memoryMb: number;
+  readonly eventsPerInvocation: number;
+  /** Wall time of one invocation, before Lambda's rounding. */
+  readonly durationMs: number;
+  /** What the function itself writes to its own log group per invocation (its log lines, START/END/REPORT). */
+  readonly logBytesPerInvocation: number;
+}
+
+/**
+ * A Lambda function invoked per batch of events: requests, duration (GB-s at the billed milliseconds) and the
+ * ingestion of its own log lines. Used for the stream consumers here; the ingest function fits it too. A stream
+ * consumer adds no DynamoDB charge: GetRecords calls made by Lambda triggers are free (DynamoDB developer guide,
+ * "Evaluate your DynamoDB streams usage").
+ */
+export function lambdaStage(name: string, functions: readonly LambdaConsumerInput[]): StageCost {
+  return stage(
+    name,
+    functions.flatMap((fn) => {
+      if (fn.eventsPerInvocation <= 0) throw new Error(`${fn.name}: events per invocation must be positive`);
+      const invocations = MILLION / fn.eventsPerInvocation;
+      const gbSeconds = invocations * (fn.memoryMb / 1024) * (lambdaBilledMs(fn.durationMs) / 1000);
+      const logBytes = invocations * fn.logBytesPerInvocation;
+      return [
+        {
+          what: `${fn.name} requests`,
+          quantity: invocations,
+          unit: 'requests',
+          usd: (invocations / MILLION) * PRICES.lambdaRequest.usd,
+        },
+        {
+          what: `${fn.name} duration`,
+          quantity: gbSeconds,
+          unit: 'GB-s',
+          usd: gbSeconds * PRICES.lambdaArmGbSecond.usd,
+        },
+        {
+          what: `${fn.name} own log lines`,
+          quantity: logBytes / BYTES_PER_GB,
+          unit: 'GB',
+          usd: (logBytes / BYTES_PER_GB) * PRICES.logsIngestionGb.usd,
+        },
+      ];
+    }),
+  );
+}
+
+/** Firehose ingestion, from the billed (5 KB-rounded) bytes per event. */
+export function firehoseStage(billedBytesPerEvent: number): StageCost {
+  return stage('firehose', [
+    {
+      what: 'Firehose ingestion (5 KB-rounded records)',
+      quantity: (billedBytesPerEvent * MILLION) / BYTES_PER_GB,
+      unit: 'GB',
+      usd: usdPerMillionForBytes(billedBytesPerEvent, PRICES.firehoseIngestionGb),
+    },
+  ]);
+}
+
+export interface S3ArchiveInput {
+  /** Bytes each event takes in the archive objects (gzip NDJSON). */
+  readonly storedBytesPerEvent: number;
+  /** Events per S3 object (one Firehose buffer flush). */
+  readonly eventsPerObject: number;
+  readonly retentionMonths: number;
+  /** KMS requests per object written (SSE-KMS without a bucket key asks for one data key per object). */
+  readonly kmsRequestsPerObject: number;
+}
+
+/** The archive in S3 Standard: storage for the retention, one PUT (and its KMS data key) per object. */
+export function s3ArchiveStage(input: S3ArchiveInput): StageCost {
+  if (input.eventsPerObject <= 0) throw new Error('events per object must be positive');
+  const objects = MILLION / input.eventsPerObject;
+  const gbMonths = ((input.storedBytesPerEvent * MILLION) / BYTES_PER_GB) * input.retentionMonths;
+  return stage('s3Archive', [
+    {
+      what: `S3 Standard storage for ${input.retentionMonths} months`,
+      quantity: gbMonths,
+      unit: 'GB-month',
+      usd: gbMonths * PRICES.s3StandardGbMonth.usd,
+    },
+    {
+      what: 'S3 PUT (one per Firehose object)',
+      quantity: objects,
+      unit: 'requests',
+      usd: (objects / 1000) * PRICES.s3PutRequest.usd,
+    },
+    {
+      what: 'KMS data keys for the objects',
+      quantity: objects * input.kmsRequestsPerObject,
+      unit: 'requests',
+      usd: ((objects * input.kmsRequestsPerObject) / 10_000) * PRICES.kmsRequest.usd,
+    },
+  ]);
+}
+
+export interface LogsInput {
+  /** Message bytes per event (PutLogEvents' 26 bytes of per-event overhead count toward its call limit only). */
+  readonly ingestedBytesPerEvent: number;
+  readonly retentionMonths: number;
+  /** Archived size / ingested size. */
+  readonly archiveCompression: number;
+}
+
+/** The CloudWatch Logs group: ingestion, then the archive for the retention. */
+export function logsStage(input: LogsInput, name = 'cloudwatchLogs'): StageCost {
+  const ingestedGb = (input.ingestedBytesPerEvent * MILLION) / BYTES_PER_GB;
+  const gbMonths = ingestedGb * input.archiveCompression * input.retentionMonths;
+  return stage(name, [
+    {
+      what: 'CloudWatch Logs ingestion',
+      quantity: ingestedGb,
+      unit: 'GB',
+      usd: ingestedGb * PRICES.logsIngestionGb.usd,
+    },
+    {
+      what: `CloudWatch Logs archive for ${input.retentionMonths} months`,
+      quantity: gbMonths,
+      unit: 'GB-month',
+      usd: gbMonths * PRICES.logsStorageGbMonth.usd,
+    },
+  ]);
+}
+
+/** Dollars per million events by stage, and their sum. */
+export interface CostSummary {
+  readonly byStage: Readonly<Record<string, number>>;
+  readonly total: number;
+}
+
+export function summarize(stages: readonly StageCost[]): CostSummary {
+  const byStage: Record<string, number> = {};
+  for (const { stage: name, usdPerMillionEvents } of stages) {
+    if (name in byStage) throw new Error(`stage ${name} counted twice`);
+    byStage[name] = usdPerMillionEvents;
+  }
+  return { byStage, total: stages.reduce((sum, cost) => sum + cost.usdPerMillionEvents, 0) };
+}
+
+/** The stage that costs most, and its share of the total. */
+export function dominantStage(stages: readonly StageCost[]): { stage: string; share: number } | undefined {
+  const total = stages.reduce((sum, cost) => sum + cost.usdPerMillionEvents, 0);
+  const top = [...stages].sort((a, b) => b.usdPerMillionEvents - a.usdPerMillionEvents)[0];
+  return top && total > 0 ? { stage: top.stage, share: top.usdPerMillionEvents / total } : undefined;
+}
