@@ -8,6 +8,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { createLambdaContext, describeError, invokeWithTimeout } from './lambda-invoke.js';
 import { type CallerIdentity, parseQueryString, type SigV4Verifier } from './sigv4-verifier.js';
 
 /**
@@ -56,7 +57,6 @@ export interface HttpFront {
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024 + 64 * 1024;
 const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
 const CLOSE_GRACE_MS = 5_000;
-const LAMBDA_MEMORY_LIMIT_MB = '1024';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 interface CompiledRoute {
@@ -372,60 +372,6 @@ const formatRequestTime = (date: Date): string => {
   );
 };
 
-const createLambdaContext = (
-  functionName: string,
-  region: string,
-  accountId: string,
-  timeoutMs: number,
-): Context => {
-  const deadline = Date.now() + timeoutMs;
-  const callbackStyle = () => {
-    throw new Error('Callback-style completion is not supported in local mode; return a promise');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
-    memoryLimitInMB: LAMBDA_MEMORY_LIMIT_MB,
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]local`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: callbackStyle,
-    fail: callbackStyle,
-    succeed: callbackStyle,
-  };
-};
-
-type InvocationOutcome =
-  | { readonly kind: 'result'; readonly result: APIGatewayProxyStructuredResultV2 }
-  | { readonly kind: 'error'; readonly error: unknown }
-  | { readonly kind: 'timeout' };
-
-const invokeWithTimeout = async (
-  handler: HttpApiHandler,
-  event: APIGatewayProxyEventV2WithIAMAuthorizer,
-  context: Context,
-  timeoutMs: number,
-): Promise<InvocationOutcome> => {
-  const invocation = Promise.resolve()
-    .then(() => handler(event, context))
-    .then(
-      (result): InvocationOutcome => ({ kind: 'result', result }),
-      (error: unknown): InvocationOutcome => ({ kind: 'error', error }),
-    );
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<InvocationOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
-  });
-  try {
-    return await Promise.race([invocation, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-};
-
 const writeResult = (response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void => {
   // Set first: an invalid status code throws before any of the handler's headers are applied.
   response.statusCode = result.statusCode ?? 200;
@@ -441,6 +387,3 @@ const writeError = (response: ServerResponse, reply: ErrorReply): void => {
   response.setHeader('content-type', 'application/json');
   response.end(JSON.stringify({ code: reply.code, message: reply.message }));
 };
-
-const describeError = (error: unknown): string =>
-  error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+
+/**
+ * What the Lambda service does around every invocation, shared by the HTTP front and the stream pollers: a
+ * context like the runtime's, and a function timeout.
+ */
+
+const LAMBDA_MEMORY_LIMIT_MB = '1024';
+
+export const functionArn = (region: string, accountId: string, functionName: string): string =>
+  `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
+
+export const createLambdaContext = (
+  functionName: string,
+  region: string,
+  accountId: string,
+  timeoutMs: number,
+): Context => {
+  const deadline = Date.now() + timeoutMs;
+  const callbackStyle = () => {
+    throw new Error('Callback-style completion is not supported in local mode; return a promise');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: functionArn(region, accountId, functionName),
+    memoryLimitInMB: LAMBDA_MEMORY_LIMIT_MB,
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]local`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: callbackStyle,
+    fail: callbackStyle,
+    succeed: callbackStyle,
+  };
+};
+
+export type InvocationOutcome<R> =
+  | { readonly kind: 'result'; readonly result: R }
+  | { readonly kind: 'error'; readonly error: unknown }
+  | { readonly kind: 'timeout' };
+
+/**
+ * Runs a handler like the Lambda service does: a thrown error or a rejected promise is a function error, and
+ * no answer within the timeout is a timeout. A timed-out handler keeps running in this process (Lambda would
+ * stop its sandbox); its late result is ignored.
+ */
+export const invokeWithTimeout = async <E, R>(
+  handler: (event: E, context: Context) => Promise<R>,
+  event: E,
+  context: Context,
+  timeoutMs: number,
+): Promise<InvocationOutcome<R>> => {
+  const invocation = Promise.resolve()
+    .then(() => handler(event, context))
+    .then(
+      (result): InvocationOutcome<R> => ({ kind: 'result', result }),
+      (error: unknown): InvocationOutcome<R> => ({ kind: 'error', error }),
+    );
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<InvocationOutcome<R>>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+  });
+  try {
+    return await Promise.race([invocation, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+export const describeError = (error: unknown): string =>
+  error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
