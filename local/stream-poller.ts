@@ -200,10 +200,13 @@ interface Segment {
   lastResponse?: StreamOnFailureRecord['responseContext'];
 }
 
-type BatchResult =
+/** How the mapping reads an invocation's outcome. */
+type InvocationResult =
   | { readonly kind: 'success' }
   | { readonly kind: 'partial'; readonly failedIndex: number }
   | { readonly kind: 'failure'; readonly reason: string };
+
+type BatchResult = InvocationResult | { readonly kind: 'stopped' };
 
 interface ShardState {
   readonly shardId: string;
@@ -331,6 +334,18 @@ class Poller implements StreamPoller {
       this.wakeRefresh = finish;
       signal.addEventListener('abort', finish, { once: true });
     });
+  }
+
+  /** Resolves with the promise's value, or undefined as soon as stop() is called. */
+  private unlessStopped<T>(promise: Promise<T>): Promise<T | undefined> {
+    const signal = this.abort.signal;
+    if (signal.aborted) return Promise.resolve(undefined);
+    let onAbort: () => void = () => {};
+    const stopped = new Promise<undefined>((resolve) => {
+      onAbort = () => resolve(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    return Promise.race([promise, stopped]).finally(() => signal.removeEventListener('abort', onAbort));
   }
 
   /** A pause that stop() cuts short. */
@@ -489,6 +504,7 @@ class Poller implements StreamPoller {
       if (!this.running) return false;
 
       const result = await this.invoke(segment);
+      if (result.kind === 'stopped') return false;
       if (result.kind === 'success') {
         this.counters.recordsDelivered += segment.records.length;
         done(segment.records);
@@ -542,12 +558,11 @@ class Poller implements StreamPoller {
     this.counters.invocations += 1;
     segment.invocations += 1;
     segment.lastRequestId = context.awsRequestId;
-    const outcome = await invokeWithTimeout(
-      this.options.handler,
-      { Records: segment.records },
-      context,
-      timeoutMs,
+    const outcome = await this.unlessStopped(
+      invokeWithTimeout(this.options.handler, { Records: segment.records }, context, timeoutMs),
     );
+    // stop() does not wait for a slow handler: its batch is not checkpointed and is delivered again later.
+    if (outcome === undefined) return { kind: 'stopped' };
     segment.lastResponse = {
       statusCode: 200,
       executedVersion: '$LATEST',
@@ -570,7 +585,10 @@ class Poller implements StreamPoller {
    * no response, no list or an empty list is success; an empty, missing or unknown itemIdentifier fails the
    * whole batch; several failures retry from the lowest sequence number.
    */
-  private interpret(outcome: InvocationOutcome<unknown>, records: readonly DynamoDBRecord[]): BatchResult {
+  private interpret(
+    outcome: InvocationOutcome<unknown>,
+    records: readonly DynamoDBRecord[],
+  ): InvocationResult {
     if (outcome.kind === 'timeout') {
       return { kind: 'failure', reason: `timed out after ${this.settings.functionTimeoutMs} ms` };
     }

@@ -537,4 +537,26 @@ describe('stream poller: progress', () => {
     expect(stopped).toBe(true);
     expect(poller.stats().recordsSentToDlq).toBe(0);
   });
+
+  it('stops without waiting for a handler that hangs, and delivers that batch again on the next start', async () => {
+    // Prepare: the first invocation never answers.
+    stream.put(1);
+    const calls: string[][] = [];
+    const handler: StreamFunction = async (event) => {
+      calls.push(event.Records.map(idOf));
+      if (calls.length === 1) await new Promise(() => {});
+      return undefined;
+    };
+    const poller = startPoller(handler, { functionTimeoutMs: 60_000 });
+    await until(() => calls.length === 1, 'one invocation');
+
+    // Act
+    const stopped = await Promise.race([poller.stop().then(() => true), sleep(2_000).then(() => false)]);
+    poller.start();
+    await until(() => poller.stats().recordsDelivered === 1, 'the record delivered after the restart');
+
+    // Assess
+    expect(stopped).toBe(true);
+    expect(calls).toEqual([['id-1'], ['id-1']]);
+  });
 });
