@@ -74,9 +74,11 @@ export const ARCHIVE_ERROR_OUTPUT_PREFIX =
   'errors/!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/';
 /** The prefix for an emulator that appends YYYY/MM/DD/HH/ itself (see ArchivePrefixStyle). */
 export const ARCHIVE_PREFIX_WITHOUT_TIME = 'events/';
-/** Firehose flushes after this long or this much, whichever comes first (DESIGN.md §6: <= 60 s; 5 MiB is
- * Firehose's default size). moto ignores both and writes each PutRecordBatch at once. */
-export const ARCHIVE_BUFFERING = { intervalSeconds: 60, sizeMiB: 5 } as const;
+/**
+ * Firehose flushes after this long or this much, whichever comes first: the stack's defaults
+ * (lib/defaults/firehose.ts, DESIGN.md §6). moto ignores both and writes each PutRecordBatch at once.
+ */
+export const ARCHIVE_BUFFERING = { intervalSeconds: 60, sizeMiB: 64 } as const;
 /** SQS's longest retention: a dead-letter message waits two weeks for someone to look at it. */
 const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 const ACTIVE_POLL_MS = 500;
@@ -184,7 +186,8 @@ const createQueue = async (sqs: SQSClient, queueName: string): Promise<string> =
     const { QueueUrl } = await sqs.send(
       new CreateQueueCommand({
         QueueName: queueName,
-        Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) },
+        // As the stack's dead-letter queues (lib/defaults/sqs.ts): SQS-managed encryption, kept 14 days.
+        Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS), SqsManagedSseEnabled: 'true' },
       }),
     );
     if (QueueUrl !== undefined) return QueueUrl;
