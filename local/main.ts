@@ -37,6 +37,11 @@ const writeConfig = async (local: LocalHandle): Promise<void> => {
       accessKeyId: local.credentials.accessKeyId,
       secretAccessKey: local.credentials.secretAccessKey,
     },
+    bucketName: local.pipeline.bucketName,
+    deliveryStreamName: local.pipeline.deliveryStreamName,
+    logGroupName: local.pipeline.logGroupName,
+    archiveDlqUrl: local.pipeline.archiveDlqUrl,
+    logForwardDlqUrl: local.pipeline.logForwardDlqUrl,
   };
   await mkdir(join(PROJECT_ROOT, '.opentrail'), { recursive: true });
   await writeFile(CONFIG_FILE, `${JSON.stringify(config, null, 2)}\n`);

@@ -1,15 +1,47 @@
 import { randomBytes } from 'node:crypto';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  createPipelineResources,
+  type PipelineNames,
+  type PipelineResources,
+} from '../lambda/adapters/pipeline-admin.js';
 import { createEventsTable } from '../lambda/adapters/table-admin.js';
 import { TRAIL_ENV } from '../lambda/core/environment.js';
 import { type MotoEmulator, startEmulator } from './emulator.js';
 import { type RouteTarget, startHttpFront } from './http-front.js';
 import { createSigV4Verifier } from './sigv4-verifier.js';
+import {
+  createStreamPoller,
+  latestStreamArn,
+  type StreamFunction,
+  type StreamMappingSettings,
+  type StreamPoller,
+  type StreamPollerStats,
+  type StreamPollerTiming,
+  sqsFailureDestination,
+} from './stream-poller.js';
 
 /**
- * Local mode: moto for the AWS side, the HTTP front for API Gateway, and the real handlers in this process,
- * configured through the same environment variables as in AWS.
+ * Local mode: moto for the AWS side, the HTTP front for API Gateway, a stream poller per pipeline consumer for
+ * the DynamoDB event source mappings, and the real handlers in this process, configured through the same
+ * environment variables as in AWS.
  */
+
+/** The table stream's consumers (docs/pipeline.md). */
+export type StreamConsumer = 'archive' | 'logForward';
+
+export const DEFAULT_PIPELINE_NAMES: PipelineNames = {
+  bucketName: 'opentrail-archive',
+  deliveryStreamName: 'opentrail-events',
+  logGroupName: '/opentrail/events',
+  archiveDlqName: 'opentrail-archive-dlq',
+  logForwardDlqName: 'opentrail-log-forward-dlq',
+};
 
 export interface LocalCredentials {
   readonly accessKeyId: string;
@@ -31,7 +63,13 @@ export interface LocalOptions {
   readonly retentionDays?: number;
   /** @default 16 */
   readonly writeShards?: number;
-  /** Diagnostics (emulator output, one line per request); never stdout. @default drop them */
+  /** Names of the pipeline's bucket, delivery stream, log group and dead-letter queues. @default DEFAULT_PIPELINE_NAMES */
+  readonly pipelineNames?: Partial<PipelineNames>;
+  /** Wraps each stream consumer's handler, e.g. to inject faults in a test. @default the handlers as they are */
+  readonly wrapStreamHandler?: (consumer: StreamConsumer, handler: StreamFunction) => StreamFunction;
+  /** Event source mapping settings and poller timings for both consumers. @default the stack's mapping */
+  readonly streamMapping?: StreamMappingSettings & StreamPollerTiming;
+  /** Diagnostics (emulator output, one line per request and per stream batch); never stdout. @default drop them */
   readonly log?: (line: string) => void;
 }
 
@@ -41,7 +79,10 @@ export interface LocalHandle {
   readonly awsEndpoint: string;
   readonly credentials: LocalCredentials;
   readonly tableName: string;
-  /** Stops the API and, if local mode started it, the emulator. */
+  readonly pipeline: PipelineResources;
+  /** Each consumer's poller counters: invocations, records delivered, records sent to its DLQ. */
+  streamStats(): Record<StreamConsumer, StreamPollerStats>;
+  /** Stops the API, the stream pollers and, if local mode started it, the emulator. */
   stop(): Promise<void>;
 }
 
@@ -58,6 +99,21 @@ const loadRoutes = async (): Promise<Map<string, RouteTarget>> => {
   ]);
 };
 
+/** Consumer -> function, as the stack deploys them (lambda/handlers, docs/pipeline.md). */
+const loadStreamConsumers = async (): Promise<Record<StreamConsumer, StreamTarget>> => {
+  const archive = await import('../lambda/handlers/archive.js');
+  const logForward = await import('../lambda/handlers/log-forward.js');
+  return {
+    archive: { functionName: 'opentrail-archive', handler: archive.handler },
+    logForward: { functionName: 'opentrail-log-forward', handler: logForward.handler },
+  };
+};
+
+interface StreamTarget {
+  readonly functionName: string;
+  readonly handler: StreamFunction;
+}
+
 /**
  * The handlers read their configuration once, at module load, and a module loads once per process. The
  * first configuration therefore sticks; a later start that needs another one would silently talk to the
@@ -69,16 +125,34 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
   const region = options.region ?? 'us-east-1';
   const tableName = options.tableName ?? 'opentrail-events';
   const credentials = options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' };
+  const names: PipelineNames = { ...DEFAULT_PIPELINE_NAMES, ...options.pipelineNames };
   const log = options.log ?? (() => {});
 
   const emulator: MotoEmulator | undefined =
-    options.awsEndpoint === undefined ? await startEmulator({ log }) : undefined;
+    options.awsEndpoint === undefined
+      ? await startEmulator({ log: withoutRoutineAccessLines(log) })
+      : undefined;
   const awsEndpoint = options.awsEndpoint ?? emulator?.url ?? '';
+  const clientConfig = { region, endpoint: awsEndpoint, credentials };
+  const dynamodb = new DynamoDBClient(clientConfig);
+  const streams = new DynamoDBStreamsClient(clientConfig);
+  const sqs = new SQSClient(clientConfig);
+  const pollers: StreamPoller[] = [];
+  const shutdown = async () => {
+    try {
+      await Promise.all(pollers.map((poller) => poller.stop()));
+    } finally {
+      for (const client of [dynamodb, streams, sqs]) client.destroy();
+      await emulator?.stop();
+    }
+  };
   try {
     const handlerEnvironment = {
       [TRAIL_ENV.tableName]: tableName,
       [TRAIL_ENV.retentionDays]: String(options.retentionDays ?? 90),
       [TRAIL_ENV.writeShards]: String(options.writeShards ?? 16),
+      [TRAIL_ENV.deliveryStreamName]: names.deliveryStreamName,
+      [TRAIL_ENV.logGroupName]: names.logGroupName,
       AWS_REGION: region,
       AWS_ENDPOINT_URL: awsEndpoint,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -89,19 +163,42 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
     if (loadedHandlerConfig !== undefined && loadedHandlerConfig !== handlerConfig) {
       throw new Error('The handlers were already loaded in this process with another configuration');
     }
-    const dynamodb = new DynamoDBClient({ region, endpoint: awsEndpoint, credentials });
-    try {
-      await createEventsTable(dynamodb, tableName);
-    } finally {
-      dynamodb.destroy();
-    }
+    const [, pipeline] = await Promise.all([
+      createEventsTable(dynamodb, tableName),
+      createPipeline(clientConfig, names),
+    ]);
 
     Object.assign(process.env, handlerEnvironment, {
       // Only NextToken signing uses it; a fresh one per start invalidates tokens from an earlier run.
       [TRAIL_ENV.tokenSecret]: randomBytes(32).toString('base64url'),
     });
     const routes = await loadRoutes();
+    const consumers = await loadStreamConsumers();
     loadedHandlerConfig = handlerConfig;
+
+    // One event source mapping per consumer, each with its own poller, progress and dead-letter queue.
+    const streamArn = await latestStreamArn(dynamodb, tableName);
+    const dlqUrls: Record<StreamConsumer, string> = {
+      archive: pipeline.archiveDlqUrl,
+      logForward: pipeline.logForwardDlqUrl,
+    };
+    const startPoller = (consumer: StreamConsumer): StreamPoller => {
+      const { functionName, handler } = consumers[consumer];
+      const poller = createStreamPoller({
+        ...options.streamMapping,
+        functionName,
+        handler: options.wrapStreamHandler?.(consumer, handler) ?? handler,
+        streams,
+        streamArn,
+        onFailure: sqsFailureDestination(sqs, dlqUrls[consumer]),
+        log,
+      });
+      pollers.push(poller);
+      poller.start();
+      return poller;
+    };
+    const archivePoller = startPoller('archive');
+    const logForwardPoller = startPoller('logForward');
 
     const front = await startHttpFront({
       routes,
@@ -116,16 +213,52 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       awsEndpoint,
       credentials,
       tableName,
+      pipeline,
+      streamStats: () => ({
+        archive: archivePoller.stats(),
+        logForward: logForwardPoller.stats(),
+      }),
       stop: async () => {
         try {
           await front.close();
         } finally {
-          await emulator?.stop();
+          await shutdown();
         }
       },
     };
   } catch (error) {
-    await emulator?.stop();
+    await shutdown();
     throw error;
+  }
+};
+
+/**
+ * moto logs every request it serves, and the stream pollers ask it for records several times a second: only
+ * the requests it failed (5xx) and its other output are worth a line.
+ */
+const withoutRoutineAccessLines =
+  (log: (line: string) => void) =>
+  (line: string): void => {
+    const access = /^\S+ - - \[[^\]]*\] "[^"]*" (\d{3}) /.exec(line);
+    if (access === null || Number(access[1]) >= 500) log(line);
+  };
+
+/** The bucket, delivery stream, log group and dead-letter queues the stack would own (docs/pipeline.md). */
+const createPipeline = async (
+  clientConfig: { region: string; endpoint: string; credentials: LocalCredentials },
+  names: PipelineNames,
+): Promise<PipelineResources> => {
+  const clients = {
+    // An emulator on an IP address has no bucket subdomains.
+    s3: new S3Client({ ...clientConfig, forcePathStyle: true }),
+    firehose: new FirehoseClient(clientConfig),
+    logs: new CloudWatchLogsClient(clientConfig),
+    sqs: new SQSClient(clientConfig),
+  };
+  try {
+    // moto evaluates no Firehose prefix expressions and appends the hour path itself (pipeline-admin.ts).
+    return await createPipelineResources(clients, names, { prefixStyle: 'appended-by-emulator' });
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
   }
 };

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../local/emulator.js';
 import { type LocalModeProcess, startLocalModeProcess } from '../support/local-mode-process.js';
+import { eventually, pipelineReader } from '../support/pipeline-reader.js';
 import { type SignedFetchOptions, signedFetch } from '../support/signed-fetch.js';
 
 const execFileAsync = promisify(execFile);
@@ -69,6 +70,11 @@ describe('local mode (npm start)', () => {
       region: 'us-east-1',
       awsEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      bucketName: 'opentrail-archive',
+      deliveryStreamName: 'opentrail-events',
+      logGroupName: '/opentrail/events',
+      archiveDlqUrl: expect.stringMatching(/\/opentrail-archive-dlq$/),
+      logForwardDlqUrl: expect.stringMatching(/\/opentrail-log-forward-dlq$/),
     });
   });
 
@@ -164,6 +170,41 @@ describe('local mode (npm start)', () => {
     });
     for (const events of lookups) {
       expect(events).toEqual([expect.objectContaining({ eventID })]);
+    }
+  });
+
+  it('archives a put event as one JSON line under events/YYYY/MM/DD/HH/ and forwards it to the log group', async () => {
+    // Prepare
+    const reader = pipelineReader(local.config);
+    const event = { ...JSON.parse(SAMPLE_EVENT), id: 'e2e-pipeline-1', eventName: 'ShipOrder' };
+
+    try {
+      // Act
+      const put = await api('/events', { method: 'POST', body: JSON.stringify(event) });
+      const { successful } = (await put.json()) as { successful: Array<{ eventID: string }> };
+      const eventID = successful[0]?.eventID ?? '';
+      const stored = await (await api(`/events/${eventID}`)).json();
+      const hasEvent = (line: string) => (JSON.parse(line) as { eventID?: string }).eventID === eventID;
+      const archived = await eventually(
+        async () => (await reader.archiveLines(local.config.bucketName)).find(({ line }) => hasEvent(line)),
+        'the event in the archive',
+      );
+      const logged = await eventually(
+        async () => (await reader.logMessages(local.config.logGroupName)).find(hasEvent),
+        'the event in the log group',
+      );
+
+      // Assess: the line is the stored record, the key its arrival hour (UTC).
+      expect(put.status).toBe(200);
+      expect(JSON.parse(archived.line)).toEqual(stored);
+      expect(archived.key).toMatch(
+        /^events\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/opentrail-events-1-[\d-]+-[0-9a-f-]{36}$/,
+      );
+      expect(JSON.parse(logged)).toEqual(stored);
+      expect(await reader.receiveMessages(local.config.archiveDlqUrl)).toEqual([]);
+      expect(await reader.receiveMessages(local.config.logForwardDlqUrl)).toEqual([]);
+    } finally {
+      reader.destroy();
     }
   });
 

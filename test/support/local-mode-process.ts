@@ -10,6 +10,13 @@ export interface LocalModeConfig {
   readonly region: string;
   readonly awsEndpoint: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The archive bucket; objects under events/YYYY/MM/DD/HH/. */
+  readonly bucketName: string;
+  readonly deliveryStreamName: string;
+  /** The log group with one JSON line per event. */
+  readonly logGroupName: string;
+  readonly archiveDlqUrl: string;
+  readonly logForwardDlqUrl: string;
 }
 
 /** npm re-raises a signal it received, so after Ctrl+C it ends by SIGINT even when local mode exited 0. */
