@@ -32,6 +32,13 @@ import {
  * mapping's failure handling: partial batch responses, bisect on error, bounded retries and record age, and
  * an on-failure record in the consumer's SQS dead-letter queue. Each consumer has its own poller and its own
  * progress, so a failing consumer never holds back another (docs/pipeline.md).
+ *
+ * Where Lambda's documentation leaves a choice open, this poller decides as follows:
+ * - a partial batch response that moved past some records starts the retry count again for the rest;
+ * - after a split, each half has its full retry quota ("splitting batches doesn't consume the retry quota");
+ * - approximateInvokeCount counts every invocation that carried the discarded records, before splits too;
+ * - an itemIdentifier that names no record of the batch fails the whole batch, like an empty one;
+ * - checkpoints live in memory: they survive stop() and start(), not a new process.
  */
 
 export type StreamFunction = (

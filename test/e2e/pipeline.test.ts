@@ -1,9 +1,23 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeDeliveryStreamCommand,
+  FirehoseClient,
+  PutRecordBatchCommand,
+} from '@aws-sdk/client-firehose';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARCHIVE_ERROR_OUTPUT_PREFIX,
+  ARCHIVE_PREFIX,
+  createPipelineResources,
+  type PipelineClients,
+} from '../../lambda/adapters/pipeline-admin.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import type { StreamOnFailureRecord } from '../../local/stream-poller.js';
 import { eventually, type PipelineReader, pipelineReader } from '../support/pipeline-reader.js';
@@ -131,4 +145,86 @@ describe('pipeline in local mode with a poison record', () => {
       streams.destroy();
     }
   });
+
+  it('creates the pipeline resources idempotently: a second run keeps them and answers the same', async () => {
+    // Prepare
+    const { clients, destroy } = emulatorClients(local);
+
+    try {
+      // Act
+      const again = await createPipelineResources(clients, local.pipeline, {
+        prefixStyle: 'appended-by-emulator',
+      });
+      const { DeliveryStreamDescription: description } = await clients.firehose.send(
+        new DescribeDeliveryStreamCommand({ DeliveryStreamName: local.pipeline.deliveryStreamName }),
+      );
+
+      // Assess
+      expect(again).toEqual(local.pipeline);
+      expect(description?.DeliveryStreamType).toBe('DirectPut');
+      expect(description?.Destinations?.[0]?.ExtendedS3DestinationDescription).toMatchObject({
+        BucketARN: `arn:aws:s3:::${local.pipeline.bucketName}`,
+        Prefix: 'events/',
+        ErrorOutputPrefix: ARCHIVE_ERROR_OUTPUT_PREFIX,
+        CompressionFormat: 'GZIP',
+        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 64 },
+      });
+    } finally {
+      destroy();
+    }
+  });
+
+  // Documents the moto behaviour local mode works around (pipeline-admin.ts, ArchivePrefixStyle): should moto
+  // start evaluating prefix expressions, this fails and local mode can use the stack's prefix as it is.
+  it('shows that moto keeps Firehose prefix expressions literally and appends its own hour path', async () => {
+    // Prepare
+    const { clients, destroy } = emulatorClients(local);
+    const names = {
+      ...local.pipeline,
+      bucketName: 'opentrail-prefix-check',
+      deliveryStreamName: 'prefix-check',
+    };
+
+    try {
+      await createPipelineResources(clients, names, { prefixStyle: 'firehose-expressions' });
+
+      // Act
+      await clients.firehose.send(
+        new PutRecordBatchCommand({
+          DeliveryStreamName: names.deliveryStreamName,
+          Records: [
+            { Data: new TextEncoder().encode('{"a":1}\n') },
+            { Data: new TextEncoder().encode('{"b":2}\n') },
+          ],
+        }),
+      );
+      const lines = await reader.archiveLines(names.bucketName, '');
+
+      // Assess: one object per PutRecordBatch, records concatenated as sent, not compressed.
+      expect(lines.map(({ line }) => line)).toEqual(['{"a":1}', '{"b":2}']);
+      expect(lines[0]?.key).toMatch(
+        new RegExp(
+          `^${escapeRegExp(ARCHIVE_PREFIX)}\\d{4}/\\d{2}/\\d{2}/\\d{2}/prefix-check-1-[\\d-]+-[0-9a-f-]{36}$`,
+        ),
+      );
+    } finally {
+      destroy();
+    }
+  });
 });
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const emulatorClients = (local: LocalHandle): { clients: PipelineClients; destroy: () => void } => {
+  const config = { region: local.region, endpoint: local.awsEndpoint, credentials: local.credentials };
+  const clients = {
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+    firehose: new FirehoseClient(config),
+    logs: new CloudWatchLogsClient(config),
+    sqs: new SQSClient(config),
+  };
+  const destroy = () => {
+    for (const client of Object.values(clients)) client.destroy();
+  };
+  return { clients, destroy };
+};
