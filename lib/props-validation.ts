@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { type Duration, type Size, Token } from 'aws-cdk-lib';
 
 /**
  * Describes why `value` is not an integer in `range`, or returns undefined when it is (or is not known until
@@ -26,4 +26,34 @@ export function throwIfInvalid(constructName: string, problems: readonly (string
   const found = problems.filter((problem): problem is string => problem !== undefined);
   if (found.length === 0) return;
   throw new Error(`Invalid ${constructName} props:\n${found.map((problem) => `- ${problem}`).join('\n')}`);
+}
+
+/**
+ * Describes why `duration` is not a whole number of seconds in `range` (seconds), or returns undefined when it is
+ * (or is a token).
+ */
+export function secondsRangeProblem(
+  name: string,
+  duration: Duration | undefined,
+  range: { readonly min: number; readonly max: number },
+): string | undefined {
+  if (duration === undefined || duration.isUnresolved()) return undefined;
+  const seconds = duration.toSeconds({ integral: false });
+  if (Number.isInteger(seconds) && seconds >= range.min && seconds <= range.max) return undefined;
+  return `${name} must be a whole number of seconds from ${range.min} to ${range.max} (got ${seconds} s)`;
+}
+
+/**
+ * Describes why `size` is not a whole number of MiB in `range` (MiB), or returns undefined when it is (or is a
+ * token).
+ */
+export function mebibytesRangeProblem(
+  name: string,
+  size: Size | undefined,
+  range: { readonly min: number; readonly max: number },
+): string | undefined {
+  if (size === undefined || size.isUnresolved()) return undefined;
+  const mebibytes = size.toBytes() / (1024 * 1024);
+  if (Number.isInteger(mebibytes) && mebibytes >= range.min && mebibytes <= range.max) return undefined;
+  return `${name} must be a whole number of MiB from ${range.min} to ${range.max} (got ${mebibytes} MiB)`;
 }
