@@ -10,10 +10,18 @@ function numberFromContext(key: string): number | undefined {
   return value === undefined ? undefined : Number(value);
 }
 
+/** A switch from context (`cdk deploy -c eventAlarms=false`); anything but false or "false" leaves the default. */
+function booleanFromContext(key: string): boolean | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined) return undefined;
+  return !(value === false || value === 'false');
+}
+
 new OpenTrailStack(app, 'OpenTrail', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
   retentionDays: numberFromContext('retentionDays'),
   writeShards: numberFromContext('writeShards'),
+  eventAlarms: booleanFromContext('eventAlarms'),
 });
 // cdk-nag 3 runs as a policy validation plugin: any unacknowledged finding stops synthesis.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -1,8 +1,14 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { TRAIL_ENV } from '../lambda/core/environment.js';
+import { Archive, type ArchiveProps } from './constructs/archive.js';
+import { EventAlarms } from './constructs/event-alarms.js';
 import { EventStore } from './constructs/event-store.js';
+import { LogForwarding, type LogForwardingProps } from './constructs/log-forwarding.js';
+import { StreamConsumer } from './constructs/stream-consumer.js';
 import { TrailApi } from './constructs/trail-api.js';
 
 export interface OpenTrailStackProps extends StackProps {
@@ -19,7 +25,7 @@ export interface OpenTrailStackProps extends StackProps {
    */
   readonly writeShards?: number;
   /**
-   * Retention of the function and API access logs.
+   * Retention of the function logs, the API access logs and the Firehose delivery error log.
    *
    * @default RetentionDays.ONE_MONTH
    */
@@ -30,12 +36,45 @@ export interface OpenTrailStackProps extends StackProps {
    * @default { rateLimit: 1000, burstLimit: 2000 }
    */
   readonly apiThrottle?: ThrottleSettings;
+  /**
+   * The S3 archive, its Firehose stream and its Athena table. `logRetention` wins over `archive.logRetention`.
+   *
+   * @default - see ArchiveProps
+   */
+  readonly archive?: ArchiveProps;
+  /**
+   * The CloudWatch Logs group holding one line per event.
+   *
+   * @default - kept one year, retained on stack deletion
+   */
+  readonly logForwarding?: LogForwardingProps;
+  /**
+   * Creates the metric filters and alarms on the event log group (EventAlarms).
+   *
+   * @default true
+   */
+  readonly eventAlarms?: boolean;
+  /**
+   * Topic notified by every alarm the stack creates (event alarms and dead-letter queue alarms).
+   *
+   * @default - alarms notify no one
+   */
+  readonly alarmTopic?: ITopic;
 }
 
-/** OpenTrail in one stack: the events table and the API in front of it. */
+/**
+ * OpenTrail in one stack: the events table and the API in front of it, and the pipeline behind it: the archive
+ * (Firehose -> S3 -> Athena) and the event log group (with alarms), each fed by its own stream consumer.
+ */
 export class OpenTrailStack extends Stack {
   public readonly eventStore: EventStore;
   public readonly trailApi: TrailApi;
+  public readonly archive: Archive;
+  public readonly logForwarding: LogForwarding;
+  /** Undefined when `eventAlarms` is false. */
+  public readonly eventAlarms?: EventAlarms;
+  public readonly archiveConsumer: StreamConsumer;
+  public readonly logForwardConsumer: StreamConsumer;
 
   constructor(scope: Construct, id: string, props: OpenTrailStackProps = {}) {
     super(scope, id, props);
@@ -48,10 +87,69 @@ export class OpenTrailStack extends Stack {
       logRetention: props.logRetention,
       throttle: props.apiThrottle,
     });
-    new CfnOutput(this, 'ApiUrl', { value: this.trailApi.url, description: 'Base URL of the OpenTrail API' });
-    new CfnOutput(this, 'TableName', {
-      value: this.eventStore.table.tableName,
-      description: 'The events table',
+
+    this.archive = new Archive(this, 'Archive', {
+      ...props.archive,
+      logRetention: props.logRetention ?? props.archive?.logRetention,
     });
+    this.archiveConsumer = new StreamConsumer(this, 'ArchiveConsumer', {
+      eventStore: this.eventStore,
+      entry: 'lambda/handlers/archive.ts',
+      environment: { [TRAIL_ENV.deliveryStreamName]: this.archive.deliveryStream.deliveryStreamName },
+      logRetention: props.logRetention,
+      alarmTopic: props.alarmTopic,
+    });
+    this.archive.grantPutRecords(this.archiveConsumer.function);
+
+    this.logForwarding = new LogForwarding(this, 'LogForwarding', props.logForwarding);
+    this.logForwardConsumer = new StreamConsumer(this, 'LogForwardConsumer', {
+      eventStore: this.eventStore,
+      entry: 'lambda/handlers/log-forward.ts',
+      environment: { [TRAIL_ENV.logGroupName]: this.logForwarding.logGroup.logGroupName },
+      logRetention: props.logRetention,
+      alarmTopic: props.alarmTopic,
+    });
+    this.logForwarding.grantForward(this.logForwardConsumer.function);
+    if (props.eventAlarms ?? true) {
+      this.eventAlarms = new EventAlarms(this, 'EventAlarms', {
+        logGroup: this.logForwarding.logGroup,
+        alarmTopic: props.alarmTopic,
+      });
+    }
+
+    this.addOutputs();
+  }
+
+  private addOutputs(): void {
+    const outputs: Record<string, { value: string; description: string }> = {
+      ApiUrl: { value: this.trailApi.url, description: 'Base URL of the OpenTrail API' },
+      TableName: { value: this.eventStore.table.tableName, description: 'The events table' },
+      ArchiveBucketName: {
+        value: this.archive.bucket.bucketName,
+        description: 'S3 bucket of the event archive',
+      },
+      DeliveryStreamName: {
+        value: this.archive.deliveryStream.deliveryStreamName,
+        description: 'Firehose stream writing the archive',
+      },
+      EventLogGroupName: {
+        value: this.logForwarding.logGroup.logGroupName,
+        description: 'CloudWatch Logs group with one JSON line per event',
+      },
+      AthenaDatabase: {
+        value: this.archive.database.databaseName,
+        description: 'Glue database of the archive',
+      },
+      AthenaTable: { value: this.archive.table.ref, description: 'Raw archive table (events_raw)' },
+      ArchiveDlqUrl: {
+        value: this.archiveConsumer.deadLetterQueue.queueUrl,
+        description: 'Dead-letter queue of the archive stream consumer',
+      },
+      LogForwardDlqUrl: {
+        value: this.logForwardConsumer.deadLetterQueue.queueUrl,
+        description: 'Dead-letter queue of the log-forward stream consumer',
+      },
+    };
+    for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }
 }

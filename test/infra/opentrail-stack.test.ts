@@ -1,27 +1,76 @@
 import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRAIL_ENV } from '../../lambda/core/environment.js';
 import { OpenTrailStack } from '../../lib/opentrail-stack.js';
-import { createTestApp, isRecord, TEST_ENV } from './cdk-test-app.js';
+import {
+  actionsOfRole,
+  createTestApp,
+  isRecord,
+  logicalIdOf,
+  propertiesOf,
+  renderCfnString,
+  statementsOfRole,
+  TEST_ENV,
+} from './cdk-test-app.js';
+
+const MAPPING = 'AWS::Lambda::EventSourceMapping';
+const CONTRACT_FILTER = '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"record":{"S":[{"exists":true}]}}}}';
+const DYNAMODB_WRITE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+];
 
 describe('OpenTrailStack', () => {
   const { app, cleanup } = createTestApp();
   const stack = new OpenTrailStack(app, 'OpenTrail', { env: TEST_ENV, retentionDays: 30, writeShards: 8 });
 
+  // An existing topic, so the alarm actions are a plain ARN rather than a cross-stack reference.
+  const topicArn = 'arn:aws:sns:us-east-1:123456789012:opentrail-alarms';
+  const topic = Topic.fromTopicArn(stack, 'AlarmTopic', topicArn);
+  const quiet = new OpenTrailStack(app, 'Quiet', { env: TEST_ENV, eventAlarms: false, alarmTopic: topic });
+
   let template: Template;
+  let quietTemplate: Template;
   beforeAll(() => {
     template = Template.fromStack(stack);
+    quietTemplate = Template.fromStack(quiet);
   });
   afterAll(cleanup);
 
-  it('outputs the API URL and the table name when the stack is built', () => {
-    // Assess
-    template.hasOutput('ApiUrl', { Value: stack.resolve(stack.trailApi.url) });
-    template.hasOutput('TableName', { Value: stack.resolve(stack.eventStore.table.tableName) });
+  const resolve = (value: unknown): unknown => stack.resolve(value);
+  const functionProps = (fn: NodejsFunction) => propertiesOf(template, logicalIdOf(stack, fn.functionName));
+  const roleOf = (fn: NodejsFunction) => resolve(fn.role?.roleName);
+
+  describe('outputs', () => {
+    it('outputs the API URL and the table name when the stack is built', () => {
+      // Assess
+      template.hasOutput('ApiUrl', { Value: resolve(stack.trailApi.url) });
+      template.hasOutput('TableName', { Value: resolve(stack.eventStore.table.tableName) });
+    });
+
+    it('outputs the archive, log group, Athena names and both dead-letter queues when the stack is built', () => {
+      // Assess
+      template.hasOutput('ArchiveBucketName', { Value: resolve(stack.archive.bucket.bucketName) });
+      template.hasOutput('DeliveryStreamName', {
+        Value: resolve(stack.archive.deliveryStream.deliveryStreamName),
+      });
+      template.hasOutput('EventLogGroupName', { Value: resolve(stack.logForwarding.logGroup.logGroupName) });
+      template.hasOutput('AthenaDatabase', { Value: resolve(stack.archive.database.databaseName) });
+      template.hasOutput('AthenaTable', { Value: resolve(stack.archive.table.ref) });
+      template.hasOutput('ArchiveDlqUrl', { Value: resolve(stack.archiveConsumer.deadLetterQueue.queueUrl) });
+      template.hasOutput('LogForwardDlqUrl', {
+        Value: resolve(stack.logForwardConsumer.deadLetterQueue.queueUrl),
+      });
+    });
   });
 
-  it('passes retentionDays and writeShards from the stack props to both functions when they are set', () => {
+  it('passes retentionDays and writeShards from the stack props to both API functions when they are set', () => {
     // Assess
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
@@ -34,37 +83,232 @@ describe('OpenTrailStack', () => {
     );
   });
 
-  it('reports no unacknowledged AwsSolutions or Serverless finding when the packs run on the app', () => {
-    // Act
-    const reports = [new AwsSolutionsChecks(), new ServerlessChecks()].map((pack) => pack.validateScope(app));
+  describe('pipeline', () => {
+    const consumers = () => [
+      { name: 'archive', consumer: stack.archiveConsumer },
+      { name: 'log-forward', consumer: stack.logForwardConsumer },
+    ];
 
-    // Assess
-    const findings = reports.flatMap((report) =>
-      report.violations.map((violation) => ({
-        rule: violation.ruleName,
-        severity: violation.severity,
-        at: violation.violatingResources.map((resource) => resource.constructPath),
-      })),
-    );
-    expect(findings).toEqual([]);
-    expect(reports.every((report) => report.success)).toBe(true);
+    it('gives each consumer its own mapping on the table stream with the contract settings when built', () => {
+      // Assess
+      template.resourceCountIs(MAPPING, 2);
+      for (const { consumer } of consumers()) {
+        template.hasResourceProperties(MAPPING, {
+          FunctionName: { Ref: logicalIdOf(stack, consumer.function.functionName) },
+          EventSourceArn: resolve(stack.eventStore.table.tableStreamArn),
+          StartingPosition: 'TRIM_HORIZON',
+          BatchSize: 100,
+          MaximumBatchingWindowInSeconds: 1,
+          BisectBatchOnFunctionError: true,
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          MaximumRetryAttempts: 5,
+          MaximumRecordAgeInSeconds: 86_400,
+          ParallelizationFactor: 1,
+          FilterCriteria: { Filters: [{ Pattern: CONTRACT_FILTER }] },
+          DestinationConfig: {
+            OnFailure: {
+              Destination: { 'Fn::GetAtt': [logicalIdOf(stack, consumer.deadLetterQueue.queueName), 'Arn'] },
+            },
+          },
+        });
+      }
+    });
+
+    it('gives each consumer its own encrypted dead-letter queue and depth alarm when built', () => {
+      // Prepare
+      const queueIds = consumers().map(({ consumer }) =>
+        logicalIdOf(stack, consumer.deadLetterQueue.queueName),
+      );
+
+      // Assess
+      expect(new Set(queueIds).size).toBe(2);
+      for (const queueId of queueIds) {
+        expect(propertiesOf(template, queueId)).toEqual({
+          SqsManagedSseEnabled: true,
+          MessageRetentionPeriod: 1_209_600,
+        });
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+      }
+    });
+
+    it('runs lambda/handlers/archive.ts with the delivery stream name from TRAIL_ENV when built', () => {
+      // Assess
+      expect(functionProps(stack.archiveConsumer.function).Environment).toEqual({
+        Variables: expect.objectContaining({
+          [TRAIL_ENV.deliveryStreamName]: resolve(stack.archive.deliveryStream.deliveryStreamName),
+        }),
+      });
+      expect(TRAIL_ENV.deliveryStreamName).toBe('OPENTRAIL_DELIVERY_STREAM_NAME');
+    });
+
+    it('runs lambda/handlers/log-forward.ts with the event log group name from TRAIL_ENV when built', () => {
+      // Assess
+      expect(functionProps(stack.logForwardConsumer.function).Environment).toEqual({
+        Variables: expect.objectContaining({
+          [TRAIL_ENV.logGroupName]: resolve(stack.logForwarding.logGroup.logGroupName),
+        }),
+      });
+      expect(TRAIL_ENV.logGroupName).toBe('OPENTRAIL_LOG_GROUP_NAME');
+    });
   });
 
-  it('acknowledges findings only on the functions and the token secret, each with a reason, when built', () => {
-    // Act
-    const acknowledgments = app.node.findAll().flatMap((construct) =>
-      construct.node.metadata
-        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((entry) => (isRecord(entry.data) ? Object.entries(entry.data) : []))
-        .map(([rule, reason]) => ({ path: construct.node.path, rule, reason: String(reason) })),
-    );
+  describe('pipeline permissions', () => {
+    it('lets the archive function PutRecordBatch on its stream only and never write the table when built', () => {
+      // Prepare
+      const resources = template.toJSON().Resources;
+      const streamArn = renderCfnString(resolve(stack.archive.deliveryStream.deliveryStreamArn));
 
-    // Assess
-    expect([...new Set(acknowledgments.map((acknowledgment) => acknowledgment.path))].sort()).toEqual([
-      'OpenTrail/TrailApi/IngestFunction',
-      'OpenTrail/TrailApi/LookupFunction',
-      'OpenTrail/TrailApi/TokenSecret',
-    ]);
-    for (const { reason } of acknowledgments) expect(reason.length).toBeGreaterThan(40);
+      // Act
+      const actions = actionsOfRole(resources, roleOf(stack.archiveConsumer.function));
+      const firehoseStatements = statementsOfRole(resources, roleOf(stack.archiveConsumer.function)).filter(
+        (statement) => JSON.stringify(statement.Action).includes('firehose:'),
+      );
+
+      // Assess
+      expect(actions.filter((action) => action.startsWith('firehose:'))).toEqual(['firehose:PutRecordBatch']);
+      expect(firehoseStatements.map((statement) => renderCfnString(statement.Resource))).toEqual([streamArn]);
+      for (const forbidden of DYNAMODB_WRITE_ACTIONS) expect(actions).not.toContain(forbidden);
+      expect(actions.filter((action) => /^(s3|logs:Put|kms):/.test(action))).toEqual([]);
+    });
+
+    it('lets the log-forward function write its event log group only and never write the table when built', () => {
+      // Prepare
+      const resources = template.toJSON().Resources;
+      const eventLogGroupArn = resolve(stack.logForwarding.logGroup.logGroupArn);
+
+      // Act
+      const actions = actionsOfRole(resources, roleOf(stack.logForwardConsumer.function));
+      const logStatements = statementsOfRole(resources, roleOf(stack.logForwardConsumer.function)).filter(
+        (statement) => JSON.stringify(statement.Action).includes('logs:'),
+      );
+
+      // Assess
+      expect(logStatements).toHaveLength(1);
+      expect(logStatements[0]?.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(logStatements[0]?.Resource).toEqual([
+        resolve(stack.logForwardConsumer.function.logGroup.logGroupArn),
+        eventLogGroupArn,
+      ]);
+      for (const forbidden of DYNAMODB_WRITE_ACTIONS) expect(actions).not.toContain(forbidden);
+      expect(actions.filter((action) => action.startsWith('firehose:'))).toEqual([]);
+    });
+
+    it('lets neither API function touch the archive stream or the event log group when built', () => {
+      // Act
+      const actions = [stack.trailApi.ingestFunction, stack.trailApi.lookupFunction].flatMap((fn) =>
+        statementsOfRole(template.toJSON().Resources, roleOf(fn)).map((statement) =>
+          JSON.stringify(statement),
+        ),
+      );
+
+      // Assess
+      for (const statement of actions) {
+        expect(statement).not.toContain('firehose:');
+        expect(statement).not.toContain(logicalIdOf(stack, stack.logForwarding.logGroup.logGroupName));
+      }
+    });
+  });
+
+  describe('event alarms', () => {
+    it('creates the metric filters and alarms on the event log group when defaults apply', () => {
+      // Assess
+      expect(stack.eventAlarms).toBeDefined();
+      template.resourcePropertiesCountIs(
+        'AWS::Logs::MetricFilter',
+        { LogGroupName: resolve(stack.logForwarding.logGroup.logGroupName) },
+        4,
+      );
+      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'OpenTrail' }, 3);
+    });
+
+    it('removes every metric filter and event alarm but keeps the queue alarms when eventAlarms is false', () => {
+      // Assess
+      expect(quiet.eventAlarms).toBeUndefined();
+      quietTemplate.resourceCountIs('AWS::Logs::MetricFilter', 0);
+      quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'OpenTrail' }, 0);
+      quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS' }, 2);
+    });
+
+    it('notifies the alarm topic from both queue alarms when alarmTopic is given', () => {
+      // Assess
+      quietTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', {
+        AlarmActions: [topicArn],
+        OKActions: [topicArn],
+      });
+    });
+  });
+
+  describe('cdk-nag', () => {
+    it('reports no unacknowledged AwsSolutions or Serverless finding when the packs run on the app', () => {
+      // Act
+      const reports = [new AwsSolutionsChecks(), new ServerlessChecks()].map((pack) =>
+        pack.validateScope(app),
+      );
+
+      // Assess
+      const findings = reports.flatMap((report) =>
+        report.violations.map((violation) => ({
+          rule: violation.ruleName,
+          severity: violation.severity,
+          at: violation.violatingResources.map((resource) => resource.constructPath),
+        })),
+      );
+      expect(findings).toEqual([]);
+      expect(reports.every((report) => report.success)).toBe(true);
+    });
+
+    it('acknowledges findings only on the exact constructs that carry them, each with a reason, when built', () => {
+      // Act
+      const acknowledgments = app.node
+        .findAll()
+        .filter((construct) => construct.node.path.startsWith('OpenTrail/'))
+        .flatMap((construct) =>
+          construct.node.metadata
+            .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+            .flatMap((entry) => (isRecord(entry.data) ? Object.entries(entry.data) : []))
+            .map(([rule, reason]) => ({ path: construct.node.path, rule, reason: String(reason) })),
+        );
+      const rulesAt = (path: string) =>
+        acknowledgments
+          .filter((acknowledgment) => acknowledgment.path === path)
+          .map((acknowledgment) => acknowledgment.rule.replace('Annotation::', ''))
+          .sort();
+      const functionRules = [
+        'AwsSolutions-L1',
+        'Serverless-LambdaDLQ',
+        'Serverless-LambdaLatestVersion',
+        'Serverless-LambdaTracing',
+      ];
+      const bucketId = logicalIdOf(stack, stack.archive.bucket.bucketName);
+
+      // Assess
+      expect([...new Set(acknowledgments.map((acknowledgment) => acknowledgment.path))].sort()).toEqual([
+        'OpenTrail/Archive/DeliveryPolicy',
+        'OpenTrail/ArchiveConsumer/DeadLetterQueue',
+        'OpenTrail/ArchiveConsumer/HandlerFunction',
+        'OpenTrail/LogForwardConsumer/DeadLetterQueue',
+        'OpenTrail/LogForwardConsumer/HandlerFunction',
+        'OpenTrail/TrailApi/IngestFunction',
+        'OpenTrail/TrailApi/LookupFunction',
+        'OpenTrail/TrailApi/TokenSecret',
+      ]);
+      expect(rulesAt('OpenTrail/Archive/DeliveryPolicy')).toEqual([
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/errors/*]`,
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/events/*]`,
+      ]);
+      for (const queue of ['ArchiveConsumer', 'LogForwardConsumer'])
+        expect(rulesAt(`OpenTrail/${queue}/DeadLetterQueue`)).toEqual([
+          'AwsSolutions-SQS3',
+          'Serverless-SQSRedrivePolicy',
+        ]);
+      for (const fn of ['ArchiveConsumer/HandlerFunction', 'TrailApi/IngestFunction'])
+        expect(rulesAt(`OpenTrail/${fn}`)).toEqual(functionRules);
+      for (const { reason } of acknowledgments) expect(reason.length).toBeGreaterThan(40);
+    });
   });
 });
