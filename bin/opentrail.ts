@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { LogLineFormat } from '../lambda/core/pipeline.js';
 import { OpenTrailStack } from '../lib/opentrail-stack.js';
 
 const app = new App();
@@ -22,6 +23,8 @@ new OpenTrailStack(app, 'OpenTrail', {
   retentionDays: numberFromContext('retentionDays'),
   writeShards: numberFromContext('writeShards'),
   eventAlarms: booleanFromContext('eventAlarms'),
+  // Validated by LogForwarding, which names the allowed values.
+  logForwarding: { logLine: app.node.tryGetContext('logLine') as LogLineFormat | undefined },
 });
 // cdk-nag 3 runs as a policy validation plugin: any unacknowledged finding stops synthesis.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -105,7 +105,7 @@ export class OpenTrailStack extends Stack {
     this.logForwardConsumer = new StreamConsumer(this, 'LogForwardConsumer', {
       eventStore: this.eventStore,
       entry: 'lambda/handlers/log-forward.ts',
-      environment: { [TRAIL_ENV.logGroupName]: this.logForwarding.logGroup.logGroupName },
+      environment: this.logForwarding.forwarderEnvironment(),
       logRetention: props.logRetention,
       alarmTopic: props.alarmTopic,
     });

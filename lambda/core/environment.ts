@@ -13,4 +13,6 @@ export const TRAIL_ENV = {
   deliveryStreamName: 'OPENTRAIL_DELIVERY_STREAM_NAME',
   /** The CloudWatch Logs group the log-forward function writes one line per event to. */
   logGroupName: 'OPENTRAIL_LOG_GROUP_NAME',
+  /** `full` (default) or `summary`: what each log line holds (LogLineFormat in lambda/core/pipeline.ts). */
+  logLine: 'OPENTRAIL_LOG_LINE',
 } as const;

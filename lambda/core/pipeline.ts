@@ -146,14 +146,15 @@ export interface LogBatch {
  * and 24 hours between the first and last timestamp. The stream delivers in order of arrival, so the lines
  * of a call are already chronological, as CloudWatch Logs requires.
  */
-export function logBatches(events: readonly OutgoingEvent[]): LogBatch[] {
+export function logBatches(events: readonly OutgoingEvent[], format: LogLineFormat = 'full'): LogBatch[] {
   const batches: Array<{ lines: LogLine[]; firstEvent: number; lastEvent: number }> = [];
   let bytes = 0;
   let lastTimestamp = 0;
   events.forEach((event, index) => {
     // Never earlier than the line before it: clocks of different stream shards may disagree by a little.
     const timestamp = Math.max(event.arrivedAtMs, lastTimestamp);
-    const size = byteLength(event.json) + LOGS_LIMITS.bytesOverheadPerEvent;
+    const message = logLineOf(event.json, format);
+    const size = byteLength(message) + LOGS_LIMITS.bytesOverheadPerEvent;
     const current = batches.at(-1);
     if (
       current &&
@@ -161,16 +162,41 @@ export function logBatches(events: readonly OutgoingEvent[]): LogBatch[] {
       bytes + size <= LOGS_LIMITS.bytesPerCall &&
       timestamp - (current.lines[0]?.timestamp ?? timestamp) <= LOGS_LIMITS.spanMs
     ) {
-      current.lines.push({ timestamp, message: event.json });
+      current.lines.push({ timestamp, message });
       current.lastEvent = index;
       bytes += size;
     } else {
-      batches.push({ lines: [{ timestamp, message: event.json }], firstEvent: index, lastEvent: index });
+      batches.push({ lines: [{ timestamp, message }], firstEvent: index, lastEvent: index });
       bytes = size;
     }
     lastTimestamp = timestamp;
   });
   return batches;
+}
+
+/**
+ * What each log line holds. `full`: the stored record, byte for byte. `summary`: the record without its
+ * request and response payloads, which are most of its bytes and rarely what an alarm matches on; the line
+ * names what it left out, and the archive keeps everything. CloudWatch Logs bills ingestion per byte.
+ */
+export const LOG_LINE_FORMATS = ['full', 'summary'] as const;
+export type LogLineFormat = (typeof LOG_LINE_FORMATS)[number];
+export const SUMMARY_OMITS = [
+  'requestParameters',
+  'responseElements',
+  'additionalEventData',
+  'serviceEventDetails',
+] as const;
+
+export function logLineOf(json: string, format: LogLineFormat): string {
+  if (format === 'full') return json;
+  const record = JSON.parse(json) as Record<string, unknown>;
+  const omittedFields = SUMMARY_OMITS.filter(
+    (field) => record[field] !== undefined && record[field] !== null,
+  );
+  if (omittedFields.length === 0) return json;
+  for (const field of omittedFields) delete record[field];
+  return JSON.stringify({ ...record, omittedFields });
 }
 
 /** Writes one PutLogEvents call; answers whether CloudWatch Logs took it (after the sink's own retries). */
@@ -182,9 +208,10 @@ export async function forwardBatch(
   records: readonly StreamRecordLike[],
   sink: LogSink,
   nowMs: number,
+  format: LogLineFormat = 'full',
 ): Promise<DeliveryOutcome> {
   const events = outgoingEvents(records, nowMs);
-  for (const batch of logBatches(events)) {
+  for (const batch of logBatches(events, format)) {
     // Calls go one after another: a later call must not land while an earlier one is still to be retried.
     if (!(await sink.putLogEvents(batch.lines))) return outcome(events, batch.firstEvent);
   }

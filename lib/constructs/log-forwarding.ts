@@ -3,6 +3,8 @@ import { type Grant, type IGrantable, PolicyStatement, ServicePrincipal } from '
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type LogGroupProps, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { TRAIL_ENV } from '../../lambda/core/environment.js';
+import { LOG_LINE_FORMATS, type LogLineFormat } from '../../lambda/core/pipeline.js';
 import { defaultEventLogGroupProps } from '../defaults/logs.js';
 import { definedProps } from '../props-merge.js';
 import { throwIfInvalid } from '../props-validation.js';
@@ -28,6 +30,14 @@ export interface LogForwardingProps {
    * @default - retained on stack deletion, kept one year
    */
   readonly logGroupProps?: LogGroupProps;
+  /**
+   * What each log line holds: `full`, the stored record byte for byte; or `summary`, the record without
+   * requestParameters, responseElements, additionalEventData and serviceEventDetails (the archive keeps them),
+   * about a quarter less CloudWatch Logs ingestion for typical events.
+   *
+   * @default 'full'
+   */
+  readonly logLine?: LogLineFormat;
 }
 
 /**
@@ -37,10 +47,14 @@ export interface LogForwardingProps {
  */
 export class LogForwarding extends Construct {
   public readonly logGroup: LogGroup;
+  public readonly logLine: LogLineFormat;
 
   constructor(scope: Construct, id: string, props: LogForwardingProps = {}) {
     super(scope, id);
     throwIfInvalid('LogForwarding', [
+      props.logLine !== undefined && !LOG_LINE_FORMATS.includes(props.logLine)
+        ? `logLine must be one of ${LOG_LINE_FORMATS.join(', ')} (got ${props.logLine})`
+        : undefined,
       props.retention !== undefined && props.logGroupProps?.retention !== undefined
         ? 'retention and logGroupProps.retention conflict: set only one'
         : undefined,
@@ -54,6 +68,12 @@ export class LogForwarding extends Construct {
       ...definedProps(props.logGroupProps),
     });
     if (props.encryptionKey) allowLogsToUseKey(props.encryptionKey, this);
+    this.logLine = props.logLine ?? 'full';
+  }
+
+  /** The log-forward function's environment for this group. */
+  public forwarderEnvironment(): Record<string, string> {
+    return { [TRAIL_ENV.logGroupName]: this.logGroup.logGroupName, [TRAIL_ENV.logLine]: this.logLine };
   }
 
   /** Lets the log-forward function create log streams in this group and put events into them; nothing else. */

@@ -23,6 +23,7 @@ describe('LogForwarding', () => {
     retention: RetentionDays.TEN_YEARS,
     encryptionKey: key,
     logGroupProps: { logGroupName: '/opentrail/events', removalPolicy: undefined },
+    logLine: 'summary',
   });
 
   let template: Template;
@@ -32,6 +33,25 @@ describe('LogForwarding', () => {
     overrideTemplate = Template.fromStack(overrideStack);
   });
   afterAll(cleanup);
+
+  it('tells the forwarder to write full records by default and summaries when asked', () => {
+    // Assess
+    expect(Object.keys(defaultStack.resolve(forwarding.forwarderEnvironment()))).toEqual([
+      'OPENTRAIL_LOG_GROUP_NAME',
+      'OPENTRAIL_LOG_LINE',
+    ]);
+    expect(forwarding.forwarderEnvironment().OPENTRAIL_LOG_LINE).toBe('full');
+    expect(encrypted.forwarderEnvironment().OPENTRAIL_LOG_LINE).toBe('summary');
+  });
+
+  it('refuses a log line format it does not know', () => {
+    // Prepare
+    const stack = new Stack(app, 'BadLogLine', { env: TEST_ENV });
+    // Act / Assess
+    expect(() => new LogForwarding(stack, 'LogForwarding', { logLine: 'verbose' as 'full' })).toThrow(
+      /logLine must be one of full, summary/,
+    );
+  });
 
   it('keeps event lines one year and retains the group on stack deletion when defaults apply', () => {
     // Assess

@@ -8,6 +8,7 @@ import {
   type LogLine,
   type LogSink,
   logBatches,
+  logLineOf,
   outgoingEvents,
   packRecords,
 } from '../../lambda/core/pipeline.js';
@@ -181,5 +182,44 @@ describe('forwardBatch', () => {
     // Assess
     expect(sink.calls).toHaveLength(2);
     expect(outcome).toEqual({ delivered: 2, firstFailedSequenceNumber: '1003' });
+  });
+});
+
+describe('logLineOf', () => {
+  it('keeps the stored record byte for byte in full format', () => {
+    const json = eventJson(1);
+    expect(logLineOf(json, 'full')).toBe(json);
+  });
+
+  it('drops the payloads in summary format and names what it dropped', () => {
+    // Prepare
+    const json = JSON.stringify({
+      eventID: 'a',
+      errorCode: 'AccessDenied',
+      requestParameters: { big: 'x'.repeat(500) },
+      responseElements: null,
+      additionalEventData: { y: 1 },
+    });
+    // Act
+    const line = JSON.parse(logLineOf(json, 'summary'));
+    // Assess
+    expect(line).toEqual({
+      eventID: 'a',
+      errorCode: 'AccessDenied',
+      responseElements: null,
+      omittedFields: ['requestParameters', 'additionalEventData'],
+    });
+  });
+
+  it('leaves a record without payloads unchanged in summary format', () => {
+    const json = eventJson(2);
+    expect(logLineOf(json, 'summary')).toBe(json);
+  });
+
+  it('is what forwardBatch writes when asked for summaries', async () => {
+    const sink = new RecordingLogs();
+    const json = JSON.stringify({ eventID: 'b', requestParameters: { a: 1 } });
+    await forwardBatch([streamRecord(1, json)], sink, NOW, 'summary');
+    expect(sink.calls[0]?.[0]?.message).toBe(logLineOf(json, 'summary'));
   });
 });
