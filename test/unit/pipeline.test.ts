@@ -68,7 +68,9 @@ describe('packRecords', () => {
     );
     expect(packed[0]?.firstEvent).toBe(0);
     expect(packed.at(-1)?.lastEvent).toBe(29);
-    packed.slice(1).forEach((record, i) => expect(record.firstEvent).toBe((packed[i]?.lastEvent ?? 0) + 1));
+    for (const [i, record] of packed.entries()) {
+      if (i > 0) expect(record.firstEvent).toBe((packed[i - 1]?.lastEvent ?? 0) + 1);
+    }
     expect(packed.length).toBe(Math.ceil(30 / 4));
   });
 
