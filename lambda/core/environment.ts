@@ -15,4 +15,12 @@ export const TRAIL_ENV = {
   logGroupName: 'OPENTRAIL_LOG_GROUP_NAME',
   /** `full` (default) or `summary`: what each log line holds (LogLineFormat in lambda/core/pipeline.ts). */
   logLine: 'OPENTRAIL_LOG_LINE',
+  /** The EventBridge bus insight events are put on (docs/insights.md). */
+  eventBusName: 'OPENTRAIL_EVENT_BUS_NAME',
+  /** Minutes of history the insights baseline uses (at least 7 days in AWS; short for local demos). */
+  insightsBaselineMinutes: 'OPENTRAIL_INSIGHTS_BASELINE_MINUTES',
+  /** Detector sensitivity: higher means fewer, stronger insights. */
+  insightsSensitivity: 'OPENTRAIL_INSIGHTS_SENSITIVITY',
+  /** Minimum calls per minute during an anomaly. */
+  insightsMinVolume: 'OPENTRAIL_INSIGHTS_MIN_VOLUME',
 } as const;
