@@ -149,6 +149,8 @@ export const trailRecordSchema = Type.Object(
     recipientAccountId: Type.String(),
     awsRegion: Type.String(),
     clientType: Type.Enum([...CLIENT_TYPES]),
+    /** Only on insight events, which OpenTrail writes itself (CloudTrail's insightDetails shape). */
+    insightDetails: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     ingestion: Type.Object(
       {
         receivedAt: Type.String(),

@@ -77,10 +77,26 @@ export function accessKeyCatalogPk(accessKeyId: string): string {
 export interface EventKeys {
   readonly key: ItemKey;
   /** Attributes on the event item that place it in the indexes. */
-  readonly indexAttributes: Readonly<Record<'namePk' | 'userPk', string>>;
+  readonly indexAttributes: Readonly<Partial<Record<'namePk' | 'userPk', string>>>;
   /** One small item per resource name and type, so an event with several resources is found by each. */
   readonly resourceKeys: readonly ItemKey[];
   readonly catalog: readonly CatalogEntry[];
+}
+
+/**
+ * Insight events live in a partition family of their own (the source hash of INSIGHTS_SOURCE), outside the
+ * source catalog and the indexes, so only EventCategory=insight lookups see them.
+ */
+export const INSIGHTS_SOURCE = 'insights.opentrail';
+
+export function insightPartitions(shards: number): PartitionRef[] {
+  return sourcePartitions(INSIGHTS_SOURCE, shards);
+}
+
+export function insightKeys(eventID: string): EventKeys {
+  const key = eventItemKey(eventID);
+  if (!key) throw new Error(`not an OpenTrail eventID: ${eventID}`);
+  return { key, indexAttributes: {}, resourceKeys: [], catalog: [] };
 }
 
 export function eventKeys(record: TrailRecord): EventKeys {

@@ -4,7 +4,7 @@ import { LOOKUP_KEYS, type LookupAttributes, type LookupKey, type LookupQuery } 
 import { type NextTokenCodec, queryFingerprint } from './next-token.js';
 
 /** The native `GET /events` query parameters, besides the lookup attribute keys. */
-const CONTROL_PARAMETERS = ['startTime', 'endTime', 'maxResults', 'nextToken'] as const;
+const CONTROL_PARAMETERS = ['startTime', 'endTime', 'maxResults', 'nextToken', 'EventCategory'] as const;
 
 export interface LookupRequestContext {
   readonly nowMs: number;
@@ -30,6 +30,16 @@ function parseMaxResults(text: string | undefined): number {
     );
   }
   return value;
+}
+
+/** CloudTrail's EventCategory: only `insight` exists. */
+export function parseEventCategory(
+  text: string | undefined,
+  errorCode = 'InvalidEventCategory',
+): 'insight' | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'insight') throw badRequest(errorCode, 'EventCategory must be insight');
+  return 'insight';
 }
 
 /** Checks lookup attribute values the same way for every API that takes them. */
@@ -87,7 +97,14 @@ export function parseNativeLookup(
   const requestedStart = startText === undefined ? undefined : parseTime('startTime', startText);
   const requestedEnd = endText === undefined ? undefined : parseTime('endTime', endText);
   const maxResults = parseMaxResults(parameters.maxResults);
-  const fingerprint = queryFingerprint({ api: 'native', attributes, startTime: startText, endTime: endText });
+  const eventCategory = parseEventCategory(parameters.EventCategory);
+  const fingerprint = queryFingerprint({
+    api: 'native',
+    attributes,
+    startTime: startText,
+    endTime: endText,
+    eventCategory,
+  });
   const token = parameters.nextToken;
   if (token !== undefined) {
     const cursor = context.tokens.decode(token, fingerprint);
@@ -98,10 +115,14 @@ export function parseNativeLookup(
         endMs: cursor.endMs,
         maxResults,
         afterEventID: cursor.afterEventID,
+        ...(eventCategory ? { eventCategory } : {}),
       },
       fingerprint,
     };
   }
   const window = resolveWindow(requestedStart, requestedEnd, context);
-  return { query: { attributes, ...window, maxResults }, fingerprint };
+  return {
+    query: { attributes, ...window, maxResults, ...(eventCategory ? { eventCategory } : {}) },
+    fingerprint,
+  };
 }

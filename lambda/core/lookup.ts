@@ -4,6 +4,7 @@ import { lookupUsername } from './identity.js';
 import {
   accessKeyCatalogPk,
   eventNamePartitions,
+  insightPartitions,
   type PartitionRef,
   resourceNamePartitions,
   resourceTypePartitions,
@@ -37,6 +38,8 @@ export interface LookupQuery {
   readonly maxResults: number;
   /** Resume strictly after this eventID (from a nextToken). */
   readonly afterEventID?: string;
+  /** `insight` looks up insight events only; without it, insight events are never returned. */
+  readonly eventCategory?: 'insight';
 }
 
 export interface LookupPage {
@@ -78,9 +81,11 @@ const DRIVING_ORDER: readonly LookupKey[] = [
 
 async function partitionsFor(
   attributes: LookupAttributes,
+  eventCategory: LookupQuery['eventCategory'],
   reader: EventReader,
   shards: number,
 ): Promise<PartitionRef[]> {
+  if (eventCategory === 'insight') return insightPartitions(shards);
   const driver = DRIVING_ORDER.find((key) => attributes[key] !== undefined);
   const value = driver === undefined ? '' : (attributes[driver] as string);
   switch (driver) {
@@ -167,12 +172,15 @@ async function refill(cursor: PartitionCursor, lowSk: string, reader: EventReade
   cursor.fetchSize = Math.min(MAX_FETCH, cursor.fetchSize * 2);
 }
 
-function matcher(attributes: LookupAttributes): Predicate {
+function matcher({ attributes, eventCategory }: LookupQuery): Predicate {
   const predicates = LOOKUP_KEYS.flatMap((key) => {
     const value = attributes[key];
     return value === undefined ? [] : [PREDICATES[key](value)];
   });
-  return (record) => predicates.every((predicate) => predicate(record));
+  const wantInsights = eventCategory === 'insight';
+  return (record) =>
+    (record.eventCategory === 'Insight') === wantInsights &&
+    predicates.every((predicate) => predicate(record));
 }
 
 function inWindow(eventID: string, query: LookupQuery): boolean {
@@ -190,7 +198,7 @@ export async function lookupEvents(
   reader: EventReader,
   options: LookupOptions,
 ): Promise<LookupPage> {
-  const matches = matcher(query.attributes);
+  const matches = matcher(query);
   const eventId = query.attributes.EventId;
   if (eventId !== undefined) {
     if (!inWindow(eventId, query) || (query.afterEventID !== undefined && eventId >= query.afterEventID)) {
@@ -200,7 +208,7 @@ export async function lookupEvents(
     return { records: record !== undefined && matches(JSON.parse(record) as TrailRecord) ? [record] : [] };
   }
 
-  const partitions = await partitionsFor(query.attributes, reader, options.writeShards);
+  const partitions = await partitionsFor(query.attributes, query.eventCategory, reader, options.writeShards);
   const lowSk = lowestIdAt(query.startMs);
   const highSk =
     query.afterEventID !== undefined && query.afterEventID < highestIdAt(query.endMs)
