@@ -21,6 +21,17 @@ export function positiveNumberProblem(name: string, value: number | undefined): 
   return `${name} must be a number above 0 (got ${value})`;
 }
 
+/** Describes why `value` is not a number of at least `min`, or returns undefined when it is (or is a token). */
+export function minimumNumberProblem(
+  name: string,
+  value: number | undefined,
+  min: number,
+): string | undefined {
+  if (value === undefined || Token.isUnresolved(value)) return undefined;
+  if (Number.isFinite(value) && value >= min) return undefined;
+  return `${name} must be a number of at least ${min} (got ${value})`;
+}
+
 /** Throws one error naming every problem, so a user fixes their props in one pass. */
 export function throwIfInvalid(constructName: string, problems: readonly (string | undefined)[]): void {
   const found = problems.filter((problem): problem is string => problem !== undefined);
@@ -41,6 +52,21 @@ export function secondsRangeProblem(
   const seconds = duration.toSeconds({ integral: false });
   if (Number.isInteger(seconds) && seconds >= range.min && seconds <= range.max) return undefined;
   return `${name} must be a whole number of seconds from ${range.min} to ${range.max} (got ${seconds} s)`;
+}
+
+/**
+ * Describes why `duration` is not a whole number of minutes in `range` (minutes), or returns undefined when it is
+ * (or is a token).
+ */
+export function minutesRangeProblem(
+  name: string,
+  duration: Duration | undefined,
+  range: { readonly min: number; readonly max: number },
+): string | undefined {
+  if (duration === undefined || duration.isUnresolved()) return undefined;
+  const minutes = duration.toMinutes({ integral: false });
+  if (Number.isInteger(minutes) && minutes >= range.min && minutes <= range.max) return undefined;
+  return `${name} must be a whole number of minutes from ${range.min} to ${range.max} (got ${minutes} min)`;
 }
 
 /**

@@ -57,6 +57,16 @@ export interface EventStoreProps {
 const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem'];
 const READ_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
 const QUERY_ACTIONS = ['dynamodb:Query'];
+/** The insights counter consumer adds to per-minute counters and records the keys it has seen (docs/insights.md). */
+const COUNT_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'];
+/** The insights function reads counters and open insights, and writes insight events and its own state. */
+const INSIGHTS_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+];
 const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
 const KEY_WRITE_ACTIONS = [...KEY_READ_ACTIONS, 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
 
@@ -114,6 +124,32 @@ export class EventStore extends Construct {
       resourceArns: [this.table.tableArn, ...indexArns],
     });
     return this.withKeyGrant(itemGrant.combine(queryGrant), grantee, KEY_READ_ACTIONS);
+  }
+
+  /**
+   * Lets the insights counter consumer update per-minute counters and write the key catalog on the table; no
+   * reads, no deletes, no indexes (docs/insights.md). The stream reads come with its event source mapping.
+   */
+  public grantCountEvents(grantee: IGrantable): Grant {
+    const tableGrant = Grant.addToPrincipal({
+      grantee,
+      actions: COUNT_ACTIONS,
+      resourceArns: [this.table.tableArn],
+    });
+    return this.withKeyGrant(tableGrant, grantee, KEY_WRITE_ACTIONS);
+  }
+
+  /**
+   * Lets the insights function query and get counters and insight state, and put, batch write and update insight
+   * events and state on the table; no deletes, no indexes (docs/insights.md).
+   */
+  public grantRunInsights(grantee: IGrantable): Grant {
+    const tableGrant = Grant.addToPrincipal({
+      grantee,
+      actions: INSIGHTS_ACTIONS,
+      resourceArns: [this.table.tableArn],
+    });
+    return this.withKeyGrant(tableGrant, grantee, KEY_WRITE_ACTIONS);
   }
 
   /** Adds the KMS permissions a customer managed key needs; the AWS managed key needs none. */

@@ -22,8 +22,12 @@ describe('EventStore', () => {
   const defaultStore = new EventStore(defaultStack, 'EventStore');
   const writer = new Role(defaultStack, 'Writer', { assumedBy: new AccountRootPrincipal() });
   const reader = new Role(defaultStack, 'Reader', { assumedBy: new AccountRootPrincipal() });
+  const counter = new Role(defaultStack, 'Counter', { assumedBy: new AccountRootPrincipal() });
+  const detector = new Role(defaultStack, 'Detector', { assumedBy: new AccountRootPrincipal() });
   defaultStore.grantWriteEvents(writer);
   defaultStore.grantReadEvents(reader);
+  defaultStore.grantCountEvents(counter);
+  defaultStore.grantRunInsights(detector);
 
   const keyStack = new Stack(app, 'CustomerKey', { env: TEST_ENV });
   const key = new Key(keyStack, 'Key', { enableKeyRotation: true });
@@ -34,8 +38,10 @@ describe('EventStore', () => {
   });
   const keyWriter = new Role(keyStack, 'Writer', { assumedBy: new AccountRootPrincipal() });
   const keyReader = new Role(keyStack, 'Reader', { assumedBy: new AccountRootPrincipal() });
+  const keyCounter = new Role(keyStack, 'Counter', { assumedBy: new AccountRootPrincipal() });
   keyStore.grantWriteEvents(keyWriter);
   keyStore.grantReadEvents(keyReader);
+  keyStore.grantCountEvents(keyCounter);
 
   let template: Template;
   let keyTemplate: Template;
@@ -196,6 +202,54 @@ describe('EventStore', () => {
       const queryStatement = statements.find((statement) => statement.Action === 'dynamodb:Query');
       const queryResources = Array.isArray(queryStatement?.Resource) ? queryStatement.Resource : [];
       expect(queryResources.map(renderCfnString)).toEqual([tableArn, ...indexArns]);
+    });
+
+    it('grants update and batch write on the table only, no reads, when grantCountEvents is called', () => {
+      // Prepare
+      const resources = template.toJSON().Resources;
+      const tableArn = renderCfnString(defaultStack.resolve(defaultStore.table.tableArn));
+
+      // Act
+      const statements = statementsOfRole(resources, defaultStack.resolve(counter.roleName));
+
+      // Assess
+      expect(actionsOfRole(resources, defaultStack.resolve(counter.roleName))).toEqual([
+        'dynamodb:BatchWriteItem',
+        'dynamodb:UpdateItem',
+      ]);
+      expect(statements.map((statement) => renderCfnString(statement.Resource))).toEqual([tableArn]);
+    });
+
+    it('grants query, get, put, batch write and update on the table only, no deletes, when grantRunInsights is called', () => {
+      // Prepare
+      const resources = template.toJSON().Resources;
+      const tableArn = renderCfnString(defaultStack.resolve(defaultStore.table.tableArn));
+
+      // Act
+      const statements = statementsOfRole(resources, defaultStack.resolve(detector.roleName));
+
+      // Assess
+      expect(actionsOfRole(resources, defaultStack.resolve(detector.roleName))).toEqual([
+        'dynamodb:BatchWriteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ]);
+      expect(statements.map((statement) => renderCfnString(statement.Resource))).toEqual([tableArn]);
+    });
+
+    it('adds encrypt and decrypt on the customer key when grantCountEvents is called', () => {
+      // Act
+      const kmsActions = actionsOfRole(
+        keyTemplate.toJSON().Resources,
+        keyStack.resolve(keyCounter.roleName),
+      ).filter((action) => action.startsWith('kms:'));
+
+      // Assess
+      expect(kmsActions).toEqual(
+        expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']),
+      );
     });
 
     it('adds encrypt and decrypt on the customer key when grantWriteEvents is called', () => {
