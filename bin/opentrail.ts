@@ -25,6 +25,14 @@ new OpenTrailStack(app, 'OpenTrail', {
   eventAlarms: booleanFromContext('eventAlarms'),
   // Validated by LogForwarding, which names the allowed values.
   logForwarding: { logLine: app.node.tryGetContext('logLine') as LogLineFormat | undefined },
+  insights:
+    booleanFromContext('insights') === false
+      ? false
+      : {
+          baselineDays: numberFromContext('insightsBaselineDays'),
+          sensitivity: numberFromContext('insightsSensitivity'),
+          minVolume: numberFromContext('insightsMinVolume'),
+        },
 });
 // cdk-nag 3 runs as a policy validation plugin: any unacknowledged finding stops synthesis.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -7,9 +8,13 @@ import { TRAIL_ENV } from '../lambda/core/environment.js';
 import { Archive, type ArchiveProps } from './constructs/archive.js';
 import { EventAlarms } from './constructs/event-alarms.js';
 import { EventStore } from './constructs/event-store.js';
+import { type InsightRuleOptions, Insights, type InsightsProps } from './constructs/insights.js';
 import { LogForwarding, type LogForwardingProps } from './constructs/log-forwarding.js';
 import { StreamConsumer } from './constructs/stream-consumer.js';
 import { TrailApi } from './constructs/trail-api.js';
+
+/** Insights settings the stack passes through; the events table, log retention and alarm topic come from the stack. */
+export type InsightsOptions = Omit<InsightsProps, 'eventStore' | 'logRetention' | 'alarmTopic'>;
 
 export interface OpenTrailStackProps extends StackProps {
   /**
@@ -55,6 +60,13 @@ export interface OpenTrailStackProps extends StackProps {
    */
   readonly eventAlarms?: boolean;
   /**
+   * Insights: the counter consumer, the scheduled insights function and the EventBridge bus (docs/insights.md).
+   * `false` leaves all three out.
+   *
+   * @default - on, see InsightsProps
+   */
+  readonly insights?: InsightsOptions | false;
+  /**
    * Topic notified by every alarm the stack creates (event alarms and dead-letter queue alarms).
    *
    * @default - alarms notify no one
@@ -64,7 +76,8 @@ export interface OpenTrailStackProps extends StackProps {
 
 /**
  * OpenTrail in one stack: the events table and the API in front of it, and the pipeline behind it: the archive
- * (Firehose -> S3 -> Athena) and the event log group (with alarms), each fed by its own stream consumer.
+ * (Firehose -> S3 -> Athena), the event log group (with alarms) and the insights counters, each fed by its own
+ * stream consumer, and the insights function that puts insight events on an EventBridge bus every minute.
  */
 export class OpenTrailStack extends Stack {
   public readonly eventStore: EventStore;
@@ -75,6 +88,8 @@ export class OpenTrailStack extends Stack {
   public readonly eventAlarms?: EventAlarms;
   public readonly archiveConsumer: StreamConsumer;
   public readonly logForwardConsumer: StreamConsumer;
+  /** Undefined when `insights` is false. */
+  public readonly insights?: Insights;
 
   constructor(scope: Construct, id: string, props: OpenTrailStackProps = {}) {
     super(scope, id, props);
@@ -117,7 +132,26 @@ export class OpenTrailStack extends Stack {
       });
     }
 
+    if (props.insights !== false) {
+      this.insights = new Insights(this, 'Insights', {
+        ...props.insights,
+        eventStore: this.eventStore,
+        logRetention: props.logRetention,
+        alarmTopic: props.alarmTopic,
+      });
+    }
+
     this.addOutputs();
+  }
+
+  /**
+   * Sends insight events to `target` (all of them, or the states and types in `options`):
+   * `stack.onInsight(new SnsTopic(topic), { states: ['Start'] })`. Throws when `insights` is false.
+   */
+  public onInsight(target: IRuleTarget, options?: InsightRuleOptions): Rule {
+    if (!this.insights)
+      throw new Error('OpenTrailStack.onInsight: insights are turned off (insights: false)');
+    return this.insights.onInsight(target, options);
   }
 
   private addOutputs(): void {
@@ -150,6 +184,23 @@ export class OpenTrailStack extends Stack {
         description: 'Dead-letter queue of the log-forward stream consumer',
       },
     };
+    if (this.insights) {
+      Object.assign(outputs, {
+        EventBusName: {
+          value: this.insights.bus.eventBusName,
+          description: 'EventBridge bus insight events are put on (source opentrail.insights)',
+        },
+        EventBusArn: { value: this.insights.bus.eventBusArn, description: 'ARN of the insights bus' },
+        InsightsCounterDlqUrl: {
+          value: this.insights.counterConsumer.deadLetterQueue.queueUrl,
+          description: 'Dead-letter queue of the insights counter stream consumer',
+        },
+        InsightsDlqUrl: {
+          value: this.insights.deadLetterQueue.queueUrl,
+          description: 'Dead-letter queue of insights runs that failed or could not be started',
+        },
+      });
+    }
     for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }
 }

@@ -1,10 +1,13 @@
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAIL_ENV } from '../../lambda/core/environment.js';
+import type { Insights } from '../../lib/constructs/insights.js';
 import { OpenTrailStack } from '../../lib/opentrail-stack.js';
 import {
   actionsOfRole,
@@ -33,7 +36,19 @@ describe('OpenTrailStack', () => {
   // An existing topic, so the alarm actions are a plain ARN rather than a cross-stack reference.
   const topicArn = 'arn:aws:sns:us-east-1:123456789012:opentrail-alarms';
   const topic = Topic.fromTopicArn(stack, 'AlarmTopic', topicArn);
-  const quiet = new OpenTrailStack(app, 'Quiet', { env: TEST_ENV, eventAlarms: false, alarmTopic: topic });
+  const quiet = new OpenTrailStack(app, 'Quiet', {
+    env: TEST_ENV,
+    eventAlarms: false,
+    alarmTopic: topic,
+    insights: { schedule: Duration.minutes(2), baselineDays: 3, sensitivity: 6, minVolume: 5 },
+  });
+
+  // Stacks outside the cdk-nag run: one without insights, one whose insights feed a plain queue.
+  const extra = createTestApp();
+  const noInsights = new OpenTrailStack(extra.app, 'NoInsights', { env: TEST_ENV, insights: false });
+  const withRule = new OpenTrailStack(extra.app, 'WithRule', { env: TEST_ENV });
+  const insightQueue = new Queue(withRule, 'InsightQueue');
+  const startRule = withRule.onInsight(new SqsQueue(insightQueue), { states: ['Start'] });
 
   let template: Template;
   let quietTemplate: Template;
@@ -41,11 +56,18 @@ describe('OpenTrailStack', () => {
     template = Template.fromStack(stack);
     quietTemplate = Template.fromStack(quiet);
   });
-  afterAll(cleanup);
+  afterAll(() => {
+    cleanup();
+    extra.cleanup();
+  });
 
   const resolve = (value: unknown): unknown => stack.resolve(value);
   const functionProps = (fn: NodejsFunction) => propertiesOf(template, logicalIdOf(stack, fn.functionName));
   const roleOf = (fn: NodejsFunction) => resolve(fn.role?.roleName);
+  const insightsOf = (target: OpenTrailStack): Insights => {
+    if (!target.insights) throw new Error(`${target.stackName} has no insights`);
+    return target.insights;
+  };
 
   describe('outputs', () => {
     it('outputs the API URL and the table name when the stack is built', () => {
@@ -68,9 +90,22 @@ describe('OpenTrailStack', () => {
         Value: resolve(stack.logForwardConsumer.deadLetterQueue.queueUrl),
       });
     });
+
+    it('outputs the insights bus name and ARN and both insights dead-letter queues when insights are on', () => {
+      // Prepare
+      const insights = insightsOf(stack);
+
+      // Assess
+      template.hasOutput('EventBusName', { Value: resolve(insights.bus.eventBusName) });
+      template.hasOutput('EventBusArn', { Value: resolve(insights.bus.eventBusArn) });
+      template.hasOutput('InsightsCounterDlqUrl', {
+        Value: resolve(insights.counterConsumer.deadLetterQueue.queueUrl),
+      });
+      template.hasOutput('InsightsDlqUrl', { Value: resolve(insights.deadLetterQueue.queueUrl) });
+    });
   });
 
-  it('passes retentionDays and writeShards from the stack props to both API functions when they are set', () => {
+  it('passes retentionDays and writeShards to both API functions and the insights function when they are set', () => {
     // Assess
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
@@ -79,7 +114,7 @@ describe('OpenTrailStack', () => {
           Variables: Match.objectLike({ OPENTRAIL_RETENTION_DAYS: '30', OPENTRAIL_WRITE_SHARDS: '8' }),
         },
       },
-      2,
+      3,
     );
   });
 
@@ -91,7 +126,7 @@ describe('OpenTrailStack', () => {
 
     it('gives each consumer its own mapping on the table stream with the contract settings when built', () => {
       // Assess
-      template.resourceCountIs(MAPPING, 2);
+      template.resourceCountIs(MAPPING, 3);
       for (const { consumer } of consumers()) {
         template.hasResourceProperties(MAPPING, {
           FunctionName: { Ref: logicalIdOf(stack, consumer.function.functionName) },
@@ -231,14 +266,94 @@ describe('OpenTrailStack', () => {
       expect(quiet.eventAlarms).toBeUndefined();
       quietTemplate.resourceCountIs('AWS::Logs::MetricFilter', 0);
       quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'OpenTrail' }, 0);
-      quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS' }, 2);
+      quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS' }, 4);
     });
 
-    it('notifies the alarm topic from both queue alarms when alarmTopic is given', () => {
+    it('notifies the alarm topic from every queue alarm when alarmTopic is given', () => {
       // Assess
       quietTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', {
         AlarmActions: [topicArn],
         OKActions: [topicArn],
+      });
+    });
+  });
+
+  describe('insights', () => {
+    it('counts events with the contract filter and runs the insights function every minute when defaults apply', () => {
+      // Prepare
+      const insights = insightsOf(stack);
+
+      // Assess
+      template.hasResourceProperties(MAPPING, {
+        FunctionName: { Ref: logicalIdOf(stack, insights.counterConsumer.function.functionName) },
+        EventSourceArn: resolve(stack.eventStore.table.tableStreamArn),
+        FilterCriteria: { Filters: [{ Pattern: CONTRACT_FILTER }] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+      });
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Target: Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalIdOf(stack, insights.insightsFunction.functionName), 'Arn'] },
+        }),
+      });
+      expect(functionProps(insights.insightsFunction).Environment).toEqual({
+        Variables: expect.objectContaining({
+          [TRAIL_ENV.tableName]: resolve(stack.eventStore.table.tableName),
+          [TRAIL_ENV.eventBusName]: resolve(insights.bus.eventBusName),
+          [TRAIL_ENV.insightsBaselineMinutes]: '10080',
+        }),
+      });
+    });
+
+    it('passes the insights settings through and notifies the alarm topic when they are given', () => {
+      // Prepare
+      const insights = insightsOf(quiet);
+
+      // Assess
+      quietTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(2 minutes)',
+      });
+      expect(
+        propertiesOf(quietTemplate, logicalIdOf(quiet, insights.insightsFunction.functionName)).Environment,
+      ).toEqual({
+        Variables: expect.objectContaining({
+          [TRAIL_ENV.insightsBaselineMinutes]: '4320',
+          [TRAIL_ENV.insightsSensitivity]: '6',
+          [TRAIL_ENV.insightsMinVolume]: '5',
+        }),
+      });
+    });
+
+    it('leaves out the bus, the schedule, the counter consumer and their outputs when insights is false', () => {
+      // Act
+      const noInsightsTemplate = Template.fromStack(noInsights);
+
+      // Assess
+      expect(noInsights.insights).toBeUndefined();
+      noInsightsTemplate.resourceCountIs('AWS::Events::EventBus', 0);
+      noInsightsTemplate.resourceCountIs('AWS::Scheduler::Schedule', 0);
+      noInsightsTemplate.resourceCountIs(MAPPING, 2);
+      expect(Object.keys(noInsightsTemplate.findOutputs('*'))).not.toEqual(
+        expect.arrayContaining(['EventBusName']),
+      );
+      expect(() => noInsights.onInsight(new SqsQueue(insightQueue))).toThrowError(/insights are turned off/);
+    });
+
+    it('attaches a target to the insights bus in one line when onInsight is called on the stack', () => {
+      // Act
+      const withRuleTemplate = Template.fromStack(withRule);
+      const insights = insightsOf(withRule);
+
+      // Assess
+      expect(propertiesOf(withRuleTemplate, logicalIdOf(withRule, startRule.ruleName))).toMatchObject({
+        EventBusName: withRule.resolve(insights.bus.eventBusName),
+        EventPattern: {
+          source: ['opentrail.insights'],
+          'detail-type': ['OpenTrail Insight'],
+          detail: { insightDetails: { state: ['Start'] } },
+        },
+        Targets: [expect.objectContaining({ Arn: withRule.resolve(insightQueue.queueArn) })],
       });
     });
   });
@@ -291,6 +406,10 @@ describe('OpenTrailStack', () => {
         'OpenTrail/Archive/DeliveryPolicy',
         'OpenTrail/ArchiveConsumer/DeadLetterQueue',
         'OpenTrail/ArchiveConsumer/HandlerFunction',
+        'OpenTrail/Insights/CounterConsumer/DeadLetterQueue',
+        'OpenTrail/Insights/CounterConsumer/HandlerFunction',
+        'OpenTrail/Insights/DeadLetterQueue',
+        'OpenTrail/Insights/InsightsFunction',
         'OpenTrail/LogForwardConsumer/DeadLetterQueue',
         'OpenTrail/LogForwardConsumer/HandlerFunction',
         'OpenTrail/TrailApi/IngestFunction',
@@ -301,12 +420,16 @@ describe('OpenTrailStack', () => {
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/errors/*]`,
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/events/*]`,
       ]);
-      for (const queue of ['ArchiveConsumer', 'LogForwardConsumer'])
+      for (const queue of ['ArchiveConsumer', 'LogForwardConsumer', 'Insights/CounterConsumer', 'Insights'])
         expect(rulesAt(`OpenTrail/${queue}/DeadLetterQueue`)).toEqual([
           'AwsSolutions-SQS3',
           'Serverless-SQSRedrivePolicy',
         ]);
-      for (const fn of ['ArchiveConsumer/HandlerFunction', 'TrailApi/IngestFunction'])
+      for (const fn of [
+        'ArchiveConsumer/HandlerFunction',
+        'TrailApi/IngestFunction',
+        'Insights/InsightsFunction',
+      ])
         expect(rulesAt(`OpenTrail/${fn}`)).toEqual(functionRules);
       for (const { reason } of acknowledgments) expect(reason.length).toBeGreaterThan(40);
     });
