@@ -12,18 +12,42 @@ import {
 /**
  * `npm run bench` runs every benchmark, prints one table and writes bench/results.json;
  * `npm run bench -- NAME [NAME...]` runs those only and updates only their keys in results.json.
+ * `--seed N` seeds the benchmarks that generate random traffic (insights); without it they use a fixed seed.
  * The table goes to stdout, progress to stderr.
  */
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
 
 // Loaded on demand, so running one benchmark does not load the others' dependencies (aws-cdk-lib, esbuild).
-const BENCHMARKS: Record<BenchmarkName, () => Promise<Outcome>> = {
+const BENCHMARKS: Record<BenchmarkName, (options: BenchOptions) => Promise<Outcome>> = {
   ingest: async () => (await import('./ingest.js')).runIngest(),
   lookup: async () => (await import('./lookup.js')).runLookup(),
   bundles: async () => (await import('./bundles.js')).runBundles(),
   pipeline: async () => (await import('./pipeline.js')).runPipeline(),
+  insights: async (options) =>
+    (await import('./insights.js')).runInsightsBenchmark(
+      options.seed === undefined ? {} : { seed: options.seed },
+    ),
 };
+
+interface BenchOptions {
+  readonly seed?: number;
+}
+
+/** Splits `--seed N` (or `--seed=N`) from the benchmark names. */
+function parseArgs(args: readonly string[]): { names: string[]; options: BenchOptions } {
+  const names: string[] = [];
+  let seed: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--seed') seed = args[++i] ?? '';
+    else if (arg.startsWith('--seed=')) seed = arg.slice('--seed='.length);
+    else names.push(arg);
+  }
+  if (seed === undefined) return { names, options: {} };
+  if (!/^\d+$/.test(seed)) throw new Error(`--seed needs a non-negative integer, got "${seed}"`);
+  return { names, options: { seed: Number(seed) } };
+}
 
 function selected(args: readonly string[]): BenchmarkName[] {
   if (args.length === 0) return [...BENCHMARK_NAMES];
@@ -35,11 +59,12 @@ function selected(args: readonly string[]): BenchmarkName[] {
 }
 
 async function main(): Promise<void> {
-  const names = selected(process.argv.slice(2));
+  const { names: requested, options } = parseArgs(process.argv.slice(2));
+  const names = selected(requested);
   const outcomes: Outcome[] = [];
   for (const name of names) {
     const started = Date.now();
-    outcomes.push(await BENCHMARKS[name]());
+    outcomes.push(await BENCHMARKS[name](options));
     progress(`${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   await mergeResults(RESULTS_FILE, outcomes);
