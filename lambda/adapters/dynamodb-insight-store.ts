@@ -1,11 +1,16 @@
 import {
   type AttributeValue,
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mapWithConcurrency } from '../core/backoff.js';
 import type { CounterKey, CounterUpdate, CounterWriter } from '../core/insights/counters.js';
+import type { InsightStorePort, MinuteCounter, StoredInsightState } from '../core/insights/run.js';
 import { TABLE_LAYOUT } from '../core/table-layout.js';
 import type { DynamoDbEventStore } from './dynamodb-event-store.js';
 import { logger } from './logger.js';
@@ -18,14 +23,18 @@ import { logger } from './logger.js';
 export const INSIGHT_KEYS_CATALOG_PK = 'C#INSIGHTKEYS';
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_LAYOUT;
 const PARALLEL_UPDATES = 8;
+const MAX_QUERY_PAGES = 200;
 
 export const minuteSk = (minute: number): string => String(minute).padStart(10, '0');
 export const counterPk = (keyId: string): string => `M#${keyId}`;
+const hourPk = (keyId: string): string => `H#${keyId}`;
+const statePk = (keyId: string): string => `S#${keyId}`;
+const STATE_SK = 'STATE';
 
 const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
 
-export class DynamoDbInsightStore implements CounterWriter {
+export class DynamoDbInsightStore implements CounterWriter, InsightStorePort {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -82,5 +91,138 @@ export class DynamoDbInsightStore implements CounterWriter {
         return false;
       }
     });
+  }
+
+  async listKeys(): Promise<Array<{ keyId: string; key: CounterKey }>> {
+    const entries = await this.catalog.readCatalog(INSIGHT_KEYS_CATALOG_PK);
+    return entries.flatMap((entry) => {
+      const key = entry.attributes.key;
+      return key === undefined ? [] : [{ keyId: entry.sk, key: JSON.parse(key) as CounterKey }];
+    });
+  }
+
+  async firstMinute(keyId: string): Promise<number | undefined> {
+    const output = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': s(counterPk(keyId)) },
+        ProjectionExpression: '#sk',
+        Limit: 1,
+      }),
+    );
+    const sk = output.Items?.[0]?.[SK]?.S;
+    return sk === undefined ? undefined : Number(sk);
+  }
+
+  async readMinutes(
+    keyId: string,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<Map<number, MinuteCounter>> {
+    const minutes = new Map<number, MinuteCounter>();
+    for (const item of await this.queryRange(counterPk(keyId), fromMinute, toMinute)) {
+      const contributors: Record<string, number> = {};
+      for (const [name, value] of Object.entries(item)) {
+        if (name.includes('|') && value.N !== undefined) contributors[name] = Number(value.N);
+      }
+      minutes.set(Number(item[SK]?.S), { count: Number(item.n?.N ?? 0), contributors });
+    }
+    return minutes;
+  }
+
+  async readHours(keyId: string, fromHourMinute: number, toHourMinute: number): Promise<Map<number, number>> {
+    const hours = new Map<number, number>();
+    for (const item of await this.queryRange(hourPk(keyId), fromHourMinute, toHourMinute)) {
+      hours.set(Number(item[SK]?.S), Number(item.n?.N ?? 0));
+    }
+    return hours;
+  }
+
+  async writeHours(keyId: string, totals: ReadonlyMap<number, number>, expiresAt: number): Promise<void> {
+    const requests = [...totals].map(([hour, total]) => ({
+      PutRequest: {
+        Item: { [PK]: s(hourPk(keyId)), [SK]: s(minuteSk(hour)), n: n(total), [TTL]: n(expiresAt) },
+      },
+    }));
+    for (let i = 0; i < requests.length; i += 25) {
+      // Rollups are a cache of counters: one that fails to save is summed again on the next run.
+      await this.client.send(
+        new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests.slice(i, i + 25) } }),
+      );
+    }
+  }
+
+  async readState(keyId: string): Promise<{ state: StoredInsightState; version: number } | undefined> {
+    const output = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { [PK]: s(statePk(keyId)), [SK]: s(STATE_SK) },
+        ConsistentRead: true,
+      }),
+    );
+    const item = output.Item;
+    if (!item?.state?.S) return undefined;
+    return { state: JSON.parse(item.state.S) as StoredInsightState, version: Number(item.version?.N ?? 0) };
+  }
+
+  async writeState(
+    keyId: string,
+    state: StoredInsightState,
+    expectedVersion: number | undefined,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            [PK]: s(statePk(keyId)),
+            [SK]: s(STATE_SK),
+            state: s(JSON.stringify(state)),
+            version: n((expectedVersion ?? 0) + 1),
+          },
+          ...(expectedVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+            : {
+                ConditionExpression: '#version = :expected',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':expected': n(expectedVersion) },
+              }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  private async queryRange(
+    pk: string,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<Array<Record<string, AttributeValue>>> {
+    const items: Array<Record<string, AttributeValue>> = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    for (let page = 0; page < MAX_QUERY_PAGES; page++) {
+      const output = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: {
+            ':pk': s(pk),
+            ':from': s(minuteSk(fromMinute)),
+            ':to': s(minuteSk(toMinute)),
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(output.Items ?? []));
+      startKey = output.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return items;
   }
 }
