@@ -19,6 +19,12 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TRAIL_ENV } from '../../lambda/core/environment.js';
 import { INSIGHT_TYPES, type InsightType } from '../../lambda/core/insights/counters.js';
+import {
+  INSIGHT_DETAIL_TYPE,
+  INSIGHT_EVENT_SOURCE,
+  INSIGHT_STATES,
+  type InsightState,
+} from '../../lambda/core/insights/records.js';
 import type { FunctionSizing } from '../defaults/lambda.js';
 import { defaultDeadLetterQueueProps } from '../defaults/sqs.js';
 import { definedProps } from '../props-merge.js';
@@ -33,13 +39,7 @@ import { createTrailFunction, RUNTIME_ACKNOWLEDGMENTS, type TrailFunctionProps }
 import type { EventStore } from './event-store.js';
 import { StreamConsumer, type StreamEventSourceProps } from './stream-consumer.js';
 
-/** `source` of every insight event on the bus (docs/insights.md). */
-export const INSIGHT_EVENT_SOURCE = 'opentrail.insights';
-/** `detail-type` of every insight event on the bus (docs/insights.md). */
-export const INSIGHT_DETAIL_TYPE = 'OpenTrail Insight';
-/** `insightDetails.state` of an insight event: an insight opens with a Start and closes with an End. */
-export const INSIGHT_STATES = ['Start', 'End'] as const;
-export type InsightState = (typeof INSIGHT_STATES)[number];
+export { INSIGHT_DETAIL_TYPE, INSIGHT_EVENT_SOURCE, INSIGHT_STATES, type InsightState };
 
 /** How the scheduled function fails: the construct owns its asynchronous invocation settings. */
 type OwnedAsyncProp =
@@ -153,7 +153,9 @@ const INSIGHTS_DEFAULTS = {
   logRetention: RetentionDays.ONE_MONTH,
   // The run handles complete minutes only and must end before the next one starts.
   sizing: { memorySize: 512, timeout: Duration.seconds(55) },
-  counterEventSource: { batchSize: 1000, maxBatchingWindow: Duration.seconds(5) },
+  // Counter updates are not idempotent across different batches of the same records, so a failed batch is
+  // retried whole (the store refuses the same records twice) rather than split.
+  counterEventSource: { batchSize: 1000, maxBatchingWindow: Duration.seconds(5), bisectBatchOnError: false },
 } as const satisfies {
   schedule: Duration;
   baselineDays: number;

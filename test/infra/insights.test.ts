@@ -311,14 +311,14 @@ describe('Insights', () => {
     const counterId = (stack: Stack, target: Insights) =>
       logicalIdOf(stack, target.counterConsumer.function.functionName);
 
-    it('consumes the table stream with the contract filter, bisect, partial responses and its own DLQ when built', () => {
+    it('consumes the table stream with the contract filter, whole-batch retries (no bisect), partial responses and its own DLQ when built', () => {
       // Assess
       template.resourceCountIs(MAPPING, 1);
       template.hasResourceProperties(MAPPING, {
         FunctionName: { Ref: counterId(defaultStack, insights) },
         EventSourceArn: defaultStack.resolve(store.table.tableStreamArn),
         FilterCriteria: { Filters: [{ Pattern: CONTRACT_FILTER }] },
-        BisectBatchOnFunctionError: true,
+        BisectBatchOnFunctionError: false,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         MaximumRetryAttempts: 5,
         MaximumRecordAgeInSeconds: 86_400,
