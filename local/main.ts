@@ -42,6 +42,7 @@ const writeConfig = async (local: LocalHandle): Promise<void> => {
     logGroupName: local.pipeline.logGroupName,
     archiveDlqUrl: local.pipeline.archiveDlqUrl,
     logForwardDlqUrl: local.pipeline.logForwardDlqUrl,
+    eventBusName: local.eventBusName,
   };
   await mkdir(join(PROJECT_ROOT, '.opentrail'), { recursive: true });
   await writeFile(CONFIG_FILE, `${JSON.stringify(config, null, 2)}\n`);

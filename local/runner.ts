@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   createPipelineResources,
   type PipelineNames,
@@ -12,8 +13,10 @@ import {
 } from '../lambda/adapters/pipeline-admin.js';
 import { createEventsTable } from '../lambda/adapters/table-admin.js';
 import { TRAIL_ENV } from '../lambda/core/environment.js';
+import type { InsightsRunSummary } from '../lambda/core/insights/run.js';
 import { type MotoEmulator, startEmulator } from './emulator.js';
 import { type RouteTarget, startHttpFront } from './http-front.js';
+import { type Scheduler, startScheduler } from './scheduler.js';
 import { createSigV4Verifier } from './sigv4-verifier.js';
 import {
   createStreamPoller,
@@ -33,7 +36,7 @@ import {
  */
 
 /** The table stream's consumers (docs/pipeline.md). */
-export type StreamConsumer = 'archive' | 'logForward';
+export type StreamConsumer = 'archive' | 'logForward' | 'insightsCounter';
 
 export const DEFAULT_PIPELINE_NAMES: PipelineNames = {
   bucketName: 'opentrail-archive',
@@ -69,6 +72,8 @@ export interface LocalOptions {
   readonly wrapStreamHandler?: (consumer: StreamConsumer, handler: StreamFunction) => StreamFunction;
   /** Event source mapping settings and poller timings for both consumers. @default the stack's mapping */
   readonly streamMapping?: StreamMappingSettings & StreamPollerTiming;
+  /** Insights: baseline window and how often the scheduled function runs. @default from OPENTRAIL_INSIGHTS_* or 7 days, 60 s */
+  readonly insights?: { readonly baselineMinutes?: number; readonly intervalSeconds?: number };
   /** Diagnostics (emulator output, one line per request and per stream batch); never stdout. @default drop them */
   readonly log?: (line: string) => void;
 }
@@ -80,8 +85,12 @@ export interface LocalHandle {
   readonly credentials: LocalCredentials;
   readonly tableName: string;
   readonly pipeline: PipelineResources;
+  /** The EventBridge bus insight events are put on. */
+  readonly eventBusName: string;
   /** Each consumer's poller counters: invocations, records delivered, records sent to its DLQ. */
   streamStats(): Record<StreamConsumer, StreamPollerStats>;
+  /** Runs the scheduled insights function now and returns its summary. */
+  runInsights(): Promise<InsightsRunSummary>;
   /** Stops the API, the stream pollers and, if local mode started it, the emulator. */
   stop(): Promise<void>;
 }
@@ -103,9 +112,11 @@ const loadRoutes = async (): Promise<Map<string, RouteTarget>> => {
 const loadStreamConsumers = async (): Promise<Record<StreamConsumer, StreamTarget>> => {
   const archive = await import('../lambda/handlers/archive.js');
   const logForward = await import('../lambda/handlers/log-forward.js');
+  const insightsCounter = await import('../lambda/handlers/insights-counter.js');
   return {
     archive: { functionName: 'opentrail-archive', handler: archive.handler },
     logForward: { functionName: 'opentrail-log-forward', handler: logForward.handler },
+    insightsCounter: { functionName: 'opentrail-insights-counter', handler: insightsCounter.handler },
   };
 };
 
@@ -137,12 +148,15 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
   const dynamodb = new DynamoDBClient(clientConfig);
   const streams = new DynamoDBStreamsClient(clientConfig);
   const sqs = new SQSClient(clientConfig);
+  const eventBridge = new EventBridgeClient(clientConfig);
   const pollers: StreamPoller[] = [];
+  let scheduler: Scheduler<InsightsRunSummary> | undefined;
   const shutdown = async () => {
     try {
+      await scheduler?.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
     } finally {
-      for (const client of [dynamodb, streams, sqs]) client.destroy();
+      for (const client of [dynamodb, streams, sqs, eventBridge]) client.destroy();
       await emulator?.stop();
     }
   };
@@ -153,6 +167,10 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       [TRAIL_ENV.writeShards]: String(options.writeShards ?? 16),
       [TRAIL_ENV.deliveryStreamName]: names.deliveryStreamName,
       [TRAIL_ENV.logGroupName]: names.logGroupName,
+      [TRAIL_ENV.eventBusName]: INSIGHTS_BUS_NAME,
+      [TRAIL_ENV.insightsBaselineMinutes]: String(
+        options.insights?.baselineMinutes ?? process.env[TRAIL_ENV.insightsBaselineMinutes] ?? 7 * 1440,
+      ),
       AWS_REGION: region,
       AWS_ENDPOINT_URL: awsEndpoint,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -163,9 +181,10 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
     if (loadedHandlerConfig !== undefined && loadedHandlerConfig !== handlerConfig) {
       throw new Error('The handlers were already loaded in this process with another configuration');
     }
-    const [, pipeline] = await Promise.all([
+    const [, pipeline, insightsDlqUrl] = await Promise.all([
       createEventsTable(dynamodb, tableName),
       createPipeline(clientConfig, names),
+      createInsightsResources(eventBridge, sqs),
     ]);
 
     Object.assign(process.env, handlerEnvironment, {
@@ -181,6 +200,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
     const dlqUrls: Record<StreamConsumer, string> = {
       archive: pipeline.archiveDlqUrl,
       logForward: pipeline.logForwardDlqUrl,
+      insightsCounter: insightsDlqUrl,
     };
     const startPoller = (consumer: StreamConsumer): StreamPoller => {
       const { functionName, handler } = consumers[consumer];
@@ -199,6 +219,19 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
     };
     const archivePoller = startPoller('archive');
     const logForwardPoller = startPoller('logForward');
+    const insightsCounterPoller = startPoller('insightsCounter');
+    const insights = await import('../lambda/handlers/insights.js');
+    scheduler = startScheduler({
+      functionName: 'opentrail-insights',
+      handler: insights.handler,
+      intervalMs:
+        1000 *
+        Number(options.insights?.intervalSeconds ?? process.env.OPENTRAIL_INSIGHTS_INTERVAL_SECONDS ?? 60),
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      log,
+    });
+    const insightsScheduler = scheduler;
 
     const front = await startHttpFront({
       routes,
@@ -214,10 +247,13 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       credentials,
       tableName,
       pipeline,
+      eventBusName: INSIGHTS_BUS_NAME,
       streamStats: () => ({
         archive: archivePoller.stats(),
         logForward: logForwardPoller.stats(),
+        insightsCounter: insightsCounterPoller.stats(),
       }),
+      runInsights: () => insightsScheduler.runNow(),
       stop: async () => {
         try {
           await front.close();
@@ -230,6 +266,22 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
     await shutdown();
     throw error;
   }
+};
+
+const INSIGHTS_BUS_NAME = 'opentrail-insights';
+const INSIGHTS_COUNTER_DLQ_NAME = 'opentrail-insights-counter-dlq';
+/** The account local mode's functions run in (moto's default). */
+const LOCAL_ACCOUNT_ID = '123456789012';
+
+/** The insights bus and the counter consumer's dead-letter queue (docs/insights.md); idempotent. */
+const createInsightsResources = async (eventBridge: EventBridgeClient, sqs: SQSClient): Promise<string> => {
+  try {
+    await eventBridge.send(new CreateEventBusCommand({ Name: INSIGHTS_BUS_NAME }));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
+  }
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: INSIGHTS_COUNTER_DLQ_NAME }));
+  return QueueUrl ?? '';
 };
 
 /**
