@@ -13,9 +13,11 @@ import type {
 } from 'aws-lambda';
 import { CloudWatchLogSink } from '../lambda/adapters/cloudwatch-log-sink.js';
 import { eventItems } from '../lambda/adapters/dynamodb-event-store.js';
+import { counterPk, minuteSk } from '../lambda/adapters/dynamodb-insight-store.js';
 import { FirehoseArchiveSink } from '../lambda/adapters/firehose-archive-sink.js';
 import { streamHandler } from '../lambda/adapters/stream.js';
 import { byteLength } from '../lambda/core/event-model.js';
+import { countRecords } from '../lambda/core/insights/counters.js';
 import {
   type ArchiveSink,
   archiveBatch,
@@ -43,7 +45,7 @@ import {
   summarize,
 } from './cost-model.js';
 import { startAwsStub } from './support/aws-stub.js';
-import type { Item } from './support/capacity.js';
+import { type Item, itemBytes, writeUnits } from './support/capacity.js';
 import { ACCOUNT_ID, typicalBatch, variedEvents } from './support/events.js';
 import { cpuMicrosPerCall, median, progress, round, withCapturedStdout } from './support/measure.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
@@ -437,6 +439,41 @@ function localStreamStatus(): string {
 
 const usd = (value: number, digits = 4): string => `$${value.toFixed(digits)}`;
 
+/** Target for the insight counters' extra write cost per event (issue 5). */
+export const INSIGHT_COUNTER_TARGET: Target = { max: 0.2 };
+
+/**
+ * Extra WRU per event the insight counters cost: the counter consumer's one update per (key, minute) per
+ * batch, each costed as the item it leaves (n, the update-id set, top contributors), over batches of the
+ * counter mapping's size in eventTime order.
+ */
+function insightCounterWruPerEvent(stored: readonly StoredEvent[], batchSize: number): number {
+  const records = stored
+    .map((event, i) => ({
+      json: event.recordJson,
+      sequenceNumber: String(i),
+      time: JSON.parse(event.recordJson).eventTime as string,
+    }))
+    .sort((a, b) => (a.time < b.time ? -1 : 1));
+  let wru = 0;
+  for (let start = 0; start < records.length; start += batchSize) {
+    for (const update of countRecords(records.slice(start, start + batchSize))) {
+      const item: Item = {
+        pk: { S: counterPk(update.keyId) },
+        sk: { S: minuteSk(update.minute) },
+        n: { N: String(update.count) },
+        b: { SS: [update.updateId] },
+        expiresAt: { N: '1800000000' },
+        ...Object.fromEntries(
+          Object.entries(update.contributors).map(([name, count]) => [name, { N: String(count) }]),
+        ),
+      };
+      wru += writeUnits(itemBytes(item));
+    }
+  }
+  return wru / stored.length;
+}
+
 export async function runPipeline(): Promise<Outcome> {
   const nowMs = Date.now();
   const a = PIPELINE_ASSUMPTIONS;
@@ -449,6 +486,13 @@ export async function runPipeline(): Promise<Outcome> {
       (event) => event.recordJson,
     ),
   );
+
+  // Varied traffic (six sources, many names, 8% errors) at 100 events/s and at 10 events/s; the counter mapping
+  // takes up to 1,000 records or 5 s per batch: 500 and 50 records.
+  const busy = await storeEvents(variedEvents(6_000, nowMs, 60 * 1000), nowMs);
+  const quiet = await storeEvents(variedEvents(6_000, nowMs, 10 * 60 * 1000), nowMs);
+  const counterWru = insightCounterWruPerEvent(busy, 500);
+  const counterWruSmallBatches = insightCounterWruPerEvent(quiet, 50);
 
   progress('pipeline: archiveBatch and forwardBatch per 100-record invocation');
   const core = await measureCore(batches, nowMs);
@@ -497,6 +541,7 @@ export async function runPipeline(): Promise<Outcome> {
   };
 
   const result = {
+    insightCounterWruPerEvent: round(counterWru, 3),
     s3GzipBytesPerEvent: gzipPerEvent,
     logsBytesPerEvent: round(bytes.logsBytesPerEvent, 1),
     firehoseBilledKbPerEvent: kb(bytes.firehoseBilledBytesPerEvent),
@@ -604,6 +649,12 @@ export async function runPipeline(): Promise<Outcome> {
     },
     ...stages.map(stageRow),
     targetRow('$ per M events: pipeline total', total, usd(total), PIPELINE_TARGETS.costPerMillionUsd),
+    targetRow(
+      'insight counters: extra WRU per event at 100 / 10 events/s',
+      counterWru,
+      `${round(counterWru, 3)} / ${round(counterWruSmallBatches, 3)}`,
+      INSIGHT_COUNTER_TARGET,
+    ),
     {
       metric: '$ per M events: total with a summary log line',
       value: usd(withSummary.total),
@@ -628,6 +679,7 @@ export async function runPipeline(): Promise<Outcome> {
     `pipeline: ${status === 'PASS' ? 'within' : 'MISSES'} the $${PIPELINE_TARGETS.costPerMillionUsd.max} target: ${usd(total)} per million 1 KB events. ${dominant ? `${dominant.stage} is ${round(dominant.share * 100, 0)}% of it` : ''}${dominant?.stage === 'cloudwatchLogs' ? `, and its ingestion alone (${usd(logsIngestion)}) is ${round((logsIngestion / cost.total) * 100, 0)}%: every full record is ingested at $0.50/GB` : ''}.`,
     `pipeline: alternative for the owners (product code unchanged): a "summary" log line without ${SUMMARY_OMITS.join(', ')} is ${round(bytes.summaryLogBytesPerEvent, 0)} B instead of ${round(bytes.logsBytesPerEvent, 0)} B; CloudWatch Logs would cost ${usd(withSummary.byStage.cloudwatchLogs ?? 0)} and the pipeline ${usd(withSummary.total)} (${statusOf(withSummary.total, PIPELINE_TARGETS.costPerMillionUsd)}); metric filters on errorCode, eventName, userIdentity and sourceIPAddress keep working, the full record stays in S3 and DynamoDB.`,
     `pipeline: local end to end: ${localStreamStatus()}.`,
+    `pipeline: insight counters: ${busy.length} varied events (six sources, 8% errors) in eventTime order, at 100 events/s (batches of 500: the counter mapping's 5 s window) and at 10 events/s (batches of 50); each batch makes one UpdateItem per (key, minute), costed as the item it leaves (count, update ids, top 3 contributors per attribute): ${round(counterWru, 3)} and ${round(counterWruSmallBatches, 3)} WRU per event. The cost per event falls as traffic rises; at a trickle (one event per batch) it approaches 1-2 WRU per counted event.`,
   ];
   return { name: 'pipeline', result, rows, notes };
 }
