@@ -75,6 +75,7 @@ describe('local mode (npm start)', () => {
       logGroupName: '/opentrail/events',
       archiveDlqUrl: expect.stringMatching(/\/opentrail-archive-dlq$/),
       logForwardDlqUrl: expect.stringMatching(/\/opentrail-log-forward-dlq$/),
+      eventBusName: 'opentrail-insights',
     });
   });
 

@@ -289,7 +289,7 @@ describe('OpenTrailStack', () => {
         EventSourceArn: resolve(stack.eventStore.table.tableStreamArn),
         FilterCriteria: { Filters: [{ Pattern: CONTRACT_FILTER }] },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        BisectBatchOnFunctionError: true,
+        BisectBatchOnFunctionError: false,
       });
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'rate(1 minute)',

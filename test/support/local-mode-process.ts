@@ -17,6 +17,7 @@ export interface LocalModeConfig {
   readonly logGroupName: string;
   readonly archiveDlqUrl: string;
   readonly logForwardDlqUrl: string;
+  readonly eventBusName: string;
 }
 
 /** npm re-raises a signal it received, so after Ctrl+C it ends by SIGINT even when local mode exited 0. */
