@@ -29,4 +29,16 @@ export const LIMITS = {
   lookupDefaultMaxResults: 50,
   retentionDays: { min: 1, max: 3650, default: 90 },
   writeShards: { min: 1, max: 32, default: 16 },
+  /** Trail selectors (docs/selectors.md): CloudTrail's AdvancedEventSelector limits, plus a cap on regions. */
+  selectors: {
+    /** Values across every condition of every advanced selector of a trail (CloudTrail PutEventSelectors). */
+    valuesPerTrail: 500,
+    /** One condition value (CloudTrail OperatorValue: 1 to 2,048 characters). */
+    valueChars: 2048,
+    /** An advanced selector's name (CloudTrail SelectorName). */
+    nameChars: 1000,
+    regions: 100,
+  },
+  /** Redaction rules: configured key names and JSON paths (docs/selectors.md). */
+  redactionRules: 200,
 } as const;
