@@ -22,7 +22,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
 /** Per-event failure codes, as CloudTrail Lake names them where it has a name. */
-export type EventErrorCode = 'FieldNotFound' | 'FieldTooLong' | 'InvalidData' | 'EventTooLarge';
+export type EventErrorCode =
+  | 'FieldNotFound'
+  | 'FieldTooLong'
+  | 'InvalidData'
+  | 'EventTooLarge'
+  /** awsRegion names a region the trail does not record (the selectors' region list). */
+  | 'InvalidRegion';
 
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
@@ -156,6 +162,11 @@ export const trailRecordSchema = Type.Object(
         receivedAt: Type.String(),
         id: Type.Optional(Type.String({ description: "the producer's idempotency id" })),
         producerArn: Type.Optional(Type.String({ description: 'the IAM principal that put the event' })),
+        redactedFields: Type.Optional(
+          Type.Array(Type.String(), {
+            description: 'the payload values OpenTrail masked before storing, like requestParameters.password',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -478,7 +489,7 @@ export function buildRecord(
       `managementEvent ${fields.managementEvent} contradicts eventCategory ${eventCategory}`,
     );
   }
-  const ingestion: { receivedAt: string; id?: string; producerArn?: string } = {
+  const ingestion: IngestionMetadata = {
     receivedAt: isoTime(context.receivedAtMs),
   };
   if (id !== undefined) ingestion.id = id;
