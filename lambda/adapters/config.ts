@@ -1,3 +1,4 @@
+import { type Channel, parseChannels } from '../core/cloudtrail/channels.js';
 import { TRAIL_ENV } from '../core/environment.js';
 import { LIMITS } from '../core/limits.js';
 
@@ -9,6 +10,8 @@ export interface TrailConfig {
   readonly writeShards: number;
   /** recipientAccountId for events that do not name one; defaults to the API's own account. */
   readonly accountId?: string;
+  /** The channels PutAuditEvents accepts; without them any well-formed channel ARN is accepted. */
+  readonly channels?: readonly Channel[];
 }
 
 function integerInRange(
@@ -38,6 +41,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TrailConfig {
   const accountId = env[TRAIL_ENV.accountId];
   if (accountId !== undefined && !/^\d{12}$/.test(accountId))
     problems.push(`${TRAIL_ENV.accountId} must be 12 digits`);
+  const channelsText = env[TRAIL_ENV.channels];
+  const channels = channelsText === undefined ? undefined : parseChannels(channelsText);
+  for (const problem of channels?.problems ?? []) problems.push(`${TRAIL_ENV.channels} ${problem}`);
   if (problems.length > 0) throw new Error(`OpenTrail configuration is invalid: ${problems.join('; ')}`);
   return {
     tableName,
@@ -45,6 +51,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TrailConfig {
     retentionDays: retention.value ?? LIMITS.retentionDays.default,
     writeShards: shards.value ?? LIMITS.writeShards.default,
     ...(accountId === undefined ? {} : { accountId }),
+    ...(channels?.channels === undefined ? {} : { channels: channels.channels }),
   };
 }
 

@@ -26,6 +26,22 @@ export function errorResult(statusCode: number, code: string, message: string): 
   return json(statusCode, { code, message });
 }
 
+/** How a route writes an error: OpenTrail's `{ code, message }` by default, or a wire protocol's own shape. */
+export type ErrorFormat = (statusCode: number, code: string, message: string) => HttpResult;
+
+export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+/** AWS JSON 1.1 (CloudTrail): `__type` in the body and the `x-amzn-errortype` header, as the SDKs read them. */
+export const awsJsonErrorResult: ErrorFormat = (statusCode, code, message) =>
+  jsonText(statusCode, JSON.stringify({ __type: code, message }), {
+    'content-type': AWS_JSON_CONTENT_TYPE,
+    'x-amzn-errortype': code,
+  });
+
+/** REST JSON (CloudTrail Data): `{ code, message }` plus the `x-amzn-errortype` header the SDKs read first. */
+export const restJsonErrorResult: ErrorFormat = (statusCode, code, message) =>
+  jsonText(statusCode, JSON.stringify({ code, message }), { 'x-amzn-errortype': code });
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The request body as text; a body that is not UTF-8 is refused rather than silently repaired. */
@@ -42,7 +58,10 @@ export function bodyText(event: HttpEvent): string | undefined {
  * Wraps a route: known errors become `{ code, message }` with their status; a store that stays unavailable
  * becomes 503 with Retry-After; anything else is a 500 that never shows internals to the caller.
  */
-export function httpHandler(route: (event: HttpEvent) => Promise<HttpResult>): HttpHandler {
+export function httpHandler(
+  route: (event: HttpEvent) => Promise<HttpResult>,
+  formatError: ErrorFormat = errorResult,
+): HttpHandler {
   return async (event, context) => {
     logger.addContext(context);
     logger.appendKeys({ requestId: event.requestContext?.requestId, routeKey: event.routeKey });
@@ -51,17 +70,15 @@ export function httpHandler(route: (event: HttpEvent) => Promise<HttpResult>): H
     } catch (error) {
       if (error instanceof RequestError) {
         logger.info('request refused', { code: error.code, statusCode: error.statusCode });
-        return errorResult(error.statusCode, error.code, error.message);
+        return formatError(error.statusCode, error.code, error.message);
       }
       if (error instanceof StoreUnavailableError) {
         logger.warn('event store unavailable', { error: error.message });
-        return {
-          ...errorResult(503, 'ServiceUnavailable', 'the event store is busy; retry after a moment'),
-          headers: { ...JSON_HEADERS, 'retry-after': RETRY_AFTER_SECONDS },
-        };
+        const busy = formatError(503, 'ServiceUnavailable', 'the event store is busy; retry after a moment');
+        return { ...busy, headers: { ...busy.headers, 'retry-after': RETRY_AFTER_SECONDS } };
       }
       logger.error('unexpected failure', error as Error);
-      return errorResult(500, 'InternalError', 'internal error; the request id identifies it in our logs');
+      return formatError(500, 'InternalError', 'internal error; the request id identifies it in our logs');
     } finally {
       logger.resetKeys();
     }

@@ -23,4 +23,6 @@ export const TRAIL_ENV = {
   insightsSensitivity: 'OPENTRAIL_INSIGHTS_SENSITIVITY',
   /** Minimum calls per minute during an anomaly. */
   insightsMinVolume: 'OPENTRAIL_INSIGHTS_MIN_VOLUME',
+  /** The channels PutAuditEvents accepts: a JSON list of `{ arn, principals? }` (lambda/core/cloudtrail/channels.ts). */
+  channels: 'OPENTRAIL_CHANNELS',
 } as const;

@@ -22,13 +22,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
 /** Per-event failure codes, as CloudTrail Lake names them where it has a name. */
-export type EventErrorCode =
-  | 'FieldNotFound'
-  | 'FieldTooLong'
-  | 'InvalidData'
-  | 'EventTooLarge'
-  /** awsRegion names a region the trail does not record (the selectors' region list). */
-  | 'InvalidRegion';
+export type EventErrorCode = 'FieldNotFound' | 'FieldTooLong' | 'InvalidData' | 'EventTooLarge';
 
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
@@ -126,6 +120,8 @@ export const producerEventSchema = Type.Object(
     serviceEventDetails: Type.Optional(jsonObject(LIMITS.additionalEventDataBytes)),
     addendum: Type.Optional(anyObject),
     edgeDeviceDetails: Type.Optional(anyObject),
+    /** CloudTrail Lake eventData's `version`: the event's version at its source (PutAuditEvents). */
+    sourceEventVersion: Type.Optional(shortText),
   },
   { additionalProperties: false },
 );
@@ -162,11 +158,10 @@ export const trailRecordSchema = Type.Object(
         receivedAt: Type.String(),
         id: Type.Optional(Type.String({ description: "the producer's idempotency id" })),
         producerArn: Type.Optional(Type.String({ description: 'the IAM principal that put the event' })),
-        redactedFields: Type.Optional(
-          Type.Array(Type.String(), {
-            description: 'the payload values OpenTrail masked before storing, like requestParameters.password',
-          }),
+        channelArn: Type.Optional(
+          Type.String({ description: 'the channel a PutAuditEvents request named (CloudTrail Lake)' }),
         ),
+        externalId: Type.Optional(Type.String({ description: "the PutAuditEvents request's externalId" })),
       },
       { additionalProperties: false },
     ),
@@ -439,6 +434,9 @@ export interface EnrichmentContext {
   readonly defaultAccountId: string;
   readonly retentionDays: number;
   readonly producerArn?: string;
+  /** The channel and externalId of a PutAuditEvents request, kept in the ingestion metadata. */
+  readonly channelArn?: string;
+  readonly externalId?: string;
 }
 
 export function eventTimeMs(event: ProducerEvent, receivedAtMs: number): number {
@@ -494,6 +492,8 @@ export function buildRecord(
   };
   if (id !== undefined) ingestion.id = id;
   if (context.producerArn !== undefined) ingestion.producerArn = context.producerArn;
+  if (context.channelArn !== undefined) ingestion.channelArn = context.channelArn;
+  if (context.externalId !== undefined) ingestion.externalId = context.externalId;
   const record: TrailRecord = {
     eventVersion: fields.eventVersion ?? EVENT_VERSION,
     ...fields,

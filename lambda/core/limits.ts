@@ -27,6 +27,8 @@ export const LIMITS = {
   futureSkewMs: 15 * 60 * 1000,
   lookupMaxResults: 1000,
   lookupDefaultMaxResults: 50,
+  /** CloudTrail's LookupEvents MaxResults range, kept on the wire-compatible endpoint (docs/cloudtrail-compat.md). */
+  cloudTrailLookupMaxResults: 50,
   retentionDays: { min: 1, max: 3650, default: 90 },
   writeShards: { min: 1, max: 32, default: 16 },
   /** Trail selectors (docs/selectors.md): CloudTrail's AdvancedEventSelector limits, plus a cap on regions. */

@@ -64,7 +64,7 @@ export function checkLookupAttributes(
 export function resolveWindow(
   startMs: number | undefined,
   endMs: number | undefined,
-  context: LookupRequestContext,
+  context: Pick<LookupRequestContext, 'nowMs' | 'retentionDays'>,
   errorCode = 'InvalidTimeRange',
 ): { startMs: number; endMs: number } {
   const end = endMs ?? context.nowMs;

@@ -1,8 +1,9 @@
 import type { TrailConfig } from '../adapters/config.js';
-import { bodyText, type HttpHandler, httpHandler, json } from '../adapters/http.js';
+import { bodyText, type HttpHandler, httpHandler, json, restJsonErrorResult } from '../adapters/http.js';
 import { logger } from '../adapters/logger.js';
 import { type IngestOptions, parsePutEventsBody, putEvents } from '../core/ingest.js';
 import type { EventWriter } from '../core/ports.js';
+import { createPutAuditEventsRoute } from './put-audit-events.js';
 
 export interface IngestDependencies {
   readonly config: TrailConfig;
@@ -10,9 +11,13 @@ export interface IngestDependencies {
   readonly now?: () => number;
 }
 
-/** POST /events: one event or { events: [...] }; every event is judged on its own. */
+/**
+ * POST /events: one event or { events: [...] }; every event is judged on its own. POST /PutAuditEvents: the same
+ * through CloudTrail Data's PutAuditEvents (docs/cloudtrail-compat.md).
+ */
 export function createIngestHandler({ config, writer, now = Date.now }: IngestDependencies): HttpHandler {
-  return httpHandler(async (event) => {
+  const putAuditEvents = httpHandler(createPutAuditEventsRoute({ config, writer, now }), restJsonErrorResult);
+  const nativePut = httpHandler(async (event) => {
     const inputs = parsePutEventsBody(bodyText(event));
     const options: IngestOptions = {
       receivedAtMs: now(),
@@ -32,4 +37,6 @@ export function createIngestHandler({ config, writer, now = Date.now }: IngestDe
     });
     return json(200, result);
   });
+  return (event, context) =>
+    event.routeKey === 'POST /PutAuditEvents' ? putAuditEvents(event, context) : nativePut(event, context);
 }

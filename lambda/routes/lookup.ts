@@ -1,5 +1,5 @@
 import type { TrailConfig } from '../adapters/config.js';
-import { type HttpHandler, httpHandler, jsonText } from '../adapters/http.js';
+import { awsJsonErrorResult, type HttpHandler, httpHandler, jsonText } from '../adapters/http.js';
 import { logger } from '../adapters/logger.js';
 import { RequestError } from '../core/errors.js';
 import { isEventId } from '../core/event-id.js';
@@ -7,6 +7,7 @@ import { lookupEvents } from '../core/lookup.js';
 import { parseNativeLookup } from '../core/lookup-request.js';
 import { NextTokenCodec } from '../core/next-token.js';
 import type { EventReader } from '../core/ports.js';
+import { createCloudTrailLookupRoute } from './cloudtrail-lookup.js';
 
 export interface LookupDependencies {
   readonly config: TrailConfig;
@@ -15,7 +16,10 @@ export interface LookupDependencies {
   readonly now?: () => number;
 }
 
-/** GET /events (lookup, newest first, paged) and GET /events/{eventId} (one record). */
+/**
+ * GET /events (lookup, newest first, paged), GET /events/{eventId} (one record) and POST / (CloudTrail's
+ * LookupEvents, docs/cloudtrail-compat.md).
+ */
 export function createLookupHandler({
   config,
   reader,
@@ -28,7 +32,11 @@ export function createLookupHandler({
     return tokens;
   };
 
-  return httpHandler(async (event) => {
+  const cloudTrailLookup = httpHandler(
+    createCloudTrailLookupRoute({ config, reader, tokens: codec, now }),
+    awsJsonErrorResult,
+  );
+  const nativeLookup = httpHandler(async (event) => {
     const eventId = event.pathParameters?.eventId;
     if (event.routeKey.startsWith('GET /events/') || eventId !== undefined) {
       const id = decodeURIComponent(eventId ?? '');
@@ -55,4 +63,6 @@ export function createLookupHandler({
           )}`;
     return jsonText(200, `{"events":[${page.records.join(',')}]${nextToken}}`);
   });
+  return (event, context) =>
+    event.routeKey === 'POST /' ? cloudTrailLookup(event, context) : nativeLookup(event, context);
 }

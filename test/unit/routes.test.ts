@@ -152,3 +152,214 @@ describe('GET /events/{eventId}', () => {
     }
   });
 });
+
+describe('POST / (CloudTrail LookupEvents)', () => {
+  const LOOKUP_TARGET = 'CloudTrail_20131101.LookupEvents';
+  const lookupEventsCall = (
+    lookup: ReturnType<typeof setup>['lookup'],
+    body: Record<string, unknown>,
+    target = LOOKUP_TARGET,
+  ) =>
+    lookup(
+      httpEvent({
+        routeKey: 'POST /',
+        rawPath: '/',
+        headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify(body),
+      }),
+      CONTEXT,
+    );
+
+  it('pages newest first in CloudTrail shape until NextToken is absent', async () => {
+    // Prepare
+    const { put, lookup } = setup();
+    const events = [1, 2, 3].map((minute) =>
+      sampleEvent({ eventTime: new Date(NOW_MS - minute * 60_000).toISOString() }),
+    );
+    await put(JSON.stringify({ events }));
+    const request = {
+      LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: 'alice' }],
+      MaxResults: 2,
+    };
+
+    // Act
+    const first = await lookupEventsCall(lookup, request);
+    const firstBody = JSON.parse(first.body ?? '');
+    const second = JSON.parse(
+      (await lookupEventsCall(lookup, { ...request, NextToken: firstBody.NextToken })).body ?? '',
+    );
+
+    // Assess
+    expect(first.headers).toMatchObject({ 'content-type': 'application/x-amz-json-1.1' });
+    expect(firstBody.Events.map((e: { EventTime: number }) => e.EventTime)).toEqual(
+      events.slice(0, 2).map((event) => Date.parse(String(event.eventTime)) / 1000),
+    );
+    expect(firstBody.Events[0]).toMatchObject({
+      EventName: 'CreateOrder',
+      Username: 'alice',
+      ReadOnly: 'false',
+    });
+    expect(second.Events).toHaveLength(1);
+    expect(second.NextToken).toBeUndefined();
+  });
+
+  it('answers errors as {__type, message} with x-amzn-errortype, HTTP 400', async () => {
+    // Act
+    const response = await lookupEventsCall(setup().lookup, { MaxResults: 51 });
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.headers).toMatchObject({ 'x-amzn-errortype': 'InvalidMaxResultsException' });
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      __type: 'InvalidMaxResultsException',
+      message: expect.any(String),
+    });
+  });
+
+  it('answers InvalidNextTokenException to a token from another query', async () => {
+    // Prepare
+    const { put, lookup } = setup();
+    await put(JSON.stringify({ events: [sampleEvent(), sampleEvent()] }));
+    const first = JSON.parse((await lookupEventsCall(lookup, { MaxResults: 1 })).body ?? '');
+
+    // Act
+    const reused = await lookupEventsCall(lookup, {
+      MaxResults: 1,
+      EventCategory: 'insight',
+      NextToken: first.NextToken,
+    });
+
+    // Assess
+    expect(JSON.parse(reused.body ?? '')).toMatchObject({ __type: 'InvalidNextTokenException' });
+  });
+
+  it('answers UnknownOperationException to another operation', async () => {
+    // Act
+    const response = await lookupEventsCall(setup().lookup, {}, 'CloudTrail_20131101.DeleteTrail');
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+});
+
+describe('POST /PutAuditEvents (CloudTrail Data)', () => {
+  const ACCOUNT = '111122223333';
+  const channel = (name: string) => `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:channel/${name}`;
+  const eventData = (uid: string) =>
+    JSON.stringify({
+      version: '1',
+      userIdentity: { type: 'Custom', principalId: 'p-1', details: { a: 1 } },
+      eventSource: 'app.example.com',
+      eventName: 'DoThing',
+      eventTime: new Date(NOW_MS - 60_000).toISOString().replace('.000', ''),
+      UID: uid,
+      recipientAccountId: ACCOUNT,
+    });
+
+  function setupChannels(principals?: string[]) {
+    const store = new MemoryEventStore();
+    const config: TrailConfig = {
+      ...CONFIG,
+      channels: [
+        { name: 'default', arn: channel('default') },
+        { name: 'locked', arn: channel('locked'), ...(principals ? { principals } : {}) },
+      ],
+    };
+    const ingest = createIngestHandler({ config, writer: store, now: () => NOW_MS });
+    const put = (queryStringParameters: Record<string, string>, body: unknown) =>
+      ingest(
+        httpEvent({
+          routeKey: 'POST /PutAuditEvents',
+          rawPath: '/PutAuditEvents',
+          queryStringParameters,
+          body: JSON.stringify(body),
+        }),
+        CONTEXT,
+      );
+    return { put, store };
+  }
+
+  it('stores audit events with the channel and externalId and answers {successful, failed}', async () => {
+    // Prepare
+    const { put, store } = setupChannels();
+
+    // Act
+    const response = await put(
+      { channelArn: channel('default'), externalId: 'tenant-1' },
+      {
+        auditEvents: [
+          { id: 'e1', eventData: eventData('u1') },
+          { id: 'e2', eventData: eventData('u2'), eventDataChecksum: 'wrong' },
+        ],
+      },
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    const body = JSON.parse(response.body ?? '');
+    expect(body).toEqual({
+      successful: [{ id: 'e1', eventID: expect.any(String) }],
+      failed: [{ id: 'e2', errorCode: 'InvalidChecksum', errorMessage: expect.any(String) }],
+    });
+    const record = JSON.parse(store.records.get(body.successful[0].eventID) ?? '{}');
+    expect(record.ingestion).toMatchObject({
+      id: 'u1',
+      channelArn: channel('default'),
+      externalId: 'tenant-1',
+      producerArn: 'arn:aws:iam::111122223333:user/producer',
+    });
+    expect(record.userIdentity.details).toEqual({ a: 1 });
+  });
+
+  it.each([
+    [{ channelArn: 'not-an-arn!' }, 400, 'InvalidChannelARN'],
+    [{ channelArn: channel('missing') }, 400, 'ChannelNotFound'],
+    [{}, 400, 'InvalidChannelARN'],
+  ])('refuses %j with %s %s and the x-amzn-errortype header', async (query, status, code) => {
+    // Act
+    const response = await setupChannels().put(query, {
+      auditEvents: [{ id: 'e1', eventData: eventData('u1') }],
+    });
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(response.headers).toMatchObject({ 'x-amzn-errortype': code });
+    expect(JSON.parse(response.body ?? '')).toEqual({ code, message: expect.any(String) });
+  });
+
+  it('answers 403 ChannelInsufficientPermission to a producer the channel does not list', async () => {
+    // Prepare
+    const { put, store } = setupChannels(['arn:aws:iam::111122223333:role/Writer']);
+
+    // Act
+    const response = await put(
+      { channelArn: channel('locked') },
+      {
+        auditEvents: [{ id: 'e1', eventData: eventData('u1') }],
+      },
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ code: 'ChannelInsufficientPermission' });
+    expect(store.records.size).toBe(0);
+  });
+
+  it('answers DuplicatedAuditEventId when two entries share an id', async () => {
+    // Act
+    const response = await setupChannels().put(
+      { channelArn: channel('default') },
+      {
+        auditEvents: [
+          { id: 'same', eventData: eventData('u1') },
+          { id: 'same', eventData: eventData('u2') },
+        ],
+      },
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.headers).toMatchObject({ 'x-amzn-errortype': 'DuplicatedAuditEventId' });
+  });
+});

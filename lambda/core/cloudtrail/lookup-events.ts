@@ -1,0 +1,203 @@
+import { badRequest } from '../errors.js';
+import type { TrailRecord } from '../event-model.js';
+import { lookupUsername } from '../identity.js';
+import { LIMITS } from '../limits.js';
+import {
+  LOOKUP_KEYS,
+  type LookupAttributes,
+  type LookupKey,
+  type LookupPage,
+  type LookupQuery,
+} from '../lookup.js';
+import {
+  checkLookupAttributes,
+  type LookupRequestContext,
+  parseEventCategory,
+  resolveWindow,
+} from '../lookup-request.js';
+import { queryFingerprint } from '../next-token.js';
+
+/**
+ * CloudTrail's LookupEvents on the wire (awsJson1_1): the request as the SDKs send it, parsed into OpenTrail's
+ * lookup query, and the page shaped as CloudTrail answers it. Error codes are CloudTrail's exception names, so an
+ * SDK raises the same exception class it raises for CloudTrail.
+ */
+
+/** The X-Amz-Target the SDKs send (the short form) and the fully qualified form the Smithy model names. */
+export const LOOKUP_EVENTS_TARGETS: readonly string[] = [
+  'CloudTrail_20131101.LookupEvents',
+  'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents',
+];
+
+export const CLOUDTRAIL_ERRORS = {
+  lookupAttributes: 'InvalidLookupAttributesException',
+  timeRange: 'InvalidTimeRangeException',
+  maxResults: 'InvalidMaxResultsException',
+  nextToken: 'InvalidNextTokenException',
+  eventCategory: 'InvalidEventCategoryException',
+  /** What an awsJson service answers to a target it does not serve, or a body it cannot read. */
+  unknownOperation: 'UnknownOperationException',
+  serialization: 'SerializationException',
+} as const;
+
+export interface CloudTrailLookupRequest {
+  readonly query: LookupQuery;
+  readonly fingerprint: string;
+  /** The token to resume from, checked against the fingerprint by the caller's codec. */
+  readonly nextToken?: string;
+}
+
+/** One entry of LookupEvents' `Events`, as CloudTrail returns it. */
+export interface CloudTrailEvent {
+  readonly EventId: string;
+  readonly EventName: string;
+  readonly ReadOnly: string;
+  readonly AccessKeyId?: string;
+  /** Epoch seconds: the JSON number the SDKs parse into a Date. */
+  readonly EventTime: number;
+  readonly EventSource: string;
+  readonly Username?: string;
+  readonly Resources: ReadonlyArray<{ readonly ResourceType?: string; readonly ResourceName?: string }>;
+  /** The stored record, as JSON text. */
+  readonly CloudTrailEvent: string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** A member of the wrong JSON type: the SDKs never send one, so it is a hand-made request. */
+const wrongType = (member: string, expected: string) =>
+  badRequest(CLOUDTRAIL_ERRORS.serialization, `${member} must be ${expected}`);
+
+/** Parses the body text; an empty body is an empty request, as the AWS CLI never sends but curl may. */
+export function parseJsonBody(body: string | undefined): Record<string, unknown> {
+  if (body === undefined || body.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw badRequest(
+      CLOUDTRAIL_ERRORS.serialization,
+      `the request body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  if (!isObject(parsed)) throw wrongType('the request body', 'a JSON object');
+  return parsed;
+}
+
+function parseAttributes(value: unknown): LookupAttributes {
+  if (value === undefined || value === null) return {};
+  if (!Array.isArray(value)) throw wrongType('LookupAttributes', 'a list of {AttributeKey, AttributeValue}');
+  const attributes: LookupAttributes = {};
+  const keys = new Set<string>(LOOKUP_KEYS);
+  for (const entry of value) {
+    if (!isObject(entry)) throw wrongType('LookupAttributes[]', 'an object {AttributeKey, AttributeValue}');
+    const { AttributeKey: key, AttributeValue: attributeValue } = entry;
+    if (typeof key !== 'string' || !keys.has(key)) {
+      throw badRequest(
+        CLOUDTRAIL_ERRORS.lookupAttributes,
+        `AttributeKey ${JSON.stringify(key)} is not valid; use one of ${LOOKUP_KEYS.join(', ')}`,
+      );
+    }
+    if (typeof attributeValue !== 'string') {
+      throw badRequest(CLOUDTRAIL_ERRORS.lookupAttributes, `AttributeValue of ${key} must be a string`);
+    }
+    const lookupKey = key as LookupKey;
+    const earlier = attributes[lookupKey];
+    // Every attribute is honoured (AND), so two different values of one key could never match.
+    if (earlier !== undefined && earlier !== attributeValue) {
+      throw badRequest(
+        CLOUDTRAIL_ERRORS.lookupAttributes,
+        `${key} is given twice with different values; an event has only one ${key}`,
+      );
+    }
+    attributes[lookupKey] = attributeValue;
+  }
+  checkLookupAttributes(attributes, CLOUDTRAIL_ERRORS.lookupAttributes);
+  return attributes;
+}
+
+/** StartTime and EndTime: epoch seconds, possibly fractional, as the SDKs serialise timestamps in awsJson. */
+function parseEpochSeconds(member: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw badRequest(CLOUDTRAIL_ERRORS.timeRange, `${member} must be a time in epoch seconds`);
+  }
+  return Math.round(value * 1000);
+}
+
+function parseMaxResults(value: unknown): number {
+  if (value === undefined || value === null) return LIMITS.lookupDefaultMaxResults;
+  const max = LIMITS.cloudTrailLookupMaxResults;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw badRequest(CLOUDTRAIL_ERRORS.maxResults, `MaxResults must be a whole number from 1 to ${max}`);
+  }
+  return value;
+}
+
+function optionalString(member: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw wrongType(member, 'a string');
+  return value;
+}
+
+/**
+ * A LookupEvents request as OpenTrail's lookup query. Unknown members are ignored, as AWS services do for
+ * members newer than their model. With a NextToken the caller decodes the token and takes its window.
+ */
+export function parseLookupEventsRequest(
+  body: Record<string, unknown>,
+  context: Pick<LookupRequestContext, 'nowMs' | 'retentionDays'>,
+): CloudTrailLookupRequest {
+  const attributes = parseAttributes(body.LookupAttributes);
+  const startMs = parseEpochSeconds('StartTime', body.StartTime);
+  const endMs = parseEpochSeconds('EndTime', body.EndTime);
+  const maxResults = parseMaxResults(body.MaxResults);
+  const eventCategory = parseEventCategory(
+    optionalString('EventCategory', body.EventCategory),
+    CLOUDTRAIL_ERRORS.eventCategory,
+  );
+  const nextToken = optionalString('NextToken', body.NextToken);
+  const window = resolveWindow(startMs, endMs, context, CLOUDTRAIL_ERRORS.timeRange);
+  const fingerprint = queryFingerprint({
+    api: 'cloudtrail',
+    attributes,
+    startTime: startMs,
+    endTime: endMs,
+    eventCategory,
+  });
+  return {
+    query: { attributes, ...window, maxResults, ...(eventCategory ? { eventCategory } : {}) },
+    fingerprint,
+    ...(nextToken === undefined ? {} : { nextToken }),
+  };
+}
+
+/** One stored record as a LookupEvents entry. */
+export function toCloudTrailEvent(recordJson: string): CloudTrailEvent {
+  const record = JSON.parse(recordJson) as TrailRecord;
+  const username = lookupUsername(record.userIdentity);
+  const accessKeyId = record.userIdentity.accessKeyId;
+  return {
+    EventId: record.eventID,
+    EventName: record.eventName,
+    ReadOnly: String(record.readOnly),
+    ...(accessKeyId === undefined ? {} : { AccessKeyId: accessKeyId }),
+    EventTime: Date.parse(record.eventTime) / 1000,
+    EventSource: record.eventSource,
+    ...(username === '' ? {} : { Username: username }),
+    Resources: (record.resources ?? []).map((resource) => ({
+      ...(resource.type === undefined ? {} : { ResourceType: resource.type }),
+      ...(resource.ARN === undefined ? {} : { ResourceName: resource.ARN }),
+    })),
+    CloudTrailEvent: recordJson,
+  };
+}
+
+/** The LookupEvents response body; NextToken only when another page exists. */
+export function lookupEventsResponse(page: LookupPage, nextToken: string | undefined): string {
+  return JSON.stringify({
+    Events: page.records.map(toCloudTrailEvent),
+    ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+  });
+}

@@ -1,0 +1,66 @@
+import type { TrailConfig } from '../adapters/config.js';
+import { bodyText, type HttpEvent, type HttpResult, json } from '../adapters/http.js';
+import { logger } from '../adapters/logger.js';
+import {
+  type AuditEventFailure,
+  parseExternalId,
+  parsePutAuditEventsBody,
+  putAuditEventsResponse,
+  toProducerEvent,
+} from '../core/cloudtrail/audit-events.js';
+import { checkChannelPrincipal, resolveChannel } from '../core/cloudtrail/channels.js';
+import type { ProducerEvent } from '../core/event-model.js';
+import { type IngestOptions, putEvents } from '../core/ingest.js';
+import type { EventWriter } from '../core/ports.js';
+
+export interface PutAuditEventsDependencies {
+  readonly config: TrailConfig;
+  readonly writer: EventWriter;
+  readonly now: () => number;
+}
+
+/**
+ * POST /PutAuditEvents?channelArn=...&externalId=...: CloudTrail Data's PutAuditEvents. Request-level checks
+ * first (channel, caller, body), then each audit event is mapped and put like any producer event.
+ */
+export function createPutAuditEventsRoute({ config, writer, now }: PutAuditEventsDependencies) {
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    const producerArn = event.requestContext.authorizer?.iam?.userArn;
+    const channel = resolveChannel(event.queryStringParameters?.channelArn, config.channels);
+    checkChannelPrincipal(channel, producerArn);
+    const externalId = parseExternalId(event.queryStringParameters?.externalId);
+    const auditEvents = parsePutAuditEventsBody(bodyText(event));
+    const trailAccountId = config.accountId ?? event.requestContext.accountId;
+
+    const rejected = new Map<number, Omit<AuditEventFailure, 'id'>>();
+    const inputs: ProducerEvent[] = [];
+    const ingestedIndexes: number[] = [];
+    auditEvents.forEach((auditEvent, index) => {
+      const mapping = toProducerEvent(auditEvent, trailAccountId);
+      if (mapping.ok) {
+        inputs.push(mapping.event);
+        ingestedIndexes.push(index);
+      } else {
+        rejected.set(index, { errorCode: mapping.errorCode, errorMessage: mapping.errorMessage });
+      }
+    });
+    const options: IngestOptions = {
+      receivedAtMs: now(),
+      defaultRegion: config.region,
+      defaultAccountId: trailAccountId,
+      retentionDays: config.retentionDays,
+      writeShards: config.writeShards,
+      channelArn: channel.arn,
+      ...(externalId === undefined ? {} : { externalId }),
+      ...(producerArn === undefined ? {} : { producerArn }),
+    };
+    const result = await putEvents(inputs, writer, options);
+    const response = putAuditEventsResponse(auditEvents, rejected, ingestedIndexes, result);
+    logger.info('audit events put', {
+      received: auditEvents.length,
+      stored: response.successful.length,
+      failed: response.failed.length,
+    });
+    return json(200, response);
+  };
+}
