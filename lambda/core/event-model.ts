@@ -22,7 +22,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
 /** Per-event failure codes, as CloudTrail Lake names them where it has a name. */
-export type EventErrorCode = 'FieldNotFound' | 'FieldTooLong' | 'InvalidData' | 'EventTooLarge';
+export type EventErrorCode =
+  | 'FieldNotFound'
+  | 'FieldTooLong'
+  | 'InvalidData'
+  | 'EventTooLarge'
+  /** awsRegion names a region the trail does not record (the selectors' region list). */
+  | 'InvalidRegion';
 
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
@@ -162,6 +168,12 @@ export const trailRecordSchema = Type.Object(
           Type.String({ description: 'the channel a PutAuditEvents request named (CloudTrail Lake)' }),
         ),
         externalId: Type.Optional(Type.String({ description: "the PutAuditEvents request's externalId" })),
+        redactedFields: Type.Optional(
+          Type.Array(Type.String(), {
+            description:
+              'the payload values OpenTrail masked before storing, like requestParameters.password',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
