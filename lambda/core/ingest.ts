@@ -21,6 +21,8 @@ import {
   StoreUnavailableError,
   type WriteResult,
 } from './ports.js';
+import { compileRedaction, type Redactor } from './redaction.js';
+import { compileSelectors, type SelectorPolicy } from './selectors.js';
 
 export interface PutSuccess {
   readonly index: number;
@@ -35,15 +37,37 @@ export interface PutFailure {
   readonly errorMessage: string;
 }
 
+/** An event no selector keeps: it was given an eventID, then dropped, never stored or archived. */
+export interface PutFiltered {
+  readonly index: number;
+  readonly id?: string;
+  readonly eventID: string;
+}
+
 export interface PutEventsResult {
   readonly successful: PutSuccess[];
   readonly failed: PutFailure[];
+  readonly filtered: PutFiltered[];
 }
+
+/** What a trail records and masks (docs/selectors.md), compiled once per container. */
+export interface IngestPolicy {
+  readonly selectors: SelectorPolicy;
+  readonly redact: Redactor;
+}
+
+/** CloudTrail's default trail (management reads and writes, no data events, every region) and default redaction. */
+export const DEFAULT_INGEST_POLICY: IngestPolicy = {
+  selectors: compileSelectors(),
+  redact: compileRedaction(),
+};
 
 export interface IngestOptions extends EnrichmentContext {
   readonly writeShards: number;
   /** Picks a write shard; injectable so tests are deterministic. */
   readonly pickShard?: (shards: number) => number;
+  /** Selectors and redaction; without one every event is recorded as sent. */
+  readonly policy?: IngestPolicy;
 }
 
 /** Turns a request body into the list of events it carries, or a 400 that says exactly what is wrong. */
@@ -91,7 +115,10 @@ interface Prepared {
   readonly stored: StoredEvent;
 }
 
-type Preparation = { ok: true; prepared: Prepared } | { ok: false; failure: PutFailure };
+type Preparation =
+  | { kind: 'prepared'; prepared: Prepared }
+  | { kind: 'failed'; failure: PutFailure }
+  | { kind: 'filtered'; filtered: PutFiltered };
 
 const randomShard = (shards: number): number => Math.floor(Math.random() * shards);
 
@@ -108,7 +135,10 @@ function eventFailure(index: number, event: unknown, { errorCode, errorMessage }
   return { ...withId(index, event), errorCode, errorMessage };
 }
 
-/** Validates and enriches one event for a given eventID; pure, so a retry can rebuild it with the same id. */
+/**
+ * Validates and enriches one event for a given eventID; pure, so a retry can rebuild it with the same id. The
+ * selectors see the built record (defaults filled in); redaction follows, so nothing masked is ever serialised.
+ */
 function prepare(
   index: number,
   event: ProducerEvent,
@@ -117,12 +147,22 @@ function prepare(
   options: IngestOptions,
 ): Preparation {
   const record = buildRecord(event, eventID, timeMs, options);
-  if (!('eventID' in record)) return { ok: false, failure: eventFailure(index, event, record) };
+  if (!('eventID' in record)) return { kind: 'failed', failure: eventFailure(index, event, record) };
+  const policy = options.policy;
+  if (policy !== undefined) {
+    if (!policy.selectors.keeps(record))
+      return { kind: 'filtered', filtered: { ...withId(index, event), eventID } };
+    policy.redact(record);
+  }
   const recordJson = JSON.stringify(record);
-  const sizeProblem = checkStoredSize(event, byteLength(recordJson));
-  if (sizeProblem) return { ok: false, failure: eventFailure(index, event, sizeProblem) };
+  // Payload limits apply to what the producer sent. Masking can shrink a record below the size at which
+  // checkStoredSize measures payloads, so after a redaction they are measured as if the record were at the limit.
+  const sizeProblem =
+    (record.ingestion.redactedFields !== undefined && checkStoredSize(event, LIMITS.eventBytes)) ||
+    checkStoredSize(event, byteLength(recordJson));
+  if (sizeProblem) return { kind: 'failed', failure: eventFailure(index, event, sizeProblem) };
   return {
-    ok: true,
+    kind: 'prepared',
     prepared: {
       index,
       event,
@@ -136,13 +176,25 @@ function prepare(
   };
 }
 
+/** A region the trail does not record is refused, not filtered: the producer is told, and can send it elsewhere. */
+function checkRegion(event: ProducerEvent, options: IngestOptions): EventFailure | undefined {
+  const regions = options.policy?.selectors.regions;
+  const region = event.awsRegion ?? options.defaultRegion;
+  if (regions === undefined || regions.has(region)) return undefined;
+  return {
+    ok: false,
+    errorCode: 'InvalidRegion',
+    errorMessage: `awsRegion ${JSON.stringify(region)} is not recorded by this trail; it records ${[...regions].join(', ')}`,
+  };
+}
+
 function prepareNew(index: number, input: unknown, options: IngestOptions): Preparation {
   const validation = validateProducerEvent(input);
-  if (!validation.ok) return { ok: false, failure: eventFailure(index, input, validation) };
+  if (!validation.ok) return { kind: 'failed', failure: eventFailure(index, input, validation) };
   const event = validation.event;
   const timeMs = eventTimeMs(event, options.receivedAtMs);
-  const timeProblem = checkEventTime(timeMs, options);
-  if (timeProblem) return { ok: false, failure: eventFailure(index, event, timeProblem) };
+  const problem = checkEventTime(timeMs, options) ?? checkRegion(event, options);
+  if (problem) return { kind: 'failed', failure: eventFailure(index, event, problem) };
   const shard = (options.pickShard ?? randomShard)(options.writeShards);
   return prepare(index, event, newEventId(timeMs, event.eventSource, shard), timeMs, options);
 }
@@ -168,14 +220,19 @@ export async function putEvents(
 ): Promise<PutEventsResult> {
   const successful: PutSuccess[] = [];
   const failed: PutFailure[] = [];
+  const filtered: PutFiltered[] = [];
   const fresh: Prepared[] = [];
   const byProducerId = new Map<string, Prepared>();
   const repeats: Array<{ index: number; producerId: string }> = [];
 
   inputs.forEach((input, index) => {
     const preparation = prepareNew(index, input, options);
-    if (!preparation.ok) {
+    if (preparation.kind === 'failed') {
       failed.push(preparation.failure);
+      return;
+    }
+    if (preparation.kind === 'filtered') {
+      filtered.push(preparation.filtered);
       return;
     }
     const producerId = preparation.prepared.event.id;
@@ -221,7 +278,7 @@ export async function putEvents(
   }
   successful.sort((a, b) => a.index - b.index);
   failed.sort((a, b) => a.index - b.index);
-  return { successful, failed };
+  return { successful, failed, filtered };
 }
 
 type Resolution = { kind: 'write'; prepared: Prepared } | { kind: 'done'; outcome: PutSuccess | PutFailure };
@@ -279,7 +336,7 @@ function rebuildForHeldId(
   if (prepared.event.eventTime !== undefined && Date.parse(prepared.event.eventTime) !== held.timeMs)
     return undefined;
   const preparation = prepare(prepared.index, prepared.event, heldEventID, held.timeMs, options);
-  return preparation.ok ? preparation.prepared : undefined;
+  return preparation.kind === 'prepared' ? preparation.prepared : undefined;
 }
 
 const catalogKey = (entry: { pk: string; sk: string }): string => `${entry.pk}\u0000${entry.sk}`;

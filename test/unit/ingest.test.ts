@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { RequestError } from '../../lambda/core/errors.js';
-import { type IngestOptions, parsePutEventsBody, putEvents } from '../../lambda/core/ingest.js';
+import {
+  DEFAULT_INGEST_POLICY,
+  type IngestOptions,
+  type IngestPolicy,
+  parsePutEventsBody,
+  putEvents,
+} from '../../lambda/core/ingest.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import { StoreUnavailableError } from '../../lambda/core/ports.js';
+import { compileRedaction, REDACTION_MASK, type RedactionRules } from '../../lambda/core/redaction.js';
+import { compileSelectors, type TrailSelectors } from '../../lambda/core/selectors.js';
 import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
 
@@ -164,5 +172,117 @@ describe('putEvents', () => {
     expect(result.successful).toEqual([]);
     expect(result.failed.map((f) => f.errorCode)).toEqual(['Throttling', 'Throttling']);
     expect(store.records.size).toBe(0);
+  });
+});
+
+describe('putEvents with selectors and redaction', () => {
+  const policy = (selectors: TrailSelectors = {}, redaction?: RedactionRules): IngestPolicy => ({
+    selectors: compileSelectors(selectors),
+    redact: compileRedaction(redaction),
+  });
+
+  it('gives an event no selector keeps an eventID, lists it as filtered and never stores it', async () => {
+    // Prepare
+    const store = new MemoryEventStore();
+    const inputs = [
+      sampleEvent({ eventCategory: 'Data', id: 'data-1' }),
+      sampleEvent(),
+      sampleEvent({ eventName: undefined }),
+    ];
+    // Act
+    const result = await putEvents(inputs, store, { ...OPTIONS, policy: DEFAULT_INGEST_POLICY });
+    // Assess
+    expect(result.filtered).toEqual([
+      { index: 0, id: 'data-1', eventID: expect.stringMatching(/^[0-9A-Z]{26}$/) },
+    ]);
+    expect(result.successful.map((success) => success.index)).toEqual([1]);
+    expect(result.failed.map((failure) => failure.index)).toEqual([2]);
+    expect(store.records.size).toBe(1);
+    expect(store.records.has(result.filtered[0]?.eventID ?? '')).toBe(false);
+    expect(store.claims.has('data-1')).toBe(false);
+  });
+
+  it('keeps only writes when the trail records no reads', async () => {
+    const store = new MemoryEventStore();
+    const inputs = [sampleEvent({ eventName: 'GetOrder' }), sampleEvent({ eventName: 'CreateOrder' })];
+    const result = await putEvents(inputs, store, {
+      ...OPTIONS,
+      policy: policy({ management: { read: false } }),
+    });
+    expect(result.filtered.map((filtered) => filtered.index)).toEqual([0]);
+    expect(result.successful.map((success) => success.index)).toEqual([1]);
+  });
+
+  it('refuses events for regions the trail does not record with InvalidRegion, the default region included', async () => {
+    // Prepare
+    const store = new MemoryEventStore();
+    const options = { ...OPTIONS, policy: policy({ regions: ['eu-west-1'] }) };
+    // Act
+    const result = await putEvents(
+      [sampleEvent({ awsRegion: 'eu-west-1' }), sampleEvent({ awsRegion: 'us-west-2' }), sampleEvent()],
+      store,
+      options,
+    );
+    // Assess
+    expect(result.successful.map((success) => success.index)).toEqual([0]);
+    expect(result.failed).toEqual([
+      expect.objectContaining({
+        index: 1,
+        errorCode: 'InvalidRegion',
+        errorMessage: expect.stringContaining('us-west-2'),
+      }),
+      expect.objectContaining({
+        index: 2,
+        errorCode: 'InvalidRegion',
+        errorMessage: expect.stringContaining('eu-west-1'),
+      }),
+    ]);
+    expect(store.records.size).toBe(1);
+  });
+
+  it('stores the redacted record and names what was masked', async () => {
+    // Prepare
+    const store = new MemoryEventStore();
+    const input = sampleEvent({ requestParameters: { userName: 'bob', password: 'hunter2' } });
+    // Act
+    const result = await putEvents([input], store, { ...OPTIONS, policy: DEFAULT_INGEST_POLICY });
+    // Assess
+    const stored = store.records.get(result.successful[0]?.eventID ?? '') ?? '';
+    expect(stored).not.toContain('hunter2');
+    expect(JSON.parse(stored)).toMatchObject({
+      requestParameters: { userName: 'bob', password: REDACTION_MASK },
+      ingestion: { redactedFields: ['requestParameters.password'] },
+    });
+    expect(input.requestParameters).toEqual({ userName: 'bob', password: 'hunter2' });
+  });
+
+  it('applies payload limits to what was sent, even when masking shrinks the payload', async () => {
+    const input = sampleEvent({
+      additionalEventData: { token: 'x'.repeat(LIMITS.additionalEventDataBytes) },
+    });
+    const result = await putEvents([input], new MemoryEventStore(), {
+      ...OPTIONS,
+      policy: DEFAULT_INGEST_POLICY,
+    });
+    expect(result.failed).toEqual([
+      expect.objectContaining({
+        errorCode: 'FieldTooLong',
+        errorMessage: expect.stringContaining('additionalEventData'),
+      }),
+    ]);
+  });
+
+  it('records every event as sent when no policy is given', async () => {
+    const store = new MemoryEventStore();
+    const input = sampleEvent({
+      eventCategory: 'Data',
+      awsRegion: 'sa-east-1',
+      requestParameters: { token: 't' },
+    });
+    const result = await putEvents([input], store, OPTIONS);
+    expect(result.filtered).toEqual([]);
+    expect(JSON.parse(store.records.get(result.successful[0]?.eventID ?? '') ?? '{}')).toMatchObject({
+      requestParameters: { token: 't' },
+    });
   });
 });
