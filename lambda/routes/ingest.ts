@@ -1,8 +1,9 @@
 import type { TrailConfig } from '../adapters/config.js';
 import { bodyText, type HttpHandler, httpHandler, json, restJsonErrorResult } from '../adapters/http.js';
 import { logger } from '../adapters/logger.js';
-import { type IngestOptions, parsePutEventsBody, putEvents } from '../core/ingest.js';
+import { parsePutEventsBody, putEvents } from '../core/ingest.js';
 import type { EventWriter } from '../core/ports.js';
+import { requestIngestOptions } from './ingest-options.js';
 import { createPutAuditEventsRoute } from './put-audit-events.js';
 
 export interface IngestDependencies {
@@ -19,17 +20,7 @@ export function createIngestHandler({ config, writer, now = Date.now }: IngestDe
   const putAuditEvents = httpHandler(createPutAuditEventsRoute({ config, writer, now }), restJsonErrorResult);
   const nativePut = httpHandler(async (event) => {
     const inputs = parsePutEventsBody(bodyText(event));
-    const options: IngestOptions = {
-      receivedAtMs: now(),
-      defaultRegion: config.region,
-      defaultAccountId: config.accountId ?? event.requestContext.accountId,
-      retentionDays: config.retentionDays,
-      writeShards: config.writeShards,
-      ...(event.requestContext.authorizer?.iam?.userArn
-        ? { producerArn: event.requestContext.authorizer.iam.userArn }
-        : {}),
-    };
-    const result = await putEvents(inputs, writer, options);
+    const result = await putEvents(inputs, writer, requestIngestOptions(config, event, now()));
     logger.info('events put', {
       received: inputs.length,
       stored: result.successful.length,

@@ -12,6 +12,7 @@ import { checkChannelPrincipal, resolveChannel } from '../core/cloudtrail/channe
 import type { ProducerEvent } from '../core/event-model.js';
 import { type IngestOptions, putEvents } from '../core/ingest.js';
 import type { EventWriter } from '../core/ports.js';
+import { requestIngestOptions, trailAccountId } from './ingest-options.js';
 
 export interface PutAuditEventsDependencies {
   readonly config: TrailConfig;
@@ -30,13 +31,13 @@ export function createPutAuditEventsRoute({ config, writer, now }: PutAuditEvent
     checkChannelPrincipal(channel, producerArn);
     const externalId = parseExternalId(event.queryStringParameters?.externalId);
     const auditEvents = parsePutAuditEventsBody(bodyText(event));
-    const trailAccountId = config.accountId ?? event.requestContext.accountId;
+    const accountId = trailAccountId(config, event);
 
     const rejected = new Map<number, Omit<AuditEventFailure, 'id'>>();
     const inputs: ProducerEvent[] = [];
     const ingestedIndexes: number[] = [];
     auditEvents.forEach((auditEvent, index) => {
-      const mapping = toProducerEvent(auditEvent, trailAccountId);
+      const mapping = toProducerEvent(auditEvent, accountId);
       if (mapping.ok) {
         inputs.push(mapping.event);
         ingestedIndexes.push(index);
@@ -45,14 +46,9 @@ export function createPutAuditEventsRoute({ config, writer, now }: PutAuditEvent
       }
     });
     const options: IngestOptions = {
-      receivedAtMs: now(),
-      defaultRegion: config.region,
-      defaultAccountId: trailAccountId,
-      retentionDays: config.retentionDays,
-      writeShards: config.writeShards,
+      ...requestIngestOptions(config, event, now()),
       channelArn: channel.arn,
       ...(externalId === undefined ? {} : { externalId }),
-      ...(producerArn === undefined ? {} : { producerArn }),
     };
     const result = await putEvents(inputs, writer, options);
     const response = putAuditEventsResponse(auditEvents, rejected, ingestedIndexes, result);

@@ -219,9 +219,17 @@ export function toLakeEventData(record: Record<string, unknown>): Record<string,
   return lake;
 }
 
-/** Per-event codes of OpenTrail's event model in CloudTrail Data's vocabulary. */
-const toAuditEventCode = (code: string): AuditEventErrorCode =>
-  code === 'EventTooLarge' ? 'FieldTooLong' : (code as AuditEventErrorCode);
+/** Per-event codes of OpenTrail's event model in CloudTrail Data's vocabulary (its list has no others). */
+const toAuditEventCode = (code: PutEventsResult['failed'][number]['errorCode']): AuditEventErrorCode => {
+  switch (code) {
+    case 'EventTooLarge':
+      return 'FieldTooLong';
+    case 'InvalidRegion':
+      return 'InvalidData';
+    default:
+      return code;
+  }
+};
 
 /**
  * The response, in request order: events rejected before ingest, then ingest's outcome for the rest, whose
@@ -232,10 +240,10 @@ export function putAuditEventsResponse(
   auditEvents: readonly AuditEvent[],
   rejected: ReadonlyMap<number, Omit<AuditEventFailure, 'id'>>,
   ingestedIndexes: readonly number[],
-  result: PutEventsResult & { readonly filtered?: ReadonlyArray<{ index: number; eventID: string }> },
+  result: PutEventsResult,
 ): PutAuditEventsResponse {
   const outcomes = new Map<number, { eventID: string } | Omit<AuditEventFailure, 'id'>>(rejected);
-  for (const success of [...result.successful, ...(result.filtered ?? [])]) {
+  for (const success of [...result.successful, ...result.filtered]) {
     outcomes.set(ingestedIndexes[success.index] ?? -1, { eventID: success.eventID });
   }
   for (const failure of result.failed) {

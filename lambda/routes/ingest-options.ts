@@ -1,0 +1,28 @@
+import type { TrailConfig } from '../adapters/config.js';
+import type { HttpEvent } from '../adapters/http.js';
+import type { IngestOptions } from '../core/ingest.js';
+
+/**
+ * What every put route tells ingest about a request: one place, so POST /events and POST /PutAuditEvents record
+ * the same receipt time, region, account and producer, and apply the same trail policy.
+ */
+export function requestIngestOptions(
+  config: TrailConfig,
+  event: HttpEvent,
+  receivedAtMs: number,
+): IngestOptions {
+  const producerArn = event.requestContext.authorizer?.iam?.userArn;
+  return {
+    receivedAtMs,
+    defaultRegion: config.region,
+    defaultAccountId: trailAccountId(config, event),
+    retentionDays: config.retentionDays,
+    writeShards: config.writeShards,
+    ...(producerArn ? { producerArn } : {}),
+  };
+}
+
+/** The account the trail records for: the configured one, or the API's own. */
+export function trailAccountId(config: TrailConfig, event: HttpEvent): string {
+  return config.accountId ?? event.requestContext.accountId;
+}
