@@ -12,7 +12,7 @@ import {
 /**
  * `npm run bench` runs every benchmark, prints one table and writes bench/results.json;
  * `npm run bench -- NAME [NAME...]` runs those only and updates only their keys in results.json.
- * `--seed N` seeds the benchmarks that generate random traffic (insights); without it they use a fixed seed.
+ * `--seed N` seeds the benchmarks that generate random traffic (insights, partitions); without it they use a fixed seed.
  * The table goes to stdout, progress to stderr.
  */
 
@@ -28,6 +28,8 @@ const BENCHMARKS: Record<BenchmarkName, (options: BenchOptions) => Promise<Outco
     (await import('./insights.js')).runInsightsBenchmark(
       options.seed === undefined ? {} : { seed: options.seed },
     ),
+  partitions: async (options) =>
+    (await import('./partitions.js')).runPartitions(options.seed === undefined ? {} : { seed: options.seed }),
 };
 
 interface BenchOptions {
