@@ -25,4 +25,8 @@ export const TRAIL_ENV = {
   insightsMinVolume: 'OPENTRAIL_INSIGHTS_MIN_VOLUME',
   /** The channels PutAuditEvents accepts: a JSON list of `{ arn, principals? }` (lambda/core/cloudtrail/channels.ts). */
   channels: 'OPENTRAIL_CHANNELS',
+  /** The trail selectors as JSON (TrailSelectors in lambda/core/selectors.ts); unset: CloudTrail's default trail. */
+  selectors: 'OPENTRAIL_SELECTORS',
+  /** The redaction rules as JSON (RedactionRules in lambda/core/redaction.ts); unset: the default rules. */
+  redaction: 'OPENTRAIL_REDACTION',
 } as const;

@@ -219,10 +219,3 @@ export function compileRedaction(rules: RedactionRules = {}): Redactor {
     if (found.length > 0) record.ingestion.redactedFields = found;
   };
 }
-
-/** Validates and compiles, or throws one error listing every problem (a cold start stops on it). */
-export function redactionPolicy(config: unknown): Redactor {
-  const problems = redactionProblems(config);
-  if (problems.length > 0) throw new Error(`the redaction rules are invalid: ${problems.join('; ')}`);
-  return compileRedaction(config as RedactionRules | undefined);
-}

@@ -340,10 +340,3 @@ export function compileSelectors(config: TrailSelectors = {}): SelectorPolicy {
   const keeps: RecordTest = (record) => record.eventCategory === 'Insight' || chosen(record);
   return config.regions === undefined ? { keeps } : { keeps, regions: new Set(config.regions) };
 }
-
-/** Validates and compiles, or throws one error listing every problem (a cold start stops on it). */
-export function selectorPolicy(config: unknown): SelectorPolicy {
-  const problems = selectorProblems(config);
-  if (problems.length > 0) throw new Error(`the trail selectors are invalid: ${problems.join('; ')}`);
-  return compileSelectors(config as TrailSelectors | undefined);
-}

@@ -4,7 +4,6 @@ import { LIMITS } from '../../lambda/core/limits.js';
 import {
   type AdvancedEventSelector,
   compileSelectors,
-  selectorPolicy,
   selectorProblems,
   type TrailSelectors,
 } from '../../lambda/core/selectors.js';
@@ -206,14 +205,5 @@ describe('selectorProblems', () => {
 
   it('lists every problem at once', () => {
     expect(selectorProblems({ data: 'yes', regions: 'all', extra: 1 })).toHaveLength(3);
-  });
-});
-
-describe('selectorPolicy', () => {
-  it('compiles a valid configuration and throws one error naming every problem otherwise', () => {
-    expect(selectorPolicy({ data: true }).keeps(record({ eventCategory: 'Data' }))).toBe(true);
-    expect(() => selectorPolicy({ data: 'yes', regions: [] })).toThrow(
-      /the trail selectors are invalid: data must be true or false; regions must be a list/,
-    );
   });
 });
