@@ -83,3 +83,18 @@ export function mebibytesRangeProblem(
   if (Number.isInteger(mebibytes) && mebibytes >= range.min && mebibytes <= range.max) return undefined;
   return `${name} must be a whole number of MiB from ${range.min} to ${range.max} (got ${mebibytes} MiB)`;
 }
+
+/** Describes why `value` is not one of `allowed`, or returns undefined when it is (or is left out). */
+export function oneOfProblem<T extends string | number>(
+  name: string,
+  value: T | undefined,
+  allowed: readonly T[],
+): string | undefined {
+  if (value === undefined || allowed.includes(value)) return undefined;
+  return `${name} must be one of ${allowed.join(', ')} (got ${value})`;
+}
+
+/** The problems that are there, each prefixed with the prop holding them (`archive.expirationDays ...`). */
+export function nestedProblems(prefix: string, problems: readonly (string | undefined)[]): string[] {
+  return problems.filter((problem): problem is string => problem !== undefined).map((p) => `${prefix}.${p}`);
+}

@@ -1,4 +1,4 @@
-import { Duration, type Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { CfnNamedQuery } from 'aws-cdk-lib/aws-athena';
 import { CfnTable, Database } from 'aws-cdk-lib/aws-glue';
 import {
@@ -159,6 +159,14 @@ export interface ArchiveProps {
    */
   readonly logRetention?: RetentionDays;
   /**
+   * What happens to the archive bucket and its access logs bucket when they leave the stack. DESTROY, for
+   * development stacks, also empties them first (autoDeleteObjects). Conflicts with `objectLockRetentionDays`,
+   * `bucketProps.removalPolicy` and `bucketProps.autoDeleteObjects`.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
    * Overrides of the bucket's secure defaults (versioning, lifecycle rules, removal policy, ...). Object Lock,
    * access logs and the customer key come from the props above.
    *
@@ -215,11 +223,11 @@ export class Archive extends Construct {
   constructor(scope: Construct, id: string, props: ArchiveProps = {}) {
     super(scope, id);
     const databaseName = props.databaseName ?? defaultDatabaseName(Stack.of(this).stackName);
-    throwIfInvalid('Archive', archivePropsProblems(props, databaseName));
+    throwIfInvalid('Archive', archivePropsProblems({ ...props, databaseName }));
 
     const serverAccessLogs = props.serverAccessLogs ?? true;
     this.accessLogsBucket = serverAccessLogs
-      ? (props.serverAccessLogsBucket ?? this.createAccessLogsBucket())
+      ? (props.serverAccessLogsBucket ?? this.createAccessLogsBucket(props.removalPolicy))
       : undefined;
     this.bucket = new Bucket(this, 'Bucket', {
       ...defaultArchiveBucketProps(props.encryptionKey),
@@ -232,6 +240,7 @@ export class Archive extends Construct {
         expirationDays: props.expirationDays,
       }),
       ...definedProps(props.bucketProps),
+      ...removalBucketProps(props.removalPolicy),
       ...requiredBucketProps(props, this.accessLogsBucket),
     });
     if (!this.accessLogsBucket) {
@@ -316,8 +325,11 @@ export class Archive extends Construct {
   }
 
   /** cdk-nag raises no AwsSolutions-S1 here: it recognises a bucket that receives server access logs. */
-  private createAccessLogsBucket(): Bucket {
-    return new Bucket(this, 'AccessLogsBucket', defaultAccessLogsBucketProps());
+  private createAccessLogsBucket(removalPolicy: RemovalPolicy | undefined): Bucket {
+    return new Bucket(this, 'AccessLogsBucket', {
+      ...defaultAccessLogsBucketProps(),
+      ...removalBucketProps(removalPolicy),
+    });
   }
 
   private createDeliveryPolicy(errorLogGroup: LogGroup, encryptionKey: IKey | undefined): Policy {
@@ -393,7 +405,9 @@ export function defaultDatabaseName(stackName: string): string {
   return stackName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 }
 
-function archivePropsProblems(props: ArchiveProps, databaseName: string): (string | undefined)[] {
+/** Every problem with `props`, one message each (undefined where a rule holds), for one error listing them all. */
+export function archivePropsProblems(props: ArchiveProps): (string | undefined)[] {
+  const { databaseName } = props;
   const infrequentAccessDays =
     props.infrequentAccessAfterDays ?? ARCHIVE_LIFECYCLE_DEFAULTS.infrequentAccessAfterDays;
   const glacierDays =
@@ -441,6 +455,18 @@ function archivePropsProblems(props: ArchiveProps, databaseName: string): (strin
     props.objectLockRetentionDays !== undefined && props.bucketProps?.versioned === false
       ? 'objectLockRetentionDays needs a versioned bucket: bucketProps.versioned must not be false'
       : undefined,
+    props.removalPolicy !== undefined &&
+    props.removalPolicy !== RemovalPolicy.RETAIN &&
+    props.removalPolicy !== RemovalPolicy.DESTROY
+      ? `removalPolicy must be RETAIN or DESTROY (got ${props.removalPolicy})`
+      : undefined,
+    props.removalPolicy === RemovalPolicy.DESTROY && props.objectLockRetentionDays !== undefined
+      ? 'removalPolicy DESTROY cannot empty a bucket under Object Lock: leave out objectLockRetentionDays'
+      : undefined,
+    props.removalPolicy !== undefined &&
+    (props.bucketProps?.removalPolicy !== undefined || props.bucketProps?.autoDeleteObjects !== undefined)
+      ? 'removalPolicy conflicts with bucketProps.removalPolicy and bucketProps.autoDeleteObjects: set only one'
+      : undefined,
     props.serverAccessLogs === false && props.serverAccessLogsBucket
       ? 'serverAccessLogsBucket conflicts with serverAccessLogs: false: set only one'
       : undefined,
@@ -454,10 +480,15 @@ function archivePropsProblems(props: ArchiveProps, databaseName: string): (strin
     firstYear > lastYear
       ? `firstPartitionYear must not be after lastPartitionYear (got ${firstYear} and ${lastYear})`
       : undefined,
-    Token.isUnresolved(databaseName) || DATABASE_NAME_PATTERN.test(databaseName)
+    databaseName === undefined || Token.isUnresolved(databaseName) || DATABASE_NAME_PATTERN.test(databaseName)
       ? undefined
       : `databaseName must be 1 to 255 lower-case letters, digits or underscores (got ${databaseName})`,
   ];
+}
+
+/** DESTROY removes a bucket with the stack and empties it first (S3 refuses to delete a bucket holding objects). */
+function removalBucketProps(removalPolicy: RemovalPolicy | undefined): BucketProps {
+  return removalPolicy === RemovalPolicy.DESTROY ? { removalPolicy, autoDeleteObjects: true } : {};
 }
 
 /** The bucket settings that come from the construct's own props and cannot be overridden. */

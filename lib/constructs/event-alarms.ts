@@ -79,6 +79,9 @@ export interface EventAlarmsProps {
   readonly consoleSignInFailuresThreshold?: number;
 }
 
+/** The alarm settings without the log group and topic, which a Trail supplies. */
+export type EventAlarmsOptions = Omit<EventAlarmsProps, 'logGroup' | 'alarmTopic'>;
+
 const THRESHOLD_RANGE = { min: 1, max: 1_000_000 } as const;
 
 /**
@@ -95,18 +98,7 @@ export class EventAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: EventAlarmsProps) {
     super(scope, id);
-    throwIfInvalid('EventAlarms', [
-      integerRangeProblem('accessDeniedThreshold', props.accessDeniedThreshold, THRESHOLD_RANGE),
-      integerRangeProblem('resourceDeletesThreshold', props.resourceDeletesThreshold, THRESHOLD_RANGE),
-      integerRangeProblem(
-        'consoleSignInFailuresThreshold',
-        props.consoleSignInFailuresThreshold,
-        THRESHOLD_RANGE,
-      ),
-      props.metricNamespace !== undefined && !/^[^:$]{1,255}$/.test(props.metricNamespace)
-        ? `metricNamespace must be 1 to 255 characters without ':' or '$' (got ${props.metricNamespace})`
-        : undefined,
-    ]);
+    throwIfInvalid('EventAlarms', eventAlarmsPropsProblems(props));
     this.metricNamespace = props.metricNamespace ?? EVENT_METRICS.namespace;
     const actions: IAlarmAction[] = props.alarmTopic ? [new SnsAction(props.alarmTopic)] : [];
 
@@ -174,4 +166,20 @@ export class EventAlarms extends Construct {
       period: EVENT_METRICS.period,
     });
   }
+}
+
+/** Every problem with the settings, one message each (undefined where a rule holds), for one error listing them all. */
+export function eventAlarmsPropsProblems(props: EventAlarmsOptions): (string | undefined)[] {
+  return [
+    integerRangeProblem('accessDeniedThreshold', props.accessDeniedThreshold, THRESHOLD_RANGE),
+    integerRangeProblem('resourceDeletesThreshold', props.resourceDeletesThreshold, THRESHOLD_RANGE),
+    integerRangeProblem(
+      'consoleSignInFailuresThreshold',
+      props.consoleSignInFailuresThreshold,
+      THRESHOLD_RANGE,
+    ),
+    props.metricNamespace !== undefined && !/^[^:$]{1,255}$/.test(props.metricNamespace)
+      ? `metricNamespace must be 1 to 255 characters without ':' or '$' (got ${props.metricNamespace})`
+      : undefined,
+  ];
 }

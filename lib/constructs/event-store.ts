@@ -81,14 +81,7 @@ export class EventStore extends Construct {
 
   constructor(scope: Construct, id: string, props: EventStoreProps = {}) {
     super(scope, id);
-    throwIfInvalid('EventStore', [
-      // The same ranges the handlers check their configuration against.
-      integerRangeProblem('retentionDays', props.retentionDays, LIMITS.retentionDays),
-      integerRangeProblem('writeShards', props.writeShards, LIMITS.writeShards),
-      props.encryptionKey && props.tableProps?.encryption
-        ? 'encryptionKey and tableProps.encryption conflict: set only one'
-        : undefined,
-    ]);
+    throwIfInvalid('EventStore', eventStorePropsProblems(props));
     this.retentionDays = props.retentionDays ?? LIMITS.retentionDays.default;
     this.writeShards = props.writeShards ?? LIMITS.writeShards.default;
 
@@ -157,6 +150,18 @@ export class EventStore extends Construct {
     const keyGrant = this.table.grantOnKey(grantee, ...keyActions).grant;
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
+}
+
+/** Every problem with `props`, one message each (undefined where a rule holds), for one error listing them all. */
+export function eventStorePropsProblems(props: EventStoreProps): (string | undefined)[] {
+  return [
+    // The same ranges the handlers check their configuration against.
+    integerRangeProblem('retentionDays', props.retentionDays, LIMITS.retentionDays),
+    integerRangeProblem('writeShards', props.writeShards, LIMITS.writeShards),
+    props.encryptionKey && props.tableProps?.encryption
+      ? 'encryptionKey and tableProps.encryption conflict: set only one'
+      : undefined,
+  ];
 }
 
 function layoutTableProps(): Pick<TablePropsV2, LayoutTableProp> {

@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { EventBus, type IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -102,6 +103,13 @@ export interface InsightsProps {
    * @default - the alarms change state without notifying anyone
    */
   readonly alarmTopic?: ITopic;
+  /**
+   * Customer managed KMS key encrypting the bus and both dead-letter queues (the key policy gets the statement
+   * EventBridge needs when the key is defined in the app).
+   *
+   * @default - an AWS owned key for the bus, SQS-managed keys for the queues
+   */
+  readonly encryptionKey?: IKey;
   /**
    * Overrides for the insights function (memory, timeout, environment, bundling ...). Variables named in
    * `TRAIL_ENV` are set by the construct and win; its failure handling is fixed.
@@ -233,19 +241,13 @@ export class Insights extends Construct {
 
   constructor(scope: Construct, id: string, props: InsightsProps) {
     super(scope, id);
-    throwIfInvalid('Insights', [
-      minutesRangeProblem('schedule', props.schedule, LIMITS.scheduleMinutes),
-      integerRangeProblem('baselineDays', props.baselineDays, LIMITS.baselineDays),
-      positiveNumberProblem('sensitivity', props.sensitivity),
-      minimumNumberProblem('minVolume', props.minVolume, LIMITS.minVolume),
-      eventBusNameProblem(props.eventBusName),
-    ]);
+    throwIfInvalid('Insights', insightsPropsProblems(props));
     const { eventStore } = props;
     const logRetention = props.logRetention ?? INSIGHTS_DEFAULTS.logRetention;
     this.baselineMinutes = (props.baselineDays ?? INSIGHTS_DEFAULTS.baselineDays) * MINUTES_PER_DAY;
 
     this.bus = new EventBus(this, 'Bus', {
-      ...definedProps({ eventBusName: props.eventBusName }),
+      ...definedProps({ eventBusName: props.eventBusName, kmsKey: props.encryptionKey }),
       description: `OpenTrail insight events (source ${INSIGHT_EVENT_SOURCE}, detail-type ${INSIGHT_DETAIL_TYPE})`,
     });
 
@@ -263,10 +265,15 @@ export class Insights extends Construct {
       },
       logRetention,
       alarmTopic: props.alarmTopic,
+      encryptionKey: props.encryptionKey,
     });
     eventStore.grantCountEvents(this.counterConsumer.function);
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', defaultDeadLetterQueueProps());
+    this.deadLetterQueue = new Queue(
+      this,
+      'DeadLetterQueue',
+      defaultDeadLetterQueueProps(props.encryptionKey),
+    );
     Validations.of(this.deadLetterQueue).acknowledge(...QUEUE_ACKNOWLEDGMENTS);
 
     this.insightsFunction = createTrailFunction(this, 'Insights', {
@@ -405,6 +412,17 @@ function scheduledEventInput(): ScheduleTargetInput {
     resources: [ContextAttribute.scheduleArn],
     detail: {},
   });
+}
+
+/** Every problem with `props`, one message each (undefined where a rule holds), for one error listing them all. */
+export function insightsPropsProblems(props: Omit<InsightsProps, 'eventStore'>): (string | undefined)[] {
+  return [
+    minutesRangeProblem('schedule', props.schedule, LIMITS.scheduleMinutes),
+    integerRangeProblem('baselineDays', props.baselineDays, LIMITS.baselineDays),
+    positiveNumberProblem('sensitivity', props.sensitivity),
+    minimumNumberProblem('minVolume', props.minVolume, LIMITS.minVolume),
+    eventBusNameProblem(props.eventBusName),
+  ];
 }
 
 /** `{ name: value }` for a setting that is given, `{}` for one left to the handler's default. */

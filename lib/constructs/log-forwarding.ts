@@ -51,17 +51,7 @@ export class LogForwarding extends Construct {
 
   constructor(scope: Construct, id: string, props: LogForwardingProps = {}) {
     super(scope, id);
-    throwIfInvalid('LogForwarding', [
-      props.logLine !== undefined && !LOG_LINE_FORMATS.includes(props.logLine)
-        ? `logLine must be one of ${LOG_LINE_FORMATS.join(', ')} (got ${props.logLine})`
-        : undefined,
-      props.retention !== undefined && props.logGroupProps?.retention !== undefined
-        ? 'retention and logGroupProps.retention conflict: set only one'
-        : undefined,
-      props.encryptionKey && props.logGroupProps?.encryptionKey
-        ? 'encryptionKey and logGroupProps.encryptionKey conflict: set only one'
-        : undefined,
-    ]);
+    throwIfInvalid('LogForwarding', logForwardingPropsProblems(props));
     this.logGroup = new LogGroup(this, 'EventLogGroup', {
       ...defaultEventLogGroupProps(props.encryptionKey),
       ...definedProps({ retention: props.retention }),
@@ -82,11 +72,26 @@ export class LogForwarding extends Construct {
   }
 }
 
+/** Every problem with `props`, one message each (undefined where a rule holds), for one error listing them all. */
+export function logForwardingPropsProblems(props: LogForwardingProps): (string | undefined)[] {
+  return [
+    props.logLine !== undefined && !LOG_LINE_FORMATS.includes(props.logLine)
+      ? `logLine must be one of ${LOG_LINE_FORMATS.join(', ')} (got ${props.logLine})`
+      : undefined,
+    props.retention !== undefined && props.logGroupProps?.retention !== undefined
+      ? 'retention and logGroupProps.retention conflict: set only one'
+      : undefined,
+    props.encryptionKey && props.logGroupProps?.encryptionKey
+      ? 'encryptionKey and logGroupProps.encryptionKey conflict: set only one'
+      : undefined,
+  ];
+}
+
 /**
  * The key policy statement CloudWatch Logs needs to encrypt log groups of this account and Region with the key
  * (CloudWatch Logs user guide, "Encrypt log data using AWS KMS"). A no-op for an imported key.
  */
-function allowLogsToUseKey(key: IKey, scope: Construct): void {
+export function allowLogsToUseKey(key: IKey, scope: Construct): void {
   const stack = Stack.of(scope);
   key.addToResourcePolicy(
     new PolicyStatement({

@@ -1,6 +1,7 @@
 import { type Acknowledgment, Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, type DynamoEventSourceProps, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -56,6 +57,12 @@ export interface StreamConsumerProps {
    * @default - the alarm changes state without notifying anyone
    */
   readonly alarmTopic?: ITopic;
+  /**
+   * Customer managed KMS key encrypting the dead-letter queue (SSE-KMS); the function may use it to send.
+   *
+   * @default - SQS-managed keys
+   */
+  readonly encryptionKey?: IKey;
 }
 
 const STREAM_CONSUMER_DEFAULTS = {
@@ -138,7 +145,11 @@ export class StreamConsumer extends Construct {
       acknowledgments: FUNCTION_ACKNOWLEDGMENTS,
     });
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', defaultDeadLetterQueueProps());
+    this.deadLetterQueue = new Queue(
+      this,
+      'DeadLetterQueue',
+      defaultDeadLetterQueueProps(props.encryptionKey),
+    );
     Validations.of(this.deadLetterQueue).acknowledge(...QUEUE_ACKNOWLEDGMENTS);
 
     // Binding grants the function the stream reads (table.grantStreamRead) and sending to the queue.

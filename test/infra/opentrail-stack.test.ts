@@ -48,7 +48,7 @@ describe('OpenTrailStack', () => {
   const noInsights = new OpenTrailStack(extra.app, 'NoInsights', { env: TEST_ENV, insights: false });
   const withRule = new OpenTrailStack(extra.app, 'WithRule', { env: TEST_ENV });
   const insightQueue = new Queue(withRule, 'InsightQueue');
-  const startRule = withRule.onInsight(new SqsQueue(insightQueue), { states: ['Start'] });
+  const startRule = withRule.trail.onInsight(new SqsQueue(insightQueue), { states: ['Start'] });
 
   let template: Template;
   let quietTemplate: Template;
@@ -65,29 +65,33 @@ describe('OpenTrailStack', () => {
   const functionProps = (fn: NodejsFunction) => propertiesOf(template, logicalIdOf(stack, fn.functionName));
   const roleOf = (fn: NodejsFunction) => resolve(fn.role?.roleName);
   const insightsOf = (target: OpenTrailStack): Insights => {
-    if (!target.insights) throw new Error(`${target.stackName} has no insights`);
-    return target.insights;
+    if (!target.trail.insights) throw new Error(`${target.stackName} has no insights`);
+    return target.trail.insights;
   };
 
   describe('outputs', () => {
     it('outputs the API URL and the table name when the stack is built', () => {
       // Assess
-      template.hasOutput('ApiUrl', { Value: resolve(stack.trailApi.url) });
-      template.hasOutput('TableName', { Value: resolve(stack.eventStore.table.tableName) });
+      template.hasOutput('ApiUrl', { Value: resolve(stack.trail.trailApi.url) });
+      template.hasOutput('TableName', { Value: resolve(stack.trail.eventStore.table.tableName) });
     });
 
     it('outputs the archive, log group, Athena names and both dead-letter queues when the stack is built', () => {
       // Assess
-      template.hasOutput('ArchiveBucketName', { Value: resolve(stack.archive.bucket.bucketName) });
+      template.hasOutput('ArchiveBucketName', { Value: resolve(stack.trail.archive.bucket.bucketName) });
       template.hasOutput('DeliveryStreamName', {
-        Value: resolve(stack.archive.deliveryStream.deliveryStreamName),
+        Value: resolve(stack.trail.archive.deliveryStream.deliveryStreamName),
       });
-      template.hasOutput('EventLogGroupName', { Value: resolve(stack.logForwarding.logGroup.logGroupName) });
-      template.hasOutput('AthenaDatabase', { Value: resolve(stack.archive.database.databaseName) });
-      template.hasOutput('AthenaTable', { Value: resolve(stack.archive.table.ref) });
-      template.hasOutput('ArchiveDlqUrl', { Value: resolve(stack.archiveConsumer.deadLetterQueue.queueUrl) });
+      template.hasOutput('EventLogGroupName', {
+        Value: resolve(stack.trail.logForwarding.logGroup.logGroupName),
+      });
+      template.hasOutput('AthenaDatabase', { Value: resolve(stack.trail.archive.database.databaseName) });
+      template.hasOutput('AthenaTable', { Value: resolve(stack.trail.archive.table.ref) });
+      template.hasOutput('ArchiveDlqUrl', {
+        Value: resolve(stack.trail.archiveConsumer.deadLetterQueue.queueUrl),
+      });
       template.hasOutput('LogForwardDlqUrl', {
-        Value: resolve(stack.logForwardConsumer.deadLetterQueue.queueUrl),
+        Value: resolve(stack.trail.logForwardConsumer.deadLetterQueue.queueUrl),
       });
     });
 
@@ -120,8 +124,8 @@ describe('OpenTrailStack', () => {
 
   describe('pipeline', () => {
     const consumers = () => [
-      { name: 'archive', consumer: stack.archiveConsumer },
-      { name: 'log-forward', consumer: stack.logForwardConsumer },
+      { name: 'archive', consumer: stack.trail.archiveConsumer },
+      { name: 'log-forward', consumer: stack.trail.logForwardConsumer },
     ];
 
     it('gives each consumer its own mapping on the table stream with the contract settings when built', () => {
@@ -130,7 +134,7 @@ describe('OpenTrailStack', () => {
       for (const { consumer } of consumers()) {
         template.hasResourceProperties(MAPPING, {
           FunctionName: { Ref: logicalIdOf(stack, consumer.function.functionName) },
-          EventSourceArn: resolve(stack.eventStore.table.tableStreamArn),
+          EventSourceArn: resolve(stack.trail.eventStore.table.tableStreamArn),
           StartingPosition: 'TRIM_HORIZON',
           BatchSize: 100,
           MaximumBatchingWindowInSeconds: 1,
@@ -173,9 +177,9 @@ describe('OpenTrailStack', () => {
 
     it('runs lambda/handlers/archive.ts with the delivery stream name from TRAIL_ENV when built', () => {
       // Assess
-      expect(functionProps(stack.archiveConsumer.function).Environment).toEqual({
+      expect(functionProps(stack.trail.archiveConsumer.function).Environment).toEqual({
         Variables: expect.objectContaining({
-          [TRAIL_ENV.deliveryStreamName]: resolve(stack.archive.deliveryStream.deliveryStreamName),
+          [TRAIL_ENV.deliveryStreamName]: resolve(stack.trail.archive.deliveryStream.deliveryStreamName),
         }),
       });
       expect(TRAIL_ENV.deliveryStreamName).toBe('OPENTRAIL_DELIVERY_STREAM_NAME');
@@ -183,9 +187,9 @@ describe('OpenTrailStack', () => {
 
     it('runs lambda/handlers/log-forward.ts with the event log group name from TRAIL_ENV when built', () => {
       // Assess
-      expect(functionProps(stack.logForwardConsumer.function).Environment).toEqual({
+      expect(functionProps(stack.trail.logForwardConsumer.function).Environment).toEqual({
         Variables: expect.objectContaining({
-          [TRAIL_ENV.logGroupName]: resolve(stack.logForwarding.logGroup.logGroupName),
+          [TRAIL_ENV.logGroupName]: resolve(stack.trail.logForwarding.logGroup.logGroupName),
         }),
       });
       expect(TRAIL_ENV.logGroupName).toBe('OPENTRAIL_LOG_GROUP_NAME');
@@ -196,13 +200,14 @@ describe('OpenTrailStack', () => {
     it('lets the archive function PutRecordBatch on its stream only and never write the table when built', () => {
       // Prepare
       const resources = template.toJSON().Resources;
-      const streamArn = renderCfnString(resolve(stack.archive.deliveryStream.deliveryStreamArn));
+      const streamArn = renderCfnString(resolve(stack.trail.archive.deliveryStream.deliveryStreamArn));
 
       // Act
-      const actions = actionsOfRole(resources, roleOf(stack.archiveConsumer.function));
-      const firehoseStatements = statementsOfRole(resources, roleOf(stack.archiveConsumer.function)).filter(
-        (statement) => JSON.stringify(statement.Action).includes('firehose:'),
-      );
+      const actions = actionsOfRole(resources, roleOf(stack.trail.archiveConsumer.function));
+      const firehoseStatements = statementsOfRole(
+        resources,
+        roleOf(stack.trail.archiveConsumer.function),
+      ).filter((statement) => JSON.stringify(statement.Action).includes('firehose:'));
 
       // Assess
       expect(actions.filter((action) => action.startsWith('firehose:'))).toEqual(['firehose:PutRecordBatch']);
@@ -214,19 +219,20 @@ describe('OpenTrailStack', () => {
     it('lets the log-forward function write its event log group only and never write the table when built', () => {
       // Prepare
       const resources = template.toJSON().Resources;
-      const eventLogGroupArn = resolve(stack.logForwarding.logGroup.logGroupArn);
+      const eventLogGroupArn = resolve(stack.trail.logForwarding.logGroup.logGroupArn);
 
       // Act
-      const actions = actionsOfRole(resources, roleOf(stack.logForwardConsumer.function));
-      const logStatements = statementsOfRole(resources, roleOf(stack.logForwardConsumer.function)).filter(
-        (statement) => JSON.stringify(statement.Action).includes('logs:'),
-      );
+      const actions = actionsOfRole(resources, roleOf(stack.trail.logForwardConsumer.function));
+      const logStatements = statementsOfRole(
+        resources,
+        roleOf(stack.trail.logForwardConsumer.function),
+      ).filter((statement) => JSON.stringify(statement.Action).includes('logs:'));
 
       // Assess
       expect(logStatements).toHaveLength(1);
       expect(logStatements[0]?.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       expect(logStatements[0]?.Resource).toEqual([
-        resolve(stack.logForwardConsumer.function.logGroup.logGroupArn),
+        resolve(stack.trail.logForwardConsumer.function.logGroup.logGroupArn),
         eventLogGroupArn,
       ]);
       for (const forbidden of DYNAMODB_WRITE_ACTIONS) expect(actions).not.toContain(forbidden);
@@ -235,16 +241,17 @@ describe('OpenTrailStack', () => {
 
     it('lets neither API function touch the archive stream or the event log group when built', () => {
       // Act
-      const actions = [stack.trailApi.ingestFunction, stack.trailApi.lookupFunction].flatMap((fn) =>
-        statementsOfRole(template.toJSON().Resources, roleOf(fn)).map((statement) =>
-          JSON.stringify(statement),
-        ),
+      const actions = [stack.trail.trailApi.ingestFunction, stack.trail.trailApi.lookupFunction].flatMap(
+        (fn) =>
+          statementsOfRole(template.toJSON().Resources, roleOf(fn)).map((statement) =>
+            JSON.stringify(statement),
+          ),
       );
 
       // Assess
       for (const statement of actions) {
         expect(statement).not.toContain('firehose:');
-        expect(statement).not.toContain(logicalIdOf(stack, stack.logForwarding.logGroup.logGroupName));
+        expect(statement).not.toContain(logicalIdOf(stack, stack.trail.logForwarding.logGroup.logGroupName));
       }
     });
   });
@@ -252,10 +259,10 @@ describe('OpenTrailStack', () => {
   describe('event alarms', () => {
     it('creates the metric filters and alarms on the event log group when defaults apply', () => {
       // Assess
-      expect(stack.eventAlarms).toBeDefined();
+      expect(stack.trail.eventAlarms).toBeDefined();
       template.resourcePropertiesCountIs(
         'AWS::Logs::MetricFilter',
-        { LogGroupName: resolve(stack.logForwarding.logGroup.logGroupName) },
+        { LogGroupName: resolve(stack.trail.logForwarding.logGroup.logGroupName) },
         4,
       );
       template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'OpenTrail' }, 3);
@@ -263,7 +270,7 @@ describe('OpenTrailStack', () => {
 
     it('removes every metric filter and event alarm but keeps the queue alarms when eventAlarms is false', () => {
       // Assess
-      expect(quiet.eventAlarms).toBeUndefined();
+      expect(quiet.trail.eventAlarms).toBeUndefined();
       quietTemplate.resourceCountIs('AWS::Logs::MetricFilter', 0);
       quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'OpenTrail' }, 0);
       quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS' }, 4);
@@ -286,7 +293,7 @@ describe('OpenTrailStack', () => {
       // Assess
       template.hasResourceProperties(MAPPING, {
         FunctionName: { Ref: logicalIdOf(stack, insights.counterConsumer.function.functionName) },
-        EventSourceArn: resolve(stack.eventStore.table.tableStreamArn),
+        EventSourceArn: resolve(stack.trail.eventStore.table.tableStreamArn),
         FilterCriteria: { Filters: [{ Pattern: CONTRACT_FILTER }] },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BisectBatchOnFunctionError: false,
@@ -299,7 +306,7 @@ describe('OpenTrailStack', () => {
       });
       expect(functionProps(insights.insightsFunction).Environment).toEqual({
         Variables: expect.objectContaining({
-          [TRAIL_ENV.tableName]: resolve(stack.eventStore.table.tableName),
+          [TRAIL_ENV.tableName]: resolve(stack.trail.eventStore.table.tableName),
           [TRAIL_ENV.eventBusName]: resolve(insights.bus.eventBusName),
           [TRAIL_ENV.insightsBaselineMinutes]: '10080',
         }),
@@ -330,14 +337,16 @@ describe('OpenTrailStack', () => {
       const noInsightsTemplate = Template.fromStack(noInsights);
 
       // Assess
-      expect(noInsights.insights).toBeUndefined();
+      expect(noInsights.trail.insights).toBeUndefined();
       noInsightsTemplate.resourceCountIs('AWS::Events::EventBus', 0);
       noInsightsTemplate.resourceCountIs('AWS::Scheduler::Schedule', 0);
       noInsightsTemplate.resourceCountIs(MAPPING, 2);
       expect(Object.keys(noInsightsTemplate.findOutputs('*'))).not.toEqual(
         expect.arrayContaining(['EventBusName']),
       );
-      expect(() => noInsights.onInsight(new SqsQueue(insightQueue))).toThrowError(/insights are turned off/);
+      expect(() => noInsights.trail.onInsight(new SqsQueue(insightQueue))).toThrowError(
+        /insights are turned off/,
+      );
     });
 
     it('attaches a target to the insights bus in one line when onInsight is called on the stack', () => {
@@ -399,29 +408,29 @@ describe('OpenTrailStack', () => {
         'Serverless-LambdaLatestVersion',
         'Serverless-LambdaTracing',
       ];
-      const bucketId = logicalIdOf(stack, stack.archive.bucket.bucketName);
+      const bucketId = logicalIdOf(stack, stack.trail.archive.bucket.bucketName);
 
       // Assess
       expect([...new Set(acknowledgments.map((acknowledgment) => acknowledgment.path))].sort()).toEqual([
-        'OpenTrail/Archive/DeliveryPolicy',
-        'OpenTrail/ArchiveConsumer/DeadLetterQueue',
-        'OpenTrail/ArchiveConsumer/HandlerFunction',
-        'OpenTrail/Insights/CounterConsumer/DeadLetterQueue',
-        'OpenTrail/Insights/CounterConsumer/HandlerFunction',
-        'OpenTrail/Insights/DeadLetterQueue',
-        'OpenTrail/Insights/InsightsFunction',
-        'OpenTrail/LogForwardConsumer/DeadLetterQueue',
-        'OpenTrail/LogForwardConsumer/HandlerFunction',
-        'OpenTrail/TrailApi/IngestFunction',
-        'OpenTrail/TrailApi/LookupFunction',
-        'OpenTrail/TrailApi/TokenSecret',
+        'OpenTrail/Default/Archive/DeliveryPolicy',
+        'OpenTrail/Default/ArchiveConsumer/DeadLetterQueue',
+        'OpenTrail/Default/ArchiveConsumer/HandlerFunction',
+        'OpenTrail/Default/Insights/CounterConsumer/DeadLetterQueue',
+        'OpenTrail/Default/Insights/CounterConsumer/HandlerFunction',
+        'OpenTrail/Default/Insights/DeadLetterQueue',
+        'OpenTrail/Default/Insights/InsightsFunction',
+        'OpenTrail/Default/LogForwardConsumer/DeadLetterQueue',
+        'OpenTrail/Default/LogForwardConsumer/HandlerFunction',
+        'OpenTrail/Default/TrailApi/IngestFunction',
+        'OpenTrail/Default/TrailApi/LookupFunction',
+        'OpenTrail/Default/TrailApi/TokenSecret',
       ]);
-      expect(rulesAt('OpenTrail/Archive/DeliveryPolicy')).toEqual([
+      expect(rulesAt('OpenTrail/Default/Archive/DeliveryPolicy')).toEqual([
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/errors/*]`,
         `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/events/*]`,
       ]);
       for (const queue of ['ArchiveConsumer', 'LogForwardConsumer', 'Insights/CounterConsumer', 'Insights'])
-        expect(rulesAt(`OpenTrail/${queue}/DeadLetterQueue`)).toEqual([
+        expect(rulesAt(`OpenTrail/Default/${queue}/DeadLetterQueue`)).toEqual([
           'AwsSolutions-SQS3',
           'Serverless-SQSRedrivePolicy',
         ]);
@@ -430,7 +439,7 @@ describe('OpenTrailStack', () => {
         'TrailApi/IngestFunction',
         'Insights/InsightsFunction',
       ])
-        expect(rulesAt(`OpenTrail/${fn}`)).toEqual(functionRules);
+        expect(rulesAt(`OpenTrail/Default/${fn}`)).toEqual(functionRules);
       for (const { reason } of acknowledgments) expect(reason.length).toBeGreaterThan(40);
     });
   });

@@ -1,0 +1,179 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  type IWidget,
+  LogQueryVisualizationType,
+  LogQueryWidget,
+  Stats,
+  TextWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** One function or queue, with the name its line carries on the dashboard. */
+export interface NamedResource<T> {
+  readonly name: string;
+  readonly resource: T;
+}
+
+export interface TrailDashboardProps {
+  /** The trail's HTTP API: request counts, 4xx/5xx and latency. */
+  readonly httpApi: IHttpApi;
+  /** The function behind `POST /events`. */
+  readonly ingestFunction: LambdaFunction;
+  /** The function behind `GET /events` and `GET /events/{eventId}`. */
+  readonly lookupFunction: LambdaFunction;
+  /** Every DynamoDB stream consumer: their IteratorAge is the pipeline lag. */
+  readonly streamConsumers: readonly NamedResource<LambdaFunction>[];
+  /** Every dead-letter queue of the trail. */
+  readonly deadLetterQueues: readonly NamedResource<IQueue>[];
+  /**
+   * The scheduled insights function, whose run summaries count insights opened and closed.
+   *
+   * @default - no insights row
+   */
+  readonly insightsFunction?: LambdaFunction;
+  /**
+   * Period of every graph.
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly period?: Duration;
+}
+
+/**
+ * The log lines the dashboard's Logs Insights widgets read: the messages and keys the handlers log through the
+ * shared Powertools logger (lambda/adapters/http.ts, lambda/routes/ingest.ts, lambda/handlers/insights.ts).
+ */
+export const DASHBOARD_QUERIES = {
+  /** Whole requests refused with a 4xx, by the error code in the response (`request refused`, key `code`). */
+  rejectsByCode: [
+    'fields code',
+    'filter message = "request refused"',
+    'stats count(*) as refused by code',
+    'sort refused desc',
+  ],
+  /** Events refused one by one inside accepted requests (`events put`, keys `stored` and `failed`). */
+  eventsPut: [
+    'filter message = "events put"',
+    'stats sum(stored) as stored, sum(failed) as refused by bin(5m)',
+  ],
+  /** Insights opened and closed per run (`insights run`, keys `started` and `ended`). */
+  insightsOpened: [
+    'filter message = "insights run"',
+    'stats sum(started) as opened, sum(ended) as closed by bin(5m)',
+  ],
+} as const;
+
+const WIDTH = { full: 24, half: 12, third: 8 } as const;
+const HEIGHT = 6;
+
+/**
+ * The operator's view of one trail: ingest rate, rejects by code, lookup latency, pipeline lag, dead-letter queue
+ * depths and insights opened. The dashboard name is left to CloudFormation, so two trails never clash.
+ */
+export class TrailDashboard extends Construct {
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: TrailDashboardProps) {
+    super(scope, id);
+    const period = props.period ?? Duration.minutes(1);
+    const graph = (title: string, left: IMetric[], width: number = WIDTH.third, right: IMetric[] = []) =>
+      new GraphWidget({ title, left, right, width, height: HEIGHT, period });
+
+    const rows: IWidget[][] = [
+      [
+        new TextWidget({
+          markdown:
+            '## OpenTrail\nIngest and lookup through the API, the stream pipeline behind the table, and insights.',
+          width: WIDTH.full,
+          height: 2,
+        }),
+      ],
+      [
+        graph('Ingest rate (POST /events invocations)', [
+          props.ingestFunction.metricInvocations({ statistic: Stats.SUM, label: 'ingest invocations' }),
+          props.httpApi.metricCount({ statistic: Stats.SUM, label: 'API requests (all routes)' }),
+        ]),
+        graph('Rejects (HTTP status class)', [
+          props.httpApi.metricClientError({ statistic: Stats.SUM, label: '4xx' }),
+          props.httpApi.metricServerError({ statistic: Stats.SUM, label: '5xx' }),
+          props.ingestFunction.metricErrors({ statistic: Stats.SUM, label: 'ingest function errors' }),
+        ]),
+        new LogQueryWidget({
+          title: 'Rejected requests by code',
+          logGroupNames: [props.ingestFunction, props.lookupFunction].map(logGroupNameOf),
+          queryLines: [...DASHBOARD_QUERIES.rejectsByCode],
+          view: LogQueryVisualizationType.TABLE,
+          width: WIDTH.third,
+          height: HEIGHT,
+        }),
+      ],
+      [
+        new LogQueryWidget({
+          title: 'Events stored and refused per event',
+          logGroupNames: [logGroupNameOf(props.ingestFunction)],
+          queryLines: [...DASHBOARD_QUERIES.eventsPut],
+          view: LogQueryVisualizationType.BAR,
+          width: WIDTH.third,
+          height: HEIGHT,
+        }),
+        graph('Lookup latency (function)', [
+          props.lookupFunction.metricDuration({ statistic: Stats.percentile(50), label: 'p50' }),
+          props.lookupFunction.metricDuration({ statistic: Stats.percentile(99), label: 'p99' }),
+        ]),
+        graph('API latency (all routes)', [
+          props.httpApi.metricLatency({ statistic: Stats.percentile(50), label: 'p50' }),
+          props.httpApi.metricLatency({ statistic: Stats.percentile(99), label: 'p99' }),
+        ]),
+      ],
+      [
+        graph(
+          'Pipeline lag (IteratorAge, max)',
+          props.streamConsumers.map(({ name, resource }) =>
+            resource.metric('IteratorAge', { statistic: Stats.MAXIMUM, label: name }),
+          ),
+          WIDTH.half,
+        ),
+        graph(
+          'Dead-letter queue depths',
+          props.deadLetterQueues.map(({ name, resource }) =>
+            resource.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, label: name }),
+          ),
+          WIDTH.half,
+        ),
+      ],
+    ];
+    if (props.insightsFunction) {
+      rows.push([
+        new LogQueryWidget({
+          title: 'Insights opened and closed',
+          logGroupNames: [logGroupNameOf(props.insightsFunction)],
+          queryLines: [...DASHBOARD_QUERIES.insightsOpened],
+          view: LogQueryVisualizationType.BAR,
+          width: WIDTH.half,
+          height: HEIGHT,
+        }),
+        graph(
+          'Insights runs',
+          [
+            props.insightsFunction.metricInvocations({ statistic: Stats.SUM, label: 'runs' }),
+            props.insightsFunction.metricErrors({ statistic: Stats.SUM, label: 'failed runs' }),
+          ],
+          WIDTH.half,
+        ),
+      ]);
+    }
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { widgets: rows });
+  }
+}
+
+/** Each OpenTrail function has its own log group (lib/trail-function.ts). */
+function logGroupNameOf(fn: LambdaFunction): string {
+  return fn.logGroup.logGroupName;
+}

@@ -1,0 +1,347 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Node } from 'constructs';
+import type { LogLineFormat } from '../lambda/core/pipeline.js';
+import { type ArchiveProps, archivePropsProblems } from './constructs/archive.js';
+import { type EventAlarmsOptions, eventAlarmsPropsProblems } from './constructs/event-alarms.js';
+import { eventStorePropsProblems } from './constructs/event-store.js';
+import { type InsightsProps, insightsPropsProblems } from './constructs/insights.js';
+import { type LogForwardingProps, logForwardingPropsProblems } from './constructs/log-forwarding.js';
+import { definedProps } from './props-merge.js';
+import { nestedProblems, oneOfProblem, positiveNumberProblem } from './props-validation.js';
+
+/** Archive settings a Trail passes through; the key, the log retention and the removal policy are the Trail's. */
+export type TrailArchiveOptions = Omit<ArchiveProps, 'encryptionKey' | 'logRetention' | 'removalPolicy'>;
+
+/** Event log group settings a Trail passes through; the key is the Trail's. */
+export type TrailLogForwardingOptions = Omit<LogForwardingProps, 'encryptionKey'>;
+
+/** Insights settings a Trail passes through; the table, log retention, alarm topic and key are the Trail's. */
+export type TrailInsightsOptions = Omit<
+  InsightsProps,
+  'eventStore' | 'logRetention' | 'alarmTopic' | 'encryptionKey'
+>;
+
+/**
+ * A CloudTrail-compatible PutAuditEvents channel (issue 6): its name and the principals allowed to put through it.
+ * The same shape as `ChannelProps` of lib/constructs/trail-api.ts, which the Trail forwards it to.
+ */
+export interface TrailChannelProps {
+  readonly name: string;
+  readonly principals?: readonly string[];
+}
+
+/**
+ * The one typed configuration of a trail. Every field is optional; `validateTrailProps` checks them all at once,
+ * and `trailPropsFromContext` reads the ones with a scalar form from CDK context (docs/configuration.md).
+ */
+export interface TrailProps {
+  /**
+   * Days an event stays searchable, 1 to 3650.
+   *
+   * @default 90
+   */
+  readonly retentionDays?: number;
+  /**
+   * Write shards per hot key, 1 to 32.
+   *
+   * @default 16
+   */
+  readonly writeShards?: number;
+  /**
+   * Retention of the function logs, the API access logs and the Firehose delivery error log: one of the
+   * CloudWatch Logs retention periods.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Throttling of every API route.
+   *
+   * @default { rateLimit: 1000, burstLimit: 2000 }
+   */
+  readonly apiThrottle?: ThrottleSettings;
+  /**
+   * The S3 archive, its Firehose stream and its Athena table: lifecycle (days to Standard-IA, Glacier Instant
+   * Retrieval, expiry), Object Lock, buffering, database name, bucket overrides.
+   *
+   * @default - see ArchiveProps; the database is named after the stack and the trail's path in it
+   */
+  readonly archive?: TrailArchiveOptions;
+  /**
+   * The CloudWatch Logs group holding one line per event: retention and line format (`logLine`).
+   *
+   * @default - kept one year, full lines
+   */
+  readonly logForwarding?: TrailLogForwardingOptions;
+  /**
+   * Metric filters and alarms on the event log group: true or options for defaults or thresholds, false to leave
+   * them out (emulators without AWS::Logs::MetricFilter).
+   *
+   * @default true
+   */
+  readonly eventAlarms?: boolean | EventAlarmsOptions;
+  /**
+   * Insights: the counter consumer, the scheduled insights function and the EventBridge bus. `false` leaves all
+   * three out.
+   *
+   * @default - on, see InsightsProps
+   */
+  readonly insights?: TrailInsightsOptions | false;
+  /**
+   * PutAuditEvents channels, forwarded to the API (issue 6).
+   *
+   * @default - no channels
+   */
+  readonly channels?: readonly TrailChannelProps[];
+  /**
+   * Email address subscribed to the alarm topic (a topic is created when `alarmTopic` is not given). The address
+   * must confirm the subscription before it receives anything.
+   *
+   * @default - no email subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Topic notified by every alarm the trail creates (event alarms and dead-letter queue alarms).
+   *
+   * @default - a new topic when `alarmEmail` is given, otherwise alarms notify no one
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * RETAIN keeps the table, the buckets and the event log group when the stack is deleted. DESTROY, for
+   * development stacks only, deletes every resource of the trail: it turns off the table's deletion protection
+   * and empties the buckets first. Conflicts with `archive.objectLockRetentionDays`.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Customer managed KMS key for the table, the archive bucket and its Firehose stream, every log group, the
+   * dead-letter queues, the insights bus and the alarm topic. A key defined in the app gets the key policy
+   * statements CloudWatch Logs, EventBridge and CloudWatch alarms need; an imported key's policy must already
+   * allow them (docs/configuration.md).
+   *
+   * @default - AWS managed or owned keys (the table's aws/dynamodb key, SSE-S3, SQS-managed keys, ...)
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * Creates the CloudWatch dashboard (TrailDashboard).
+   *
+   * @default true
+   */
+  readonly dashboard?: boolean;
+}
+
+/** What can be given as context (strings from `-c`) in place of a topic or key object: their ARNs. */
+export interface TrailImportArns {
+  /** ARN of an existing SNS topic for the alarms (`alarmTopic`). */
+  readonly alarmTopicArn?: string;
+  /** ARN of an existing customer managed KMS key (`encryptionKey`); its key policy must allow the services. */
+  readonly encryptionKeyArn?: string;
+}
+
+/** The configuration as context can express it: scalars only, topic and key by ARN. */
+export type TrailContextProps = Omit<TrailProps, 'alarmTopic' | 'encryptionKey'> & TrailImportArns;
+
+/** The CloudWatch Logs retention periods, in days (RetentionDays, INFINITE included). */
+const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
+  (value): value is RetentionDays => typeof value === 'number',
+);
+const REMOVAL_POLICIES = [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY] as const;
+/** Deliberately loose: SNS checks the address, this catches typos such as a missing `@` before deployment. */
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ARN_PATTERNS = {
+  alarmTopicArn: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+  encryptionKeyArn: /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+} as const;
+
+/**
+ * Every problem with a trail's configuration, one message each, named after the prop holding it. The rules are
+ * the constructs' own (each exports its problems function), so a value is checked the same way whether it comes
+ * from props, context or a construct used on its own.
+ */
+export function validateTrailProps(props: TrailProps & TrailImportArns): string[] {
+  const { archive, logForwarding, eventAlarms, insights } = props;
+  const problems: (string | undefined)[] = [
+    ...eventStorePropsProblems({ retentionDays: props.retentionDays, writeShards: props.writeShards }),
+    oneOfProblem('logRetention', props.logRetention, LOG_RETENTION_DAYS),
+    positiveNumberProblem('apiThrottle.rateLimit', props.apiThrottle?.rateLimit),
+    positiveNumberProblem('apiThrottle.burstLimit', props.apiThrottle?.burstLimit),
+    ...nestedProblems(
+      'archive',
+      archivePropsProblems({
+        ...archive,
+        ...definedProps({ encryptionKey: props.encryptionKey, removalPolicy: props.removalPolicy }),
+      }),
+    ),
+    ...nestedProblems('logForwarding', logForwardingPropsProblems({ ...logForwarding })),
+    ...(typeof eventAlarms === 'object'
+      ? nestedProblems('eventAlarms', eventAlarmsPropsProblems(eventAlarms))
+      : []),
+    ...(insights === false || insights === undefined
+      ? []
+      : nestedProblems('insights', insightsPropsProblems(insights))),
+    oneOfProblem('removalPolicy', props.removalPolicy, REMOVAL_POLICIES),
+    props.alarmEmail === undefined ||
+    Token.isUnresolved(props.alarmEmail) ||
+    EMAIL_PATTERN.test(props.alarmEmail)
+      ? undefined
+      : `alarmEmail must be an email address (got ${props.alarmEmail})`,
+    props.alarmTopic && props.alarmTopicArn
+      ? 'alarmTopic and alarmTopicArn conflict: set only one'
+      : undefined,
+    props.encryptionKey && props.encryptionKeyArn
+      ? 'encryptionKey and encryptionKeyArn conflict: set only one'
+      : undefined,
+    arnProblem('alarmTopicArn', props.alarmTopicArn),
+    arnProblem('encryptionKeyArn', props.encryptionKeyArn),
+    ...(props.channels ?? []).map((channel, index) =>
+      channel.name.trim() === '' ? `channels[${index}].name must not be empty` : undefined,
+    ),
+  ];
+  return problems.filter((problem): problem is string => problem !== undefined);
+}
+
+function arnProblem(name: keyof typeof ARN_PATTERNS, arn: string | undefined): string | undefined {
+  if (arn === undefined || Token.isUnresolved(arn) || ARN_PATTERNS[name].test(arn)) return undefined;
+  return `${name} must be ${name === 'alarmTopicArn' ? 'an SNS topic ARN' : 'a KMS key ARN (key/<id>)'} (got ${arn})`;
+}
+
+/**
+ * The trail configuration from CDK context: `cdk deploy -c retentionDays=30 -c alarmEmail=ops@example.com
+ * -c removalPolicy=destroy`. Values come as strings from `-c` or typed from cdk.json. Values that do not parse and
+ * values out of range are reported together in one error, by the same rules the Trail applies to its props.
+ */
+export function trailPropsFromContext(node: Node): TrailContextProps {
+  const read = new ContextReader(node);
+  const insightsOn = read.boolean('insights');
+  const removalPolicy = read.string('removalPolicy')?.toLowerCase();
+  const props: TrailContextProps = definedProps<TrailContextProps>({
+    retentionDays: read.number('retentionDays'),
+    writeShards: read.number('writeShards'),
+    logRetention: read.number('logRetentionDays'),
+    apiThrottle: optionalObject<ThrottleSettings>({
+      rateLimit: read.number('apiRateLimit'),
+      burstLimit: read.number('apiBurstLimit'),
+    }),
+    archive: optionalObject<TrailArchiveOptions>({
+      infrequentAccessAfterDays: read.number('archiveInfrequentAccessAfterDays'),
+      glacierInstantRetrievalAfterDays: read.number('archiveGlacierAfterDays'),
+      expirationDays: read.number('archiveExpirationDays'),
+    }),
+    logForwarding: optionalObject<TrailLogForwardingOptions>({
+      retention: read.number('eventLogRetentionDays'),
+      // Checked against LOG_LINE_FORMATS by the validation.
+      logLine: read.string('logLine') as LogLineFormat | undefined,
+    }),
+    eventAlarms: read.boolean('eventAlarms'),
+    insights:
+      insightsOn === false
+        ? false
+        : optionalObject<TrailInsightsOptions>({
+            schedule: read.minutes('insightsScheduleMinutes'),
+            baselineDays: read.number('insightsBaselineDays'),
+            sensitivity: read.number('insightsSensitivity'),
+            minVolume: read.number('insightsMinVolume'),
+          }),
+    channels: read
+      .string('channels')
+      ?.split(',')
+      .map((name) => ({ name: name.trim() })),
+    alarmEmail: read.string('alarmEmail'),
+    alarmTopicArn: read.string('alarmTopicArn'),
+    encryptionKeyArn: read.string('encryptionKeyArn'),
+    // Checked against RETAIN and DESTROY by the validation; RemovalPolicy's values are the lower-case words.
+    removalPolicy: removalPolicy as RemovalPolicy | undefined,
+    dashboard: read.boolean('dashboard'),
+  });
+  const problems = [...read.problems, ...validateTrailProps(props)];
+  if (problems.length > 0) {
+    throw new Error(
+      `Invalid OpenTrail context (-c key=value, docs/configuration.md):\n${problems.map((p) => `- ${p}`).join('\n')}`,
+    );
+  }
+  return props;
+}
+
+/** The context keys trailPropsFromContext reads, in the order docs/configuration.md lists them. */
+export const TRAIL_CONTEXT_KEYS = [
+  'retentionDays',
+  'writeShards',
+  'logRetentionDays',
+  'apiRateLimit',
+  'apiBurstLimit',
+  'archiveInfrequentAccessAfterDays',
+  'archiveGlacierAfterDays',
+  'archiveExpirationDays',
+  'eventLogRetentionDays',
+  'logLine',
+  'eventAlarms',
+  'insights',
+  'insightsScheduleMinutes',
+  'insightsBaselineDays',
+  'insightsSensitivity',
+  'insightsMinVolume',
+  'channels',
+  'alarmEmail',
+  'alarmTopicArn',
+  'encryptionKeyArn',
+  'removalPolicy',
+  'dashboard',
+] as const;
+
+type TrailContextKey = (typeof TRAIL_CONTEXT_KEYS)[number];
+
+/** Reads typed values from context, collecting a problem for each value that does not parse. */
+class ContextReader {
+  public readonly problems: string[] = [];
+
+  constructor(private readonly node: Node) {}
+
+  public number(key: TrailContextKey): number | undefined {
+    const value = this.raw(key);
+    if (value === undefined || typeof value === 'number') return value;
+    const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+    if (!Number.isNaN(parsed)) return parsed;
+    this.problems.push(`${key} must be a number (got ${String(value)})`);
+    return undefined;
+  }
+
+  /** A number of minutes; Duration refuses negative amounts, so they are reported here. */
+  public minutes(key: TrailContextKey): Duration | undefined {
+    const value = this.number(key);
+    if (value === undefined) return undefined;
+    if (value >= 0) return Duration.minutes(value);
+    this.problems.push(`${key} must not be negative (got ${value})`);
+    return undefined;
+  }
+
+  public boolean(key: TrailContextKey): boolean | undefined {
+    const value = this.raw(key);
+    if (value === undefined || typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    this.problems.push(`${key} must be true or false (got ${String(value)})`);
+    return undefined;
+  }
+
+  public string(key: TrailContextKey): string | undefined {
+    const value = this.raw(key);
+    if (value === undefined || typeof value === 'string') return value;
+    this.problems.push(`${key} must be a string (got ${JSON.stringify(value)})`);
+    return undefined;
+  }
+
+  private raw(key: TrailContextKey): unknown {
+    const value: unknown = this.node.tryGetContext(key);
+    return value ?? undefined;
+  }
+}
+
+/** The object with its undefined fields dropped, or undefined when none is left. */
+function optionalObject<T extends object>(fields: T): T | undefined {
+  const defined = definedProps(fields);
+  return Object.keys(defined).length === 0 ? undefined : (defined as T);
+}

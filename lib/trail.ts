@@ -1,0 +1,323 @@
+import { RemovalPolicies, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { EventBus, IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
+import type { CfnTable, Database } from 'aws-cdk-lib/aws-glue';
+import { type Grant, type IGrantable, Policy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type CfnLogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { TRAIL_ENV } from '../lambda/core/environment.js';
+import { Archive, defaultDatabaseName } from './constructs/archive.js';
+import { type NamedResource, TrailDashboard } from './constructs/dashboard.js';
+import { EventAlarms } from './constructs/event-alarms.js';
+import { EventStore } from './constructs/event-store.js';
+import { type InsightRuleOptions, Insights } from './constructs/insights.js';
+import { allowLogsToUseKey, LogForwarding } from './constructs/log-forwarding.js';
+import { StreamConsumer } from './constructs/stream-consumer.js';
+import { TrailApi } from './constructs/trail-api.js';
+import { throwIfInvalid } from './props-validation.js';
+import { type TrailProps, validateTrailProps } from './trail-config.js';
+
+export type {
+  TrailArchiveOptions,
+  TrailChannelProps,
+  TrailInsightsOptions,
+  TrailLogForwardingOptions,
+  TrailProps,
+} from './trail-config.js';
+
+/** CDK leaves this construct id out of logical IDs, so a Trail with it keeps the resources' former IDs. */
+const HIDDEN_ID = 'Default';
+
+/** KMS names these action families with wildcards; CDK's key grants for queues and tables include them. */
+const KMS_WILDCARD_ACTIONS = ['kms:GenerateDataKey*', 'kms:ReEncrypt*'] as const;
+
+/**
+ * OpenTrail as one reusable construct: the events table and the API in front of it, and the pipeline behind it:
+ * the archive (Firehose -> S3 -> Athena), the event log group (with alarms) and the insights counters, each fed by
+ * its own stream consumer, the insights function putting insight events on an EventBridge bus, and a dashboard.
+ * `new Trail(this, 'Trail', props)`, then `trail.grantPut(producer)`, `trail.grantLookup(reader)` and
+ * `trail.onInsight(target)`.
+ */
+export class Trail extends Construct {
+  public readonly eventStore: EventStore;
+  public readonly trailApi: TrailApi;
+  public readonly archive: Archive;
+  public readonly logForwarding: LogForwarding;
+  public readonly archiveConsumer: StreamConsumer;
+  public readonly logForwardConsumer: StreamConsumer;
+  /** Undefined when `eventAlarms` is false. */
+  public readonly eventAlarms?: EventAlarms;
+  /** Undefined when `insights` is false. */
+  public readonly insights?: Insights;
+  /** Undefined when `dashboard` is false. */
+  public readonly dashboard?: TrailDashboard;
+  /** The topic every alarm notifies: `alarmTopic`, or the one created for `alarmEmail`; undefined without both. */
+  public readonly alarmTopic?: ITopic;
+  /** The customer managed key, when one is given. */
+  public readonly encryptionKey?: IKey;
+
+  constructor(scope: Construct, id: string, props: TrailProps = {}) {
+    super(scope, id);
+    throwIfInvalid('Trail', [...validateTrailProps(props), ...channelProblems(props)]);
+    const { encryptionKey, logRetention } = props;
+    const destroy = props.removalPolicy === RemovalPolicy.DESTROY;
+    this.encryptionKey = encryptionKey;
+    this.alarmTopic = this.createAlarmTopic(props);
+
+    this.eventStore = new EventStore(this, 'EventStore', {
+      retentionDays: props.retentionDays,
+      writeShards: props.writeShards,
+      encryptionKey,
+      ...(destroy ? { tableProps: { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false } } : {}),
+    });
+    this.trailApi = new TrailApi(this, 'TrailApi', {
+      eventStore: this.eventStore,
+      logRetention,
+      throttle: props.apiThrottle,
+    });
+
+    this.archive = new Archive(this, 'Archive', {
+      databaseName: this.defaultDatabaseName(),
+      ...props.archive,
+      logRetention,
+      encryptionKey,
+      removalPolicy: props.removalPolicy,
+    });
+    this.archiveConsumer = new StreamConsumer(this, 'ArchiveConsumer', {
+      eventStore: this.eventStore,
+      entry: 'lambda/handlers/archive.ts',
+      environment: { [TRAIL_ENV.deliveryStreamName]: this.archive.deliveryStream.deliveryStreamName },
+      logRetention,
+      alarmTopic: this.alarmTopic,
+      encryptionKey,
+    });
+    this.archive.grantPutRecords(this.archiveConsumer.function);
+
+    this.logForwarding = new LogForwarding(this, 'LogForwarding', { ...props.logForwarding, encryptionKey });
+    this.logForwardConsumer = new StreamConsumer(this, 'LogForwardConsumer', {
+      eventStore: this.eventStore,
+      entry: 'lambda/handlers/log-forward.ts',
+      environment: this.logForwarding.forwarderEnvironment(),
+      logRetention,
+      alarmTopic: this.alarmTopic,
+      encryptionKey,
+    });
+    this.logForwarding.grantForward(this.logForwardConsumer.function);
+    if (props.eventAlarms !== false) {
+      this.eventAlarms = new EventAlarms(this, 'EventAlarms', {
+        ...(typeof props.eventAlarms === 'object' ? props.eventAlarms : {}),
+        logGroup: this.logForwarding.logGroup,
+        alarmTopic: this.alarmTopic,
+      });
+    }
+
+    if (props.insights !== false) {
+      this.insights = new Insights(this, 'Insights', {
+        ...props.insights,
+        eventStore: this.eventStore,
+        logRetention,
+        alarmTopic: this.alarmTopic,
+        encryptionKey,
+      });
+    }
+
+    if (props.dashboard ?? true) {
+      this.dashboard = new TrailDashboard(this, 'Dashboard', {
+        httpApi: this.trailApi.httpApi,
+        ingestFunction: this.trailApi.ingestFunction,
+        lookupFunction: this.trailApi.lookupFunction,
+        streamConsumers: this.streamConsumers().map(({ name, resource }) => ({
+          name,
+          resource: resource.function,
+        })),
+        deadLetterQueues: this.deadLetterQueues,
+        insightsFunction: this.insights?.insightsFunction,
+      });
+    }
+
+    if (encryptionKey) this.useKeyEverywhere(encryptionKey);
+    // Development stacks: everything goes with the stack (the table and buckets were prepared above).
+    if (destroy) RemovalPolicies.of(this).destroy();
+  }
+
+  /** The events table. */
+  public get table(): TableV2 {
+    return this.eventStore.table;
+  }
+
+  /** Base URL of the API (the default stage). */
+  public get apiUrl(): string {
+    return this.trailApi.url;
+  }
+
+  /** The archive bucket. */
+  public get bucket(): Bucket {
+    return this.archive.bucket;
+  }
+
+  /** The CloudWatch Logs group with one JSON line per event. */
+  public get eventLogGroup(): LogGroup {
+    return this.logForwarding.logGroup;
+  }
+
+  /** The EventBridge bus insight events are put on; undefined when insights are off. */
+  public get bus(): EventBus | undefined {
+    return this.insights?.bus;
+  }
+
+  /** The Glue database of the archive. */
+  public get athenaDatabase(): Database {
+    return this.archive.database;
+  }
+
+  /** The raw archive table (`events_raw`). */
+  public get athenaTable(): CfnTable {
+    return this.archive.table;
+  }
+
+  /** Every dead-letter queue, named after what fails into it. */
+  public get deadLetterQueues(): NamedResource<Queue>[] {
+    const queues = this.streamConsumers().map(({ name, resource }) => ({
+      name,
+      resource: resource.deadLetterQueue,
+    }));
+    return this.insights
+      ? [...queues, { name: 'InsightsRuns', resource: this.insights.deadLetterQueue }]
+      : queues;
+  }
+
+  /** Every function of the trail, named after its role. */
+  public get functions(): NamedResource<NodejsFunction>[] {
+    return [
+      { name: 'Ingest', resource: this.trailApi.ingestFunction },
+      { name: 'Lookup', resource: this.trailApi.lookupFunction },
+      ...this.streamConsumers().map(({ name, resource }) => ({ name, resource: resource.function })),
+      ...(this.insights ? [{ name: 'Insights', resource: this.insights.insightsFunction }] : []),
+    ];
+  }
+
+  /** Lets a producer call `POST /events` (execute-api:Invoke on that route), and nothing else. */
+  public grantPut(grantee: IGrantable): Grant {
+    return this.trailApi.grantPut(grantee);
+  }
+
+  /** Lets a reader call `GET /events` and `GET /events/{eventId}` (execute-api:Invoke on them), and nothing else. */
+  public grantLookup(grantee: IGrantable): Grant {
+    return this.trailApi.grantLookup(grantee);
+  }
+
+  /**
+   * Sends insight events to `target` (all of them, or the states and types in `options`):
+   * `trail.onInsight(new SnsTopic(topic), { states: ['Start'] })`. Throws when `insights` is false.
+   */
+  public onInsight(target: IRuleTarget, options?: InsightRuleOptions): Rule {
+    if (!this.insights) throw new Error('Trail.onInsight: insights are turned off (insights: false)');
+    return this.insights.onInsight(target, options);
+  }
+
+  /** The stream consumers, named after their sink. */
+  private streamConsumers(): NamedResource<StreamConsumer>[] {
+    return [
+      { name: 'Archive', resource: this.archiveConsumer },
+      { name: 'LogForward', resource: this.logForwardConsumer },
+      ...(this.insights ? [{ name: 'InsightsCounter', resource: this.insights.counterConsumer }] : []),
+    ];
+  }
+
+  /**
+   * The stack name and this trail's path in it, as Athena wants database names: `opentrail` for the repository's
+   * stack, `mystack_audit` for a trail `Audit` in `MyStack`. Two trails in one stack get two databases.
+   */
+  private defaultDatabaseName(): string {
+    const stack = Stack.of(this);
+    const path = this.node.scopes
+      .slice(this.node.scopes.indexOf(stack) + 1)
+      .map((scope) => scope.node.id)
+      .filter((scopeId) => scopeId !== HIDDEN_ID);
+    return defaultDatabaseName([stack.stackName, ...path].join('_'));
+  }
+
+  private createAlarmTopic(props: TrailProps): ITopic | undefined {
+    if (props.alarmEmail === undefined) return props.alarmTopic;
+    const topic = props.alarmTopic ?? this.createTopic(props.encryptionKey);
+    topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    return topic;
+  }
+
+  private createTopic(encryptionKey: IKey | undefined): Topic {
+    const topic = new Topic(this, 'AlarmTopic', {
+      displayName: 'OpenTrail alarms',
+      enforceSSL: true,
+      ...(encryptionKey ? { masterKey: encryptionKey } : {}),
+    });
+    if (encryptionKey) {
+      // CloudWatch publishes alarm notifications into the encrypted topic (SNS developer guide, SSE).
+      encryptionKey.addToResourcePolicy(
+        new PolicyStatement({
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      );
+    } else {
+      Validations.of(topic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key aws/sns, and the ' +
+          'notifications carry alarm names and states, no event data. Give the trail an encryptionKey to encrypt ' +
+          'the topic with it.',
+      });
+    }
+    return topic;
+  }
+
+  /**
+   * The constructs take the key where their L2s do (table, bucket, Firehose, queues, bus, topic, event log
+   * group). The function, access and delivery-error log groups are created by helpers without a key prop, so the
+   * key is set on every log group of the trail here, once. Then the KMS wildcard actions CDK's grants add are
+   * acknowledged on each policy that scopes them to this key and nothing else.
+   */
+  private useKeyEverywhere(key: IKey): void {
+    allowLogsToUseKey(key, this);
+    for (const group of this.node.findAll().filter((child) => child instanceof LogGroup)) {
+      const cfnGroup = group.node.defaultChild as CfnLogGroup;
+      cfnGroup.kmsKeyId ??= key.keyArn;
+    }
+    const stack = Stack.of(this);
+    const keyArn = JSON.stringify(stack.resolve(key.keyArn));
+    for (const policy of this.node.findAll().filter((child) => child instanceof Policy)) {
+      const statements = policy.document.toJSON()?.Statement;
+      const wildcardStatements = (Array.isArray(statements) ? statements : [])
+        .map((statement: unknown) => stack.resolve(statement) as { Action?: unknown; Resource?: unknown })
+        .filter((statement) =>
+          KMS_WILDCARD_ACTIONS.some((action) => [statement.Action].flat().includes(action)),
+        );
+      const scopedToKey = wildcardStatements.every(
+        (statement) => JSON.stringify([statement.Resource].flat()) === `[${keyArn}]`,
+      );
+      if (wildcardStatements.length === 0 || !scopedToKey) continue;
+      Validations.of(policy).acknowledge(
+        ...KMS_WILDCARD_ACTIONS.map((action) => ({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason:
+            `Granted by CDK for the trail's customer managed key: KMS names the ${action} family with a wildcard, ` +
+            'and the statement is scoped to that one key.',
+        })),
+      );
+    }
+  }
+}
+
+/** The API takes channels once issue 6 lands in TrailApi; until then asking for them is a clear error. */
+function channelProblems(props: TrailProps): string[] {
+  return props.channels && props.channels.length > 0
+    ? ['channels: this TrailApi does not support PutAuditEvents channels yet (issue 6)']
+    : [];
+}
