@@ -3,16 +3,23 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { parseQueryString } from '../../local/sigv4-verifier.js';
 
-export interface TestCredentials {
+/**
+ * SigV4-signed requests to an OpenTrail API (local mode or deployed), shared by the demo, the benchmarks and the
+ * tests: they call the API the way an SDK client would.
+ */
+
+export interface SigningCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  /** Temporary credentials (an assumed role, SSO) carry one. */
+  readonly sessionToken?: string;
 }
 
 export interface SignRequestOptions {
   readonly method?: string;
   readonly body?: string | Uint8Array;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly credentials: TestCredentials;
+  readonly credentials: SigningCredentials;
   readonly region: string;
   /** @default 'execute-api' */
   readonly service?: string;
@@ -73,7 +80,7 @@ export interface SignedFetchOptions extends SignRequestOptions {
   readonly timeoutMs?: number;
 }
 
-/** fetch() with a SigV4 signature, for tests that call local mode like a producer or reader would. */
+/** fetch() with a SigV4 signature, calling the API like a producer or reader would. */
 export const signedFetch = async (url: string | URL, options: SignedFetchOptions): Promise<Response> => {
   const request = await signRequest(url, options);
   // fetch derives Host from the URL itself and refuses to have it set.
