@@ -1,6 +1,6 @@
 import type { TrailConfig } from '../adapters/config.js';
 import type { HttpEvent } from '../adapters/http.js';
-import type { IngestOptions } from '../core/ingest.js';
+import type { IngestOptions, IngestPolicy } from '../core/ingest.js';
 
 /**
  * What every put route tells ingest about a request: one place, so POST /events and POST /PutAuditEvents record
@@ -10,6 +10,7 @@ export function requestIngestOptions(
   config: TrailConfig,
   event: HttpEvent,
   receivedAtMs: number,
+  policy: IngestPolicy,
 ): IngestOptions {
   const producerArn = event.requestContext.authorizer?.iam?.userArn;
   return {
@@ -18,6 +19,7 @@ export function requestIngestOptions(
     defaultAccountId: trailAccountId(config, event),
     retentionDays: config.retentionDays,
     writeShards: config.writeShards,
+    policy,
     ...(producerArn ? { producerArn } : {}),
   };
 }

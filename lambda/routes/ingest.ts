@@ -1,7 +1,8 @@
 import type { TrailConfig } from '../adapters/config.js';
 import { bodyText, type HttpHandler, httpHandler, json, restJsonErrorResult } from '../adapters/http.js';
+import { publishIngestMetrics } from '../adapters/ingest-metrics.js';
 import { logger } from '../adapters/logger.js';
-import { parsePutEventsBody, putEvents } from '../core/ingest.js';
+import { DEFAULT_INGEST_POLICY, type IngestPolicy, parsePutEventsBody, putEvents } from '../core/ingest.js';
 import type { EventWriter } from '../core/ports.js';
 import { requestIngestOptions } from './ingest-options.js';
 import { createPutAuditEventsRoute } from './put-audit-events.js';
@@ -10,21 +11,33 @@ export interface IngestDependencies {
   readonly config: TrailConfig;
   readonly writer: EventWriter;
   readonly now?: () => number;
+  /** What the trail records and masks (docs/selectors.md). @default CloudTrail's default trail, default redaction */
+  readonly policy?: IngestPolicy;
 }
 
 /**
  * POST /events: one event or { events: [...] }; every event is judged on its own. POST /PutAuditEvents: the same
  * through CloudTrail Data's PutAuditEvents (docs/cloudtrail-compat.md).
  */
-export function createIngestHandler({ config, writer, now = Date.now }: IngestDependencies): HttpHandler {
-  const putAuditEvents = httpHandler(createPutAuditEventsRoute({ config, writer, now }), restJsonErrorResult);
+export function createIngestHandler({
+  config,
+  writer,
+  now = Date.now,
+  policy = DEFAULT_INGEST_POLICY,
+}: IngestDependencies): HttpHandler {
+  const putAuditEvents = httpHandler(
+    createPutAuditEventsRoute({ config, writer, now, policy }),
+    restJsonErrorResult,
+  );
   const nativePut = httpHandler(async (event) => {
     const inputs = parsePutEventsBody(bodyText(event));
-    const result = await putEvents(inputs, writer, requestIngestOptions(config, event, now()));
+    const result = await putEvents(inputs, writer, requestIngestOptions(config, event, now(), policy));
+    publishIngestMetrics(result);
     logger.info('events put', {
       received: inputs.length,
       stored: result.successful.length,
       failed: result.failed.length,
+      filtered: result.filtered.length,
     });
     return json(200, result);
   });

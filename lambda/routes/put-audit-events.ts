@@ -1,5 +1,6 @@
 import type { TrailConfig } from '../adapters/config.js';
 import { bodyText, type HttpEvent, type HttpResult, json } from '../adapters/http.js';
+import { publishIngestMetrics } from '../adapters/ingest-metrics.js';
 import { logger } from '../adapters/logger.js';
 import {
   type AuditEventFailure,
@@ -10,7 +11,7 @@ import {
 } from '../core/cloudtrail/audit-events.js';
 import { checkChannelPrincipal, resolveChannel } from '../core/cloudtrail/channels.js';
 import type { ProducerEvent } from '../core/event-model.js';
-import { type IngestOptions, putEvents } from '../core/ingest.js';
+import { type IngestOptions, type IngestPolicy, putEvents } from '../core/ingest.js';
 import type { EventWriter } from '../core/ports.js';
 import { requestIngestOptions, trailAccountId } from './ingest-options.js';
 
@@ -18,13 +19,14 @@ export interface PutAuditEventsDependencies {
   readonly config: TrailConfig;
   readonly writer: EventWriter;
   readonly now: () => number;
+  readonly policy: IngestPolicy;
 }
 
 /**
  * POST /PutAuditEvents?channelArn=...&externalId=...: CloudTrail Data's PutAuditEvents. Request-level checks
  * first (channel, caller, body), then each audit event is mapped and put like any producer event.
  */
-export function createPutAuditEventsRoute({ config, writer, now }: PutAuditEventsDependencies) {
+export function createPutAuditEventsRoute({ config, writer, now, policy }: PutAuditEventsDependencies) {
   return async (event: HttpEvent): Promise<HttpResult> => {
     const producerArn = event.requestContext.authorizer?.iam?.userArn;
     const channel = resolveChannel(event.queryStringParameters?.channelArn, config.channels);
@@ -46,11 +48,12 @@ export function createPutAuditEventsRoute({ config, writer, now }: PutAuditEvent
       }
     });
     const options: IngestOptions = {
-      ...requestIngestOptions(config, event, now()),
+      ...requestIngestOptions(config, event, now(), policy),
       channelArn: channel.arn,
       ...(externalId === undefined ? {} : { externalId }),
     };
     const result = await putEvents(inputs, writer, options);
+    publishIngestMetrics(result);
     const response = putAuditEventsResponse(auditEvents, rejected, ingestedIndexes, result);
     logger.info('audit events put', {
       received: auditEvents.length,
