@@ -9,6 +9,15 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { POWERTOOLS_LOG_LEVEL: 'SILENT' } },
       },
       {
+        // Property-based tests (fast-check): thousands of generated hostile inputs per property, no network.
+        test: {
+          name: 'property',
+          include: ['test/property/**/*.test.ts'],
+          env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+          testTimeout: 60_000,
+        },
+      },
+      {
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
@@ -34,6 +43,16 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        // Deploys the synthesized stack to MiniStack with cdklocal (docs/deploy.md); `npm run test:deploy` runs it
+        // alone. The hook covers a first run that installs requirements.txt into .venv, then synth and deploy.
+        test: {
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
         },
       },
     ],

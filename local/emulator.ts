@@ -44,11 +44,18 @@ export const startEmulator = async (options: StartEmulatorOptions = {}): Promise
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
   const log = options.log ?? (() => {});
   const motoServer = await ensureVirtualEnv(projectRoot, log);
+  return startOnFreePort((port) => startMotoServer(motoServer, port, options.readyTimeoutMs ?? 30_000, log));
+};
+
+/**
+ * Runs `start` with a free loopback port. Another process can take the port between probing and the server
+ * binding it, so a failed start is retried on a new port.
+ */
+export const startOnFreePort = async <T>(start: (port: number) => Promise<T>): Promise<T> => {
   let lastError: unknown;
-  // Another process can take the free port between probing and moto binding it, so a start is retried.
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     try {
-      return await startMotoServer(motoServer, await findFreePort(), options.readyTimeoutMs ?? 30_000, log);
+      return await start(await findFreePort());
     } catch (error) {
       lastError = error;
     }
@@ -77,13 +84,12 @@ export const ensureVirtualEnv = async (projectRoot: string, log: (line: string) 
     if (await isCurrent()) return motoServer;
     log('Preparing .venv with requirements.txt (first run only)');
     if (!(await exists(join(venv, 'bin', 'python')))) {
-      await run('python3', ['-m', 'venv', venv], projectRoot, log);
+      await runCommand('python3', ['-m', 'venv', venv], { cwd: projectRoot, log });
     }
-    await run(
+    await runCommand(
       join(venv, 'bin', 'python'),
       ['-m', 'pip', 'install', '--disable-pip-version-check', '-r', 'requirements.txt'],
-      projectRoot,
-      log,
+      { cwd: projectRoot, log },
     );
     await writeFile(join(venv, INSTALLED_REQUIREMENTS_STAMP), requirements);
     return motoServer;
@@ -137,10 +143,22 @@ const isProcessAlive = (pid: number): boolean => {
 const isErrorCode = (error: unknown, code: string): boolean =>
   error instanceof Error && 'code' in error && error.code === code;
 
-const run = async (command: string, args: readonly string[], cwd: string, log: (line: string) => void) => {
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface RunCommandOptions {
+  readonly cwd: string;
+  /** Receives the command's output lines. */
+  readonly log: (line: string) => void;
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** @default 10 minutes */
+  readonly timeoutMs?: number;
+}
+
+/** Runs a command to completion; a non-zero exit fails with the command's last output lines. */
+export const runCommand = async (command: string, args: readonly string[], options: RunCommandOptions) => {
+  const { cwd, env, log } = options;
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = forwardLines(child, log);
-  const timer = setTimeout(() => child.kill('SIGKILL'), INSTALL_TIMEOUT_MS);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? INSTALL_TIMEOUT_MS);
   try {
     const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
     if (code !== 0) {
@@ -188,9 +206,65 @@ const startMotoServer = async (
   log: (line: string) => void,
 ): Promise<MotoEmulator> => {
   const url = `http://127.0.0.1:${port}`;
-  // Its own process group, so stop() can signal everything it started and Ctrl+C in a terminal reaches us
-  // first, letting us shut down in order.
-  const child = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
+  const server = await startServerProcess({
+    name: 'moto_server',
+    command: motoServer,
+    args: ['-H', '127.0.0.1', '-p', String(port)],
+    url,
+    readyPath: '/moto-api/',
+    readyTimeoutMs,
+    log,
+  });
+  return {
+    url,
+    reset: async () => {
+      const response = await fetch(`${url}/moto-api/reset`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`moto reset failed with HTTP ${response.status}`);
+    },
+    stop: server.stop,
+  };
+};
+
+/** An emulator (moto, MiniStack) to start as a child process that serves HTTP on `url` once ready. */
+export interface ServerProcessSpec {
+  /** Named in error messages. */
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Working directory of the process. @default the current one */
+  readonly cwd?: string;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:54321. */
+  readonly url: string;
+  /** Path under `url` that answers 2xx once the server is ready. */
+  readonly readyPath: string;
+  readonly readyTimeoutMs: number;
+  /** Receives the process's output lines. */
+  readonly log: (line: string) => void;
+}
+
+export interface ServerProcess {
+  readonly url: string;
+  /** Stops the server and its process group; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server in its own process group and waits until it answers on `readyPath`. The group is killed when
+ * this process exits without calling stop().
+ */
+export const startServerProcess = async (spec: ServerProcessSpec): Promise<ServerProcess> => {
+  const { url, log } = spec;
+  // Its own process group, so stop() can signal everything it started (MiniStack's Lambda workers too) and
+  // Ctrl+C in a terminal reaches us first, letting us shut down in order.
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -202,7 +276,7 @@ const startMotoServer = async (
       running = false;
       resolve();
     });
-    // A failed spawn (no moto_server) emits 'error' and no 'exit'.
+    // A failed spawn (no such command) emits 'error' and no 'exit'.
     child.once('error', (error) => {
       spawnError = error;
       running = false;
@@ -230,30 +304,18 @@ const startMotoServer = async (
 
   try {
     await waitUntilReady(
-      url,
-      readyTimeoutMs,
+      `${url}${spec.readyPath}`,
+      spec.readyTimeoutMs,
       () => spawnError ?? (running ? undefined : new Error('the process exited')),
     );
   } catch (error) {
     await stop();
     const detail = output.tail().join('\n');
     throw new Error(
-      `moto_server did not start on ${url}: ${(error as Error).message}${detail ? `\n${detail}` : ''}`,
+      `${spec.name} did not start on ${url}: ${(error as Error).message}${detail ? `\n${detail}` : ''}`,
     );
   }
-
-  return {
-    url,
-    reset: async () => {
-      const response = await fetch(`${url}/moto-api/reset`, {
-        method: 'POST',
-        signal: AbortSignal.timeout(10_000),
-      });
-      await response.body?.cancel();
-      if (!response.ok) throw new Error(`moto reset failed with HTTP ${response.status}`);
-    },
-    stop,
-  };
+  return { url, stop };
 };
 
 const signalGroup = (child: ChildProcess, signal: NodeJS.Signals): void => {
@@ -266,12 +328,12 @@ const signalGroup = (child: ChildProcess, signal: NodeJS.Signals): void => {
   }
 };
 
-const waitUntilReady = async (url: string, timeoutMs: number, exitReason: () => Error | undefined) => {
+const waitUntilReady = async (readyUrl: string, timeoutMs: number, exitReason: () => Error | undefined) => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const reason = exitReason();
     if (reason !== undefined) throw reason;
-    const ready = await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(1_000) }).then(
+    const ready = await fetch(readyUrl, { signal: AbortSignal.timeout(1_000) }).then(
       async (response) => {
         await response.body?.cancel();
         return response.ok;

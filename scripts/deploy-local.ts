@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT, runCommand } from '../local/emulator.js';
+import { MINISTACK_UNSUPPORTED_RESOURCE_TYPES, miniStackApiUrl, startMiniStack } from '../local/ministack.js';
+
+/**
+ * Deploys the OpenTrail stack to a LocalStack-compatible emulator with cdklocal (docs/deploy.md):
+ *
+ *   npm run deploy:ministack [-- -c key=value ...]    starts MiniStack from .venv (or uses AWS_ENDPOINT_URL),
+ *                                                     deploys, prints the outputs and keeps MiniStack running
+ *   npm run deploy:localstack [-- -c key=value ...]   deploys to the LocalStack at AWS_ENDPOINT_URL
+ *   add `-- --destroy` to delete the stack from the emulator at AWS_ENDPOINT_URL instead
+ *
+ * Each run synthesizes into its own temporary cloud assembly, so it never touches cdk.out.
+ */
+
+export const STACK_NAME = 'OpenTrail';
+
+export interface EmulatorTarget {
+  /** The emulator's base URL, used as AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_S3. */
+  readonly endpoint: string;
+  /** @default AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment, else test/test */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** @default AWS_REGION from the environment, else us-east-1 */
+  readonly region?: string;
+  /** Receives the CDK CLI's output lines. @default drop them */
+  readonly log?: (line: string) => void;
+  /** @default the repository root */
+  readonly projectRoot?: string;
+}
+
+export interface DeployOptions extends EmulatorTarget {
+  /** Context values for the app, as `cdk deploy -c key=value` (bin/opentrail.ts reads them). */
+  readonly context?: Readonly<Record<string, string>>;
+  /** Resource types left out of the synthesized template, for an emulator that lacks them. @default none */
+  readonly withoutResourceTypes?: readonly string[];
+}
+
+export interface DeployedStack {
+  /** The stack's outputs (ApiUrl, TableName, ArchiveBucketName, ...). */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Logical ids of the resources left out, by type. */
+  readonly leftOut: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Synthesizes the app, bootstraps the emulator's environment and deploys the stack; returns its outputs. */
+export const deployToEmulator = async (options: DeployOptions): Promise<DeployedStack> => {
+  const assembly = await mkdtemp(join(tmpdir(), 'opentrail-assembly-'));
+  try {
+    const contextArgs = Object.entries(options.context ?? {}).flatMap(([key, value]) => [
+      '-c',
+      `${key}=${value}`,
+    ]);
+    await cdkLocal(options, ['synth', STACK_NAME, '--output', assembly, '--quiet', ...contextArgs]);
+    const leftOut = await removeResourceTypes(assembly, STACK_NAME, options.withoutResourceTypes ?? []);
+    await cdkLocal(options, ['bootstrap', '--app', assembly]);
+    const outputsFile = join(assembly, 'outputs.json');
+    await cdkLocal(options, [
+      'deploy',
+      STACK_NAME,
+      '--app',
+      assembly,
+      '--require-approval',
+      'never',
+      '--outputs-file',
+      outputsFile,
+    ]);
+    const outputs = JSON.parse(await readFile(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
+    return { outputs: outputs[STACK_NAME] ?? {}, leftOut };
+  } finally {
+    await rm(assembly, { recursive: true, force: true });
+  }
+};
+
+/** Deletes the stack from the emulator (resources with a RETAIN policy stay, as in AWS). */
+export const destroyInEmulator = (target: EmulatorTarget): Promise<void> =>
+  cdkLocal(target, ['destroy', STACK_NAME, '--force']);
+
+/**
+ * Runs cdklocal against the emulator. Both endpoint variables are set explicitly: cdklocal's default host needs
+ * public DNS (NOTES.md 16).
+ */
+const cdkLocal = (target: EmulatorTarget, args: readonly string[]): Promise<void> => {
+  const projectRoot = target.projectRoot ?? PROJECT_ROOT;
+  const credentials = target.credentials ?? {
+    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
+    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+  };
+  const region = target.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  return runCommand(join(projectRoot, 'node_modules', '.bin', 'cdklocal'), [...args, '--no-notices'], {
+    cwd: projectRoot,
+    log: target.log ?? (() => {}),
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: target.endpoint,
+      AWS_ENDPOINT_URL_S3: target.endpoint,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      CDK_DISABLE_CLI_TELEMETRY: '1',
+    },
+  });
+};
+
+interface AssemblyManifest {
+  readonly artifacts: Record<
+    string,
+    { readonly properties?: { readonly templateFile?: string; readonly file?: string } }
+  >;
+}
+
+interface AssetManifest {
+  readonly files: Record<string, { readonly source: { readonly path?: string } }>;
+}
+
+/**
+ * Removes every resource of the given types from the stack's synthesized template. The CLI uploads the template
+ * under its content hash, so the hash is renewed in the asset manifest and the assembly manifest; without that a
+ * second deploy would reuse the unmodified template already in the bootstrap bucket. Refuses when something
+ * left in the template still refers to a removed resource.
+ */
+export const removeResourceTypes = async (
+  assemblyDir: string,
+  stackName: string,
+  types: readonly string[],
+): Promise<Record<string, string[]>> => {
+  const manifestPath = join(assemblyDir, 'manifest.json');
+  const manifestText = await readFile(manifestPath, 'utf8');
+  const manifest = JSON.parse(manifestText) as AssemblyManifest;
+  const templateFile = manifest.artifacts[stackName]?.properties?.templateFile;
+  const assetsFile = manifest.artifacts[`${stackName}.assets`]?.properties?.file;
+  if (templateFile === undefined || assetsFile === undefined) {
+    throw new Error(`No stack ${stackName} with an asset manifest in ${assemblyDir}`);
+  }
+  const templatePath = join(assemblyDir, templateFile);
+  const template = JSON.parse(await readFile(templatePath, 'utf8')) as {
+    Resources: Record<string, { Type: string }>;
+  };
+  const removed: Record<string, string[]> = {};
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (!types.includes(resource.Type)) continue;
+    delete template.Resources[logicalId];
+    removed[resource.Type] = [...(removed[resource.Type] ?? []), logicalId];
+  }
+  const removedIds = Object.values(removed).flat();
+  if (removedIds.length === 0) return removed;
+
+  const templateText = JSON.stringify(template);
+  const stillReferenced = removedIds.filter((logicalId) => templateText.includes(`"${logicalId}"`));
+  if (stillReferenced.length > 0) {
+    throw new Error(
+      `Cannot leave out ${stillReferenced.join(', ')}: other parts of ${stackName} refer to them`,
+    );
+  }
+  const assetsPath = join(assemblyDir, assetsFile);
+  const assetsText = await readFile(assetsPath, 'utf8');
+  const assets = JSON.parse(assetsText) as AssetManifest;
+  const oldHash = Object.entries(assets.files).find(([, asset]) => asset.source.path === templateFile)?.[0];
+  if (oldHash === undefined || !manifestText.includes(oldHash)) {
+    throw new Error(`No template asset for ${templateFile} in ${assetsFile}`);
+  }
+  const newHash = createHash('sha256').update(templateText).digest('hex');
+  await writeFile(templatePath, templateText);
+  await writeFile(assetsPath, assetsText.replaceAll(oldHash, newHash));
+  await writeFile(manifestPath, manifestText.replaceAll(oldHash, newHash));
+  return removed;
+};
+
+const USAGE =
+  'Usage: tsx scripts/deploy-local.ts <ministack|localstack> [--destroy] [-c key=value ...]\n' +
+  '  ministack   deploys to the MiniStack at AWS_ENDPOINT_URL, or starts one from .venv and keeps it running\n' +
+  '  localstack  deploys to the LocalStack at AWS_ENDPOINT_URL (e.g. http://127.0.0.1:4566)\n' +
+  '  --destroy   deletes the stack from the emulator at AWS_ENDPOINT_URL';
+
+const parseContext = (values: readonly string[]): Record<string, string> =>
+  Object.fromEntries(
+    values.map((value) => {
+      const separator = value.indexOf('=');
+      if (separator <= 0) throw new Error(`-c expects key=value, got "${value}"\n${USAGE}`);
+      return [value.slice(0, separator), value.slice(separator + 1)];
+    }),
+  );
+
+const printOutputs = (deployed: DeployedStack, endpoint: string, isMiniStack: boolean) => {
+  for (const [type, ids] of Object.entries(deployed.leftOut)) {
+    console.log(`Left out (the emulator lacks ${type}): ${ids.join(', ')}`);
+  }
+  for (const [key, value] of Object.entries(deployed.outputs)) console.log(`${key} = ${value}`);
+  const apiUrl = deployed.outputs.ApiUrl;
+  if (isMiniStack && apiUrl !== undefined) {
+    console.log(`API on loopback (sign with service execute-api): ${miniStackApiUrl(endpoint, apiUrl)}`);
+  }
+  console.log(`AWS_ENDPOINT_URL=${endpoint}`);
+};
+
+const main = async () => {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      destroy: { type: 'boolean', default: false },
+      context: { type: 'string', short: 'c', multiple: true },
+    },
+  });
+  const [emulator] = positionals;
+  if (positionals.length !== 1 || (emulator !== 'ministack' && emulator !== 'localstack')) {
+    throw new Error(USAGE);
+  }
+  const context = parseContext(values.context ?? []);
+  const isMiniStack = emulator === 'ministack';
+  const withoutResourceTypes = isMiniStack ? MINISTACK_UNSUPPORTED_RESOURCE_TYPES : [];
+  const log = (line: string) => console.error(line);
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+
+  if (endpoint !== undefined && endpoint !== '') {
+    if (values.destroy) {
+      await destroyInEmulator({ endpoint, log });
+      console.log(`Deleted stack ${STACK_NAME} from ${endpoint}`);
+      return;
+    }
+    printOutputs(
+      await deployToEmulator({ endpoint, context, withoutResourceTypes, log }),
+      endpoint,
+      isMiniStack,
+    );
+    return;
+  }
+  if (!isMiniStack || values.destroy) {
+    throw new Error(`Set AWS_ENDPOINT_URL to the emulator's URL (e.g. http://127.0.0.1:4566)\n${USAGE}`);
+  }
+
+  console.error('Starting MiniStack from .venv ...');
+  const miniStack = await startMiniStack({ log: () => {} });
+  const stopOnSignal = () => {
+    void miniStack.stop().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  try {
+    printOutputs(
+      await deployToEmulator({
+        endpoint: miniStack.url,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        region: 'us-east-1',
+        context,
+        withoutResourceTypes,
+        log,
+      }),
+      miniStack.url,
+      true,
+    );
+  } catch (error) {
+    await miniStack.stop();
+    throw error;
+  }
+  console.log(
+    'MiniStack keeps running with the stack deployed; press Ctrl+C to stop it (state is in memory).',
+  );
+};
+
+if (resolve(process.argv[1] ?? '') === resolve(import.meta.filename)) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
