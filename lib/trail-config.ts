@@ -174,7 +174,11 @@ export function validateTrailProps(props: TrailProps & TrailImportArns): string[
       'archive',
       archivePropsProblems({
         ...archive,
-        ...definedProps({ encryptionKey: props.encryptionKey, removalPolicy: props.removalPolicy }),
+        ...definedProps({
+          encryptionKey: props.encryptionKey,
+          // An unknown policy is reported once, below, not again as the archive's.
+          removalPolicy: REMOVAL_POLICIES.find((policy) => policy === props.removalPolicy),
+        }),
       }),
     ),
     ...nestedProblems('logForwarding', logForwardingPropsProblems({ ...logForwarding })),

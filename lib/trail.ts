@@ -246,7 +246,13 @@ export class Trail extends Construct {
   private createAlarmTopic(props: TrailProps): ITopic | undefined {
     if (props.alarmEmail === undefined) return props.alarmTopic;
     const topic = props.alarmTopic ?? this.createTopic(props.encryptionKey);
-    topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const subscription = topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    Validations.of(subscription).acknowledge({
+      id: 'Serverless-SNSRedrivePolicy',
+      reason:
+        'An alarm email SNS cannot deliver is retried by SNS; a dead-letter queue for it would be one more queue ' +
+        'to watch, and the alarm state it reports stays visible in CloudWatch and on the dashboard.',
+    });
     return topic;
   }
 

@@ -95,6 +95,13 @@ describe('OpenTrailStack', () => {
       });
     });
 
+    it('outputs the dashboard name and, when alarms notify a topic, its ARN when the stack is built', () => {
+      // Assess
+      template.hasOutput('DashboardName', { Value: resolve(stack.trail.dashboard?.dashboard.dashboardName) });
+      expect(Object.keys(template.findOutputs('AlarmTopicArn'))).toEqual([]);
+      quietTemplate.hasOutput('AlarmTopicArn', { Value: topicArn });
+    });
+
     it('outputs the insights bus name and ARN and both insights dead-letter queues when insights are on', () => {
       // Prepare
       const insights = insightsOf(stack);

@@ -1,0 +1,234 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OpenTrailStack } from '../../lib/opentrail-stack.js';
+import { Trail } from '../../lib/trail.js';
+import { TRAIL_CONTEXT_KEYS, trailPropsFromContext, validateTrailProps } from '../../lib/trail-config.js';
+import { createTestApp, TEST_ENV } from './cdk-test-app.js';
+
+/** Context as `cdk deploy -c key=value` passes it: every value a string. */
+function contextNode(context: Record<string, string>) {
+  return new App({ context }).node;
+}
+
+describe('validateTrailProps', () => {
+  it('returns no problem when the configuration is empty or valid', () => {
+    // Assess
+    expect(validateTrailProps({})).toEqual([]);
+    expect(
+      validateTrailProps({
+        retentionDays: 30,
+        logRetention: RetentionDays.ONE_WEEK,
+        archive: { expirationDays: 2000 },
+        insights: { baselineDays: 14 },
+        removalPolicy: RemovalPolicy.DESTROY,
+        alarmEmail: 'ops@example.com',
+      }),
+    ).toEqual([]);
+  });
+
+  it('names every problem, each under the prop holding it, when many settings are wrong at once', () => {
+    // Act
+    const problems = validateTrailProps({
+      retentionDays: 0,
+      writeShards: 64,
+      logRetention: 45 as RetentionDays,
+      apiThrottle: { rateLimit: -1 },
+      archive: { infrequentAccessAfterDays: 10, objectLockRetentionDays: 30 },
+      logForwarding: { logLine: 'verbose' as 'full' },
+      eventAlarms: { accessDeniedThreshold: 0 },
+      insights: { baselineDays: 200, schedule: Duration.seconds(90) },
+      removalPolicy: RemovalPolicy.DESTROY,
+      alarmEmail: 'ops.example.com',
+      alarmTopicArn: 'topic',
+      encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:alias/trail',
+      channels: [{ name: ' ' }],
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      'retentionDays must be an integer from 1 to 3650 (got 0)',
+      'writeShards must be an integer from 1 to 32 (got 64)',
+      `logRetention must be one of ${Object.values(RetentionDays)
+        .filter((days) => typeof days === 'number')
+        .join(', ')} (got 45)`,
+      'apiThrottle.rateLimit must be a number above 0 (got -1)',
+      'archive.infrequentAccessAfterDays must be an integer from 30 to 36500 (got 10)',
+      'archive.removalPolicy DESTROY cannot empty a bucket under Object Lock: leave out objectLockRetentionDays',
+      'logForwarding.logLine must be one of full, summary (got verbose)',
+      'eventAlarms.accessDeniedThreshold must be an integer from 1 to 1000000 (got 0)',
+      'insights.schedule must be a whole number of minutes from 1 to 60 (got 1.5 min)',
+      'insights.baselineDays must be an integer from 1 to 90 (got 200)',
+      'alarmEmail must be an email address (got ops.example.com)',
+      'alarmTopicArn must be an SNS topic ARN (got topic)',
+      'encryptionKeyArn must be a KMS key ARN (key/<id>) (got arn:aws:kms:us-east-1:123456789012:alias/trail)',
+      'channels[0].name must not be empty',
+    ]);
+  });
+
+  it('refuses a removal policy other than RETAIN or DESTROY', () => {
+    // Assess
+    expect(validateTrailProps({ removalPolicy: RemovalPolicy.SNAPSHOT })).toEqual([
+      'removalPolicy must be one of retain, destroy (got snapshot)',
+    ]);
+  });
+
+  describe('in the constructs', () => {
+    // Constructs that throw leave empty stacks behind, which would fail synthesis of a shared app.
+    const { app, cleanup } = createTestApp();
+    const refused = createTestApp();
+    afterAll(() => {
+      cleanup();
+      refused.cleanup();
+    });
+
+    it('stops the Trail with one error listing every problem when its props are invalid', () => {
+      // Prepare
+      const stack = new Stack(refused.app, 'Invalid', { env: TEST_ENV });
+
+      // Act
+      const build = () => new Trail(stack, 'Trail', { retentionDays: 5000, insights: { minVolume: 0 } });
+
+      // Assess
+      expect(build).toThrowError(
+        'Invalid Trail props:\n' +
+          '- retentionDays must be an integer from 1 to 3650 (got 5000)\n' +
+          '- insights.minVolume must be a number of at least 1 (got 0)',
+      );
+    });
+
+    it('stops the stack with one error naming a bad ARN and a bad setting together', () => {
+      // Act
+      const build = () =>
+        new OpenTrailStack(refused.app, 'BadArn', {
+          env: TEST_ENV,
+          writeShards: 0,
+          alarmTopicArn: 'arn:aws:sns:x',
+        });
+
+      // Assess
+      expect(build).toThrowError(
+        'Invalid OpenTrail props:\n' +
+          '- writeShards must be an integer from 1 to 32 (got 0)\n' +
+          '- alarmTopicArn must be an SNS topic ARN (got arn:aws:sns:x)',
+      );
+    });
+
+    it('notifies an existing topic and uses an existing key when the stack gets their ARNs', () => {
+      // Prepare
+      const topicArn = 'arn:aws:sns:us-east-1:123456789012:ops-alarms';
+      const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+      // Act
+      const stack = new OpenTrailStack(app, 'Imported', {
+        env: TEST_ENV,
+        alarmTopicArn: topicArn,
+        encryptionKeyArn: keyArn,
+      });
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.resourceCountIs('AWS::SNS::Topic', 0);
+      template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicArn] });
+      template.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: keyArn });
+      template.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: keyArn });
+      template.hasOutput('AlarmTopicArn', { Value: topicArn });
+    });
+  });
+});
+
+describe('trailPropsFromContext', () => {
+  it('reads nothing when no trail setting is in context', () => {
+    // Assess
+    expect(trailPropsFromContext(contextNode({ '@aws-cdk/core:checkSecretUsage': 'true' }))).toEqual({});
+  });
+
+  it('turns every -c string into its typed prop when all scalar settings are given', () => {
+    // Prepare
+    const node = contextNode({
+      retentionDays: '30',
+      writeShards: '8',
+      logRetentionDays: '14',
+      apiRateLimit: '50',
+      apiBurstLimit: '100',
+      archiveInfrequentAccessAfterDays: '60',
+      archiveGlacierAfterDays: '180',
+      archiveExpirationDays: '3650',
+      eventLogRetentionDays: '90',
+      logLine: 'summary',
+      eventAlarms: 'false',
+      insightsScheduleMinutes: '5',
+      insightsBaselineDays: '14',
+      insightsSensitivity: '6.5',
+      insightsMinVolume: '10',
+      channels: 'billing, audit',
+      alarmEmail: 'ops@example.com',
+      alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
+      encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      removalPolicy: 'DESTROY',
+      dashboard: 'false',
+    });
+
+    // Act
+    const props = trailPropsFromContext(node);
+
+    // Assess
+    expect(props).toEqual({
+      retentionDays: 30,
+      writeShards: 8,
+      logRetention: RetentionDays.TWO_WEEKS,
+      apiThrottle: { rateLimit: 50, burstLimit: 100 },
+      archive: { infrequentAccessAfterDays: 60, glacierInstantRetrievalAfterDays: 180, expirationDays: 3650 },
+      logForwarding: { retention: RetentionDays.THREE_MONTHS, logLine: 'summary' },
+      eventAlarms: false,
+      insights: { schedule: Duration.minutes(5), baselineDays: 14, sensitivity: 6.5, minVolume: 10 },
+      channels: [{ name: 'billing' }, { name: 'audit' }],
+      alarmEmail: 'ops@example.com',
+      alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
+      encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      removalPolicy: RemovalPolicy.DESTROY,
+      dashboard: false,
+    });
+    expect(Object.keys(node.getAllContext()).filter((key) => !key.startsWith('aws:'))).toEqual([
+      ...TRAIL_CONTEXT_KEYS.filter((key) => key !== 'insights'),
+    ]);
+  });
+
+  it('turns insights off with -c insights=false and accepts typed values from cdk.json', () => {
+    // Prepare
+    const node = new App({ context: { insights: false, retentionDays: 7, insightsBaselineDays: 3 } }).node;
+
+    // Act
+    const props = trailPropsFromContext(node);
+
+    // Assess
+    expect(props).toEqual({ retentionDays: 7, insights: false });
+  });
+
+  it('reports unparseable and out-of-range values together in one error when context is wrong', () => {
+    // Prepare
+    const node = contextNode({
+      retentionDays: 'abc',
+      writeShards: '64',
+      eventAlarms: 'maybe',
+      insightsScheduleMinutes: '-2',
+      removalPolicy: 'snapshot',
+      logLine: 'verbose',
+    });
+
+    // Act
+    const read = () => trailPropsFromContext(node);
+
+    // Assess
+    expect(read).toThrowError(
+      'Invalid OpenTrail context (-c key=value, docs/configuration.md):\n' +
+        '- retentionDays must be a number (got abc)\n' +
+        '- eventAlarms must be true or false (got maybe)\n' +
+        '- insightsScheduleMinutes must not be negative (got -2)\n' +
+        '- writeShards must be an integer from 1 to 32 (got 64)\n' +
+        '- logForwarding.logLine must be one of full, summary (got verbose)\n' +
+        '- removalPolicy must be one of retain, destroy (got snapshot)',
+    );
+  });
+});

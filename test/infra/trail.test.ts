@@ -1,0 +1,360 @@
+import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_QUERIES } from '../../lib/constructs/dashboard.js';
+import { Trail } from '../../lib/trail.js';
+import {
+  createTestApp,
+  isRecord,
+  logicalIdOf,
+  renderCfnString,
+  statementsOfRole,
+  TEST_ENV,
+} from './cdk-test-app.js';
+
+/** Properties that would give a resource a fixed physical name; the trail leaves them to CloudFormation. */
+const PHYSICAL_NAME_PROPERTIES = [
+  'TableName',
+  'BucketName',
+  'FunctionName',
+  'QueueName',
+  'LogGroupName',
+  'TopicName',
+  'DashboardName',
+  'DeliveryStreamName',
+  'RoleName',
+  'ScheduleName',
+];
+
+describe('Trail', () => {
+  // Two trails in one stack and a third in another stack of the same app, with callers granted on one of them.
+  const { app, cleanup } = createTestApp();
+  const shared = new Stack(app, 'TwoTrails', { env: TEST_ENV });
+  const audit = new Trail(shared, 'Audit');
+  const security = new Trail(shared, 'Security', { eventAlarms: { metricNamespace: 'OpenTrail/Security' } });
+  const other = new Stack(app, 'Other', { env: TEST_ENV });
+  const otherTrail = new Trail(other, 'Trail', { insights: false, dashboard: false });
+  const producer = new Role(shared, 'Producer', { assumedBy: new AccountRootPrincipal() });
+  const reader = new Role(shared, 'Reader', { assumedBy: new AccountRootPrincipal() });
+  audit.grantPut(producer);
+  audit.grantLookup(reader);
+
+  // A development trail: customer key everywhere, DESTROY, and an alarm email.
+  const encrypted = createTestApp();
+  const devStack = new Stack(encrypted.app, 'Dev', { env: TEST_ENV });
+  const key = new Key(devStack, 'TrailKey', { enableKeyRotation: true });
+  const devTrail = new Trail(devStack, 'Trail', {
+    encryptionKey: key,
+    removalPolicy: RemovalPolicy.DESTROY,
+    alarmEmail: 'ops@example.com',
+  });
+
+  let sharedTemplate: Template;
+  let otherTemplate: Template;
+  let devTemplate: Template;
+  beforeAll(() => {
+    sharedTemplate = Template.fromStack(shared);
+    otherTemplate = Template.fromStack(other);
+    devTemplate = Template.fromStack(devStack);
+  });
+  afterAll(() => {
+    cleanup();
+    encrypted.cleanup();
+  });
+
+  describe('reuse', () => {
+    it('gives each trail its own Athena database and bus when two trails share a stack and an app', () => {
+      // Act
+      const databaseNames = [sharedTemplate, otherTemplate].flatMap((template) =>
+        Object.values(template.findResources('AWS::Glue::Database')).map(
+          (resource) => resource.Properties.DatabaseInput.Name,
+        ),
+      );
+      const busNames = Object.values(sharedTemplate.findResources('AWS::Events::EventBus')).map(
+        (resource) => resource.Properties.Name,
+      );
+
+      // Assess
+      expect(databaseNames.sort()).toEqual(['other_trail', 'twotrails_audit', 'twotrails_security']);
+      expect(busNames).toHaveLength(2);
+      expect(new Set(busNames).size).toBe(2);
+    });
+
+    it('leaves every other physical name to CloudFormation when trails are reused', () => {
+      // Act
+      const named = [sharedTemplate, otherTemplate, devTemplate].flatMap((template) =>
+        Object.entries(template.toJSON().Resources as Record<string, { Properties?: object }>).flatMap(
+          ([logicalId, resource]) =>
+            Object.entries(resource.Properties ?? {})
+              // A literal string is a name chosen at synthesis; a reference points at a generated one.
+              .filter(
+                ([property, value]) =>
+                  PHYSICAL_NAME_PROPERTIES.includes(property) && typeof value === 'string',
+              )
+              .map(([property]) => `${logicalId}.${property}`),
+        ),
+      );
+
+      // Assess
+      expect(named).toEqual([]);
+    });
+
+    it('keeps each trail to its own table and resources when two trails share a stack', () => {
+      // Assess
+      sharedTemplate.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
+      sharedTemplate.resourceCountIs('AWS::ApiGatewayV2::Api', 2);
+      sharedTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 2);
+      otherTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+      otherTemplate.resourceCountIs('AWS::Events::EventBus', 0);
+      expect(audit.table.node.path).not.toBe(security.table.node.path);
+      expect(otherTrail.bus).toBeUndefined();
+      sharedTemplate.hasResourceProperties('AWS::Logs::MetricFilter', {
+        MetricTransformations: [Match.objectLike({ MetricNamespace: 'OpenTrail/Security' })],
+      });
+    });
+  });
+
+  describe('grants to callers', () => {
+    const apiArn = (trail: Trail) =>
+      `arn:${renderCfnString(shared.resolve(Aws.PARTITION))}:execute-api:us-east-1:123456789012:` +
+      renderCfnString(shared.resolve(trail.trailApi.httpApi.apiId));
+    const statementsOf = (role: Role) =>
+      statementsOfRole(sharedTemplate.toJSON().Resources, shared.resolve(role.roleName)).map((statement) => ({
+        ...statement,
+        Resource: [statement.Resource].flat().map(renderCfnString),
+      }));
+
+    it('gives a producer execute-api:Invoke on POST /events of its trail and nothing else when grantPut is called', () => {
+      // Assess
+      expect(statementsOf(producer)).toEqual([
+        { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${apiArn(audit)}/*/POST/events`] },
+      ]);
+    });
+
+    it('gives a reader execute-api:Invoke on the two GET routes of its trail and nothing else when grantLookup is called', () => {
+      // Assess
+      expect(statementsOf(reader)).toEqual([
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Allow',
+          Resource: [`${apiArn(audit)}/*/GET/events`, `${apiArn(audit)}/*/GET/events/*`],
+        },
+      ]);
+    });
+  });
+
+  describe('customer managed key', () => {
+    const keyArn = () => devStack.resolve(key.keyArn);
+
+    it('encrypts the table, the archive bucket and the Firehose stream with the key when encryptionKey is set', () => {
+      // Assess
+      devTemplate.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [Match.objectLike({ SSESpecification: { KMSMasterKeyId: keyArn() } })],
+      });
+      devTemplate.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({
+              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn() },
+            }),
+          ],
+        },
+      });
+      devTemplate.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+        DeliveryStreamEncryptionConfigurationInput: { KeyARN: keyArn(), KeyType: 'CUSTOMER_MANAGED_CMK' },
+        ExtendedS3DestinationConfiguration: Match.objectLike({
+          EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: keyArn() } },
+        }),
+      });
+    });
+
+    it('encrypts every log group, every queue, the bus and the alarm topic with the key when encryptionKey is set', () => {
+      // Assess
+      expect(Object.keys(devTemplate.findResources('AWS::Logs::LogGroup')).length).toBeGreaterThanOrEqual(8);
+      devTemplate.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: keyArn() });
+      devTemplate.resourceCountIs('AWS::SQS::Queue', 4);
+      devTemplate.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: keyArn() });
+      devTemplate.hasResourceProperties('AWS::Events::EventBus', { KmsKeyIdentifier: keyArn() });
+      devTemplate.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn() });
+    });
+
+    it('lets CloudWatch Logs, EventBridge and CloudWatch alarms use the key through its policy when the key is in the app', () => {
+      // Act
+      const principals = (
+        devTemplate.toJSON().Resources[logicalIdOf(devStack, key.keyId)].Properties.KeyPolicy.Statement as {
+          Principal: unknown;
+        }[]
+      ).map((statement) => JSON.stringify(statement.Principal));
+
+      // Assess
+      expect(principals).toEqual(
+        expect.arrayContaining([
+          JSON.stringify({ Service: 'logs.us-east-1.amazonaws.com' }),
+          JSON.stringify({ Service: 'events.amazonaws.com' }),
+          JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+        ]),
+      );
+    });
+
+    it('reports no unacknowledged AwsSolutions or Serverless finding when key, DESTROY and alarm email are on', () => {
+      // Act
+      const findings = [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+        pack
+          .validateScope(encrypted.app)
+          .violations.map(
+            (violation) => `${violation.ruleName} ${violation.violatingResources[0]?.constructPath}`,
+          ),
+      );
+
+      // Assess
+      expect(findings).toEqual([]);
+    });
+  });
+
+  describe('removal policy', () => {
+    it('retains the table, both buckets and the event log group with deletion protection when defaults apply', () => {
+      // Assess
+      sharedTemplate.hasResource('AWS::DynamoDB::GlobalTable', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({ Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })] }),
+      });
+      sharedTemplate.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+      sharedTemplate.hasResource('AWS::Logs::LogGroup', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({ RetentionInDays: 365 }),
+      });
+      sharedTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    });
+
+    it('deletes every resource, drops deletion protection and empties both buckets when removalPolicy is DESTROY', () => {
+      // Act
+      const keyId = logicalIdOf(devStack, key.keyId);
+      const policies = Object.entries(
+        devTemplate.toJSON().Resources as Record<string, { DeletionPolicy?: string }>,
+      )
+        // The key belongs to the app, not the trail: it keeps its own (RETAIN) policy.
+        .filter(([logicalId]) => logicalId !== keyId)
+        .map(([, resource]) => resource.DeletionPolicy)
+        .filter((policy) => policy !== undefined);
+
+      // Assess
+      expect(policies.length).toBeGreaterThan(10);
+      expect(new Set(policies)).toEqual(new Set(['Delete']));
+      devTemplate.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
+      });
+      devTemplate.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+      devTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+    });
+  });
+
+  describe('alarms', () => {
+    it('subscribes the email to a new topic that every alarm notifies when alarmEmail is set', () => {
+      // Prepare
+      const topicRef = devStack.resolve(devTrail.alarmTopic?.topicArn);
+
+      // Assess
+      devTemplate.resourceCountIs('AWS::SNS::Topic', 1);
+      devTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'ops@example.com',
+        TopicArn: topicRef,
+      });
+      expect(Object.keys(devTemplate.findResources('AWS::CloudWatch::Alarm')).length).toBe(7);
+      devTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', {
+        AlarmActions: [topicRef],
+        OKActions: [topicRef],
+      });
+    });
+
+    it('creates no topic when neither alarmEmail nor alarmTopic is set', () => {
+      // Assess
+      expect(audit.alarmTopic).toBeUndefined();
+      sharedTemplate.resourceCountIs('AWS::SNS::Topic', 0);
+    });
+  });
+
+  describe('dashboard', () => {
+    const widgetsOf = (trail: Trail) => {
+      const dashboard = trail.dashboard?.dashboard;
+      if (!dashboard) throw new Error('the trail has no dashboard');
+      const properties = sharedTemplate.toJSON().Resources[logicalIdOf(shared, dashboard.dashboardName)]
+        .Properties as Record<string, unknown>;
+      const body: unknown = JSON.parse(renderCfnString(properties.DashboardBody));
+      if (!isRecord(body) || !Array.isArray(body.widgets))
+        throw new Error('no widgets in the dashboard body');
+      return body.widgets.filter(isRecord).map((widget) => widget.properties as Record<string, unknown>);
+    };
+    const widget = (trail: Trail, title: string) => {
+      const found = widgetsOf(trail).find((properties) => properties.title === title);
+      if (!found) throw new Error(`no widget titled ${title}`);
+      return found;
+    };
+    const metricsOf = (properties: Record<string, unknown>) => JSON.stringify(properties.metrics);
+    const ref = (token: string) => `\${${logicalIdOf(shared, token)}}`;
+
+    it('charts the pipeline lag of every stream consumer and the depth of every dead-letter queue when built', () => {
+      // Act
+      const lag = metricsOf(widget(audit, 'Pipeline lag (IteratorAge, max)'));
+      const depths = metricsOf(widget(audit, 'Dead-letter queue depths'));
+
+      // Assess
+      expect(audit.functions.map(({ name }) => name)).toEqual([
+        'Ingest',
+        'Lookup',
+        'Archive',
+        'LogForward',
+        'InsightsCounter',
+        'Insights',
+      ]);
+      for (const { name, resource } of audit.functions.slice(2, 5)) {
+        expect(lag).toContain(`"IteratorAge","FunctionName","${ref(resource.functionName)}"`);
+        expect(lag).toContain(`"label":"${name}"`);
+      }
+      expect(audit.deadLetterQueues).toHaveLength(4);
+      for (const { resource } of audit.deadLetterQueues) {
+        expect(depths).toContain(
+          `"ApproximateNumberOfMessagesVisible","QueueName","\${${logicalIdOf(shared, resource.queueName)}.QueueName}"`,
+        );
+      }
+    });
+
+    it('charts ingest rate, rejects, lookup latency and insights from the functions, the API and their logs when built', () => {
+      // Act
+      const titles = widgetsOf(audit).map((properties) => properties.title);
+      const rejects = widget(audit, 'Rejected requests by code');
+      const latency = metricsOf(widget(audit, 'Lookup latency (function)'));
+      const insights = widget(audit, 'Insights opened and closed');
+
+      // Assess
+      expect(titles).toEqual([
+        undefined,
+        'Ingest rate (POST /events invocations)',
+        'Rejects (HTTP status class)',
+        'Rejected requests by code',
+        'Events stored and refused per event',
+        'Lookup latency (function)',
+        'API latency (all routes)',
+        'Pipeline lag (IteratorAge, max)',
+        'Dead-letter queue depths',
+        'Insights opened and closed',
+        'Insights runs',
+      ]);
+      expect(metricsOf(widget(audit, 'Ingest rate (POST /events invocations)'))).toContain(
+        `"Invocations","FunctionName","${ref(audit.trailApi.ingestFunction.functionName)}"`,
+      );
+      expect(metricsOf(widget(audit, 'Rejects (HTTP status class)'))).toContain('"4xx"');
+      expect(rejects.query).toContain(DASHBOARD_QUERIES.rejectsByCode.join('\n| '));
+      expect(rejects.query).toContain(ref(audit.trailApi.ingestFunction.logGroup.logGroupName));
+      expect(latency).toContain(
+        `"Duration","FunctionName","${ref(audit.trailApi.lookupFunction.functionName)}"`,
+      );
+      expect(latency).toContain('"stat":"p99"');
+      expect(insights.query).toContain(DASHBOARD_QUERIES.insightsOpened.join('\n| '));
+    });
+  });
+});
