@@ -53,6 +53,22 @@ export const PRICES = {
     per: '1,000,000 read request units (on-demand)',
     source: 'aws.amazon.com/dynamodb/pricing/on-demand as quoted by airbyte.com (after the Nov 2024 50% cut)',
   },
+  /**
+   * The Standard-IA table class: storage 60% cheaper, requests 25% dearer than the Standard class. No first-party
+   * US figure was in the index; derived from the quoted ratios, so treat the IA lever as an estimate.
+   */
+  dynamodbIaWru: {
+    usd: 0.78125,
+    per: '1,000,000 write request units (on-demand, Standard-IA table class)',
+    source:
+      'derived: $0.625 x 1.25; amazonaws.cn/en/dynamodb/pricing lists Standard-IA write capacity at 1.25x Standard (0.0725 vs 0.058)',
+  },
+  dynamodbIaStorageGbMonth: {
+    usd: 0.1,
+    per: 'GB-month of table storage (Standard-IA table class)',
+    source:
+      'derived: $0.25 x 0.4; cloudfix.aurea.com "DynamoDB Standard-IA table class can save you up to 60%" (storage)',
+  },
   /** Confirmed: first 25 GB a month free, then $0.25 per GB-month (Standard table class). */
   dynamodbStorageGbMonth: {
     usd: 0.25,
@@ -103,7 +119,62 @@ export const PRICES = {
     per: '10,000 KMS requests (symmetric)',
     source: 'aws.amazon.com/kms/pricing; wring.co KMS pricing guide',
   },
+  /** Standard-IA, the archive's storage class from day 90 (lib/defaults/s3.ts ARCHIVE_LIFECYCLE_DEFAULTS). */
+  s3InfrequentAccessGbMonth: {
+    usd: 0.0125,
+    per: 'GB-month of S3 Standard-IA (128 KB minimum billable object size)',
+    source:
+      'aws.amazon.com/s3/pricing as quoted by gist regispires "Object Storage pricing" (US East, $0.0125) and pyongwonlee.com (128 KB and 30-day minimums)',
+  },
+  /** A lifecycle transition into Standard-IA is a billed request. */
+  s3LifecycleTransitionRequest: {
+    usd: 0.01,
+    per: '1,000 S3 lifecycle transition requests into Standard-IA',
+    source:
+      'aws.amazon.com/s3/pricing as quoted by doit.com ("$0.01 for every 1000 transitions ... to Infrequent Access")',
+  },
+  /**
+   * Continuous backups (PITR), billed on the size of the table and its local secondary indexes (not its global
+   * secondary indexes), whatever the recovery period.
+   */
+  dynamodbPitrGbMonth: {
+    usd: 0.2,
+    per: 'GB-month of table size with point-in-time recovery',
+    source:
+      'aws.amazon.com/dynamodb/pricing as quoted by finops.com.py ("$0.20 per GB-month"); DynamoDB developer guide, Point-in-time-recovery ("the price is based on the size of table and local secondary indexes")',
+  },
+  /** CloudTrail, us-east-1: what the same volume would cost there (DESIGN.md §10). */
+  cloudTrailManagementEventCopy: {
+    usd: 2.0,
+    per: '100,000 management events delivered by a trail (additional copies; the first copy is free)',
+    source: 'aws.amazon.com/cloudtrail/pricing (DESIGN.md §10); the first copy of management events is free',
+  },
+  cloudTrailDataEvent: {
+    usd: 0.1,
+    per: '100,000 data events delivered by a trail',
+    source: 'aws.amazon.com/cloudtrail/pricing (DESIGN.md §10)',
+  },
+  cloudTrailInsightsEvent: {
+    usd: 0.35,
+    per: '100,000 events analysed by CloudTrail Insights, per Insights type',
+    source:
+      'aws.amazon.com/cloudtrail/pricing (DESIGN.md §10); User Guide, insights-events-costs: write management events are analysed once per enabled Insights type',
+  },
+  /** One-year extendable retention pricing: the first 366 days of storage are included in ingestion. */
+  cloudTrailLakeIngestionGb: {
+    usd: 0.5,
+    per: 'GB ingested into CloudTrail Lake from non-AWS sources (one-year extendable retention, 366 days included)',
+    source:
+      'aws.amazon.com/cloudtrail/pricing (DESIGN.md §10); User Guide, cloudtrail-lake-manage-costs ("For the first 366 days ... storage is included at no additional cost with ingestion pricing")',
+  },
 } as const satisfies Record<string, Price>;
+
+/** HTTP APIs meter a request in 512 KB steps: a 513 KB request counts as two (API Gateway pricing). */
+export const HTTP_API_METERING_STEP_BYTES = 512 * 1024;
+/** DynamoDB bills every stored item with 100 bytes of indexing overhead (Developer Guide, item sizes). */
+export const DYNAMODB_ITEM_STORAGE_OVERHEAD_BYTES = 100;
+/** Days in an average month, to turn a retention in days into billed months. */
+export const DAYS_PER_MONTH = 365 / 12;
 
 /** Billing units. AWS bills a "GB" of storage or data as 2^30 bytes (the S3 pricing example divides by 1,073,741,824). */
 export const BYTES_PER_GB = 2 ** 30;
@@ -161,7 +232,7 @@ export interface StageCost {
   readonly lines: readonly CostLine[];
 }
 
-function stage(name: string, lines: readonly CostLine[]): StageCost {
+export function stage(name: string, lines: readonly CostLine[]): StageCost {
   return { stage: name, usdPerMillionEvents: lines.reduce((sum, line) => sum + line.usd, 0), lines };
 }
 
@@ -234,16 +305,42 @@ export interface S3ArchiveInput {
   readonly retentionMonths: number;
   /** KMS requests per object written (SSE-KMS without a bucket key asks for one data key per object). */
   readonly kmsRequestsPerObject: number;
+  /**
+   * Of the retention, the months spent in S3 Standard before a lifecycle rule moves the objects to Standard-IA
+   * (one transition request per object); the rest is billed at the Standard-IA price.
+   * @default retentionMonths (Standard throughout)
+   */
+  readonly standardMonths?: number;
 }
 
 /** The archive in S3 Standard: storage for the retention, one PUT (and its KMS data key) per object. */
 export function s3ArchiveStage(input: S3ArchiveInput): StageCost {
   if (input.eventsPerObject <= 0) throw new Error('events per object must be positive');
   const objects = MILLION / input.eventsPerObject;
-  const gbMonths = ((input.storedBytesPerEvent * MILLION) / BYTES_PER_GB) * input.retentionMonths;
+  const standardMonths = Math.min(input.standardMonths ?? input.retentionMonths, input.retentionMonths);
+  const infrequentMonths = input.retentionMonths - standardMonths;
+  const gb = (input.storedBytesPerEvent * MILLION) / BYTES_PER_GB;
+  const gbMonths = gb * standardMonths;
+  const infrequentAccess: CostLine[] =
+    infrequentMonths > 0
+      ? [
+          {
+            what: `S3 Standard-IA storage for ${infrequentMonths} months`,
+            quantity: gb * infrequentMonths,
+            unit: 'GB-month',
+            usd: gb * infrequentMonths * PRICES.s3InfrequentAccessGbMonth.usd,
+          },
+          {
+            what: 'S3 lifecycle transitions to Standard-IA',
+            quantity: objects,
+            unit: 'requests',
+            usd: (objects / 1000) * PRICES.s3LifecycleTransitionRequest.usd,
+          },
+        ]
+      : [];
   return stage('s3Archive', [
     {
-      what: `S3 Standard storage for ${input.retentionMonths} months`,
+      what: `S3 Standard storage for ${standardMonths} months`,
       quantity: gbMonths,
       unit: 'GB-month',
       usd: gbMonths * PRICES.s3StandardGbMonth.usd,
@@ -260,6 +357,7 @@ export function s3ArchiveStage(input: S3ArchiveInput): StageCost {
       unit: 'requests',
       usd: ((objects * input.kmsRequestsPerObject) / 10_000) * PRICES.kmsRequest.usd,
     },
+    ...infrequentAccess,
   ]);
 }
 
@@ -289,6 +387,143 @@ export function logsStage(input: LogsInput, name = 'cloudwatchLogs'): StageCost 
       usd: gbMonths * PRICES.logsStorageGbMonth.usd,
     },
   ]);
+}
+
+export interface HttpApiInput {
+  readonly eventsPerRequest: number;
+  /** Bytes of one request as API Gateway meters it. */
+  readonly requestBytes: number;
+  /** Bytes of the JSON access log line the stage writes per request. */
+  readonly accessLogBytesPerRequest: number;
+}
+
+/** The HTTP API: requests metered in 512 KB steps, and its access log lines ingested into CloudWatch Logs. */
+export function httpApiStage(input: HttpApiInput): StageCost {
+  if (input.eventsPerRequest <= 0) throw new Error('events per request must be positive');
+  const requests = MILLION / input.eventsPerRequest;
+  const metered = requests * Math.max(1, Math.ceil(input.requestBytes / HTTP_API_METERING_STEP_BYTES));
+  const logGb = (requests * input.accessLogBytesPerRequest) / BYTES_PER_GB;
+  return stage('api', [
+    {
+      what: `HTTP API requests (${input.eventsPerRequest} events each, 512 KB steps)`,
+      quantity: metered,
+      unit: 'requests',
+      usd: (metered / MILLION) * PRICES.httpApiRequest.usd,
+    },
+    {
+      what: 'API access log lines',
+      quantity: logGb,
+      unit: 'GB',
+      usd: logGb * PRICES.logsIngestionGb.usd,
+    },
+  ]);
+}
+
+/** DynamoDB's table classes: Standard (the default) and Standard-IA. */
+export type TableClass = 'standard' | 'standardIa';
+
+/** DynamoDB on-demand writes: the write request units each event costs. */
+export function dynamodbWriteStage(wruPerEvent: number, tableClass: TableClass = 'standard'): StageCost {
+  const wru = wruPerEvent * MILLION;
+  const price = tableClass === 'standard' ? PRICES.dynamodbWru : PRICES.dynamodbIaWru;
+  return stage('dynamodbWrites', [
+    { what: 'write request units', quantity: wru, unit: 'WRU', usd: (wru / MILLION) * price.usd },
+  ]);
+}
+
+export interface DynamoDbStorageInput {
+  /** Billed bytes of the table items one event writes, their 100 B per-item overhead included. */
+  readonly tableBytesPerEvent: number;
+  /** Billed bytes of its global secondary index entries, overhead included. */
+  readonly indexBytesPerEvent: number;
+  /** Days each event stays before TTL deletes it. */
+  readonly retentionDays: number;
+  readonly pointInTimeRecovery: boolean;
+  /** @default 'standard' */
+  readonly tableClass?: TableClass;
+}
+
+/**
+ * What storing a million events for their retention costs: table and index storage, and point-in-time recovery
+ * on the table's size (without its global secondary indexes). A million events a month, kept `retentionDays`,
+ * occupy their bytes for retentionDays / DAYS_PER_MONTH months.
+ */
+export function dynamodbStorageStage(input: DynamoDbStorageInput): StageCost {
+  const months = input.retentionDays / DAYS_PER_MONTH;
+  const storagePrice =
+    (input.tableClass ?? 'standard') === 'standard'
+      ? PRICES.dynamodbStorageGbMonth
+      : PRICES.dynamodbIaStorageGbMonth;
+  const tableGbMonths = ((input.tableBytesPerEvent * MILLION) / BYTES_PER_GB) * months;
+  const indexGbMonths = ((input.indexBytesPerEvent * MILLION) / BYTES_PER_GB) * months;
+  const pitr: CostLine[] = input.pointInTimeRecovery
+    ? [
+        {
+          what: 'point-in-time recovery (table size, no GSIs)',
+          quantity: tableGbMonths,
+          unit: 'GB-month',
+          usd: tableGbMonths * PRICES.dynamodbPitrGbMonth.usd,
+        },
+      ]
+    : [];
+  return stage('dynamodbStorage', [
+    {
+      what: `table items for ${input.retentionDays} days`,
+      quantity: tableGbMonths,
+      unit: 'GB-month',
+      usd: tableGbMonths * storagePrice.usd,
+    },
+    {
+      what: `index entries for ${input.retentionDays} days`,
+      quantity: indexGbMonths,
+      unit: 'GB-month',
+      usd: indexGbMonths * storagePrice.usd,
+    },
+    ...pitr,
+  ]);
+}
+
+/**
+ * CloudTrail's prices for a million events of `recordBytesPerEvent`: a trail's paid copy of management events,
+ * data events, CloudTrail Lake ingestion (a year of storage included) and Insights for `insightsTypes` types.
+ */
+export function cloudTrailStages(recordBytesPerEvent: number, insightsTypes: number): StageCost[] {
+  const per100k = MILLION / 100_000;
+  const lakeGb = (recordBytesPerEvent * MILLION) / BYTES_PER_GB;
+  return [
+    stage('trailManagementEvents', [
+      {
+        what: 'management events, paid trail copy',
+        quantity: MILLION,
+        unit: 'events',
+        usd: per100k * PRICES.cloudTrailManagementEventCopy.usd,
+      },
+    ]),
+    stage('trailDataEvents', [
+      {
+        what: 'data events',
+        quantity: MILLION,
+        unit: 'events',
+        usd: per100k * PRICES.cloudTrailDataEvent.usd,
+      },
+    ]),
+    stage('lakeIngestion', [
+      {
+        what: 'Lake ingestion, non-AWS source (366 days of storage included)',
+        quantity: lakeGb,
+        unit: 'GB',
+        usd: lakeGb * PRICES.cloudTrailLakeIngestionGb.usd,
+      },
+    ]),
+    stage('insights', [
+      {
+        what: `Insights, ${insightsTypes} type(s)`,
+        quantity: MILLION * insightsTypes,
+        unit: 'events analysed',
+        usd: per100k * insightsTypes * PRICES.cloudTrailInsightsEvent.usd,
+      },
+    ]),
+  ];
 }
 
 /** Dollars per million events by stage, and their sum. */

@@ -45,10 +45,10 @@ export const INGEST_TARGETS = {
   handlerCpuRatio: { max: 3 },
 } as const satisfies Record<string, Target>;
 
-const TABLE_NAME = 'bench';
+export const TABLE_NAME = 'bench';
 const BATCH_SIZE = 100;
 
-function labelItem(item: Item): string {
+export function labelItem(item: Item): string {
   const pk = item.pk?.S ?? '';
   if (pk.startsWith('E#')) return 'event item';
   if (pk.startsWith('RN#')) return 'resource-name item';
@@ -165,7 +165,7 @@ async function measureWru(nowMs: number) {
 // 2. Handler CPU next to JSON.parse + JSON.stringify
 
 /** A writer that stores nothing and answers at once: the route's own cost is what is measured. */
-class NullWriter implements EventWriter {
+export class NullWriter implements EventWriter {
   async writeCatalog(entries: readonly unknown[]): Promise<WriteResult[]> {
     return entries.map(() => ({ ok: true }));
   }
@@ -184,7 +184,7 @@ class NullWriter implements EventWriter {
 }
 
 /** The event API Gateway (HTTP API, payload 2.0, IAM auth) hands the function for POST /events. */
-function apiGatewayEvent(body: string, nowMs: number): HttpEvent {
+export function apiGatewayEvent(body: string, nowMs: number): HttpEvent {
   return {
     version: '2.0',
     routeKey: 'POST /events',
@@ -225,7 +225,7 @@ function apiGatewayEvent(body: string, nowMs: number): HttpEvent {
   };
 }
 
-const lambdaContext: Context = {
+export const lambdaContext: Context = {
   callbackWaitsForEmptyEventLoop: false,
   functionName: 'opentrail-ingest',
   functionVersion: '$LATEST',

@@ -132,7 +132,7 @@ function streamRecord(stored: StoredEvent, position: number, arrivedAtS: number)
 }
 
 /** The stored events as stream batches of BATCH_SIZE event-item INSERTs, in order. */
-function streamBatches(stored: readonly StoredEvent[], nowMs: number): DynamoDBStreamEvent[] {
+export function streamBatches(stored: readonly StoredEvent[], nowMs: number): DynamoDBStreamEvent[] {
   const batches: DynamoDBStreamEvent[] = [];
   for (let start = 0; start < stored.length; start += BATCH_SIZE) {
     batches.push({
@@ -149,7 +149,7 @@ function streamBatches(stored: readonly StoredEvent[], nowMs: number): DynamoDBS
 // ---------------------------------------------------------------------------------------------------------------
 // 1. Bytes: the S3 object, the log lines, the Firehose records
 
-interface ArchiveObject {
+export interface ArchiveObject {
   readonly events: number;
   readonly rawBytes: number;
   readonly gzipBytes: number;
@@ -177,7 +177,7 @@ function summaryLine(recordJson: string): string {
   return JSON.stringify(record);
 }
 
-interface Bytes {
+export interface Bytes {
   readonly recordJsonBytes: number;
   readonly archive: ArchiveObject;
   readonly logsBytesPerEvent: number;
@@ -190,7 +190,7 @@ interface Bytes {
   readonly firehoseRecordBytes: number;
 }
 
-function measureBytes(
+export function measureBytes(
   stored: readonly StoredEvent[],
   batches: readonly DynamoDBStreamEvent[],
   nowMs: number,
@@ -231,7 +231,7 @@ function measureBytes(
 // ---------------------------------------------------------------------------------------------------------------
 // 2. Throughput per invocation
 
-interface Timing {
+export interface Timing {
   readonly cpuUs: number;
   readonly wallUs: number;
 }
@@ -283,7 +283,7 @@ const lambdaContext = (functionName: string): Context => ({
   succeed: () => {},
 });
 
-interface HandlerTiming extends Timing {
+export interface HandlerTiming extends Timing {
   /** Bytes the handler logged per invocation (what its own log group ingests, besides Lambda's lines). */
   readonly logBytes: number;
 }
@@ -293,7 +293,7 @@ interface HandlerTiming extends Timing {
  * loopback stand-in that accepts everything: SDK serialization, signing, HTTP and the handler's log line count,
  * AWS's own latency does not.
  */
-async function measureHandlers(batches: readonly DynamoDBStreamEvent[]) {
+export async function measureHandlers(batches: readonly DynamoDBStreamEvent[]) {
   const stub = await startAwsStub();
   const config = {
     endpoint: stub.endpoint,
@@ -349,11 +349,11 @@ async function measureHandlers(batches: readonly DynamoDBStreamEvent[]) {
  * Milliseconds of one invocation at `memoryMb`: the measured CPU stretched by the vCPU share Lambda gives that
  * memory, plus the assumed round trips of the AWS calls the invocation waits for.
  */
-function invocationMs(cpuUs: number, memoryMb: number, awsCalls: number, awsCallMs: number): number {
+export function invocationMs(cpuUs: number, memoryMb: number, awsCalls: number, awsCallMs: number): number {
   return (cpuUs / 1000) * (PIPELINE_ASSUMPTIONS.oneVcpuMemoryMb / memoryMb) + awsCalls * awsCallMs;
 }
 
-interface CostInputs {
+export interface CostInputs {
   readonly bytes: Bytes;
   readonly archiveCpuUs: number;
   readonly logForwardCpuUs: number;
@@ -362,10 +362,14 @@ interface CostInputs {
 }
 
 /** What the cost model varies around the measured inputs: the log line, the batch size, the memory. */
-interface Scenario {
+export interface Scenario {
   readonly logBytesPerEvent: number;
   readonly eventsPerInvocation: number;
   readonly memoryMb: number;
+  /** Months of the archive's retention in S3 Standard before Standard-IA. @default all of them */
+  readonly archiveStandardMonths?: number;
+  /** @default PIPELINE_ASSUMPTIONS.kmsRequestsPerObject */
+  readonly kmsRequestsPerObject?: number;
 }
 
 function consumerMs(inputs: CostInputs, memoryMb: number) {
@@ -386,7 +390,7 @@ function consumerMs(inputs: CostInputs, memoryMb: number) {
   };
 }
 
-function pipelineStages(inputs: CostInputs, scenario: Scenario): StageCost[] {
+export function pipelineStages(inputs: CostInputs, scenario: Scenario): StageCost[] {
   const a = PIPELINE_ASSUMPTIONS;
   const { memoryMb, eventsPerInvocation } = scenario;
   const ms = consumerMs(inputs, memoryMb);
@@ -412,7 +416,10 @@ function pipelineStages(inputs: CostInputs, scenario: Scenario): StageCost[] {
       storedBytesPerEvent: inputs.bytes.archive.gzipBytes / inputs.bytes.archive.events,
       eventsPerObject: inputs.bytes.archive.events,
       retentionMonths: a.retentionMonths,
-      kmsRequestsPerObject: a.kmsRequestsPerObject,
+      kmsRequestsPerObject: scenario.kmsRequestsPerObject ?? a.kmsRequestsPerObject,
+      ...(scenario.archiveStandardMonths === undefined
+        ? {}
+        : { standardMonths: scenario.archiveStandardMonths }),
     }),
     logsStage({
       ingestedBytesPerEvent: scenario.logBytesPerEvent,
@@ -447,7 +454,19 @@ export const INSIGHT_COUNTER_TARGET: Target = { max: 0.2 };
  * batch, each costed as the item it leaves (n, the update-id set, top contributors), over batches of the
  * counter mapping's size in eventTime order.
  */
-function insightCounterWruPerEvent(stored: readonly StoredEvent[], batchSize: number): number {
+export function insightCounterWruPerEvent(stored: readonly StoredEvent[], batchSize: number): number {
+  return insightCounterLoad(stored, batchSize).wruPerEvent;
+}
+
+/** What the counter consumer does with `stored`: WRU per event, updates per batch, distinct counter keys. */
+export interface InsightCounterLoad {
+  readonly wruPerEvent: number;
+  readonly batches: number;
+  readonly updates: number;
+  readonly keys: number;
+}
+
+export function insightCounterLoad(stored: readonly StoredEvent[], batchSize: number): InsightCounterLoad {
   const records = stored
     .map((event, i) => ({
       json: event.recordJson,
@@ -456,8 +475,14 @@ function insightCounterWruPerEvent(stored: readonly StoredEvent[], batchSize: nu
     }))
     .sort((a, b) => (a.time < b.time ? -1 : 1));
   let wru = 0;
+  let batches = 0;
+  let updates = 0;
+  const keys = new Set<string>();
   for (let start = 0; start < records.length; start += batchSize) {
+    batches += 1;
     for (const update of countRecords(records.slice(start, start + batchSize))) {
+      updates += 1;
+      keys.add(update.keyId);
       const item: Item = {
         pk: { S: counterPk(update.keyId) },
         sk: { S: minuteSk(update.minute) },
@@ -471,7 +496,7 @@ function insightCounterWruPerEvent(stored: readonly StoredEvent[], batchSize: nu
       wru += writeUnits(itemBytes(item));
     }
   }
-  return wru / stored.length;
+  return { wruPerEvent: wru / stored.length, batches, updates, keys: keys.size };
 }
 
 export async function runPipeline(): Promise<Outcome> {

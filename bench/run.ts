@@ -30,6 +30,7 @@ const BENCHMARKS: Record<BenchmarkName, (options: BenchOptions) => Promise<Outco
     ),
   partitions: async (options) =>
     (await import('./partitions.js')).runPartitions(options.seed === undefined ? {} : { seed: options.seed }),
+  cost: async () => (await import('./cost.js')).runCost(),
 };
 
 interface BenchOptions {

@@ -2,7 +2,15 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 
 /** What every benchmark hands back to bench/run.ts, and how results are printed and kept. */
 
-export const BENCHMARK_NAMES = ['ingest', 'lookup', 'bundles', 'pipeline', 'insights', 'partitions'] as const;
+export const BENCHMARK_NAMES = [
+  'ingest',
+  'lookup',
+  'bundles',
+  'pipeline',
+  'insights',
+  'partitions',
+  'cost',
+] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 export type Status = 'PASS' | 'MISS';

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { footprintOf } from '../../../bench/cost.js';
+import {
+  BYTES_PER_GB,
+  cloudTrailStages,
+  DAYS_PER_MONTH,
+  dynamodbStorageStage,
+  dynamodbWriteStage,
+  httpApiStage,
+  s3ArchiveStage,
+} from '../../../bench/cost-model.js';
+import type { Item } from '../../../bench/support/capacity.js';
+
+/** Bytes per event that make exactly one billed GB per million events. */
+const ONE_GB_PER_MILLION = BYTES_PER_GB / 1_000_000;
+
+describe('httpApiStage', () => {
+  it('meters one request per 100-event batch and prices its access log line', () => {
+    // Act: 10,000 requests of 100 KB, each logging 1/100 of a GB per million events' worth of line.
+    const cost = httpApiStage({
+      eventsPerRequest: 100,
+      requestBytes: 100 * 1024,
+      accessLogBytesPerRequest: ONE_GB_PER_MILLION * 100,
+    });
+
+    // Assess: 10,000 x $1/M = $0.01; 1 GB of log lines x $0.50 = $0.50.
+    expect(cost.lines[0]?.quantity).toBe(10_000);
+    expect(cost.lines[0]?.usd).toBeCloseTo(0.01, 12);
+    expect(cost.lines[1]?.quantity).toBeCloseTo(1, 12);
+    expect(cost.usdPerMillionEvents).toBeCloseTo(0.51, 12);
+  });
+
+  it('meters a request over 512 KB as two, and single-event requests one per event', () => {
+    // Act
+    const large = httpApiStage({
+      eventsPerRequest: 100,
+      requestBytes: 600 * 1024,
+      accessLogBytesPerRequest: 0,
+    });
+    const single = httpApiStage({ eventsPerRequest: 1, requestBytes: 1024, accessLogBytesPerRequest: 0 });
+
+    // Assess
+    expect(large.lines[0]?.quantity).toBe(20_000);
+    expect(large.usdPerMillionEvents).toBeCloseTo(0.02, 12);
+    expect(single.usdPerMillionEvents).toBeCloseTo(1, 12);
+  });
+});
+
+describe('dynamodbWriteStage', () => {
+  it('prices 6 WRU per event at $0.625 per million WRU, and at 1.25x in the Standard-IA class', () => {
+    // Act / Assess: 6 M WRU x $0.625 = $3.75; x $0.78125 = $4.6875.
+    expect(dynamodbWriteStage(6).usdPerMillionEvents).toBeCloseTo(3.75, 12);
+    expect(dynamodbWriteStage(6, 'standardIa').usdPerMillionEvents).toBeCloseTo(4.6875, 12);
+  });
+});
+
+describe('dynamodbStorageStage', () => {
+  it('keeps the bytes for the retention in months and backs up the table (not the indexes) with PITR', () => {
+    // Act: 1 GB of table items and 0.5 GB of index entries per million events, kept 3 months.
+    const input = {
+      tableBytesPerEvent: ONE_GB_PER_MILLION,
+      indexBytesPerEvent: ONE_GB_PER_MILLION / 2,
+      retentionDays: 3 * DAYS_PER_MONTH,
+      pointInTimeRecovery: true,
+    };
+    const standard = dynamodbStorageStage(input);
+    const infrequent = dynamodbStorageStage({ ...input, tableClass: 'standardIa' });
+    const withoutPitr = dynamodbStorageStage({ ...input, pointInTimeRecovery: false });
+
+    // Assess: 3 GB-month x $0.25 + 1.5 x $0.25 + PITR 3 x $0.20 = 0.75 + 0.375 + 0.60.
+    expect(standard.lines.map((line) => line.quantity)).toEqual(
+      [3, 1.5, 3].map((value) => expect.closeTo(value, 9)),
+    );
+    expect(standard.usdPerMillionEvents).toBeCloseTo(1.725, 12);
+    expect(infrequent.usdPerMillionEvents).toBeCloseTo(0.3 + 0.15 + 0.6, 12);
+    expect(withoutPitr.usdPerMillionEvents).toBeCloseTo(1.125, 12);
+  });
+});
+
+describe('s3ArchiveStage with a lifecycle', () => {
+  it('bills the Standard months, then Standard-IA for the rest, with one transition per object', () => {
+    // Act: 1 GB per million events, 6,000 events per object, 3 of 12 months in Standard, no KMS.
+    const cost = s3ArchiveStage({
+      storedBytesPerEvent: ONE_GB_PER_MILLION,
+      eventsPerObject: 6000,
+      retentionMonths: 12,
+      kmsRequestsPerObject: 0,
+      standardMonths: 3,
+    });
+
+    // Assess
+    const objects = 1e6 / 6000;
+    const [standard, puts, kms, infrequent, transitions] = cost.lines;
+    expect(standard?.usd).toBeCloseTo(3 * 0.023, 12);
+    expect(puts?.usd).toBeCloseTo((objects / 1000) * 0.005, 12);
+    expect(kms?.usd).toBe(0);
+    expect(infrequent?.quantity).toBeCloseTo(9, 12);
+    expect(infrequent?.usd).toBeCloseTo(9 * 0.0125, 12);
+    expect(transitions?.usd).toBeCloseTo((objects / 1000) * 0.01, 12);
+  });
+});
+
+describe('cloudTrailStages', () => {
+  it('prices a million events as a paid trail copy, data events, Lake ingestion and Insights', () => {
+    // Act: events of 1 GB per million, both Insights types.
+    const stages = cloudTrailStages(ONE_GB_PER_MILLION, 2);
+
+    // Assess: 10 x $2.00; 10 x $0.10; 1 GB x $0.50; 2 x 10 x $0.35.
+    expect(Object.fromEntries(stages.map((entry) => [entry.stage, entry.usdPerMillionEvents]))).toEqual({
+      trailManagementEvents: expect.closeTo(20, 12),
+      trailDataEvents: expect.closeTo(1, 12),
+      lakeIngestion: expect.closeTo(0.5, 12),
+      insights: expect.closeTo(7, 12),
+    });
+  });
+});
+
+describe('footprintOf', () => {
+  it('adds the WRU and billed bytes of the items and their index entries', () => {
+    // Prepare: the event item is 1,135 B (2 WRU) and in both indexes (20 B + 100 B each, 1 WRU each); the
+    // resource-type item is 12 B (1 WRU) and in no index.
+    const s = (value: string) => ({ S: value });
+    const items: Item[] = [
+      { pk: s('E#H#0'), sk: s('s1'), record: s('x'.repeat(1100)), namePk: s('0#N'), userPk: s('0#U') },
+      { pk: s('RT#0#T'), sk: s('s1') },
+    ];
+
+    // Act
+    const footprint = footprintOf(items);
+
+    // Assess
+    expect(footprint).toEqual({
+      wru: 5,
+      tableBytes: 1135 + 100 + 12 + 100,
+      indexBytes: 240,
+      tableItems: 2,
+      eventItemBytes: 1135,
+    });
+  });
+});
