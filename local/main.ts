@@ -43,6 +43,8 @@ const writeConfig = async (local: LocalHandle): Promise<void> => {
     archiveDlqUrl: local.pipeline.archiveDlqUrl,
     logForwardDlqUrl: local.pipeline.logForwardDlqUrl,
     eventBusName: local.eventBusName,
+    accountId: local.accountId,
+    channelArn: local.channelArn,
   };
   await mkdir(join(PROJECT_ROOT, '.opentrail'), { recursive: true });
   await writeFile(CONFIG_FILE, `${JSON.stringify(config, null, 2)}\n`);

@@ -12,6 +12,7 @@ import {
   type PipelineResources,
 } from '../lambda/adapters/pipeline-admin.js';
 import { createEventsTable } from '../lambda/adapters/table-admin.js';
+import { channelArn, DEFAULT_CHANNEL_NAME } from '../lambda/core/cloudtrail/channels.js';
 import { TRAIL_ENV } from '../lambda/core/environment.js';
 import type { InsightsRunSummary } from '../lambda/core/insights/run.js';
 import { type MotoEmulator, startEmulator } from './emulator.js';
@@ -87,6 +88,10 @@ export interface LocalHandle {
   readonly pipeline: PipelineResources;
   /** The EventBridge bus insight events are put on. */
   readonly eventBusName: string;
+  /** The account the API reports to the functions: PutAuditEvents' recipientAccountId must name it. */
+  readonly accountId: string;
+  /** The default channel PutAuditEvents puts to (docs/cloudtrail-compat.md). */
+  readonly channelArn: string;
   /** Each consumer's poller counters: invocations, records delivered, records sent to its DLQ. */
   streamStats(): Record<StreamConsumer, StreamPollerStats>;
   /** Runs the scheduled insights function now and returns its summary. */
@@ -105,6 +110,9 @@ const loadRoutes = async (): Promise<Map<string, RouteTarget>> => {
     ['POST /events', ingestTarget],
     ['GET /events', lookupTarget],
     ['GET /events/{eventId}', lookupTarget],
+    // CloudTrail's LookupEvents and CloudTrail Data's PutAuditEvents (docs/cloudtrail-compat.md).
+    ['POST /', lookupTarget],
+    ['POST /PutAuditEvents', ingestTarget],
   ]);
 };
 
@@ -160,6 +168,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       await emulator?.stop();
     }
   };
+  const defaultChannelArn = channelArn('aws', region, API_ACCOUNT_ID, DEFAULT_CHANNEL_NAME);
   try {
     const handlerEnvironment = {
       [TRAIL_ENV.tableName]: tableName,
@@ -168,6 +177,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       [TRAIL_ENV.deliveryStreamName]: names.deliveryStreamName,
       [TRAIL_ENV.logGroupName]: names.logGroupName,
       [TRAIL_ENV.eventBusName]: INSIGHTS_BUS_NAME,
+      [TRAIL_ENV.channels]: JSON.stringify([{ arn: defaultChannelArn }]),
       [TRAIL_ENV.insightsBaselineMinutes]: String(
         options.insights?.baselineMinutes ?? process.env[TRAIL_ENV.insightsBaselineMinutes] ?? 7 * 1440,
       ),
@@ -235,9 +245,16 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
 
     const front = await startHttpFront({
       routes,
-      verifySignature: createSigV4Verifier({ credentials: [credentials], region }),
+      verifySignature: createSigV4Verifier({
+        credentials: [credentials],
+        region,
+        accountId: API_ACCOUNT_ID,
+        // API Gateway verifies execute-api only; local mode also takes the CloudTrail clients' default names.
+        services: ['execute-api', 'cloudtrail', 'cloudtrail-data'],
+      }),
       port: options.port ?? 0,
       region,
+      accountId: API_ACCOUNT_ID,
       log,
     });
     return {
@@ -248,6 +265,8 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       tableName,
       pipeline,
       eventBusName: INSIGHTS_BUS_NAME,
+      accountId: API_ACCOUNT_ID,
+      channelArn: defaultChannelArn,
       streamStats: () => ({
         archive: archivePoller.stats(),
         logForward: logForwardPoller.stats(),
@@ -270,6 +289,8 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
 
 const INSIGHTS_BUS_NAME = 'opentrail-insights';
 const INSIGHTS_COUNTER_DLQ_NAME = 'opentrail-insights-counter-dlq';
+/** The account the local API reports as its own (requestContext.accountId) and callers' accounts. */
+const API_ACCOUNT_ID = '000000000000';
 /** The account local mode's functions run in (moto's default). */
 const LOCAL_ACCOUNT_ID = '123456789012';
 

@@ -50,8 +50,12 @@ export interface ReceivedRequest {
 export interface SigV4VerifierOptions {
   readonly credentials: readonly LocalCredential[];
   readonly region: string;
-  /** @default 'execute-api' */
-  readonly service?: string;
+  /**
+   * Service names a signature may be scoped to. API Gateway accepts only `execute-api`; local mode also accepts
+   * the names the CloudTrail SDK clients sign with by default (docs/cloudtrail-compat.md).
+   * @default ['execute-api']
+   */
+  readonly services?: readonly string[];
   /** @default '000000000000' */
   readonly accountId?: string;
   /** @default () => new Date() */
@@ -81,7 +85,7 @@ type Failure = Extract<SigV4Verification, { ok: false }>;
 const fail = (code: SigV4FailureCode, message: string): Failure => ({ ok: false, code, message });
 
 export const createSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifier => {
-  const service = options.service ?? 'execute-api';
+  const services = options.services ?? ['execute-api'];
   const accountId = options.accountId ?? '000000000000';
   const now = options.now ?? (() => new Date());
   const credentialsByKey = new Map(
@@ -116,7 +120,7 @@ export const createSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifie
       return fail('UnrecognizedClientException', 'The security token included in the request is invalid.');
     }
 
-    const scopeFailure = checkScope(parsed, amzDate, options.region, service);
+    const scopeFailure = checkScope(parsed, amzDate, options.region, services);
     if (scopeFailure !== undefined) return scopeFailure;
 
     const skewFailure = checkClock(amzDate, signingDate, now());
@@ -237,10 +241,13 @@ const checkScope = (
   parsed: ParsedAuthorization,
   amzDate: string,
   region: string,
-  service: string,
+  services: readonly string[],
 ): Failure | undefined => {
-  if (parsed.scopeService !== service) {
-    return fail('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'.`);
+  if (!services.includes(parsed.scopeService)) {
+    return fail(
+      'InvalidSignatureException',
+      `Credential should be scoped to correct service: '${services.join("' or '")}'.`,
+    );
   }
   if (parsed.scopeRegion !== region) {
     return fail(

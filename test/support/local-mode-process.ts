@@ -18,6 +18,10 @@ export interface LocalModeConfig {
   readonly archiveDlqUrl: string;
   readonly logForwardDlqUrl: string;
   readonly eventBusName: string;
+  /** The account the local API reports; PutAuditEvents' recipientAccountId must name it. */
+  readonly accountId: string;
+  /** The default channel for PutAuditEvents (docs/cloudtrail-compat.md). */
+  readonly channelArn: string;
 }
 
 /** npm re-raises a signal it received, so after Ctrl+C it ends by SIGINT even when local mode exited 0. */

@@ -219,6 +219,34 @@ describe('SigV4 verifier', () => {
     });
   });
 
+  it('accepts the CloudTrail signing names only when the verifier lists them', async () => {
+    // Prepare
+    const localMode = createSigV4Verifier({
+      credentials: [CREDENTIALS],
+      region: REGION,
+      services: ['execute-api', 'cloudtrail', 'cloudtrail-data'],
+    });
+    const signedAs = (service: string) => signedPost({ service });
+
+    // Act
+    const results = await Promise.all(
+      ['execute-api', 'cloudtrail', 'cloudtrail-data'].map(
+        async (service) => (await localMode(await signedAs(service))).ok,
+      ),
+    );
+    const apiGateway = await verify(await signedAs('cloudtrail'));
+    const other = await localMode(await signedAs('dynamodb'));
+
+    // Assess
+    expect(results).toEqual([true, true, true]);
+    expect(apiGateway).toMatchObject({ ok: false, code: 'InvalidSignatureException' });
+    expect(other).toMatchObject({
+      ok: false,
+      message:
+        "Credential should be scoped to correct service: 'execute-api' or 'cloudtrail' or 'cloudtrail-data'.",
+    });
+  });
+
   it('rejects with InvalidSignatureException when signed for another region', async () => {
     // Prepare
     const signed = await signRequest(URL_WITH_QUERY, { credentials: CREDENTIALS, region: 'eu-west-1' });
