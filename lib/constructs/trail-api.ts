@@ -1,4 +1,4 @@
-import { type Acknowledgment, Duration, Validations } from 'aws-cdk-lib';
+import { type Acknowledgment, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -16,6 +16,12 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import {
+  CHANNEL_NAME_PATTERN,
+  type Channel,
+  channelArn,
+  DEFAULT_CHANNEL_NAME,
+} from '../../lambda/core/cloudtrail/channels.js';
 import { TRAIL_ENV } from '../../lambda/core/environment.js';
 import type { FunctionSizing } from '../defaults/lambda.js';
 import { definedProps } from '../props-merge.js';
@@ -24,6 +30,14 @@ import { createTrailFunction, RUNTIME_ACKNOWLEDGMENTS, type TrailFunctionProps }
 import type { EventStore } from './event-store.js';
 
 export type { TrailFunctionProps } from '../trail-function.js';
+
+/** A CloudTrail Lake-style channel: a named source producers put to with PutAuditEvents. */
+export interface ChannelProps {
+  /** 3 to 128 letters, digits, `.`, `_` or `-` (CloudTrail's channel name rules); unique within the API. */
+  readonly name: string;
+  /** IAM principal ARNs allowed to put to this channel; default any producer */
+  readonly principals?: readonly string[];
+}
 
 export interface TrailApiProps {
   /** The table the ingest function writes and the lookup function reads. */
@@ -53,6 +67,13 @@ export interface TrailApiProps {
    * @default - arm64, Node.js 22, 512 MB, 15 s, bundled ES module
    */
   readonly lookupFunctionProps?: TrailFunctionProps;
+  /**
+   * The channels `POST /PutAuditEvents` accepts; each has the ARN `arn:<partition>:cloudtrail:<region>:<account>:channel/<name>`
+   * (see `channelArns`).
+   *
+   * @default - one channel named `default` that any producer may put to
+   */
+  readonly channels?: readonly ChannelProps[];
 }
 
 const TRAIL_API_DEFAULTS = {
@@ -92,9 +113,31 @@ const FUNCTION_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   },
 ];
 
+/** Problems with the channels prop, each named, so all are reported at once. */
+function channelProblems(channels: readonly ChannelProps[]): string[] {
+  const problems: string[] = [];
+  if (channels.length === 0)
+    problems.push('channels must name at least one channel (leave it out for `default`)');
+  const seen = new Set<string>();
+  channels.forEach(({ name, principals }, index) => {
+    if (!CHANNEL_NAME_PATTERN.test(name)) {
+      problems.push(
+        `channels[${index}].name must be 3 to 128 letters, digits, '.', '_' or '-' (got ${JSON.stringify(name)})`,
+      );
+    }
+    if (seen.has(name)) problems.push(`channels[${index}].name repeats ${JSON.stringify(name)}`);
+    seen.add(name);
+    if (principals !== undefined && principals.length === 0) {
+      problems.push(`channels[${index}].principals is empty: leave it out to admit every producer`);
+    }
+  });
+  return problems;
+}
+
 /**
- * The trail's HTTP API: producers `POST /events`, readers `GET /events` and `GET /events/{eventId}`. Every route
- * requires IAM (SigV4) auth; `grantPut` and `grantLookup` hand out exactly one side.
+ * The trail's HTTP API: producers `POST /events` and `POST /PutAuditEvents` (CloudTrail Data), readers
+ * `GET /events`, `GET /events/{eventId}` and `POST /` (CloudTrail's LookupEvents). Every route requires IAM
+ * (SigV4) auth; `grantPut` and `grantLookup` hand out exactly one side.
  */
 export class TrailApi extends Construct {
   public readonly httpApi: HttpApi;
@@ -103,17 +146,31 @@ export class TrailApi extends Construct {
   public readonly lookupFunction: NodejsFunction;
   /** Key that signs pagination tokens, so a client cannot forge or alter one. */
   public readonly tokenSecret: Secret;
+  /** Channel name -> channel ARN, for PutAuditEvents' `channelArn`. */
+  public readonly channelArns: Readonly<Record<string, string>>;
 
   private readonly putEventsRoute: HttpRoute;
   private readonly listEventsRoute: HttpRoute;
   private readonly getEventRoute: HttpRoute;
+  private readonly putAuditEventsRoute: HttpRoute;
+  private readonly lookupEventsRoute: HttpRoute;
 
   constructor(scope: Construct, id: string, props: TrailApiProps) {
     super(scope, id);
+    const channels = props.channels ?? [{ name: DEFAULT_CHANNEL_NAME }];
     throwIfInvalid('TrailApi', [
       positiveNumberProblem('throttle.rateLimit', props.throttle?.rateLimit),
       positiveNumberProblem('throttle.burstLimit', props.throttle?.burstLimit),
+      ...channelProblems(channels),
     ]);
+    const stack = Stack.of(this);
+    const declaredChannels: Array<Omit<Channel, 'name'>> = channels.map(({ name, principals }) => ({
+      arn: channelArn(stack.partition, stack.region, stack.account, name),
+      ...(principals === undefined ? {} : { principals }),
+    }));
+    this.channelArns = Object.fromEntries(
+      channels.map(({ name }, i) => [name, declaredChannels[i]?.arn ?? '']),
+    );
     const logRetention = props.logRetention ?? TRAIL_API_DEFAULTS.logRetention;
     const { eventStore } = props;
     const storeEnvironment = {
@@ -137,7 +194,7 @@ export class TrailApi extends Construct {
       entry: 'lambda/handlers/ingest.ts',
       sizing: TRAIL_API_DEFAULTS.ingestSizing,
       userProps: props.ingestFunctionProps,
-      environment: storeEnvironment,
+      environment: { ...storeEnvironment, [TRAIL_ENV.channels]: stack.toJsonString(declaredChannels) },
       logRetention,
     });
     this.lookupFunction = this.createFunction('Lookup', {
@@ -178,6 +235,14 @@ export class TrailApi extends Construct {
       HttpMethod.GET,
       lookupIntegration,
     );
+    // CloudTrail's wire protocols (docs/cloudtrail-compat.md): each on the function that owns its side.
+    this.putAuditEventsRoute = this.addRoute(
+      'PutAuditEventsRoute',
+      '/PutAuditEvents',
+      HttpMethod.POST,
+      ingestIntegration,
+    );
+    this.lookupEventsRoute = this.addRoute('LookupEventsRoute', '/', HttpMethod.POST, lookupIntegration);
   }
 
   /** The URL of the default stage. */
@@ -185,14 +250,17 @@ export class TrailApi extends Construct {
     return this.stage.url;
   }
 
-  /** Lets a producer call `POST /events`, and nothing else. */
+  /** Lets a producer call `POST /events` and `POST /PutAuditEvents`, and nothing else. */
   public grantPut(grantee: IGrantable): Grant {
-    return this.putEventsRoute.grantInvoke(grantee);
+    return this.putEventsRoute.grantInvoke(grantee).combine(this.putAuditEventsRoute.grantInvoke(grantee));
   }
 
-  /** Lets a reader call `GET /events` and `GET /events/{eventId}`, and nothing else. */
+  /** Lets a reader call `GET /events`, `GET /events/{eventId}` and `POST /` (LookupEvents), and nothing else. */
   public grantLookup(grantee: IGrantable): Grant {
-    return this.listEventsRoute.grantInvoke(grantee).combine(this.getEventRoute.grantInvoke(grantee));
+    return this.listEventsRoute
+      .grantInvoke(grantee)
+      .combine(this.getEventRoute.grantInvoke(grantee))
+      .combine(this.lookupEventsRoute.grantInvoke(grantee));
   }
 
   private addRoute(id: string, routePath: string, method: HttpMethod, integration: HttpLambdaIntegration) {

@@ -47,6 +47,10 @@ describe('TrailApi', () => {
       memorySize: 1024,
       environment: { OPENTRAIL_TABLE_NAME: 'not-the-table', POWERTOOLS_LOG_LEVEL: 'DEBUG' },
     },
+    channels: [
+      { name: 'billing-app', principals: ['arn:aws:iam::123456789012:role/BillingWriter'] },
+      { name: 'partner.feed_1' },
+    ],
   });
 
   let template: Template;
@@ -223,12 +227,14 @@ describe('TrailApi', () => {
       expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
         'GET /events',
         'GET /events/{eventId}',
+        'POST /',
+        'POST /PutAuditEvents',
         'POST /events',
       ]);
       template.allResourcesProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'AWS_IAM' });
     });
 
-    it('sends POST /events to ingest and both GET routes to lookup when the API is built', () => {
+    it('sends both put routes to ingest and the three lookup routes to lookup when the API is built', () => {
       // Prepare
       const targetOfRoute = (routeKey: string) =>
         Object.values(
@@ -249,6 +255,8 @@ describe('TrailApi', () => {
       expect(targetOfRoute('POST /events')).toEqual(ingestTargets);
       expect(targetOfRoute('GET /events')).toEqual(lookupTargets);
       expect(targetOfRoute('GET /events/{eventId}')).toEqual(lookupTargets);
+      expect(targetOfRoute('POST /PutAuditEvents')).toEqual(ingestTargets);
+      expect(targetOfRoute('POST /')).toEqual(lookupTargets);
     });
 
     it('writes JSON access logs with the agreed fields to their own log group when the stage is built', () => {
@@ -301,17 +309,18 @@ describe('TrailApi', () => {
         },
       );
 
-    it('scopes grantPut to the POST /events route when a producer is granted', () => {
+    it('scopes grantPut to POST /events and POST /PutAuditEvents when a producer is granted', () => {
       // Act
       const resources = invokeResourcesOf(producer);
 
       // Assess
-      expect(resources).toEqual([
+      expect(resources.sort()).toEqual([
+        `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/POST/PutAuditEvents`,
         `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/POST/events`,
       ]);
     });
 
-    it('scopes grantLookup to GET /events and GET /events/* when a reader is granted', () => {
+    it('scopes grantLookup to GET /events, GET /events/* and POST / when a reader is granted', () => {
       // Act
       const resources = invokeResourcesOf(reader);
 
@@ -319,6 +328,53 @@ describe('TrailApi', () => {
       expect(resources.sort()).toEqual([
         `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/GET/events`,
         `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/GET/events/*`,
+        `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/POST/`,
+      ]);
+    });
+  });
+
+  describe('channels', () => {
+    const channelsOf = (tmpl: Template, stack: Stack, fn: TrailApi['ingestFunction']) => {
+      const { Environment } = functionProps(tmpl, stack, fn.functionName);
+      const value =
+        isRecord(Environment) && isRecord(Environment.Variables)
+          ? Environment.Variables.OPENTRAIL_CHANNELS
+          : undefined;
+      return JSON.parse(renderCfnString(value)) as unknown;
+    };
+
+    it('declares one channel named default that any producer may use when channels are left out', () => {
+      // Act
+      const channels = channelsOf(template, defaultStack, api.ingestFunction);
+
+      // Assess
+      expect(channels).toEqual([{ arn: 'arn:aws:cloudtrail:us-east-1:123456789012:channel/default' }]);
+      expect(api.channelArns).toEqual({ default: expect.stringContaining(':channel/default') });
+    });
+
+    it('gives the channels to the ingest function only', () => {
+      // Act
+      const lookupVariables = functionProps(
+        template,
+        defaultStack,
+        api.lookupFunction.functionName,
+      ).Environment;
+
+      // Assess
+      expect(lookupVariables).not.toHaveProperty('Variables.OPENTRAIL_CHANNELS');
+    });
+
+    it('passes each declared channel with its principals to the ingest function when channels are given', () => {
+      // Act
+      const channels = channelsOf(overrideTemplate, overrideStack, overrideApi.ingestFunction);
+
+      // Assess
+      expect(channels).toEqual([
+        {
+          arn: 'arn:aws:cloudtrail:us-east-1:123456789012:channel/billing-app',
+          principals: ['arn:aws:iam::123456789012:role/BillingWriter'],
+        },
+        { arn: 'arn:aws:cloudtrail:us-east-1:123456789012:channel/partner.feed_1' },
       ]);
     });
   });
@@ -396,6 +452,33 @@ describe('TrailApi', () => {
       expect(build).toThrowError(
         'Invalid TrailApi props:\n- throttle.rateLimit must be a number above 0 (got 0)\n' +
           '- throttle.burstLimit must be a number above 0 (got -1)',
+      );
+    });
+
+    it('throws one error naming every bad channel when channel names break CloudTrail rules', () => {
+      // Prepare
+      const stack = new Stack(validation.app, 'InvalidChannels', { env: TEST_ENV });
+      const eventStore = new EventStore(stack, 'EventStore');
+
+      // Act
+      const build = () =>
+        new TrailApi(stack, 'TrailApi', {
+          eventStore,
+          channels: [
+            { name: 'ok-name' },
+            { name: 'no' },
+            { name: 'has space' },
+            { name: 'ok-name', principals: [] },
+          ],
+        });
+
+      // Assess
+      expect(build).toThrowError(
+        'Invalid TrailApi props:\n' +
+          `- channels[1].name must be 3 to 128 letters, digits, '.', '_' or '-' (got "no")\n` +
+          `- channels[2].name must be 3 to 128 letters, digits, '.', '_' or '-' (got "has space")\n` +
+          '- channels[3].name repeats "ok-name"\n' +
+          '- channels[3].principals is empty: leave it out to admit every producer',
       );
     });
   });
