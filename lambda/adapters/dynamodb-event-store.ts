@@ -49,6 +49,33 @@ const keyId = (item: Item): string => `${item[PK]?.S}\u0000${item[SK]?.S}`;
 
 export interface DynamoDbEventStoreOptions {
   readonly backoff?: BackoffPolicy;
+  /**
+   * Longest wait for one DynamoDB call, the SDK's own attempts included. The SDK waits up to 300 s on a silent
+   * connection, far past the function's timeout: a stalled call must fail (and be retried) while the function
+   * can still answer. @default 3 000 ms
+   */
+  readonly callTimeoutMs?: number;
+  /**
+   * How long a batch write retries before it reports what is left as not stored, so a request always answers
+   * before the function's 15 s timeout (a catalog write and an event write, each within this). @default 4 000 ms
+   */
+  readonly writeBudgetMs?: number;
+}
+
+/** Options for one SDK call: the signal that ends it when its time is up. */
+type CallOptions = { abortSignal: AbortSignal };
+
+/** Runs one SDK call with a time limit; a call that runs out fails with a TimeoutError, which is retryable. */
+async function withTimeout<T>(send: (options: CallOptions) => Promise<T>, timeoutMs: number): Promise<T> {
+  const abortSignal = AbortSignal.timeout(Math.max(1, timeoutMs));
+  try {
+    return await send({ abortSignal });
+  } catch (error) {
+    if (!abortSignal.aborted) throw error;
+    throw Object.assign(new Error(`DynamoDB did not answer within ${timeoutMs} ms`), {
+      name: 'TimeoutError',
+    });
+  }
 }
 
 /**
@@ -57,6 +84,8 @@ export interface DynamoDbEventStoreOptions {
  */
 export class DynamoDbEventStore implements EventWriter, EventReader {
   private readonly backoff: BackoffPolicy;
+  private readonly callTimeoutMs: number;
+  private readonly writeBudgetMs: number;
   /** Catalog entries this container wrote recently: they change rarely, so most batches skip them. */
   private readonly writtenCatalog = new Map<string, number>();
 
@@ -66,6 +95,8 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     options: DynamoDbEventStoreOptions = {},
   ) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.callTimeoutMs = options.callTimeoutMs ?? 3_000;
+    this.writeBudgetMs = options.writeBudgetMs ?? 4_000;
   }
 
   async writeCatalog(entries: readonly CatalogEntry[], expiresAt: number): Promise<WriteResult[]> {
@@ -100,7 +131,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
 
   async claimProducerId(producerId: string, eventID: string, expiresAt: number): Promise<ClaimResult> {
     try {
-      await this.call(() =>
+      await this.call((callOptions) =>
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
@@ -109,6 +140,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
             ExpressionAttributeNames: { '#pk': PK },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
+          callOptions,
         ),
       );
       return { claimed: true };
@@ -128,7 +160,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     expiresAt: number,
   ): Promise<boolean> {
     try {
-      await this.call(() =>
+      await this.call((callOptions) =>
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
@@ -137,6 +169,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
             ExpressionAttributeNames: { '#eventID': EVENT_ID },
             ExpressionAttributeValues: { ':from': s(fromEventID) },
           }),
+          callOptions,
         ),
       );
       return true;
@@ -149,7 +182,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   async readRecord(eventID: string): Promise<string | undefined> {
     const key = eventItemKey(eventID);
     if (!key) return undefined;
-    const output = await this.call(() =>
+    const output = await this.call((callOptions) =>
       this.client.send(
         new GetItemCommand({
           TableName: this.tableName,
@@ -158,6 +191,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
           ProjectionExpression: '#record',
           ExpressionAttributeNames: { '#record': RECORD },
         }),
+        callOptions,
       ),
     );
     return output.Item?.[RECORD]?.S;
@@ -173,7 +207,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
       partition.index === undefined
         ? PK
         : (TABLE_LAYOUT.indexes.find((index) => index.name === partition.index)?.partitionKey ?? PK);
-    const output = await this.call(() =>
+    const output = await this.call((callOptions) =>
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
@@ -189,6 +223,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
           ScanIndexForward: false,
           Limit: limit,
         }),
+        callOptions,
       ),
     );
     const eventIDs = (output.Items ?? [])
@@ -207,7 +242,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
         if (attempt > this.backoff.maxAttempts) {
           throw new StoreUnavailableError('events could not be read after retries');
         }
-        const output = await this.call(() =>
+        const output = await this.call((callOptions) =>
           this.client.send(
             new BatchGetItemCommand({
               RequestItems: {
@@ -218,6 +253,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
                 },
               },
             }),
+            callOptions,
           ),
         );
         for (const item of output.Responses?.[this.tableName] ?? []) {
@@ -236,7 +272,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     const entries: CatalogEntry[] = [];
     let startKey: Item | undefined;
     for (let page = 0; page < CATALOG_MAX_PAGES; page++) {
-      const output = await this.call(() =>
+      const output = await this.call((callOptions) =>
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -245,6 +281,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
             ExpressionAttributeValues: { ':pk': s(pk) },
             ExclusiveStartKey: startKey,
           }),
+          callOptions,
         ),
       );
       for (const item of output.Items ?? []) {
@@ -261,22 +298,26 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   }
 
   private async readClaim(producerId: string): Promise<string | undefined> {
-    const output = await this.call(() =>
+    const output = await this.call((callOptions) =>
       this.client.send(
         new GetItemCommand({
           TableName: this.tableName,
           Key: keyItem(idempotencyKey(producerId)),
           ConsistentRead: true,
         }),
+        callOptions,
       ),
     );
     return output.Item?.[EVENT_ID]?.S;
   }
 
-  /** One SDK call; retryable failures that outlast the SDK's own retries become StoreUnavailableError. */
-  private async call<T>(send: () => Promise<T>): Promise<T> {
+  /**
+   * One SDK call, ended after callTimeoutMs; retryable failures (a timeout included) that outlast the SDK's own
+   * retries become StoreUnavailableError.
+   */
+  private async call<T>(send: (options: CallOptions) => Promise<T>): Promise<T> {
     try {
-      return await send();
+      return await withTimeout(send, this.callTimeoutMs);
     } catch (error) {
       if (isRetryable(error)) throw new StoreUnavailableError((error as Error).message);
       throw error;
@@ -290,18 +331,25 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   private async batchPut(items: ReadonlyArray<{ owner: number; item: Item }>): Promise<Set<number>> {
     const failedOwners = new Set<number>();
     const chunks = chunk(items, BATCH_WRITE_MAX_ITEMS);
+    const giveUpAt = Date.now() + this.writeBudgetMs;
     await mapWithConcurrency(chunks, PARALLEL_REQUESTS, async (itemsInChunk) => {
       const ownerByKey = new Map(itemsInChunk.map(({ owner, item }) => [keyId(item), owner]));
       let pending: WriteRequest[] = itemsInChunk.map(({ item }) => ({ PutRequest: { Item: item } }));
       for (let attempt = 1; pending.length > 0 && attempt <= this.backoff.maxAttempts; attempt++) {
         try {
-          const output = await this.client.send(
-            new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
+          const output = await withTimeout(
+            (options) =>
+              this.client.send(
+                new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
+                options,
+              ),
+            Math.min(this.callTimeoutMs, giveUpAt - Date.now()),
           );
           pending = output.UnprocessedItems?.[this.tableName] ?? [];
         } catch (error) {
           if (!isRetryable(error)) break;
         }
+        if (Date.now() >= giveUpAt) break;
         if (pending.length > 0 && attempt < this.backoff.maxAttempts)
           await backoffDelay(this.backoff, attempt);
       }
