@@ -9,6 +9,15 @@ import { NextTokenCodec } from '../core/next-token.js';
 import type { EventReader } from '../core/ports.js';
 import { createCloudTrailLookupRoute } from './cloudtrail-lookup.js';
 
+/** A path parameter, percent-decoded when it can be; text that is not valid percent-encoding is taken as is. */
+function decodedPathParameter(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 export interface LookupDependencies {
   readonly config: TrailConfig;
   readonly reader: EventReader;
@@ -39,7 +48,7 @@ export function createLookupHandler({
   const nativeLookup = httpHandler(async (event) => {
     const eventId = event.pathParameters?.eventId;
     if (event.routeKey.startsWith('GET /events/') || eventId !== undefined) {
-      const id = decodeURIComponent(eventId ?? '');
+      const id = decodedPathParameter(eventId ?? '');
       const record = isEventId(id) ? (await reader.readRecords([id])).get(id) : undefined;
       if (record === undefined) throw new RequestError(404, 'EventNotFound', `no event with eventID ${id}`);
       return jsonText(200, record);
