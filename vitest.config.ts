@@ -18,15 +18,6 @@ export default defineConfig({
         },
       },
       {
-        // Property-based tests (fast-check): thousands of generated hostile inputs per property, no network.
-        test: {
-          name: 'property',
-          include: ['test/property/**/*.test.ts'],
-          env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
-          testTimeout: 60_000,
-        },
-      },
-      {
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
