@@ -3,14 +3,14 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { throwIfInvalid } from './props-validation.js';
-import { Trail } from './trail.js';
+import { HIDDEN_TRAIL_ID, Trail } from './trail.js';
 import { type TrailImportArns, type TrailProps, validateTrailProps } from './trail-config.js';
 
 /** The stack takes the trail's configuration, with the topic and key also given by ARN (as context does). */
 export interface OpenTrailStackProps extends StackProps, TrailProps, TrailImportArns {}
 
 /**
- * The repository's own deployment: one Trail and its outputs. The Trail's id `Default` keeps the logical IDs the
+ * The repository's own deployment: one Trail and its outputs. The Trail's hidden id keeps the logical IDs the
  * resources had before the Trail construct existed, so updating a deployed stack replaces nothing.
  */
 export class OpenTrailStack extends Stack {
@@ -21,7 +21,7 @@ export class OpenTrailStack extends Stack {
     // Checked here as well as in the Trail, so a bad ARN and a bad setting are reported in one error.
     throwIfInvalid('OpenTrail', validateTrailProps(props));
     const { alarmTopicArn, encryptionKeyArn, ...trailProps } = props;
-    this.trail = new Trail(this, 'Default', {
+    this.trail = new Trail(this, HIDDEN_TRAIL_ID, {
       ...trailProps,
       ...(alarmTopicArn ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) } : {}),
       ...(encryptionKeyArn ? { encryptionKey: Key.fromKeyArn(this, 'EncryptionKey', encryptionKeyArn) } : {}),
@@ -74,6 +74,13 @@ export class OpenTrailStack extends Stack {
         },
       });
     }
+    for (const [outputId, [name, arn]] of uniqueOutputIds(
+      Object.entries(trail.channelArns),
+      'Channel',
+      'Arn',
+    )) {
+      outputs[outputId] = { value: arn, description: `ARN of the PutAuditEvents channel ${name}` };
+    }
     if (trail.alarmTopic) {
       outputs.AlarmTopicArn = { value: trail.alarmTopic.topicArn, description: 'Topic every alarm notifies' };
     }
@@ -85,4 +92,23 @@ export class OpenTrailStack extends Stack {
     }
     for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }
+}
+
+/**
+ * Output IDs for named things: `Channel<Name>Arn`, the name reduced to letters and digits, numbered when two
+ * names reduce to the same ID.
+ */
+function uniqueOutputIds<T extends readonly [string, string]>(
+  entries: readonly T[],
+  prefix: string,
+  suffix: string,
+): [string, T][] {
+  const seen = new Set<string>();
+  return entries.map((entry, index) => {
+    const [name] = entry;
+    const base = `${prefix}${name.charAt(0).toUpperCase()}${name.slice(1)}`.replace(/[^A-Za-z0-9]/g, '');
+    const id = seen.has(`${base}${suffix}`) ? `${base}${index + 1}${suffix}` : `${base}${suffix}`;
+    seen.add(id);
+    return [id, entry];
+  });
 }

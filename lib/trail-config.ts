@@ -10,6 +10,7 @@ import { type EventAlarmsOptions, eventAlarmsPropsProblems } from './constructs/
 import { eventStorePropsProblems } from './constructs/event-store.js';
 import { type InsightsProps, insightsPropsProblems } from './constructs/insights.js';
 import { type LogForwardingProps, logForwardingPropsProblems } from './constructs/log-forwarding.js';
+import type { ChannelProps } from './constructs/trail-api.js';
 import { definedProps } from './props-merge.js';
 import { nestedProblems, oneOfProblem, positiveNumberProblem } from './props-validation.js';
 
@@ -24,15 +25,6 @@ export type TrailInsightsOptions = Omit<
   InsightsProps,
   'eventStore' | 'logRetention' | 'alarmTopic' | 'encryptionKey'
 >;
-
-/**
- * A CloudTrail-compatible PutAuditEvents channel (issue 6): its name and the principals allowed to put through it.
- * The same shape as `ChannelProps` of lib/constructs/trail-api.ts, which the Trail forwards it to.
- */
-export interface TrailChannelProps {
-  readonly name: string;
-  readonly principals?: readonly string[];
-}
 
 /**
  * The one typed configuration of a trail. Every field is optional; `validateTrailProps` checks them all at once,
@@ -92,11 +84,12 @@ export interface TrailProps {
    */
   readonly insights?: TrailInsightsOptions | false;
   /**
-   * PutAuditEvents channels, forwarded to the API (issue 6).
+   * The channels `POST /PutAuditEvents` accepts, each with its name (CloudTrail's rules, checked by TrailApi) and
+   * optionally the principals allowed to put to it.
    *
-   * @default - no channels
+   * @default - one channel named `default` that any producer may put to
    */
-  readonly channels?: readonly TrailChannelProps[];
+  readonly channels?: readonly ChannelProps[];
   /**
    * Email address subscribed to the alarm topic (a topic is created when `alarmTopic` is not given). The address
    * must confirm the subscription before it receives anything.
@@ -202,9 +195,6 @@ export function validateTrailProps(props: TrailProps & TrailImportArns): string[
       : undefined,
     arnProblem('alarmTopicArn', props.alarmTopicArn),
     arnProblem('encryptionKeyArn', props.encryptionKeyArn),
-    ...(props.channels ?? []).map((channel, index) =>
-      channel.name.trim() === '' ? `channels[${index}].name must not be empty` : undefined,
-    ),
   ];
   return problems.filter((problem): problem is string => problem !== undefined);
 }

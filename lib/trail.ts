@@ -23,16 +23,16 @@ import { TrailApi } from './constructs/trail-api.js';
 import { throwIfInvalid } from './props-validation.js';
 import { type TrailProps, validateTrailProps } from './trail-config.js';
 
+export type { ChannelProps } from './constructs/trail-api.js';
 export type {
   TrailArchiveOptions,
-  TrailChannelProps,
   TrailInsightsOptions,
   TrailLogForwardingOptions,
   TrailProps,
 } from './trail-config.js';
 
-/** CDK leaves this construct id out of logical IDs, so a Trail with it keeps the resources' former IDs. */
-const HIDDEN_ID = 'Default';
+/** CDK leaves this construct id out of logical IDs: a Trail with it keeps the IDs its resources had in a stack. */
+export const HIDDEN_TRAIL_ID = 'Default';
 
 /** KMS names these action families with wildcards; CDK's key grants for queues and tables include them. */
 const KMS_WILDCARD_ACTIONS = ['kms:GenerateDataKey*', 'kms:ReEncrypt*'] as const;
@@ -64,7 +64,7 @@ export class Trail extends Construct {
 
   constructor(scope: Construct, id: string, props: TrailProps = {}) {
     super(scope, id);
-    throwIfInvalid('Trail', [...validateTrailProps(props), ...channelProblems(props)]);
+    throwIfInvalid('Trail', validateTrailProps(props));
     const { encryptionKey, logRetention } = props;
     const destroy = props.removalPolicy === RemovalPolicy.DESTROY;
     this.encryptionKey = encryptionKey;
@@ -80,6 +80,7 @@ export class Trail extends Construct {
       eventStore: this.eventStore,
       logRetention,
       throttle: props.apiThrottle,
+      channels: props.channels,
     });
 
     this.archive = new Archive(this, 'Archive', {
@@ -156,6 +157,11 @@ export class Trail extends Construct {
     return this.trailApi.url;
   }
 
+  /** Channel name -> channel ARN, the `channelArn` PutAuditEvents callers pass. */
+  public get channelArns(): Readonly<Record<string, string>> {
+    return this.trailApi.channelArns;
+  }
+
   /** The archive bucket. */
   public get bucket(): Bucket {
     return this.archive.bucket;
@@ -202,12 +208,15 @@ export class Trail extends Construct {
     ];
   }
 
-  /** Lets a producer call `POST /events` (execute-api:Invoke on that route), and nothing else. */
+  /** Lets a producer call `POST /events` and `POST /PutAuditEvents` (execute-api:Invoke on them), and nothing else. */
   public grantPut(grantee: IGrantable): Grant {
     return this.trailApi.grantPut(grantee);
   }
 
-  /** Lets a reader call `GET /events` and `GET /events/{eventId}` (execute-api:Invoke on them), and nothing else. */
+  /**
+   * Lets a reader call `GET /events`, `GET /events/{eventId}` and `POST /` (LookupEvents) (execute-api:Invoke on
+   * them), and nothing else.
+   */
   public grantLookup(grantee: IGrantable): Grant {
     return this.trailApi.grantLookup(grantee);
   }
@@ -239,7 +248,7 @@ export class Trail extends Construct {
     const path = this.node.scopes
       .slice(this.node.scopes.indexOf(stack) + 1)
       .map((scope) => scope.node.id)
-      .filter((scopeId) => scopeId !== HIDDEN_ID);
+      .filter((scopeId) => scopeId !== HIDDEN_TRAIL_ID);
     return defaultDatabaseName([stack.stackName, ...path].join('_'));
   }
 
@@ -319,11 +328,4 @@ export class Trail extends Construct {
       );
     }
   }
-}
-
-/** The API takes channels once issue 6 lands in TrailApi; until then asking for them is a clear error. */
-function channelProblems(props: TrailProps): string[] {
-  return props.channels && props.channels.length > 0
-    ? ['channels: this TrailApi does not support PutAuditEvents channels yet (issue 6)']
-    : [];
 }

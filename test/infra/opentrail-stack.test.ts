@@ -69,6 +69,12 @@ describe('OpenTrailStack', () => {
     return target.trail.insights;
   };
 
+  it('keeps the logical IDs the resources had before the Trail construct when the stack holds one Trail', () => {
+    // Assess
+    expect(logicalIdOf(stack, stack.trail.table.tableName)).toMatch(/^EventStoreTable[0-9A-F]{8}$/);
+    expect(logicalIdOf(stack, stack.trail.bucket.bucketName)).toMatch(/^ArchiveBucket[0-9A-F]{8}$/);
+  });
+
   describe('outputs', () => {
     it('outputs the API URL and the table name when the stack is built', () => {
       // Assess
@@ -85,7 +91,8 @@ describe('OpenTrailStack', () => {
       template.hasOutput('EventLogGroupName', {
         Value: resolve(stack.trail.logForwarding.logGroup.logGroupName),
       });
-      template.hasOutput('AthenaDatabase', { Value: resolve(stack.trail.archive.database.databaseName) });
+      template.hasOutput('AthenaDatabase', { Value: resolve(stack.trail.athenaDatabase.databaseName) });
+      template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'opentrail' } });
       template.hasOutput('AthenaTable', { Value: resolve(stack.trail.archive.table.ref) });
       template.hasOutput('ArchiveDlqUrl', {
         Value: resolve(stack.trail.archiveConsumer.deadLetterQueue.queueUrl),
@@ -95,8 +102,9 @@ describe('OpenTrailStack', () => {
       });
     });
 
-    it('outputs the dashboard name and, when alarms notify a topic, its ARN when the stack is built', () => {
+    it('outputs the channel ARNs, the dashboard name and, when alarms notify a topic, its ARN when the stack is built', () => {
       // Assess
+      template.hasOutput('ChannelDefaultArn', { Value: resolve(stack.trail.channelArns.default) });
       template.hasOutput('DashboardName', { Value: resolve(stack.trail.dashboard?.dashboard.dashboardName) });
       expect(Object.keys(template.findOutputs('AlarmTopicArn'))).toEqual([]);
       quietTemplate.hasOutput('AlarmTopicArn', { Value: topicArn });

@@ -43,7 +43,6 @@ describe('validateTrailProps', () => {
       alarmEmail: 'ops.example.com',
       alarmTopicArn: 'topic',
       encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:alias/trail',
-      channels: [{ name: ' ' }],
     });
 
     // Assess
@@ -63,7 +62,6 @@ describe('validateTrailProps', () => {
       'alarmEmail must be an email address (got ops.example.com)',
       'alarmTopicArn must be an SNS topic ARN (got topic)',
       'encryptionKeyArn must be a KMS key ARN (key/<id>) (got arn:aws:kms:us-east-1:123456789012:alias/trail)',
-      'channels[0].name must not be empty',
     ]);
   });
 

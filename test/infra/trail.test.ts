@@ -34,7 +34,10 @@ describe('Trail', () => {
   const { app, cleanup } = createTestApp();
   const shared = new Stack(app, 'TwoTrails', { env: TEST_ENV });
   const audit = new Trail(shared, 'Audit');
-  const security = new Trail(shared, 'Security', { eventAlarms: { metricNamespace: 'OpenTrail/Security' } });
+  const security = new Trail(shared, 'Security', {
+    eventAlarms: { metricNamespace: 'OpenTrail/Security' },
+    channels: [{ name: 'billing' }, { name: 'admin', principals: ['arn:aws:iam::123456789012:role/admin'] }],
+  });
   const other = new Stack(app, 'Other', { env: TEST_ENV });
   const otherTrail = new Trail(other, 'Trail', { insights: false, dashboard: false });
   const producer = new Role(shared, 'Producer', { assumedBy: new AccountRootPrincipal() });
@@ -117,6 +120,15 @@ describe('Trail', () => {
     });
   });
 
+  it('forwards its channels to the API and exposes their ARNs when channels are set', () => {
+    // Assess
+    expect(Object.keys(security.channelArns)).toEqual(['billing', 'admin']);
+    expect(Object.keys(audit.channelArns)).toEqual(['default']);
+    expect(renderCfnString(shared.resolve(security.channelArns.billing))).toBe(
+      'arn:aws:cloudtrail:us-east-1:123456789012:channel/billing',
+    );
+  });
+
   describe('grants to callers', () => {
     const apiArn = (trail: Trail) =>
       `arn:${renderCfnString(shared.resolve(Aws.PARTITION))}:execute-api:us-east-1:123456789012:` +
@@ -124,23 +136,31 @@ describe('Trail', () => {
     const statementsOf = (role: Role) =>
       statementsOfRole(sharedTemplate.toJSON().Resources, shared.resolve(role.roleName)).map((statement) => ({
         ...statement,
-        Resource: [statement.Resource].flat().map(renderCfnString),
+        Resource: [statement.Resource].flat().map(renderCfnString).sort(),
       }));
 
-    it('gives a producer execute-api:Invoke on POST /events of its trail and nothing else when grantPut is called', () => {
+    it('gives a producer execute-api:Invoke on POST /events and POST /PutAuditEvents of its trail and nothing else when grantPut is called', () => {
       // Assess
       expect(statementsOf(producer)).toEqual([
-        { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${apiArn(audit)}/*/POST/events`] },
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Allow',
+          Resource: [`${apiArn(audit)}/*/POST/PutAuditEvents`, `${apiArn(audit)}/*/POST/events`],
+        },
       ]);
     });
 
-    it('gives a reader execute-api:Invoke on the two GET routes of its trail and nothing else when grantLookup is called', () => {
+    it('gives a reader execute-api:Invoke on the GET routes and POST / (LookupEvents) of its trail and nothing else when grantLookup is called', () => {
       // Assess
       expect(statementsOf(reader)).toEqual([
         {
           Action: 'execute-api:Invoke',
           Effect: 'Allow',
-          Resource: [`${apiArn(audit)}/*/GET/events`, `${apiArn(audit)}/*/GET/events/*`],
+          Resource: [
+            `${apiArn(audit)}/*/GET/events`,
+            `${apiArn(audit)}/*/GET/events/*`,
+            `${apiArn(audit)}/*/POST/`,
+          ],
         },
       ]);
     });
