@@ -162,15 +162,27 @@ describe('faults in local mode', () => {
 
     // Act
     const during = await put(events);
+    const lookupDuring = await signedFetch(
+      new URL('/events?EventSource=outage.faults.example.com', local.apiUrl),
+      {
+        credentials: local.credentials,
+        region: local.region,
+      },
+    );
     proxy.setPlan(() => undefined);
     const retried = await put(
       events.filter(({ id }) => !during.successful.some((success) => success.id === id)),
     );
 
-    // Assess
+    // Assess: the first chunks were stored, the rest reported as Throttling, a read answered 503.
     expect(down).toBe(true);
-    expect(during.status === 503 || during.successful.length + during.failed.length === 100).toBe(true);
-    expect(during.failed.length + (during.status === 503 ? 100 : 0)).toBeGreaterThan(0);
+    expect(during.status).toBe(200);
+    expect(during.successful.length).toBeGreaterThan(0);
+    expect(during.failed.length).toBeGreaterThan(0);
+    expect(during.successful.length + during.failed.length).toBe(100);
+    expect(lookupDuring.status).toBe(503);
+    expect(Number(lookupDuring.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await lookupDuring.json()).toMatchObject({ code: 'ServiceUnavailable' });
     expect(retried).toMatchObject({ status: 200, failed: [] });
     await expectTruthfulAnswers(events, [during, retried]);
     const eventIDs = await storedEventIDs('outage');
@@ -204,18 +216,20 @@ describe('faults in local mode', () => {
     // Act
     const outcome = await put(events);
     proxy.setPlan(() => undefined);
+    const retried = await put(events.filter(({ id }) => outcome.failed.some((failure) => failure.id === id)));
 
-    // Assess
+    // Assess: the store retries within its time budget, so a throttled event that needed longer is reported
+    // as Throttling too; the ones that never got through always are.
+    const neverThrough = events.filter(({ eventName }) => eventName === 'ThrottledWrite').map(({ id }) => id);
+    const failedIds = outcome.failed.map(({ id }) => id);
     expect(proxy.injected()).toBeGreaterThan(0);
     expect(outcome.status).toBe(200);
-    expect(outcome.failed.map(({ id }) => id).sort()).toEqual(
-      events
-        .filter(({ eventName }) => eventName === 'ThrottledWrite')
-        .map(({ id }) => id)
-        .sort(),
-    );
-    expect(outcome.successful).toHaveLength(90);
-    await expectTruthfulAnswers(events, [outcome]);
+    expect(failedIds).toEqual(expect.arrayContaining(neverThrough));
+    expect(outcome.successful.length).toBeGreaterThan(0);
+    expect(outcome.successful.length + outcome.failed.length).toBe(100);
+    expect(retried).toMatchObject({ status: 200, failed: [] });
+    await expectTruthfulAnswers(events, [outcome, retried]);
+    expect(await storedEventIDs('throttle')).toHaveLength(100);
   });
 
   it('retries a stalled DynamoDB call once its timeout passes, and stores every event', async () => {
