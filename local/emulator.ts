@@ -289,17 +289,20 @@ export const startServerProcess = async (spec: ServerProcessSpec): Promise<Serve
   process.on('exit', killOnExit);
 
   const stop = async () => {
-    process.off('exit', killOnExit);
-    if (!running) return;
-    signalGroup(child, 'SIGTERM');
-    const stopped = await Promise.race([
-      exited.then(() => true),
-      sleep(STOP_GRACE_MS, undefined, { ref: false }).then(() => false),
-    ]);
-    if (!stopped) {
-      signalGroup(child, 'SIGKILL');
-      await Promise.race([exited, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
+    if (running) {
+      signalGroup(child, 'SIGTERM');
+      const stopped = await Promise.race([
+        exited.then(() => true),
+        sleep(STOP_GRACE_MS, undefined, { ref: false }).then(() => false),
+      ]);
+      if (!stopped) {
+        signalGroup(child, 'SIGKILL');
+        await Promise.race([exited, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
+      }
     }
+    // Only now: this process may exit while waiting above (the timers do not hold it), and a server that ignores
+    // SIGTERM (MiniStack with a request stuck in a worker thread) must still be killed then.
+    process.off('exit', killOnExit);
   };
 
   try {

@@ -56,6 +56,9 @@ export const startMiniStack = async (options: StartMiniStackOptions = {}): Promi
           // The IAM evaluator stays off: with AUTH=true the CDK CLI cannot publish assets to the bootstrap
           // bucket ("exists, but we dont have access to it"), checked with 1.5.33.
           AUTH: 'false',
+          // Otherwise it listens for IoT MQTT on 0.0.0.0:8883, which OpenTrail does not use and a second
+          // MiniStack could not bind.
+          IOT_MTLS_ENABLED: '0',
         },
         cwd: scratch,
         url,

@@ -37,6 +37,11 @@ export interface DeployOptions extends EmulatorTarget {
   readonly context?: Readonly<Record<string, string>>;
   /** Resource types left out of the synthesized template, for an emulator that lacks them. @default none */
   readonly withoutResourceTypes?: readonly string[];
+  /**
+   * Directory to synthesize the cloud assembly into; the caller removes it (and can pass it to
+   * `destroyInEmulator`, which then skips a second synth). @default a temporary directory, removed afterwards
+   */
+  readonly assemblyDir?: string;
 }
 
 export interface DeployedStack {
@@ -48,7 +53,7 @@ export interface DeployedStack {
 
 /** Synthesizes the app, bootstraps the emulator's environment and deploys the stack; returns its outputs. */
 export const deployToEmulator = async (options: DeployOptions): Promise<DeployedStack> => {
-  const assembly = await mkdtemp(join(tmpdir(), 'opentrail-assembly-'));
+  const assembly = options.assemblyDir ?? (await mkdtemp(join(tmpdir(), 'opentrail-assembly-')));
   try {
     const contextArgs = Object.entries(options.context ?? {}).flatMap(([key, value]) => [
       '-c',
@@ -71,13 +76,23 @@ export const deployToEmulator = async (options: DeployOptions): Promise<Deployed
     const outputs = JSON.parse(await readFile(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
     return { outputs: outputs[STACK_NAME] ?? {}, leftOut };
   } finally {
-    await rm(assembly, { recursive: true, force: true });
+    if (options.assemblyDir === undefined) await rm(assembly, { recursive: true, force: true });
   }
 };
 
-/** Deletes the stack from the emulator (resources with a RETAIN policy stay, as in AWS). */
-export const destroyInEmulator = (target: EmulatorTarget): Promise<void> =>
-  cdkLocal(target, ['destroy', STACK_NAME, '--force']);
+/**
+ * Deletes the stack from the emulator (resources with a RETAIN policy stay, as in AWS). Without `assemblyDir`
+ * (the one the deploy used) the CLI synthesizes the app again to find the stack.
+ */
+export const destroyInEmulator = (
+  target: EmulatorTarget & { readonly assemblyDir?: string },
+): Promise<void> =>
+  cdkLocal(target, [
+    'destroy',
+    STACK_NAME,
+    '--force',
+    ...(target.assemblyDir === undefined ? [] : ['--app', target.assemblyDir]),
+  ]);
 
 /**
  * Runs cdklocal against the emulator. Both endpoint variables are set explicitly: cdklocal's default host needs

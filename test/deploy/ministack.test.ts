@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MINISTACK_UNSUPPORTED_RESOURCE_TYPES,
@@ -26,6 +29,8 @@ describe('the synthesized stack deployed to MiniStack', () => {
   let deployed: DeployedStack;
   let apiUrl: string;
   let reader: PipelineReader | undefined;
+  // Kept from the deploy for the destroy, which then needs no second synth.
+  let assemblyDir: string | undefined;
   // A name no other run uses, so lookups and archive lines are this run's.
   const eventName = `DeployTest${randomUUID().replaceAll('-', '')}`;
   let eventID: string;
@@ -46,11 +51,13 @@ describe('the synthesized stack deployed to MiniStack', () => {
 
   beforeAll(async () => {
     miniStack = await startMiniStack();
+    assemblyDir = await mkdtemp(join(tmpdir(), 'opentrail-assembly-'));
     deployed = await deployToEmulator({
       endpoint: miniStack.url,
       credentials: CREDENTIALS,
       region: REGION,
       withoutResourceTypes: MINISTACK_UNSUPPORTED_RESOURCE_TYPES,
+      assemblyDir,
     });
     apiUrl = miniStackApiUrl(miniStack.url, outputOf('ApiUrl'));
     reader = pipelineReader({ region: REGION, awsEndpoint: miniStack.url, credentials: CREDENTIALS });
@@ -59,6 +66,7 @@ describe('the synthesized stack deployed to MiniStack', () => {
   afterAll(async () => {
     reader?.destroy();
     await miniStack?.stop();
+    if (assemblyDir !== undefined) await rm(assemblyDir, { recursive: true, force: true });
   });
 
   it('deploys every resource but the Athena named queries, with the outputs a user needs', () => {
@@ -160,7 +168,12 @@ describe('the synthesized stack deployed to MiniStack', () => {
 
   it('deletes the stack with cdklocal destroy, after which the API is gone', async () => {
     // Act
-    await destroyInEmulator({ endpoint: miniStack?.url ?? '', credentials: CREDENTIALS, region: REGION });
+    await destroyInEmulator({
+      endpoint: miniStack?.url ?? '',
+      credentials: CREDENTIALS,
+      region: REGION,
+      assemblyDir,
+    });
     const afterDestroy = await api(`events/${eventID}`);
 
     // Assess
