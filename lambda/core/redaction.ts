@@ -30,6 +30,9 @@ const DEFAULT_KEY_PATTERN =
   /pass(?:word|wd|phrase)|secret|token|api[-_.]?key|access[-_.]?key|authori[sz]ation|cookie|private[-_.]?key|credential/i;
 
 const MAX_KEY_CHARS = 256;
+/** Bounds of the per-container cache of key decisions: short keys only, and a capped count. */
+const CACHED_KEY_CHARS = 64;
+const CACHED_KEYS = 10_000;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const PATH_SEGMENT = /\.([^.[\]]+)|\[(\d+|\*)\]/y;
 
@@ -141,24 +144,43 @@ function maskKeys(
   found: string[],
 ): Container {
   let copy: Container | undefined;
-  const visit = (key: Segment, child: unknown, keyMatches: boolean): void => {
-    if (child === null) return;
-    path.push(key);
-    if (keyMatches) {
-      copy = withChild(value, key, REDACTION_MASK, copy);
-      found.push(formatPath(path));
-    } else if (isContainer(child)) {
-      const masked = maskKeys(child, path, matches, found);
-      if (masked !== child) copy = withChild(value, key, masked, copy);
-    }
-    path.pop();
-  };
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (isContainer(value[i])) visit(i, value[i], false);
-  } else {
-    for (const key in value) if (Object.hasOwn(value, key)) visit(key, value[key], matches(key));
+    for (let i = 0; i < value.length; i++) {
+      const child = value[i];
+      if (isContainer(child)) copy = maskWithin(value, i, child, path, matches, found, copy);
+    }
+    return copy ?? value;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const child = value[key];
+    if (child === null) continue;
+    if (matches(key)) {
+      path.push(key);
+      found.push(formatPath(path));
+      path.pop();
+      copy = withChild(value, key, REDACTION_MASK, copy);
+    } else if (isContainer(child)) {
+      copy = maskWithin(value, key, child, path, matches, found, copy);
+    }
   }
   return copy ?? value;
+}
+
+/** Masks inside one child; the parent is copied only when the child changed. */
+function maskWithin(
+  parent: Container,
+  key: Segment,
+  child: Container,
+  path: Segment[],
+  matches: (key: string) => boolean,
+  found: string[],
+  copy: Container | undefined,
+): Container | undefined {
+  path.push(key);
+  const masked = maskKeys(child, path, matches, found);
+  path.pop();
+  return masked === child ? copy : withChild(parent, key, masked, copy);
 }
 
 /** Masks the value at a configured path (ANY fans out); returns the value itself when nothing is there. */
@@ -196,8 +218,21 @@ export function compileRedaction(rules: RedactionRules = {}): Redactor {
   const useDefaults = rules.defaults ?? true;
   const paths = (rules.paths ?? []).map((text) => parsePath(text) as PathRule);
   if (!useDefaults && keys.size === 0 && paths.length === 0) return () => {};
-  const matches = (key: string): boolean =>
+  const decide = (key: string): boolean =>
     (useDefaults && DEFAULT_KEY_PATTERN.test(key)) || (keys.size > 0 && keys.has(normalizedKey(key)));
+  // Payload keys repeat from event to event (an API's parameter names), so decisions on short keys are kept.
+  const decided = new Map<string, boolean>();
+  const matches = (key: string): boolean => {
+    let masked = decided.get(key);
+    if (masked === undefined) {
+      masked = decide(key);
+      if (key.length <= CACHED_KEY_CHARS) {
+        if (decided.size >= CACHED_KEYS) decided.clear();
+        decided.set(key, masked);
+      }
+    }
+    return masked;
+  };
   const path: Segment[] = [];
   return (record) => {
     const found: string[] = [];
