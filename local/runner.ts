@@ -101,7 +101,7 @@ export interface LocalHandle {
 }
 
 /** Route key -> function: add a route here when a handler gains an endpoint. */
-const loadRoutes = async (): Promise<Map<string, RouteTarget>> => {
+export const loadRoutes = async (): Promise<Map<string, RouteTarget>> => {
   const ingest = await import('../lambda/handlers/ingest.js');
   const lookup = await import('../lambda/handlers/lookup.js');
   const ingestTarget: RouteTarget = { functionName: 'opentrail-ingest', handler: ingest.handler };

@@ -13,9 +13,16 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventDataChecksum, toLakeEventData } from '../../lambda/core/cloudtrail/audit-events.js';
 import type { LookupAttributes } from '../../lambda/core/lookup.js';
-import { type LocalHandle, startLocal } from '../../local/runner.js';
+import { type HttpFront, startHttpFront } from '../../local/http-front.js';
+import { type LocalHandle, loadRoutes, startLocal } from '../../local/runner.js';
+import { createSigV4Verifier } from '../../local/sigv4-verifier.js';
 import { expectedMatches } from '../fixtures/traffic.js';
-import { type Boto3Call, boto3Calls, cloudTrailClient } from '../support/cloudtrail-clients.js';
+import {
+  type Boto3Call,
+  boto3Calls,
+  type CloudTrailTarget,
+  cloudTrailClient,
+} from '../support/cloudtrail-clients.js';
 import { signedFetch } from '../support/signed-fetch.js';
 
 /**
@@ -136,6 +143,12 @@ const toWire = (attributes: LookupAttributes) =>
 
 describe('CloudTrail wire compatibility (local mode, real clients)', () => {
   let local: LocalHandle;
+  /**
+   * A second front on the same functions that verifies SigV4 for execute-api only, as API Gateway does in AWS:
+   * clients configured with the documented signing snippets talk to it, so the snippets are proven, not assumed.
+   */
+  let apiGateway: HttpFront;
+  let apiGatewayTarget: CloudTrailTarget;
   let startMs: number;
   let planned: PlannedAuditEvent[];
   let putResults: Awaited<ReturnType<typeof boto3Calls>>;
@@ -143,8 +156,8 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
   const records = new Map<string, Record<string, unknown>>();
   let clients: Record<'executeApi' | 'cloudtrail', CloudTrailClient>;
 
-  /** Every page of a lookup at MaxResults 7 until NextToken is absent; EventIds in order. */
-  async function allPages(client: CloudTrailClient, input: LookupEventsCommandInput) {
+  /** Every page of a lookup (MaxResults 7 unless said) until NextToken is absent; EventIds in order. */
+  async function allPages(client: CloudTrailClient, input: LookupEventsCommandInput, pageSize = PAGE_SIZE) {
     const ids: string[] = [];
     const events: Array<{ EventId?: string; CloudTrailEvent?: string }> = [];
     let nextToken: string | undefined;
@@ -152,7 +165,7 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
       const output = await client.send(
         new LookupEventsCommand({
           ...input,
-          MaxResults: PAGE_SIZE,
+          MaxResults: pageSize,
           ...(nextToken ? { NextToken: nextToken } : {}),
         }),
       );
@@ -160,7 +173,7 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
       ids.push(...(output.Events ?? []).map((event) => event.EventId ?? ''));
       nextToken = output.NextToken;
       if (nextToken === undefined) return { ids, events };
-      expect(output.Events).toHaveLength(PAGE_SIZE);
+      expect(output.Events).toHaveLength(pageSize);
     }
     throw new Error('pagination did not end');
   }
@@ -169,10 +182,22 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
     // Two write shards instead of 16: a lookup merges every shard of its partitions, and on moto each Query
     // costs milliseconds; what is under test here is the wire, which the shard count does not change.
     local = await startLocal({ writeShards: 2 });
+    apiGateway = await startHttpFront({
+      routes: await loadRoutes(),
+      verifySignature: createSigV4Verifier({
+        credentials: [local.credentials],
+        region: local.region,
+        accountId: local.accountId,
+      }),
+      port: 0,
+      region: local.region,
+      accountId: local.accountId,
+    });
+    apiGatewayTarget = { ...local, apiUrl: apiGateway.url };
     const nowMs = Date.now();
     startMs = nowMs - 3 * 3_600_000;
     clients = {
-      executeApi: cloudTrailClient(local, 'execute-api'),
+      executeApi: cloudTrailClient(apiGatewayTarget, 'execute-api'),
       cloudtrail: cloudTrailClient(local, 'cloudtrail'),
     };
     planned = Array.from({ length: LAKE_EVENTS }, (_, i) => planAuditEvent(i, nowMs, local.accountId));
@@ -193,7 +218,10 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
       // The first request signs as cloudtrail-data (the client's default), the others as execute-api.
       executeApi: batch > 0,
     }));
-    putResults = await boto3Calls(local, calls);
+    putResults = [
+      ...(await boto3Calls(local, calls.slice(0, 1))),
+      ...(await boto3Calls(apiGatewayTarget, calls.slice(1))),
+    ];
 
     const native = await signedFetch(new URL('/events', local.apiUrl), {
       method: 'POST',
@@ -211,18 +239,43 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
         ? (result.response.successful as Array<{ eventID: string }>).map((entry) => entry.eventID)
         : [],
     );
-    for (const eventID of [...lakeIds, ...nativeIds]) {
-      const response = await signedFetch(new URL(`/events/${eventID}`, local.apiUrl), {
-        credentials: local.credentials,
-        region: local.region,
-      });
-      records.set(eventID, (await response.json()) as Record<string, unknown>);
+    // A few reads at a time: enough to keep the front busy without queueing behind one another.
+    const eventIDs = [...lakeIds, ...nativeIds];
+    for (let offset = 0; offset < eventIDs.length; offset += 8) {
+      const chunk = eventIDs.slice(offset, offset + 8);
+      const read = await Promise.all(
+        chunk.map(async (eventID) => {
+          const response = await signedFetch(new URL(`/events/${eventID}`, local.apiUrl), {
+            credentials: local.credentials,
+            region: local.region,
+          });
+          return (await response.json()) as Record<string, unknown>;
+        }),
+      );
+      chunk.forEach((eventID, k) => records.set(eventID, read[k] ?? {}));
     }
   });
 
   afterAll(async () => {
     for (const client of Object.values(clients ?? {})) client.destroy();
+    await apiGateway?.close();
     await local?.stop();
+  });
+
+  it('refuses the clients’ default signing names where API Gateway would, and takes execute-api', async () => {
+    // Act
+    const defaultSigning = await cloudTrailClient(apiGatewayTarget, 'cloudtrail')
+      .send(new LookupEventsCommand({ MaxResults: 1 }))
+      .catch((caught: unknown) => caught);
+    const [boto3Default, boto3ExecuteApi] = await boto3Calls(apiGatewayTarget, [
+      { service: 'cloudtrail', operation: 'lookup_events', params: { MaxResults: 1 }, executeApi: false },
+      { service: 'cloudtrail', operation: 'lookup_events', params: { MaxResults: 1 }, executeApi: true },
+    ]);
+
+    // Assess
+    expect(defaultSigning).toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    expect(boto3Default).toMatchObject({ ok: false, status: 403 });
+    expect(boto3ExecuteApi).toMatchObject({ ok: true });
   });
 
   describe('PutAuditEvents (boto3 cloudtrail-data)', () => {
@@ -281,7 +334,7 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
         : undefined;
 
       // Act
-      const [retry] = await boto3Calls(local, [
+      const [retry] = await boto3Calls(apiGatewayTarget, [
         {
           service: 'cloudtrail-data',
           operation: 'put_audit_events',
@@ -311,7 +364,7 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
       });
 
       // Act
-      const results = await boto3Calls(local, [
+      const results = await boto3Calls(apiGatewayTarget, [
         put({ channelArn: 'arn:aws:s3:::not-a-channel', auditEvents: [event] }),
         put({ channelArn: local.channelArn.replace(/default$/, 'unknown'), auditEvents: [event] }),
         put({ channelArn: local.channelArn, auditEvents: [event, event] }),
@@ -331,8 +384,8 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
   describe('LookupEvents (@aws-sdk/client-cloudtrail)', () => {
     const lookupCases = (): LookupAttributes[] => {
       const someEventId = [...records.keys()][17] ?? '';
+      // No attributes at all is the paginator test's walk below.
       return [
-        {},
         { EventId: someEventId },
         { EventName: 'CreateOrder' },
         { ReadOnly: 'true' },
@@ -384,7 +437,7 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
 
     it('gives back every eventData field in CloudTrailEvent, and CloudTrail-shaped entries', async () => {
       // Act
-      const { events } = await allPages(clients.executeApi, { StartTime: new Date(startMs) });
+      const { events } = await allPages(clients.executeApi, { StartTime: new Date(startMs) }, 50);
       const byId = new Map(events.map((event) => [event.EventId, event]));
 
       // Assess
@@ -476,7 +529,7 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
 
     it('answers boto3 with the same pages and CloudTrail error codes', async () => {
       // Act
-      const [page, badMax, badRange] = await boto3Calls(local, [
+      const [page, badMax] = await boto3Calls(apiGatewayTarget, [
         {
           service: 'cloudtrail',
           operation: 'lookup_events',
@@ -484,6 +537,8 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
           executeApi: true,
         },
         { service: 'cloudtrail', operation: 'lookup_events', params: { MaxResults: 51 }, executeApi: true },
+      ]);
+      const [badRange] = await boto3Calls(local, [
         {
           service: 'cloudtrail',
           operation: 'lookup_events',

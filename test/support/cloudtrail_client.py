@@ -7,8 +7,8 @@ Reads one JSON document on stdin:
 and writes one JSON document on stdout: a list with, per call, {"ok": true, "response": {...}} or
 {"ok": false, "code": ..., "exception": <class name>, "status": ..., "message": ...}.
 
-With "executeApi" the client signs as `execute-api`, as API Gateway's IAM authorization requires; this is the
-snippet docs/cloudtrail-compat.md documents.
+With "executeApi" the client signs as `execute-api`, as API Gateway's IAM authorization requires, through
+opentrail_signing.py: the module docs/cloudtrail-compat.md documents.
 """
 
 import json
@@ -17,16 +17,7 @@ import sys
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-
-def sign_as_execute_api(client):
-    """Make every request of this client sign with the service name API Gateway verifies."""
-
-    def use_execute_api(request, **_):
-        request.context.setdefault("signing", {})["signing_name"] = "execute-api"
-
-    client.meta.events.register("before-sign.*", use_execute_api)
-    return client
+from opentrail_signing import sign_as_execute_api
 
 
 def main():

@@ -1,0 +1,200 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort, PROJECT_ROOT } from '../../local/emulator.js';
+import { type LocalModeProcess, startLocalModeProcess } from '../support/local-mode-process.js';
+
+/**
+ * The command-line paths of docs/cloudtrail-compat.md against `npm start`: the channel ARN from
+ * .opentrail/local.json, the AWS CLI as it is and with the execute-api signing plugin, and curl --aws-sigv4.
+ */
+
+const execFileAsync = promisify(execFile);
+const available = async (command: string) =>
+  execFileAsync(command, ['--version']).then(
+    () => true,
+    () => false,
+  );
+const [awsCliAvailable, curlAvailable] = await Promise.all([available('aws'), available('curl')]);
+
+const READY_TIMEOUT_MS = 170_000;
+const COMMAND_TIMEOUT_MS = 60_000;
+const CLI_EVENTS = 3;
+
+describe('CloudTrail compatibility from the command line (npm start)', () => {
+  let local: LocalModeProcess;
+  let workDir: string;
+  let cliEnvironment: NodeJS.ProcessEnv;
+
+  /** The AWS CLI with local mode's credentials and region; `plugin` loads test/support/opentrail_signing.py. */
+  const aws = async (args: readonly string[], plugin = false) => {
+    const { stdout, stderr } = await execFileAsync('aws', [...args, '--endpoint-url', local.config.apiUrl], {
+      env: {
+        ...cliEnvironment,
+        AWS_CONFIG_FILE: join(workDir, plugin ? 'config-with-plugin' : 'config'),
+        // AWS CLI v1 imports plugins from its Python path (v2 reads cli_legacy_plugin_path instead).
+        ...(plugin ? { PYTHONPATH: join(PROJECT_ROOT, 'test', 'support') } : {}),
+      },
+      timeout: COMMAND_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { stdout, stderr };
+  };
+
+  beforeAll(async () => {
+    const port = await findFreePort();
+    local = await startLocalModeProcess({ OPENTRAIL_PORT: String(port) }, READY_TIMEOUT_MS);
+    workDir = await mkdtemp(join(tmpdir(), 'opentrail-cli-'));
+    cliEnvironment = {
+      PATH: process.env.PATH,
+      HOME: workDir,
+      AWS_ACCESS_KEY_ID: local.config.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: local.config.credentials.secretAccessKey,
+      AWS_DEFAULT_REGION: local.config.region,
+      AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'credentials'),
+    };
+    await writeFile(join(workDir, 'config'), '[default]\n');
+    await writeFile(
+      join(workDir, 'config-with-plugin'),
+      '[default]\n[plugins]\nopentrail = opentrail_signing\n',
+    );
+  });
+
+  afterAll(async () => {
+    local?.kill();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('writes the default channel ARN and the API account to .opentrail/local.json', async () => {
+    // Act
+    const written = JSON.parse(await readFile(join(PROJECT_ROOT, '.opentrail', 'local.json'), 'utf8'));
+
+    // Assess
+    expect(written).toMatchObject({
+      accountId: '000000000000',
+      channelArn: `arn:aws:cloudtrail:${local.config.region}:000000000000:channel/default`,
+    });
+  });
+
+  it.runIf(awsCliAvailable)(
+    'puts with aws cloudtrail-data and pages with aws cloudtrail lookup-events, as the CLI signs by default',
+    async () => {
+      // Prepare
+      const runId = `cli${Date.now()}`;
+      const auditEvents = Array.from({ length: CLI_EVENTS }, (_, i) => ({
+        id: `${runId}-${i}`,
+        eventData: JSON.stringify({
+          version: '1.0',
+          userIdentity: { type: 'CliUser', principalId: runId },
+          eventSource: 'cli.example.com',
+          eventName: 'RunCommand',
+          eventTime: new Date(Date.now() - (i + 1) * 1_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          UID: `${runId}-uid-${i}`,
+          recipientAccountId: local.config.accountId,
+        }),
+      }));
+      const eventsFile = join(workDir, 'audit-events.json');
+      await writeFile(eventsFile, JSON.stringify(auditEvents));
+
+      // Act
+      const put = await aws([
+        'cloudtrail-data',
+        'put-audit-events',
+        '--channel-arn',
+        local.config.channelArn,
+        '--audit-events',
+        `file://${eventsFile}`,
+      ]);
+      // --page-size is MaxResults: the CLI follows NextToken itself, one event per page.
+      const lookup = await aws([
+        'cloudtrail',
+        'lookup-events',
+        '--lookup-attributes',
+        `AttributeKey=Username,AttributeValue=${runId}`,
+        '--page-size',
+        '1',
+      ]);
+
+      // Assess
+      const putOutput = JSON.parse(put.stdout) as { successful: Array<{ id: string }>; failed: unknown[] };
+      expect(putOutput.failed).toEqual([]);
+      expect(putOutput.successful.map((entry) => entry.id)).toEqual(auditEvents.map((event) => event.id));
+      const events = (JSON.parse(lookup.stdout) as { Events: Array<{ Username: string; EventName: string }> })
+        .Events;
+      expect(events).toHaveLength(CLI_EVENTS);
+      expect(events.every((event) => event.Username === runId && event.EventName === 'RunCommand')).toBe(
+        true,
+      );
+    },
+  );
+
+  it.runIf(awsCliAvailable)('signs as execute-api with the documented CLI plugin', async () => {
+    // Act
+    const { stdout, stderr } = await aws(
+      ['cloudtrail', 'lookup-events', '--max-items', '1', '--debug'],
+      true,
+    );
+
+    // Assess
+    expect(JSON.parse(stdout)).toHaveProperty('Events');
+    expect(stderr).toMatch(/\/execute-api\/aws4_request/);
+    expect(stderr).not.toMatch(/\/cloudtrail\/aws4_request/);
+  });
+
+  it.runIf(curlAvailable)('puts and looks up with curl --aws-sigv4 signing as execute-api', async () => {
+    // Prepare
+    const runId = `curl${Date.now()}`;
+    const curl = async (path: string, target: string | undefined, body: string) => {
+      const { stdout } = await execFileAsync(
+        'curl',
+        [
+          '--silent',
+          '--show-error',
+          '--fail-with-body',
+          '--aws-sigv4',
+          `aws:amz:${local.config.region}:execute-api`,
+          '--user',
+          `${local.config.credentials.accessKeyId}:${local.config.credentials.secretAccessKey}`,
+          '--header',
+          `Content-Type: ${target ? 'application/x-amz-json-1.1' : 'application/json'}`,
+          ...(target ? ['--header', `X-Amz-Target: ${target}`] : []),
+          '--data',
+          body,
+          `${local.config.apiUrl}${path}`,
+        ],
+        { timeout: COMMAND_TIMEOUT_MS },
+      );
+      return JSON.parse(stdout) as Record<string, unknown>;
+    };
+    const eventData = JSON.stringify({
+      version: '1.0',
+      userIdentity: { type: 'CurlUser', principalId: runId },
+      eventSource: 'curl.example.com',
+      eventName: 'Fetch',
+      eventTime: new Date(Date.now() - 1_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      UID: runId,
+      recipientAccountId: local.config.accountId,
+    });
+
+    // Act
+    const put = await curl(
+      `/PutAuditEvents?channelArn=${encodeURIComponent(local.config.channelArn)}`,
+      undefined,
+      JSON.stringify({ auditEvents: [{ id: runId, eventData }] }),
+    );
+    const lookup = await curl(
+      '/',
+      'CloudTrail_20131101.LookupEvents',
+      JSON.stringify({ LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: runId }] }),
+    );
+
+    // Assess
+    expect(put).toMatchObject({ successful: [{ id: runId }], failed: [] });
+    expect(lookup.Events).toEqual([
+      expect.objectContaining({ EventSource: 'curl.example.com', Username: runId }),
+    ]);
+  });
+});
