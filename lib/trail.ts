@@ -84,8 +84,8 @@ export class Trail extends Construct {
     });
 
     this.archive = new Archive(this, 'Archive', {
-      databaseName: this.defaultDatabaseName(),
       ...props.archive,
+      databaseName: props.archive?.databaseName ?? this.defaultDatabaseName(),
       logRetention,
       encryptionKey,
       removalPolicy: props.removalPolicy,

@@ -40,6 +40,7 @@ describe('Trail', () => {
   });
   const other = new Stack(app, 'Other', { env: TEST_ENV });
   const otherTrail = new Trail(other, 'Trail', { insights: false, dashboard: false });
+  const withoutInsights = new Trail(other, 'NoInsights', { insights: false });
   const producer = new Role(shared, 'Producer', { assumedBy: new AccountRootPrincipal() });
   const reader = new Role(shared, 'Reader', { assumedBy: new AccountRootPrincipal() });
   audit.grantPut(producer);
@@ -81,7 +82,12 @@ describe('Trail', () => {
       );
 
       // Assess
-      expect(databaseNames.sort()).toEqual(['other_trail', 'twotrails_audit', 'twotrails_security']);
+      expect(databaseNames.sort()).toEqual([
+        'other_noinsights',
+        'other_trail',
+        'twotrails_audit',
+        'twotrails_security',
+      ]);
       expect(busNames).toHaveLength(2);
       expect(new Set(busNames).size).toBe(2);
     });
@@ -110,7 +116,7 @@ describe('Trail', () => {
       sharedTemplate.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
       sharedTemplate.resourceCountIs('AWS::ApiGatewayV2::Api', 2);
       sharedTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 2);
-      otherTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+      otherTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
       otherTemplate.resourceCountIs('AWS::Events::EventBus', 0);
       expect(audit.table.node.path).not.toBe(security.table.node.path);
       expect(otherTrail.bus).toBeUndefined();
@@ -302,7 +308,9 @@ describe('Trail', () => {
     const widgetsOf = (trail: Trail) => {
       const dashboard = trail.dashboard?.dashboard;
       if (!dashboard) throw new Error('the trail has no dashboard');
-      const properties = sharedTemplate.toJSON().Resources[logicalIdOf(shared, dashboard.dashboardName)]
+      const stack = Stack.of(trail);
+      const template = stack === shared ? sharedTemplate : otherTemplate;
+      const properties = template.toJSON().Resources[logicalIdOf(stack, dashboard.dashboardName)]
         .Properties as Record<string, unknown>;
       const body: unknown = JSON.parse(renderCfnString(properties.DashboardBody));
       if (!isRecord(body) || !Array.isArray(body.widgets))
@@ -375,6 +383,19 @@ describe('Trail', () => {
       );
       expect(latency).toContain('"stat":"p99"');
       expect(insights.query).toContain(DASHBOARD_QUERIES.insightsOpened.join('\n| '));
+    });
+
+    it('leaves out the insights row and charts two consumers and queues when insights are off', () => {
+      // Act
+      const titles = widgetsOf(withoutInsights).map((properties) => properties.title);
+
+      // Assess
+      expect(titles).not.toContain('Insights opened and closed');
+      expect(titles).not.toContain('Insights runs');
+      expect(withoutInsights.deadLetterQueues.map(({ name }) => name)).toEqual(['Archive', 'LogForward']);
+      expect(
+        metricsOf(widget(withoutInsights, 'Pipeline lag (IteratorAge, max)')).match(/IteratorAge/g),
+      ).toHaveLength(2);
     });
   });
 });
