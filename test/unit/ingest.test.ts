@@ -272,6 +272,23 @@ describe('putEvents with selectors and redaction', () => {
     ]);
   });
 
+  it('fails with EventTooLarge, never a cut, when masking grows a record past 256 KB', async () => {
+    // Prepare: 2,000 one-digit passwords each grow by the mask's length; the event as sent fits.
+    const passwords = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`password${i}`, 1]));
+    const input = sampleEvent({ requestParameters: passwords, addendum: { pad: 'x'.repeat(200_000) } });
+    const sentBytes = Buffer.byteLength(JSON.stringify(input));
+    // Act
+    const withoutPolicy = await putEvents([input], new MemoryEventStore(), OPTIONS);
+    const result = await putEvents([input], new MemoryEventStore(), {
+      ...OPTIONS,
+      policy: DEFAULT_INGEST_POLICY,
+    });
+    // Assess
+    expect(sentBytes).toBeLessThan(LIMITS.eventBytes);
+    expect(withoutPolicy.successful).toHaveLength(1);
+    expect(result.failed).toEqual([expect.objectContaining({ errorCode: 'EventTooLarge' })]);
+  });
+
   it('records every event as sent when no policy is given', async () => {
     const store = new MemoryEventStore();
     const input = sampleEvent({

@@ -111,6 +111,21 @@ describe('compileRedaction with configured rules', () => {
     ]);
   });
 
+  it('masks every key of an object with .* in a path', () => {
+    const record = redacted(
+      { requestParameters: { headers: { host: 'h', 'x-trace': 't' }, body: 'b' } },
+      { defaults: false, paths: ['requestParameters.headers.*'] },
+    );
+    expect(record.requestParameters).toEqual({
+      headers: { host: REDACTION_MASK, 'x-trace': REDACTION_MASK },
+      body: 'b',
+    });
+    expect(record.ingestion.redactedFields).toEqual([
+      'requestParameters.headers.host',
+      'requestParameters.headers["x-trace"]',
+    ]);
+  });
+
   it('names a path once when a key rule and a path rule both mask it', () => {
     const record = redacted(
       { requestParameters: { password: 'p' } },
