@@ -314,6 +314,9 @@ export class Insights extends Construct {
         input: scheduledEventInput(),
       }),
     });
+    // The stock target grants sqs:SendMessage only; an SSE-KMS queue also needs these two on its key
+    // (SQS developer guide, "Amazon SQS key management").
+    props.encryptionKey?.grant(this.scheduleRole, 'kms:GenerateDataKey', 'kms:Decrypt');
 
     this.dlqAlarm = new Alarm(this, 'DeadLetterQueueAlarm', {
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({

@@ -208,6 +208,25 @@ describe('Trail', () => {
       devTemplate.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn() });
     });
 
+    it('lets the insights schedule send to its encrypted dead-letter queue when encryptionKey is set', () => {
+      // Prepare
+      const scheduleRole = devTrail.insights?.scheduleRole;
+      if (!scheduleRole) throw new Error('the dev trail has insights');
+
+      // Act
+      const statements = statementsOfRole(
+        devTemplate.toJSON().Resources,
+        devStack.resolve(scheduleRole.roleName),
+      );
+
+      // Assess
+      expect(statements).toContainEqual({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Effect: 'Allow',
+        Resource: keyArn(),
+      });
+    });
+
     it('lets CloudWatch Logs, EventBridge and CloudWatch alarms use the key through its policy when the key is in the app', () => {
       // Act
       const principals = (
