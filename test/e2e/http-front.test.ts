@@ -40,6 +40,8 @@ describe('HTTP front (API Gateway HTTP API in local mode)', () => {
         ['POST /events', { functionName: 'ingest', handler: recordingHandler('ingest') }],
         ['GET /events/{eventId}', { functionName: 'lookup', handler: recordingHandler('lookup') }],
         ['GET /events/insights', { functionName: 'insights', handler: recordingHandler('insights') }],
+        ['POST /', { functionName: 'lookup', handler: recordingHandler('lookup') }],
+        ['POST /PutAuditEvents', { functionName: 'ingest', handler: recordingHandler('ingest') }],
       ]),
       verifySignature: createSigV4Verifier({
         credentials: [{ ...CREDENTIALS, userName: 'producer' }],
@@ -111,6 +113,55 @@ describe('HTTP front (API Gateway HTTP API in local mode)', () => {
       invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:ingest',
     });
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+  });
+
+  it('routes POST / with its X-Amz-Target and content type, as CloudTrail clients send LookupEvents', async () => {
+    // Act
+    const response = await call('/', {
+      method: 'POST',
+      body: '{"MaxResults":7}',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.1',
+        'X-Amz-Target': 'CloudTrail_20131101.LookupEvents',
+      },
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    const [{ functionName, event }] = invocations as [Invocation];
+    expect(functionName).toBe('lookup');
+    expect(event).toMatchObject({
+      routeKey: 'POST /',
+      rawPath: '/',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'CloudTrail_20131101.LookupEvents',
+      },
+      body: '{"MaxResults":7}',
+      isBase64Encoded: false,
+    });
+  });
+
+  it('decodes the channelArn query parameter of POST /PutAuditEvents and keeps the raw query string', async () => {
+    // Prepare
+    const channelArn = 'arn:aws:cloudtrail:us-east-1:000000000000:channel/default';
+    const rawQuery = `channelArn=${encodeURIComponent(channelArn)}&externalId=tenant-1`;
+
+    // Act
+    const response = await call(`/PutAuditEvents?${rawQuery}`, {
+      method: 'POST',
+      body: '{"auditEvents":[]}',
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    const [{ functionName, event }] = invocations as [Invocation];
+    expect(functionName).toBe('ingest');
+    expect(event).toMatchObject({
+      routeKey: 'POST /PutAuditEvents',
+      rawQueryString: rawQuery,
+      queryStringParameters: { channelArn, externalId: 'tenant-1' },
+    });
   });
 
   it('passes a body that is not UTF-8 base64-encoded', async () => {

@@ -233,6 +233,28 @@ describe('POST / (CloudTrail LookupEvents)', () => {
     expect(JSON.parse(reused.body ?? '')).toMatchObject({ __type: 'InvalidNextTokenException' });
   });
 
+  it('reads a base64-encoded body, as API Gateway may pass a non-text content type', async () => {
+    // Prepare
+    const { put, lookup } = setup();
+    await put(JSON.stringify(sampleEvent()));
+
+    // Act
+    const response = await lookup(
+      httpEvent({
+        routeKey: 'POST /',
+        rawPath: '/',
+        headers: { 'x-amz-target': LOOKUP_TARGET },
+        body: Buffer.from(JSON.stringify({ MaxResults: 1 })).toString('base64'),
+        isBase64Encoded: true,
+      }),
+      CONTEXT,
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '').Events).toHaveLength(1);
+  });
+
   it('answers UnknownOperationException to another operation', async () => {
     // Act
     const response = await lookupEventsCall(setup().lookup, {}, 'CloudTrail_20131101.DeleteTrail');
