@@ -53,8 +53,8 @@ export const startMiniStack = async (options: StartMiniStackOptions = {}): Promi
           GATEWAY_PORT: String(port),
           BIND_HOST: '127.0.0.1',
           TMPDIR: scratch,
-          // The IAM evaluator stays off: with AUTH=true the CDK CLI cannot publish assets to the bootstrap
-          // bucket ("exists, but we dont have access to it"), checked with 1.5.33.
+          // The IAM evaluator stays off: with AUTH=true the CDK CLI cannot publish assets, because the bootstrap
+          // role's S3 grant is conditioned on aws:ResourceAccount, a key 1.5.33 does not set (docs/deploy.md).
           AUTH: 'false',
           // Otherwise it listens for IoT MQTT on 0.0.0.0:8883, which OpenTrail does not use and a second
           // MiniStack could not bind.
