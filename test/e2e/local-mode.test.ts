@@ -76,6 +76,8 @@ describe('local mode (npm start)', () => {
       archiveDlqUrl: expect.stringMatching(/\/opentrail-archive-dlq$/),
       logForwardDlqUrl: expect.stringMatching(/\/opentrail-log-forward-dlq$/),
       eventBusName: 'opentrail-insights',
+      accountId: '000000000000',
+      channelArn: 'arn:aws:cloudtrail:us-east-1:000000000000:channel/default',
     });
   });
 
