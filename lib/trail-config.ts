@@ -1,11 +1,11 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Node } from 'constructs';
 import type { LogLineFormat } from '../lambda/core/pipeline.js';
-import { type ArchiveProps, archivePropsProblems } from './constructs/archive.js';
+import { type ArchiveProps, archivePropsProblems, type ObjectLockMode } from './constructs/archive.js';
 import { type EventAlarmsOptions, eventAlarmsPropsProblems } from './constructs/event-alarms.js';
 import { eventStorePropsProblems } from './constructs/event-store.js';
 import { type InsightsProps, insightsPropsProblems } from './constructs/insights.js';
@@ -212,6 +212,7 @@ function arnProblem(name: keyof typeof ARN_PATTERNS, arn: string | undefined): s
 export function trailPropsFromContext(node: Node): TrailContextProps {
   const read = new ContextReader(node);
   const insightsOn = read.boolean('insights');
+  const eventAlarmsOn = read.boolean('eventAlarms');
   const removalPolicy = read.string('removalPolicy')?.toLowerCase();
   const props: TrailContextProps = definedProps<TrailContextProps>({
     retentionDays: read.number('retentionDays'),
@@ -225,21 +226,38 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
       infrequentAccessAfterDays: read.number('archiveInfrequentAccessAfterDays'),
       glacierInstantRetrievalAfterDays: read.number('archiveGlacierAfterDays'),
       expirationDays: read.number('archiveExpirationDays'),
+      objectLockRetentionDays: read.number('archiveObjectLockDays'),
+      // Checked against OBJECT_LOCK_MODES by the validation.
+      objectLockMode: read.string('archiveObjectLockMode')?.toUpperCase() as ObjectLockMode | undefined,
+      serverAccessLogs: read.boolean('archiveServerAccessLogs'),
+      bufferingInterval: read.amount('archiveBufferingSeconds', Duration.seconds),
+      bufferingSize: read.amount('archiveBufferingMebibytes', Size.mebibytes),
+      databaseName: read.string('archiveDatabaseName'),
+      workGroup: read.string('archiveWorkGroup'),
     }),
     logForwarding: optionalObject<TrailLogForwardingOptions>({
       retention: read.number('eventLogRetentionDays'),
       // Checked against LOG_LINE_FORMATS by the validation.
       logLine: read.string('logLine') as LogLineFormat | undefined,
     }),
-    eventAlarms: read.boolean('eventAlarms'),
+    eventAlarms:
+      eventAlarmsOn === false
+        ? false
+        : (optionalObject<EventAlarmsOptions>({
+            metricNamespace: read.string('eventAlarmsMetricNamespace'),
+            accessDeniedThreshold: read.number('accessDeniedThreshold'),
+            resourceDeletesThreshold: read.number('resourceDeletesThreshold'),
+            consoleSignInFailuresThreshold: read.number('consoleSignInFailuresThreshold'),
+          }) ?? eventAlarmsOn),
     insights:
       insightsOn === false
         ? false
         : optionalObject<TrailInsightsOptions>({
-            schedule: read.minutes('insightsScheduleMinutes'),
+            schedule: read.amount('insightsScheduleMinutes', Duration.minutes),
             baselineDays: read.number('insightsBaselineDays'),
             sensitivity: read.number('insightsSensitivity'),
             minVolume: read.number('insightsMinVolume'),
+            eventBusName: read.string('insightsEventBusName'),
           }),
     channels: read
       .string('channels')
@@ -271,14 +289,26 @@ export const TRAIL_CONTEXT_KEYS = [
   'archiveInfrequentAccessAfterDays',
   'archiveGlacierAfterDays',
   'archiveExpirationDays',
+  'archiveObjectLockDays',
+  'archiveObjectLockMode',
+  'archiveServerAccessLogs',
+  'archiveBufferingSeconds',
+  'archiveBufferingMebibytes',
+  'archiveDatabaseName',
+  'archiveWorkGroup',
   'eventLogRetentionDays',
   'logLine',
   'eventAlarms',
+  'eventAlarmsMetricNamespace',
+  'accessDeniedThreshold',
+  'resourceDeletesThreshold',
+  'consoleSignInFailuresThreshold',
   'insights',
   'insightsScheduleMinutes',
   'insightsBaselineDays',
   'insightsSensitivity',
   'insightsMinVolume',
+  'insightsEventBusName',
   'channels',
   'alarmEmail',
   'alarmTopicArn',
@@ -304,11 +334,11 @@ class ContextReader {
     return undefined;
   }
 
-  /** A number of minutes; Duration refuses negative amounts, so they are reported here. */
-  public minutes(key: TrailContextKey): Duration | undefined {
+  /** An amount in a unit (`Duration.minutes`, `Size.mebibytes`); both refuse negative amounts, reported here. */
+  public amount<T>(key: TrailContextKey, inUnit: (amount: number) => T): T | undefined {
     const value = this.number(key);
     if (value === undefined) return undefined;
-    if (value >= 0) return Duration.minutes(value);
+    if (value >= 0) return inUnit(value);
     this.problems.push(`${key} must not be negative (got ${value})`);
     return undefined;
   }

@@ -40,6 +40,7 @@ import { definedProps } from '../props-merge.js';
 import {
   integerRangeProblem,
   mebibytesRangeProblem,
+  oneOfProblem,
   secondsRangeProblem,
   throwIfInvalid,
 } from '../props-validation.js';
@@ -56,7 +57,8 @@ type OwnedBucketProp =
 export type ArchiveBucketProps = Omit<BucketProps, OwnedBucketProp>;
 
 /** S3 Object Lock modes: GOVERNANCE can be lifted by a principal with s3:BypassGovernanceRetention, COMPLIANCE by nobody. */
-export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+export const OBJECT_LOCK_MODES = ['GOVERNANCE', 'COMPLIANCE'] as const;
+export type ObjectLockMode = (typeof OBJECT_LOCK_MODES)[number];
 
 export interface ArchiveProps {
   /**
@@ -443,6 +445,7 @@ export function archivePropsProblems(props: ArchiveProps): (string | undefined)[
         'bucketProps.lifecycleRules: set only one'
       : undefined,
     integerRangeProblem('objectLockRetentionDays', props.objectLockRetentionDays, LIMITS.days),
+    oneOfProblem('objectLockMode', props.objectLockMode, OBJECT_LOCK_MODES),
     props.objectLockMode !== undefined && props.objectLockRetentionDays === undefined
       ? 'objectLockMode needs objectLockRetentionDays'
       : undefined,

@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -153,18 +153,30 @@ describe('trailPropsFromContext', () => {
       archiveInfrequentAccessAfterDays: '60',
       archiveGlacierAfterDays: '180',
       archiveExpirationDays: '3650',
+      archiveObjectLockDays: '365',
+      archiveObjectLockMode: 'compliance',
+      archiveServerAccessLogs: 'false',
+      archiveBufferingSeconds: '30',
+      archiveBufferingMebibytes: '16',
+      archiveDatabaseName: 'audit_archive',
+      archiveWorkGroup: 'audit',
       eventLogRetentionDays: '90',
       logLine: 'summary',
-      eventAlarms: 'false',
+      eventAlarms: 'true',
+      eventAlarmsMetricNamespace: 'OpenTrail/Audit',
+      accessDeniedThreshold: '20',
+      resourceDeletesThreshold: '100',
+      consoleSignInFailuresThreshold: '3',
       insightsScheduleMinutes: '5',
       insightsBaselineDays: '14',
       insightsSensitivity: '6.5',
       insightsMinVolume: '10',
+      insightsEventBusName: 'audit-insights',
       channels: 'billing, audit',
       alarmEmail: 'ops@example.com',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
       encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      removalPolicy: 'DESTROY',
+      removalPolicy: 'Retain',
       dashboard: 'false',
     });
 
@@ -177,15 +189,37 @@ describe('trailPropsFromContext', () => {
       writeShards: 8,
       logRetention: RetentionDays.TWO_WEEKS,
       apiThrottle: { rateLimit: 50, burstLimit: 100 },
-      archive: { infrequentAccessAfterDays: 60, glacierInstantRetrievalAfterDays: 180, expirationDays: 3650 },
+      archive: {
+        infrequentAccessAfterDays: 60,
+        glacierInstantRetrievalAfterDays: 180,
+        expirationDays: 3650,
+        objectLockRetentionDays: 365,
+        objectLockMode: 'COMPLIANCE',
+        serverAccessLogs: false,
+        bufferingInterval: Duration.seconds(30),
+        bufferingSize: Size.mebibytes(16),
+        databaseName: 'audit_archive',
+        workGroup: 'audit',
+      },
       logForwarding: { retention: RetentionDays.THREE_MONTHS, logLine: 'summary' },
-      eventAlarms: false,
-      insights: { schedule: Duration.minutes(5), baselineDays: 14, sensitivity: 6.5, minVolume: 10 },
+      eventAlarms: {
+        metricNamespace: 'OpenTrail/Audit',
+        accessDeniedThreshold: 20,
+        resourceDeletesThreshold: 100,
+        consoleSignInFailuresThreshold: 3,
+      },
+      insights: {
+        schedule: Duration.minutes(5),
+        baselineDays: 14,
+        sensitivity: 6.5,
+        minVolume: 10,
+        eventBusName: 'audit-insights',
+      },
       channels: [{ name: 'billing' }, { name: 'audit' }],
       alarmEmail: 'ops@example.com',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
       encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.RETAIN,
       dashboard: false,
     });
     expect(Object.keys(node.getAllContext()).filter((key) => !key.startsWith('aws:'))).toEqual([
@@ -213,6 +247,8 @@ describe('trailPropsFromContext', () => {
       insightsScheduleMinutes: '-2',
       removalPolicy: 'snapshot',
       logLine: 'verbose',
+      archiveObjectLockMode: 'strict',
+      archiveObjectLockDays: '30',
     });
 
     // Act
@@ -221,10 +257,11 @@ describe('trailPropsFromContext', () => {
     // Assess
     expect(read).toThrowError(
       'Invalid OpenTrail context (-c key=value, docs/configuration.md):\n' +
-        '- retentionDays must be a number (got abc)\n' +
         '- eventAlarms must be true or false (got maybe)\n' +
+        '- retentionDays must be a number (got abc)\n' +
         '- insightsScheduleMinutes must not be negative (got -2)\n' +
         '- writeShards must be an integer from 1 to 32 (got 64)\n' +
+        '- archive.objectLockMode must be one of GOVERNANCE, COMPLIANCE (got STRICT)\n' +
         '- logForwarding.logLine must be one of full, summary (got verbose)\n' +
         '- removalPolicy must be one of retain, destroy (got snapshot)',
     );
