@@ -127,6 +127,28 @@ describe('the synthesized stack deployed to MiniStack', () => {
     expect(events.map((found) => found.eventID)).toEqual([eventID]);
   });
 
+  it('answers CloudTrail LookupEvents on POST / of the deployed API, as existing CloudTrail clients send it', async () => {
+    // Prepare
+    const body = JSON.stringify({
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: eventName }],
+    });
+
+    // Act
+    const response = await api('', {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'CloudTrail_20131101.LookupEvents',
+      },
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    const { Events } = (await response.json()) as { Events: { EventId: string; EventName: string }[] };
+    expect(Events).toEqual([expect.objectContaining({ EventId: eventID, EventName: eventName })]);
+  });
+
   it('archives the event in the S3 bucket through the stream consumer and Firehose', async () => {
     // Act
     const archived = await eventually(
