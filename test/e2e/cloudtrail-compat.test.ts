@@ -252,7 +252,7 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
           return (await response.json()) as Record<string, unknown>;
         }),
       );
-      chunk.forEach((eventID, k) => records.set(eventID, read[k] ?? {}));
+      for (const [k, eventID] of chunk.entries()) records.set(eventID, read[k] ?? {});
     }
   });
 
