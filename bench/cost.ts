@@ -47,6 +47,7 @@ import {
 } from './support/capacity.js';
 import { typicalBatch, typicalEvent, variedEvents } from './support/events.js';
 import { cpuMicrosPerCall, median, progress, round, withCapturedStdout } from './support/measure.js';
+import { withCompressedRecord } from './support/record-compression.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
 import { storeEvents } from './support/stored-events.js';
 
@@ -177,14 +178,6 @@ function averageFootprint(footprints: readonly EventFootprint[]): EventFootprint
     tableItems: mean(footprints.map((f) => f.tableItems)),
     eventItemBytes: mean(footprints.map((f) => f.eventItemBytes)),
   };
-}
-
-/** The event item with its record stored as gzip bytes (a Binary attribute) instead of the JSON string. */
-function withCompressedRecord(items: readonly Item[]): Item[] {
-  const [event, ...rest] = items;
-  const record = event?.record?.S;
-  if (!event || record === undefined) throw new Error('the first item is not an event item with a record');
-  return [{ ...event, record: { B: gzipSync(record) } }, ...rest];
 }
 
 const isResourceTypeItem = (item: Item): boolean =>

@@ -13,6 +13,7 @@ import {
  * `npm run bench` runs every benchmark, prints one table and writes bench/results.json;
  * `npm run bench -- NAME [NAME...]` runs those only and updates only their keys in results.json.
  * `--seed N` seeds the benchmarks that generate random traffic (insights, partitions); without it they use a fixed seed.
+ * `--duration S` sets how long the load benchmark drives local mode (default 30 s).
  * The table goes to stdout, progress to stderr.
  */
 
@@ -31,25 +32,43 @@ const BENCHMARKS: Record<BenchmarkName, (options: BenchOptions) => Promise<Outco
   partitions: async (options) =>
     (await import('./partitions.js')).runPartitions(options.seed === undefined ? {} : { seed: options.seed }),
   cost: async () => (await import('./cost.js')).runCost(),
+  load: async (options) =>
+    (await import('./load.js')).runLoad(
+      options.duration === undefined ? {} : { durationSeconds: options.duration },
+    ),
 };
 
 interface BenchOptions {
   readonly seed?: number;
+  /** Seconds the load benchmark runs for. */
+  readonly duration?: number;
 }
 
-/** Splits `--seed N` (or `--seed=N`) from the benchmark names. */
+/** Splits `--seed N` / `--duration S` (or `--seed=N`, `--duration=S`) from the benchmark names. */
 function parseArgs(args: readonly string[]): { names: string[]; options: BenchOptions } {
   const names: string[] = [];
-  let seed: string | undefined;
+  const flags: Partial<Record<'seed' | 'duration', string>> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === '--seed') seed = args[++i] ?? '';
-    else if (arg.startsWith('--seed=')) seed = arg.slice('--seed='.length);
-    else names.push(arg);
+    const flag = (['seed', 'duration'] as const).find(
+      (name) => arg === `--${name}` || arg.startsWith(`--${name}=`),
+    );
+    if (flag === undefined) names.push(arg);
+    else flags[flag] = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (args[++i] ?? '');
   }
-  if (seed === undefined) return { names, options: {} };
-  if (!/^\d+$/.test(seed)) throw new Error(`--seed needs a non-negative integer, got "${seed}"`);
-  return { names, options: { seed: Number(seed) } };
+  const options: { seed?: number; duration?: number } = {};
+  if (flags.seed !== undefined) {
+    if (!/^\d+$/.test(flags.seed))
+      throw new Error(`--seed needs a non-negative integer, got "${flags.seed}"`);
+    options.seed = Number(flags.seed);
+  }
+  if (flags.duration !== undefined) {
+    if (!/^[1-9]\d{0,3}$/.test(flags.duration)) {
+      throw new Error(`--duration needs whole seconds from 1 to 9999, got "${flags.duration}"`);
+    }
+    options.duration = Number(flags.duration);
+  }
+  return { names, options };
 }
 
 function selected(args: readonly string[]): BenchmarkName[] {

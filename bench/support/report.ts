@@ -10,6 +10,7 @@ export const BENCHMARK_NAMES = [
   'insights',
   'partitions',
   'cost',
+  'load',
 ] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
