@@ -113,7 +113,7 @@ describe('validateTrailProps', () => {
       );
     });
 
-    it('notifies an existing topic and uses an existing key when the stack gets their ARNs', () => {
+    it('notifies an existing topic, uses an existing key and outputs each channel ARN when the stack gets them', () => {
       // Prepare
       const topicArn = 'arn:aws:sns:us-east-1:123456789012:ops-alarms';
       const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -123,6 +123,7 @@ describe('validateTrailProps', () => {
         env: TEST_ENV,
         alarmTopicArn: topicArn,
         encryptionKeyArn: keyArn,
+        channels: [{ name: 'audit-log' }, { name: 'auditlog' }],
       });
       const template = Template.fromStack(stack);
 
@@ -132,6 +133,10 @@ describe('validateTrailProps', () => {
       template.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: keyArn });
       template.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: keyArn });
       template.hasOutput('AlarmTopicArn', { Value: topicArn });
+      template.hasOutput('ChannelAuditlogArn', {
+        Value: stack.resolve(stack.trail.channelArns['audit-log']),
+      });
+      template.hasOutput('ChannelAuditlog2Arn', { Value: stack.resolve(stack.trail.channelArns.auditlog) });
     });
   });
 });
