@@ -7,11 +7,14 @@ import { demoSucceeded, runDemo } from './demo/run.js';
  * Exit codes: 0 all verified, 1 something was not accepted, found or done in time, 2 bad flags.
  */
 
-// The functions log JSON to stdout, as Lambda wants; here only their errors are worth showing.
+// The functions log JSON (and metrics) to stdout, as Lambda wants; here that would bury the demo's own lines,
+// so from now on other stdout writes go to stderr, and only errors are logged at all.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+const writeStdout = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
 
 const print = (line: string): void => {
-  process.stdout.write(`${line}\n`);
+  writeStdout(`${line}\n`);
 };
 
 try {

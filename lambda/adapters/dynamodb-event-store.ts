@@ -50,14 +50,17 @@ const keyId = (item: Item): string => `${item[PK]?.S}\u0000${item[SK]?.S}`;
 export interface DynamoDbEventStoreOptions {
   readonly backoff?: BackoffPolicy;
   /**
-   * Longest wait for one DynamoDB call, the SDK's own attempts included. The SDK waits up to 300 s on a silent
-   * connection, far past the function's timeout: a stalled call must fail (and be retried) while the function
-   * can still answer. @default 3 000 ms
+   * Longest wait for one DynamoDB call on the write path, the SDK's own attempts included. The SDK waits up to
+   * 300 s on a silent connection, far past the function's timeout: a stalled call must fail (and be retried)
+   * while the function can still answer. Generous for DynamoDB, and for moto, which serves one call at a time.
+   * Reads (lookups) are not bounded here: a lookup's many calls need one deadline for the whole invocation.
+   * @default 4 000 ms
    */
   readonly callTimeoutMs?: number;
   /**
-   * How long a batch write retries before it reports what is left as not stored, so a request always answers
-   * before the function's 15 s timeout (a catalog write and an event write, each within this). @default 4 000 ms
+   * How long a batch write keeps retrying before it reports what is left as not stored. A put makes a catalog
+   * write and an event write, each within this plus one backoff, so it answers before the ingest function's
+   * 15 s timeout. @default 6 000 ms
    */
   readonly writeBudgetMs?: number;
 }
@@ -95,8 +98,8 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     options: DynamoDbEventStoreOptions = {},
   ) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.callTimeoutMs = options.callTimeoutMs ?? 3_000;
-    this.writeBudgetMs = options.writeBudgetMs ?? 4_000;
+    this.callTimeoutMs = options.callTimeoutMs ?? 4_000;
+    this.writeBudgetMs = options.writeBudgetMs ?? 6_000;
   }
 
   async writeCatalog(entries: readonly CatalogEntry[], expiresAt: number): Promise<WriteResult[]> {
@@ -131,7 +134,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
 
   async claimProducerId(producerId: string, eventID: string, expiresAt: number): Promise<ClaimResult> {
     try {
-      await this.call((callOptions) =>
+      await this.writeCall((callOptions) =>
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
@@ -160,7 +163,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     expiresAt: number,
   ): Promise<boolean> {
     try {
-      await this.call((callOptions) =>
+      await this.writeCall((callOptions) =>
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
@@ -182,7 +185,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   async readRecord(eventID: string): Promise<string | undefined> {
     const key = eventItemKey(eventID);
     if (!key) return undefined;
-    const output = await this.call((callOptions) =>
+    const output = await this.writeCall((callOptions) =>
       this.client.send(
         new GetItemCommand({
           TableName: this.tableName,
@@ -207,7 +210,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
       partition.index === undefined
         ? PK
         : (TABLE_LAYOUT.indexes.find((index) => index.name === partition.index)?.partitionKey ?? PK);
-    const output = await this.call((callOptions) =>
+    const output = await this.call(() =>
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
@@ -223,7 +226,6 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
           ScanIndexForward: false,
           Limit: limit,
         }),
-        callOptions,
       ),
     );
     const eventIDs = (output.Items ?? [])
@@ -242,7 +244,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
         if (attempt > this.backoff.maxAttempts) {
           throw new StoreUnavailableError('events could not be read after retries');
         }
-        const output = await this.call((callOptions) =>
+        const output = await this.call(() =>
           this.client.send(
             new BatchGetItemCommand({
               RequestItems: {
@@ -253,7 +255,6 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
                 },
               },
             }),
-            callOptions,
           ),
         );
         for (const item of output.Responses?.[this.tableName] ?? []) {
@@ -272,7 +273,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     const entries: CatalogEntry[] = [];
     let startKey: Item | undefined;
     for (let page = 0; page < CATALOG_MAX_PAGES; page++) {
-      const output = await this.call((callOptions) =>
+      const output = await this.call(() =>
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -281,7 +282,6 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
             ExpressionAttributeValues: { ':pk': s(pk) },
             ExclusiveStartKey: startKey,
           }),
-          callOptions,
         ),
       );
       for (const item of output.Items ?? []) {
@@ -298,7 +298,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   }
 
   private async readClaim(producerId: string): Promise<string | undefined> {
-    const output = await this.call((callOptions) =>
+    const output = await this.writeCall((callOptions) =>
       this.client.send(
         new GetItemCommand({
           TableName: this.tableName,
@@ -311,17 +311,22 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     return output.Item?.[EVENT_ID]?.S;
   }
 
-  /**
-   * One SDK call, ended after callTimeoutMs; retryable failures (a timeout included) that outlast the SDK's own
-   * retries become StoreUnavailableError.
-   */
-  private async call<T>(send: (options: CallOptions) => Promise<T>): Promise<T> {
+  /** One SDK call; retryable failures that outlast the SDK's own retries become StoreUnavailableError. */
+  private async call<T>(send: () => Promise<T>): Promise<T> {
     try {
-      return await withTimeout(send, this.callTimeoutMs);
+      return await send();
     } catch (error) {
       if (isRetryable(error)) throw new StoreUnavailableError((error as Error).message);
       throw error;
     }
+  }
+
+  /**
+   * A call on the write path, ended after callTimeoutMs: a put must answer (stored, or Throttling) before the
+   * ingest function times out. Reads keep the SDK's timeouts (see callTimeoutMs).
+   */
+  private writeCall<T>(send: (options: CallOptions) => Promise<T>): Promise<T> {
+    return this.call(() => withTimeout(send, this.callTimeoutMs));
   }
 
   /**

@@ -28,6 +28,8 @@ export interface InsightSummary {
   readonly insightType: string;
   readonly baselineAverage: number;
   readonly insightAverage: number;
+  /** Set when the trail had less history than the baseline window. */
+  readonly historyMinutes?: number;
 }
 
 export interface LookupOutcome {
@@ -56,7 +58,8 @@ export interface DemoIo {
 }
 
 const BATCH_SIZE = 100;
-const BATCHES_IN_FLIGHT = 4;
+/** moto serves one call at a time: more in flight only makes each wait longer. */
+const BATCHES_IN_FLIGHT = 2;
 const PUT_ATTEMPTS = 4;
 const RETRY_AFTER_CAP_MS = 5_000;
 const LOOKUP_PAGE_SIZE = 1000;
@@ -98,7 +101,8 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRep
     io.print(
       insight
         ? `[${elapsed()}] insight opened: ${insight.insightType} on ${plan.burst.eventSource} ${plan.burst.eventName}, ` +
-            `${insight.insightAverage} calls/min against a baseline of ${insight.baselineAverage}`
+            `${insight.insightAverage} calls/min against a baseline of ${insight.baselineAverage}` +
+            (insight.historyMinutes === undefined ? '' : ` (${insight.historyMinutes} minutes of history)`)
         : `[${elapsed()}] no insight yet: a deployed trail judges each minute on its schedule against its own ` +
             'baseline; look again with EventCategory=insight',
     );
@@ -288,6 +292,7 @@ interface ShownRecord {
     readonly eventName: string;
     readonly insightType: string;
     readonly insightContext?: {
+      readonly limitedBaseline?: { readonly historyMinutes?: number };
       readonly statistics?: {
         readonly baseline?: { readonly average?: number };
         readonly insight?: { readonly average?: number };
@@ -337,12 +342,14 @@ async function waitForInsight(
         record.insightDetails.eventName === burst.eventName,
     );
     if (found?.insightDetails) {
-      const statistics = found.insightDetails.insightContext?.statistics;
+      const context = found.insightDetails.insightContext;
+      const historyMinutes = context?.limitedBaseline?.historyMinutes;
       return {
         eventID: found.eventID,
         insightType: found.insightDetails.insightType,
-        baselineAverage: statistics?.baseline?.average ?? 0,
-        insightAverage: statistics?.insight?.average ?? 0,
+        baselineAverage: context?.statistics?.baseline?.average ?? 0,
+        insightAverage: context?.statistics?.insight?.average ?? 0,
+        ...(historyMinutes === undefined ? {} : { historyMinutes }),
       };
     }
     if (!poll || deadline.remainingMs() < SUMMARY_RESERVE_MS + INSIGHT_POLL_MS) return undefined;
