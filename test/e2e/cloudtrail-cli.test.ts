@@ -23,6 +23,7 @@ const [awsCliAvailable, curlAvailable] = await Promise.all([available('aws'), av
 const READY_TIMEOUT_MS = 170_000;
 const COMMAND_TIMEOUT_MS = 60_000;
 const CLI_EVENTS = 3;
+const STOP_TIMEOUT_MS = 20_000;
 
 describe('CloudTrail compatibility from the command line (npm start)', () => {
   let local: LocalModeProcess;
@@ -64,6 +65,9 @@ describe('CloudTrail compatibility from the command line (npm start)', () => {
   });
 
   afterAll(async () => {
+    // Ctrl+C lets local mode stop its emulator; SIGKILL alone would leave moto running.
+    local?.signal('SIGINT');
+    await local?.waitForExit(STOP_TIMEOUT_MS).catch(() => undefined);
     local?.kill();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
