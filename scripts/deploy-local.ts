@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,8 @@ import { MINISTACK_UNSUPPORTED_RESOURCE_TYPES, miniStackApiUrl, startMiniStack }
  */
 
 export const STACK_NAME = 'OpenTrail';
+/** Where `npm run deploy:ministack` writes the output of the MiniStack it starts, relative to the repository. */
+const MINISTACK_LOG_FILE = '.opentrail/ministack.log';
 
 export interface EmulatorTarget {
   /** The emulator's base URL, used as AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_S3. */
@@ -248,13 +251,18 @@ const main = async () => {
     throw new Error(`Set AWS_ENDPOINT_URL to the emulator's URL (e.g. http://127.0.0.1:4566)\n${USAGE}`);
   }
 
-  console.error('Starting MiniStack from .venv ...');
-  const miniStack = await startMiniStack({ log: () => {} });
+  // MiniStack's own output (function logs and errors included) goes to a file, the CLI's to stderr.
+  await mkdir(join(PROJECT_ROOT, '.opentrail'), { recursive: true });
+  const miniStackLog = createWriteStream(join(PROJECT_ROOT, MINISTACK_LOG_FILE));
+  console.error(`Starting MiniStack from .venv (its log: ${MINISTACK_LOG_FILE}) ...`);
+  const miniStack = await startMiniStack({ log: (line) => miniStackLog.write(`${line}\n`) });
+  // Ctrl+C can arrive twice (from the terminal and relayed by tsx): every signal is handled, the first one stops.
+  let stopping: Promise<void> | undefined;
   const stopOnSignal = () => {
-    void miniStack.stop().finally(() => process.exit(0));
+    stopping ??= miniStack.stop().finally(() => process.exit(0));
   };
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
+  process.on('SIGINT', stopOnSignal);
+  process.on('SIGTERM', stopOnSignal);
   try {
     printOutputs(
       await deployToEmulator({
