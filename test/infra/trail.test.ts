@@ -1,6 +1,6 @@
-import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, type Policy, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -257,6 +257,37 @@ describe('Trail', () => {
 
       // Assess
       expect(findings).toEqual([]);
+    });
+
+    it('acknowledges the KMS wildcards only on policies scoped to the key, each with a reason, when encryptionKey is set', () => {
+      // Act
+      const acknowledged = devStack.node
+        .findAll()
+        .flatMap((construct) =>
+          construct.node.metadata
+            .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+            .flatMap((entry) => (isRecord(entry.data) ? Object.entries(entry.data) : []))
+            .map(([rule, reason]) => ({ path: construct.node.path, rule, reason: String(reason) })),
+        )
+        .filter(({ rule }) => rule.includes('Action::kms:'));
+      const paths = [...new Set(acknowledged.map(({ path }) => path))].sort();
+
+      // Assess
+      expect(paths).toEqual([
+        'Dev/Trail/Archive/DeliveryStream/Service Role/DefaultPolicy',
+        'Dev/Trail/ArchiveConsumer/HandlerRole/DefaultPolicy',
+        'Dev/Trail/Insights/CounterConsumer/HandlerRole/DefaultPolicy',
+        'Dev/Trail/Insights/InsightsRole/DefaultPolicy',
+        'Dev/Trail/LogForwardConsumer/HandlerRole/DefaultPolicy',
+        'Dev/Trail/TrailApi/IngestRole/DefaultPolicy',
+      ]);
+      for (const { reason } of acknowledged) expect(reason).toMatch(/scoped to that one key/);
+      for (const { path } of acknowledged) {
+        const policy = devStack.node.findAll().find((construct) => construct.node.path === path);
+        expect(JSON.stringify(devStack.resolve((policy as Policy).document))).not.toMatch(
+          /"kms:[A-Za-z]*\*"[^}]*"Resource":"\*"/,
+        );
+      }
     });
   });
 
