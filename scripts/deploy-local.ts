@@ -257,9 +257,11 @@ const main = async () => {
   console.error(`Starting MiniStack from .venv (its log: ${MINISTACK_LOG_FILE}) ...`);
   const miniStack = await startMiniStack({ log: (line) => miniStackLog.write(`${line}\n`) });
   // Ctrl+C can arrive twice (from the terminal and relayed by tsx): every signal is handled, the first one stops.
-  let stopping: Promise<void> | undefined;
+  let stopping = false;
   const stopOnSignal = () => {
-    stopping ??= miniStack.stop().finally(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    void miniStack.stop().finally(() => process.exit(0));
   };
   process.on('SIGINT', stopOnSignal);
   process.on('SIGTERM', stopOnSignal);
