@@ -64,6 +64,8 @@ const PUT_ATTEMPTS = 4;
 const RETRY_AFTER_CAP_MS = 5_000;
 const LOOKUP_PAGE_SIZE = 1000;
 const LOOKUP_MAX_PAGES = 20;
+/** A page of 1,000 events from a busy emulator takes a while. */
+const LOOKUP_TIMEOUT_MS = 30_000;
 const LISTING_MAX_PAGES = 100;
 const INSIGHT_POLL_MS = 5_000;
 /** Kept back from the deadline for the lookups and the summary once the insight is waited for. */
@@ -317,6 +319,7 @@ async function lookupAll(
     const response = await signedFetch(`${target.apiUrl}/events?${parameters}`, {
       credentials: target.credentials,
       region: target.region,
+      timeoutMs: LOOKUP_TIMEOUT_MS,
     });
     if (!response.ok) throw new Error(`lookup ?${parameters} answered HTTP ${response.status}`);
     const body = (await response.json()) as { events: ShownRecord[]; nextToken?: string };
