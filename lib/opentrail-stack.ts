@@ -1,13 +1,13 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { throwIfInvalid } from './props-validation.js';
 import { HIDDEN_TRAIL_ID, Trail } from './trail.js';
-import { type TrailImportArns, type TrailProps, validateTrailProps } from './trail-config.js';
+import { type TrailProps, type TrailResourceSettings, validateTrailProps } from './trail-config.js';
 
 /** The stack takes the trail's configuration, with the topic and key also given by ARN (as context does). */
-export interface OpenTrailStackProps extends StackProps, TrailProps, TrailImportArns {}
+export interface OpenTrailStackProps extends StackProps, TrailProps, TrailResourceSettings {}
 
 /**
  * The repository's own deployment: one Trail and its outputs. The Trail's hidden id keeps the logical IDs the
@@ -15,16 +15,27 @@ export interface OpenTrailStackProps extends StackProps, TrailProps, TrailImport
  */
 export class OpenTrailStack extends Stack {
   public readonly trail: Trail;
+  /** The key the stack created for `createEncryptionKey`; undefined otherwise. */
+  public readonly encryptionKey?: Key;
 
   constructor(scope: Construct, id: string, props: OpenTrailStackProps = {}) {
     super(scope, id, props);
     // Checked here as well as in the Trail, so a bad ARN and a bad setting are reported in one error.
     throwIfInvalid('OpenTrail', validateTrailProps(props));
-    const { alarmTopicArn, encryptionKeyArn, ...trailProps } = props;
+    const { alarmTopicArn, encryptionKeyArn, createEncryptionKey, ...trailProps } = props;
+    this.encryptionKey = createEncryptionKey
+      ? new Key(this, 'EncryptionKey', {
+          description: 'OpenTrail: encrypts the events table, archive, logs, queues, bus and alarm topic',
+          enableKeyRotation: true,
+          removalPolicy:
+            props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+        })
+      : undefined;
     this.trail = new Trail(this, HIDDEN_TRAIL_ID, {
       ...trailProps,
       ...(alarmTopicArn ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) } : {}),
       ...(encryptionKeyArn ? { encryptionKey: Key.fromKeyArn(this, 'EncryptionKey', encryptionKeyArn) } : {}),
+      ...(this.encryptionKey ? { encryptionKey: this.encryptionKey } : {}),
     });
     this.addOutputs();
   }
@@ -83,6 +94,12 @@ export class OpenTrailStack extends Stack {
     }
     if (trail.alarmTopic) {
       outputs.AlarmTopicArn = { value: trail.alarmTopic.topicArn, description: 'Topic every alarm notifies' };
+    }
+    if (trail.encryptionKey) {
+      outputs.EncryptionKeyArn = {
+        value: trail.encryptionKey.keyArn,
+        description: 'Customer managed key encrypting the trail',
+      };
     }
     if (trail.dashboard) {
       outputs.DashboardName = {

@@ -128,16 +128,23 @@ export interface TrailProps {
   readonly dashboard?: boolean;
 }
 
-/** What can be given as context (strings from `-c`) in place of a topic or key object: their ARNs. */
-export interface TrailImportArns {
+/** The topic and key as context can give them (strings from `-c`): by ARN, or a key the stack creates. */
+export interface TrailResourceSettings {
   /** ARN of an existing SNS topic for the alarms (`alarmTopic`). */
   readonly alarmTopicArn?: string;
   /** ARN of an existing customer managed KMS key (`encryptionKey`); its key policy must allow the services. */
   readonly encryptionKeyArn?: string;
+  /**
+   * Creates a customer managed KMS key (rotated yearly) in the stack and uses it as `encryptionKey`. It is retained
+   * with the stack unless `removalPolicy` is DESTROY.
+   *
+   * @default false
+   */
+  readonly createEncryptionKey?: boolean;
 }
 
 /** The configuration as context can express it: scalars only, topic and key by ARN. */
-export type TrailContextProps = Omit<TrailProps, 'alarmTopic' | 'encryptionKey'> & TrailImportArns;
+export type TrailContextProps = Omit<TrailProps, 'alarmTopic' | 'encryptionKey'> & TrailResourceSettings;
 
 /** The CloudWatch Logs retention periods, in days (RetentionDays, INFINITE included). */
 const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
@@ -156,7 +163,7 @@ const ARN_PATTERNS = {
  * the constructs' own (each exports its problems function), so a value is checked the same way whether it comes
  * from props, context or a construct used on its own.
  */
-export function validateTrailProps(props: TrailProps & TrailImportArns): string[] {
+export function validateTrailProps(props: TrailProps & TrailResourceSettings): string[] {
   const { archive, logForwarding, eventAlarms, insights } = props;
   const problems: (string | undefined)[] = [
     ...eventStorePropsProblems({ retentionDays: props.retentionDays, writeShards: props.writeShards }),
@@ -190,8 +197,10 @@ export function validateTrailProps(props: TrailProps & TrailImportArns): string[
     props.alarmTopic && props.alarmTopicArn
       ? 'alarmTopic and alarmTopicArn conflict: set only one'
       : undefined,
-    props.encryptionKey && props.encryptionKeyArn
-      ? 'encryptionKey and encryptionKeyArn conflict: set only one'
+    [props.encryptionKey, props.encryptionKeyArn, props.createEncryptionKey || undefined].filter(
+      (setting) => setting !== undefined,
+    ).length > 1
+      ? 'encryptionKey, encryptionKeyArn and createEncryptionKey conflict: set only one'
       : undefined,
     arnProblem('alarmTopicArn', props.alarmTopicArn),
     arnProblem('encryptionKeyArn', props.encryptionKeyArn),
@@ -266,6 +275,7 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
     alarmEmail: read.string('alarmEmail'),
     alarmTopicArn: read.string('alarmTopicArn'),
     encryptionKeyArn: read.string('encryptionKeyArn'),
+    createEncryptionKey: read.boolean('createEncryptionKey'),
     // Checked against RETAIN and DESTROY by the validation; RemovalPolicy's values are the lower-case words.
     removalPolicy: removalPolicy as RemovalPolicy | undefined,
     dashboard: read.boolean('dashboard'),
@@ -313,6 +323,7 @@ export const TRAIL_CONTEXT_KEYS = [
   'alarmEmail',
   'alarmTopicArn',
   'encryptionKeyArn',
+  'createEncryptionKey',
   'removalPolicy',
   'dashboard',
 ] as const;

@@ -40,6 +40,7 @@ describe('OpenTrailStack', () => {
     env: TEST_ENV,
     eventAlarms: false,
     alarmTopic: topic,
+    createEncryptionKey: true,
     insights: { schedule: Duration.minutes(2), baselineDays: 3, sensitivity: 6, minVolume: 5 },
   });
 
@@ -73,6 +74,21 @@ describe('OpenTrailStack', () => {
     // Assess
     expect(logicalIdOf(stack, stack.trail.table.tableName)).toMatch(/^EventStoreTable[0-9A-F]{8}$/);
     expect(logicalIdOf(stack, stack.trail.bucket.bucketName)).toMatch(/^ArchiveBucket[0-9A-F]{8}$/);
+  });
+
+  it('creates a rotated, retained customer key and encrypts the trail with it when createEncryptionKey is set', () => {
+    // Prepare
+    const keyArn = quiet.resolve(quiet.encryptionKey?.keyArn);
+
+    // Assess
+    expect(stack.encryptionKey).toBeUndefined();
+    quietTemplate.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+    });
+    quietTemplate.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: keyArn });
+    quietTemplate.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: keyArn });
+    quietTemplate.hasOutput('EncryptionKeyArn', { Value: keyArn });
   });
 
   describe('outputs', () => {

@@ -65,6 +65,17 @@ describe('validateTrailProps', () => {
     ]);
   });
 
+  it('refuses a second source of the customer key when createEncryptionKey meets encryptionKeyArn', () => {
+    // Assess
+    expect(
+      validateTrailProps({
+        createEncryptionKey: true,
+        encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      }),
+    ).toEqual(['encryptionKey, encryptionKeyArn and createEncryptionKey conflict: set only one']);
+    expect(validateTrailProps({ createEncryptionKey: false, encryptionKeyArn: undefined })).toEqual([]);
+  });
+
   it('refuses a removal policy other than RETAIN or DESTROY', () => {
     // Assess
     expect(validateTrailProps({ removalPolicy: RemovalPolicy.SNAPSHOT })).toEqual([
@@ -181,6 +192,7 @@ describe('trailPropsFromContext', () => {
       alarmEmail: 'ops@example.com',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
       encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      createEncryptionKey: 'false',
       removalPolicy: 'Retain',
       dashboard: 'false',
     });
@@ -224,6 +236,7 @@ describe('trailPropsFromContext', () => {
       alarmEmail: 'ops@example.com',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
       encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      createEncryptionKey: false,
       removalPolicy: RemovalPolicy.RETAIN,
       dashboard: false,
     });
