@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { inferClientType } from '../../lambda/core/client-type.js';
+import { inferReadOnly, validateProducerEvent } from '../../lambda/core/event-model.js';
 import { PROJECT_ROOT } from '../../local/emulator.js';
 import { parseDemoArgs, UsageError } from '../../scripts/demo/options.js';
 import { type DemoReport, demoSucceeded, runDemo } from '../../scripts/demo/run.js';
+import { BURST_KEY, planTraffic } from '../../scripts/demo/traffic.js';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 
@@ -45,6 +48,43 @@ describe('npm run demo', () => {
     expect(lines.filter((line) => /sent \d+\/300 {2}accepted/.test(line)).length).toBeGreaterThan(1);
     expect(lines.at(-1)).toMatch(/npm run demo -- --url/);
     expect(lines.join('\n')).toContain('Start ApiCallRateInsight');
+  });
+
+  it('plans valid traffic from every client type, with reads, writes, errors and the burst, the same for a seed', () => {
+    // Prepare
+    const nowMs = Date.parse('2026-11-24T12:00:30Z');
+    const options = { events: 1500, baselineMinutes: 30, nowMs, runId: 'plan', seed: 7 };
+
+    // Act
+    const plan = planTraffic(options);
+    const again = planTraffic(options);
+    const otherSeed = planTraffic({ ...options, seed: 8 });
+
+    // Assess
+    const events = plan.events.map(({ event }) => event);
+    expect(events).toHaveLength(1500);
+    expect(events.every((event) => validateProducerEvent(event).ok)).toBe(true);
+    expect(new Set(events.map((event) => inferClientType(event)))).toEqual(
+      new Set(['console', 'sdk', 'cli', 'service']),
+    );
+    expect(new Set(events.map((event) => inferReadOnly(event.eventName)))).toEqual(new Set([true, false]));
+    const errors = events.filter((event) => event.errorCode !== undefined).length;
+    expect(errors).toBeGreaterThan(0);
+    expect(errors).toBeLessThan(events.length * 0.1);
+    const times = events.map((event) => Date.parse(event.eventTime ?? ''));
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(nowMs - 31 * 60_000);
+    expect(Math.max(...times)).toBeLessThanOrEqual(nowMs);
+    const burstMinutes = new Map<number, number>();
+    for (const event of events.filter(({ eventName }) => eventName === BURST_KEY.eventName)) {
+      const minute = Math.floor(Date.parse(event.eventTime ?? '') / 60_000);
+      burstMinutes.set(minute, (burstMinutes.get(minute) ?? 0) + 1);
+    }
+    const nowMinute = Math.floor(nowMs / 60_000);
+    expect([5, 4, 3].map((ago) => burstMinutes.get(nowMinute - ago))).toEqual([40, 40, 40]);
+    expect(burstMinutes.get(nowMinute - 10)).toBe(2);
+    expect(new Set(events.map((event) => event.id)).size).toBe(1500);
+    expect(again).toEqual(plan);
+    expect(otherSeed.events).not.toEqual(plan.events);
   });
 
   it('refuses bad flags with a usage error before starting anything', () => {
