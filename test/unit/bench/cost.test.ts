@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { footprintOf } from '../../../bench/cost.js';
+import { footprintOf, insightsStage } from '../../../bench/cost.js';
 import {
   BYTES_PER_GB,
   cloudTrailStages,
@@ -136,5 +136,27 @@ describe('footprintOf', () => {
       tableItems: 2,
       eventItemBytes: 1135,
     });
+  });
+});
+
+describe('insightsStage', () => {
+  it('prices the counter writes per event and spreads the once-a-minute run over the events of that minute', () => {
+    // Prepare: 0.1 counter WRU per event, 8 updates per 500-record batch (one wave of 10 ms, no CPU), 10 keys.
+    const insights = { counterWruPerEvent: 0.1, updatesPerBatch: 8, keys: 10, countCpuUsPerBatch: 0 };
+
+    // Act: at 100 events/s a minute holds 6,000 events, so a million events see 1e6 / 6,000 runs.
+    const cost = insightsStage(insights, 100);
+    const line = (what: string) => cost.lines.find((entry) => entry.what === what);
+
+    // Assess
+    const runs = 1e6 / 6000;
+    expect(line('counter UpdateItem WRU')?.usd).toBeCloseTo(100_000 * 0.625e-6, 12);
+    expect(line('run: state and rollup WRU')?.quantity).toBeCloseTo(runs * 10 * (1 + 1 / 60), 9);
+    expect(line('run: counter and state RRU')?.usd).toBeCloseTo(runs * 10 * 1.5 * 0.125e-6, 12);
+    // 2,000 invocations of 10 ms at 512 MB = 10 GB-s.
+    expect(line('insights-counter fn duration')?.quantity).toBeCloseTo(10, 9);
+    expect(line('insights-counter fn requests')?.quantity).toBeCloseTo(2000, 9);
+    // 100 ms + 5 ms x 10 keys = 150 ms per run at 512 MB.
+    expect(line('insights run fn (once a minute) duration')?.quantity).toBeCloseTo(runs * 0.5 * 0.15, 9);
   });
 });
