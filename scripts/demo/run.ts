@@ -99,6 +99,12 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRep
 
     io.print(`[${elapsed()}] waiting for the pipeline and the insights run`);
     await target.settle(sent.eventIDs.size, deadline, (progress) => io.print(`[${elapsed()}] ${progress}`));
+    if (options.url) {
+      io.print(
+        `[${elapsed()}] looking for the insight every ${INSIGHT_POLL_MS / 1000} s while the target's schedule runs ` +
+          `(up to ${Math.round((deadline.remainingMs() - SUMMARY_RESERVE_MS) / 1000)} s)`,
+      );
+    }
     const insight = await waitForInsight(target, plan.burst, deadline, Boolean(options.url));
     io.print(
       insight
