@@ -39,7 +39,8 @@ export const startMiniStack = async (options: StartMiniStackOptions = {}): Promi
   await ensureVirtualEnv(projectRoot, log);
   const command = join(projectRoot, '.venv', 'bin', 'ministack');
   return startOnFreePort(async (port) => {
-    // MiniStack unpacks each function's code into the temp directory; this one goes away with the server.
+    // MiniStack unpacks each function's code into the temp directory and keeps keys in its state directory;
+    // both live in this one, which goes away with the server.
     const scratch = await mkdtemp(join(tmpdir(), 'opentrail-ministack-'));
     const removeScratch = () => rm(scratch, { recursive: true, force: true });
     const url = `http://127.0.0.1:${port}`;
@@ -53,6 +54,8 @@ export const startMiniStack = async (options: StartMiniStackOptions = {}): Promi
           GATEWAY_PORT: String(port),
           BIND_HOST: '127.0.0.1',
           TMPDIR: scratch,
+          // Its state directory defaults to /tmp/ministack-state, shared by every MiniStack on the machine.
+          STATE_DIR: join(scratch, 'state'),
           // The IAM evaluator stays off: with AUTH=true the CDK CLI cannot publish assets, because the bootstrap
           // role's S3 grant is conditioned on aws:ResourceAccount, a key 1.5.33 does not set (docs/deploy.md).
           AUTH: 'false',
