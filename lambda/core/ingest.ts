@@ -10,6 +10,7 @@ import {
   type EventFailure,
   eventTimeMs,
   type ProducerEvent,
+  type TrailRecord,
   validateProducerEvent,
 } from './event-model.js';
 import { eventKeys } from './keys.js';
@@ -304,9 +305,8 @@ async function resolveProducerId(
     );
     if (claim.claimed) return { kind: 'write', prepared };
     const existing = await writer.readRecord(claim.eventID);
-    if (existing !== undefined) {
-      return { kind: 'done', outcome: { index: prepared.index, id: producerId, eventID: claim.eventID } };
-    }
+    if (existing !== undefined)
+      return { kind: 'write', prepared: restored(prepared, claim.eventID, existing, options) };
     const rebuilt = rebuildForHeldId(prepared, claim.eventID, options);
     if (rebuilt) return { kind: 'write', prepared: rebuilt };
     const moved = await writer.reassignProducerId(
@@ -323,6 +323,25 @@ async function resolveProducerId(
       return { kind: 'done', outcome: storeFailure(prepared, error.errorCode) };
     throw error;
   }
+}
+
+/**
+ * The stored record of an earlier attempt, to be written again as it is: that attempt may have stored the event
+ * item and failed before its resource items, so the retry rewrites every item (same content) and heals the
+ * ResourceName and ResourceType lookups instead of answering from the event item alone.
+ */
+function restored(prepared: Prepared, eventID: string, recordJson: string, options: IngestOptions): Prepared {
+  const timeMs = parseEventId(eventID)?.timeMs ?? options.receivedAtMs;
+  return {
+    index: prepared.index,
+    event: prepared.event,
+    stored: {
+      eventID,
+      recordJson,
+      keys: eventKeys(JSON.parse(recordJson) as TrailRecord),
+      expiresAt: expiresAtFor(timeMs, options.retentionDays),
+    },
+  };
 }
 
 /** The same event under the eventID an earlier attempt claimed, when that eventID can describe it. */

@@ -126,6 +126,34 @@ describe('putEvents', () => {
     expect(store.records.has(claimed ?? '')).toBe(true);
   });
 
+  it('rewrites every item when the first attempt stored the event item but not its resource items', async () => {
+    // Prepare: the first write stores only the event item, as a BatchWriteItem that lost its resource chunk would.
+    const store = new MemoryEventStore();
+    const event = sampleEvent({
+      id: 'half-stored',
+      resources: [{ ARN: 'arn:aws:s3:::half-stored-bucket', type: 'AWS::S3::Bucket' }],
+    });
+    const originalWrite = store.writeEvents.bind(store);
+    store.writeEvents = async (events) => {
+      store.writeEvents = originalWrite;
+      const results = await originalWrite(
+        events.map((stored) => ({ ...stored, keys: { ...stored.keys, resourceKeys: [] } })),
+      );
+      return results.map(() => ({ ok: false, errorCode: 'Throttling' }));
+    };
+    // Act
+    const failed = await putEvents([event], store, OPTIONS);
+    const retried = await putEvents([event], store, OPTIONS);
+    // Assess
+    const eventID = store.claims.get('half-stored') ?? '';
+    expect(failed.failed).toEqual([expect.objectContaining({ errorCode: 'Throttling' })]);
+    expect(retried.successful).toEqual([{ index: 0, id: 'half-stored', eventID }]);
+    const resourcePartitions = [...store.partitions.entries()].filter(([pk]) => pk.startsWith('R'));
+    expect(resourcePartitions.map(([pk]) => pk.split('#')[0]).sort()).toEqual(['RN', 'RT']);
+    for (const [, members] of resourcePartitions) expect([...members]).toEqual([eventID]);
+    expect(store.records.size).toBe(1);
+  });
+
   it('moves the claim to a new eventID when the retry cannot reuse the held one', async () => {
     const store = new MemoryEventStore();
     store.claims.set('moved', '01ABCDEFGHJKMNPQRSTVWXYZ00');
