@@ -1,4 +1,4 @@
-import { RemovalPolicies, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicies, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { EventBus, IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import type { CfnTable, Database } from 'aws-cdk-lib/aws-glue';
@@ -271,6 +271,27 @@ export class Trail extends Construct {
       enforceSSL: true,
       ...(encryptionKey ? { masterKey: encryptionKey } : {}),
     });
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default one: allow the alarms explicitly.
+    const stack = Stack.of(this);
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     if (encryptionKey) {
       // CloudWatch publishes alarm notifications into the encrypted topic (SNS developer guide, SSE).
       encryptionKey.addToResourcePolicy(
@@ -278,7 +299,7 @@ export class Trail extends Construct {
           principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
         }),
       );
     } else {

@@ -340,6 +340,21 @@ describe('Trail', () => {
         Endpoint: 'ops@example.com',
         TopicArn: topicRef,
       });
+      devTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'sns:Publish',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': '123456789012' },
+                ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*' },
+              },
+            }),
+          ]),
+        },
+      });
       expect(Object.keys(devTemplate.findResources('AWS::CloudWatch::Alarm')).length).toBe(7);
       devTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', {
         AlarmActions: [topicRef],
