@@ -9,6 +9,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { createLambdaContext, describeError, invokeWithTimeout } from './lambda-invoke.js';
+import type { RouteAuthorizer } from './route-access.js';
 import { type CallerIdentity, parseQueryString, type SigV4Verifier } from './sigv4-verifier.js';
 
 /**
@@ -33,6 +34,11 @@ export type RouteTable = ReadonlyMap<string, RouteTarget>;
 export interface HttpFrontOptions {
   readonly routes: RouteTable;
   readonly verifySignature: SigV4Verifier;
+  /**
+   * Whether a verified caller may call a route, like the caller's `execute-api:Invoke` grants; a denied request
+   * gets API Gateway's 403. @default every verified caller may call every route
+   */
+  readonly authorize?: RouteAuthorizer;
   /** 0 picks a free port. */
   readonly port: number;
   readonly region: string;
@@ -153,6 +159,11 @@ const handleRequest = async (
   if (!verification.ok) {
     response.setHeader('x-amzn-errortype', verification.code);
     writeError(response, { statusCode: 403, code: verification.code, message: verification.message });
+    return;
+  }
+  if (options.authorize?.(verification.caller, match.route.routeKey) === false) {
+    log(`${verification.caller.userArn} may not call ${match.route.routeKey} (request ${requestId})`);
+    writeForbidden(response);
     return;
   }
 
@@ -380,6 +391,17 @@ const writeResult = (response: ServerResponse, result: APIGatewayProxyStructured
     response.setHeader('set-cookie', result.cookies);
   const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
   response.end(body);
+};
+
+/**
+ * What an HTTP API with IAM authorization answers a caller whose policies do not allow `execute-api:Invoke` on
+ * the route: 403 and `{"message":"Forbidden"}`; the error type header lets SDK clients name the error.
+ */
+const writeForbidden = (response: ServerResponse): void => {
+  response.statusCode = 403;
+  response.setHeader('content-type', 'application/json');
+  response.setHeader('x-amzn-errortype', 'AccessDeniedException');
+  response.end(JSON.stringify({ message: 'Forbidden' }));
 };
 
 const writeError = (response: ServerResponse, reply: ErrorReply): void => {

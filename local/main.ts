@@ -1,7 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { TRAIL_ENV } from '../lambda/core/environment.js';
+import { type RedactionRules, redactionProblems } from '../lambda/core/redaction.js';
+import { selectorProblems, type TrailSelectors } from '../lambda/core/selectors.js';
 import { PROJECT_ROOT } from './emulator.js';
-import { type LocalHandle, startLocal } from './runner.js';
+import { type LocalCredentials, type LocalHandle, startLocal } from './runner.js';
 
 /**
  * `npm start`: runs local mode until SIGINT/SIGTERM. stdout carries exactly one line, the ready line, so
@@ -28,15 +31,38 @@ const parsePort = (value: string): number => {
   return port;
 };
 
+/**
+ * A JSON setting from the environment, checked by the same function the ingest function runs at cold start, so a
+ * bad value stops `npm start` before anything runs. Unset or empty: undefined (the defaults).
+ */
+const jsonSetting = <T>(name: string, problemsOf: (value: unknown) => string[]): T | undefined => {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${name} is not valid JSON: ${(error as Error).message}`);
+  }
+  const problems = problemsOf(value);
+  if (problems.length > 0) throw new Error(`${name} is invalid: ${problems.join('; ')}`);
+  return value as T;
+};
+
+const credentialPair = ({ accessKeyId, secretAccessKey }: LocalCredentials) => ({
+  accessKeyId,
+  secretAccessKey,
+});
+
 const writeConfig = async (local: LocalHandle): Promise<void> => {
   const config = {
     apiUrl: local.apiUrl,
     region: local.region,
     awsEndpoint: local.awsEndpoint,
-    credentials: {
-      accessKeyId: local.credentials.accessKeyId,
-      secretAccessKey: local.credentials.secretAccessKey,
-    },
+    // Every route; producerCredentials may only put, readerCredentials may only look up.
+    credentials: credentialPair(local.credentials),
+    producerCredentials: credentialPair(local.producerCredentials),
+    readerCredentials: credentialPair(local.readerCredentials),
     bucketName: local.pipeline.bucketName,
     deliveryStreamName: local.pipeline.deliveryStreamName,
     logGroupName: local.pipeline.logGroupName,
@@ -88,6 +114,8 @@ const main = async (): Promise<void> => {
   local = await startLocal({
     port: parsePort(process.env.OPENTRAIL_PORT ?? '3000'),
     region: process.env.AWS_REGION ?? process.env.OPENTRAIL_REGION ?? 'us-east-1',
+    selectors: jsonSetting<TrailSelectors>(TRAIL_ENV.selectors, selectorProblems),
+    redaction: jsonSetting<RedactionRules>(TRAIL_ENV.redaction, redactionProblems),
     log: logToStderr,
   });
   await writeConfig(local);

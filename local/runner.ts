@@ -15,10 +15,14 @@ import { createEventsTable } from '../lambda/adapters/table-admin.js';
 import { channelArn, DEFAULT_CHANNEL_NAME } from '../lambda/core/cloudtrail/channels.js';
 import { TRAIL_ENV } from '../lambda/core/environment.js';
 import type { InsightsRunSummary } from '../lambda/core/insights/run.js';
+import type { RedactionRules } from '../lambda/core/redaction.js';
+import type { TrailSelectors } from '../lambda/core/selectors.js';
+import { routeKey, TRAIL_ROUTE_NAMES, TRAIL_ROUTES } from '../lambda/core/trail-routes.js';
 import { type MotoEmulator, startEmulator } from './emulator.js';
 import { type RouteTarget, startHttpFront } from './http-front.js';
+import { createRouteAuthorizer, type LocalPrincipal } from './route-access.js';
 import { type Scheduler, startScheduler } from './scheduler.js';
-import { createSigV4Verifier } from './sigv4-verifier.js';
+import { createSigV4Verifier, localUserArn } from './sigv4-verifier.js';
 import {
   createStreamPoller,
   latestStreamArn,
@@ -61,8 +65,16 @@ export interface LocalOptions {
   readonly awsEndpoint?: string;
   /** @default 'opentrail-events' */
   readonly tableName?: string;
-  /** Keys that may sign API requests; the same pair is used for the emulator. @default test/test */
+  /** Keys that may call every route; the same pair is used for the emulator. @default test/test */
   readonly credentials?: LocalCredentials;
+  /** Keys that may call the put routes only (`grantPut`). @default producer/producer */
+  readonly producerCredentials?: LocalCredentials;
+  /** Keys that may call the lookup routes only (`grantLookup`). @default reader/reader */
+  readonly readerCredentials?: LocalCredentials;
+  /** The trail selectors the ingest function applies (docs/selectors.md). @default CloudTrail's default trail */
+  readonly selectors?: TrailSelectors;
+  /** The redaction rules the ingest function applies (docs/selectors.md). @default the default rules */
+  readonly redaction?: RedactionRules;
   /** @default 90 */
   readonly retentionDays?: number;
   /** @default 16 */
@@ -83,7 +95,14 @@ export interface LocalHandle {
   readonly apiUrl: string;
   readonly region: string;
   readonly awsEndpoint: string;
+  /** May call every route. */
   readonly credentials: LocalCredentials;
+  /** May call the put routes only. */
+  readonly producerCredentials: LocalCredentials;
+  /** May call the lookup routes only. */
+  readonly readerCredentials: LocalCredentials;
+  /** The IAM user ARN each pair signs as: what the handlers see as `requestContext.authorizer.iam.userArn`. */
+  readonly callerArns: Readonly<Record<LocalCaller, string>>;
   readonly tableName: string;
   readonly pipeline: PipelineResources;
   /** The EventBridge bus insight events are put on. */
@@ -100,20 +119,29 @@ export interface LocalHandle {
   stop(): Promise<void>;
 }
 
-/** Route key -> function: add a route here when a handler gains an endpoint. */
+/** Route key -> function, for every route of TRAIL_ROUTES: put routes run on ingest, lookup routes on lookup. */
 export const loadRoutes = async (): Promise<Map<string, RouteTarget>> => {
   const ingest = await import('../lambda/handlers/ingest.js');
   const lookup = await import('../lambda/handlers/lookup.js');
-  const ingestTarget: RouteTarget = { functionName: 'opentrail-ingest', handler: ingest.handler };
-  const lookupTarget: RouteTarget = { functionName: 'opentrail-lookup', handler: lookup.handler };
-  return new Map([
-    ['POST /events', ingestTarget],
-    ['GET /events', lookupTarget],
-    ['GET /events/{eventId}', lookupTarget],
-    // CloudTrail's LookupEvents and CloudTrail Data's PutAuditEvents (docs/cloudtrail-compat.md).
-    ['POST /', lookupTarget],
-    ['POST /PutAuditEvents', ingestTarget],
-  ]);
+  const targets = {
+    put: { functionName: 'opentrail-ingest', handler: ingest.handler },
+    lookup: { functionName: 'opentrail-lookup', handler: lookup.handler },
+  } satisfies Record<string, RouteTarget>;
+  return new Map(
+    TRAIL_ROUTE_NAMES.map((name) => [routeKey(TRAIL_ROUTES[name]), targets[TRAIL_ROUTES[name].access]]),
+  );
+};
+
+/** The three credential pairs of .opentrail/local.json. */
+export type LocalCaller = 'credentials' | 'producerCredentials' | 'readerCredentials';
+
+/** Who each pair signs as and which sides of the API it may call, as grantPut / grantLookup would allow. */
+const LOCAL_CALLERS: Readonly<
+  Record<LocalCaller, { readonly userName: string; readonly access: LocalPrincipal['access'] }>
+> = {
+  credentials: { userName: 'local', access: ['put', 'lookup'] },
+  producerCredentials: { userName: 'opentrail-producer', access: ['put'] },
+  readerCredentials: { userName: 'opentrail-reader', access: ['lookup'] },
 };
 
 /** Consumer -> function, as the stack deploys them (lambda/handlers, docs/pipeline.md). */
@@ -143,7 +171,31 @@ let loadedHandlerConfig: string | undefined;
 export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandle> => {
   const region = options.region ?? 'us-east-1';
   const tableName = options.tableName ?? 'opentrail-events';
-  const credentials = options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' };
+  const pairs: Record<LocalCaller, LocalCredentials> = {
+    credentials: options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
+    producerCredentials: options.producerCredentials ?? {
+      accessKeyId: 'producer',
+      secretAccessKey: 'producer',
+    },
+    readerCredentials: options.readerCredentials ?? { accessKeyId: 'reader', secretAccessKey: 'reader' },
+  };
+  const { credentials } = pairs;
+  const callerNames = Object.keys(LOCAL_CALLERS) as LocalCaller[];
+  const callerArns = Object.fromEntries(
+    callerNames.map((caller) => [caller, localUserArn(API_ACCOUNT_ID, LOCAL_CALLERS[caller].userName)]),
+  ) as Record<LocalCaller, string>;
+  const principals: LocalPrincipal[] = callerNames.map((caller) => ({
+    ...pairs[caller],
+    ...LOCAL_CALLERS[caller],
+  }));
+  // Checked before anything starts: the verifier refuses a key shared by two pairs.
+  const verifySignature = createSigV4Verifier({
+    credentials: principals,
+    region,
+    accountId: API_ACCOUNT_ID,
+    // API Gateway verifies execute-api only; local mode also takes the CloudTrail clients' default names.
+    services: ['execute-api', 'cloudtrail', 'cloudtrail-data'],
+  });
   const names: PipelineNames = { ...DEFAULT_PIPELINE_NAMES, ...options.pipelineNames };
   const log = options.log ?? (() => {});
 
@@ -178,6 +230,9 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       [TRAIL_ENV.logGroupName]: names.logGroupName,
       [TRAIL_ENV.eventBusName]: INSIGHTS_BUS_NAME,
       [TRAIL_ENV.channels]: JSON.stringify([{ arn: defaultChannelArn }]),
+      // Empty means unset: the ingest function then applies the defaults (lambda/adapters/ingest-policy-config.ts).
+      [TRAIL_ENV.selectors]: options.selectors === undefined ? '' : JSON.stringify(options.selectors),
+      [TRAIL_ENV.redaction]: options.redaction === undefined ? '' : JSON.stringify(options.redaction),
       [TRAIL_ENV.insightsBaselineMinutes]: String(
         options.insights?.baselineMinutes ?? process.env[TRAIL_ENV.insightsBaselineMinutes] ?? 7 * 1440,
       ),
@@ -245,13 +300,8 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
 
     const front = await startHttpFront({
       routes,
-      verifySignature: createSigV4Verifier({
-        credentials: [credentials],
-        region,
-        accountId: API_ACCOUNT_ID,
-        // API Gateway verifies execute-api only; local mode also takes the CloudTrail clients' default names.
-        services: ['execute-api', 'cloudtrail', 'cloudtrail-data'],
-      }),
+      verifySignature,
+      authorize: createRouteAuthorizer(principals),
       port: options.port ?? 0,
       region,
       accountId: API_ACCOUNT_ID,
@@ -261,7 +311,8 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       apiUrl: front.url,
       region,
       awsEndpoint,
-      credentials,
+      ...pairs,
+      callerArns,
       tableName,
       pipeline,
       eventBusName: INSIGHTS_BUS_NAME,

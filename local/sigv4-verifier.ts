@@ -91,6 +91,15 @@ export const createSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifie
   const credentialsByKey = new Map(
     options.credentials.map((credential) => [credential.accessKeyId, credential]),
   );
+  // A signature must name one principal: two pairs sharing a key would make the caller ambiguous.
+  if (credentialsByKey.size !== options.credentials.length) {
+    const repeated = options.credentials
+      .map(({ accessKeyId }) => accessKeyId)
+      .filter((key, index, keys) => keys.indexOf(key) !== index);
+    throw new Error(
+      `Each credential pair needs its own access key; repeated: ${[...new Set(repeated)].join(', ')}`,
+    );
+  }
 
   return async (request) => {
     const authorization = headerValue(request.headers, 'authorization');
@@ -153,12 +162,16 @@ export const createSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifie
       caller: {
         accessKeyId: credential.accessKeyId,
         accountId,
-        userArn: `arn:aws:iam::${accountId}:user/${userName}`,
+        userArn: localUserArn(accountId, userName),
         userId: `LOCAL${credential.accessKeyId.toUpperCase()}`,
       },
     };
   };
 };
+
+/** The ARN a local credential pair signs as: an IAM user of the API's account. */
+export const localUserArn = (accountId: string, userName: string): string =>
+  `arn:aws:iam::${accountId}:user/${userName}`;
 
 /** Splits a raw query string into decoded name/value pairs the way SigV4 canonicalisation reads them. */
 export const parseQueryString = (rawQueryString: string): Array<[string, string]> =>

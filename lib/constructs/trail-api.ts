@@ -23,6 +23,13 @@ import {
   DEFAULT_CHANNEL_NAME,
 } from '../../lambda/core/cloudtrail/channels.js';
 import { TRAIL_ENV } from '../../lambda/core/environment.js';
+import {
+  type RouteAccess,
+  routesWithAccess,
+  TRAIL_ROUTE_NAMES,
+  TRAIL_ROUTES,
+  type TrailRouteName,
+} from '../../lambda/core/trail-routes.js';
 import type { FunctionSizing } from '../defaults/lambda.js';
 import { definedProps } from '../props-merge.js';
 import { positiveNumberProblem, throwIfInvalid } from '../props-validation.js';
@@ -149,11 +156,8 @@ export class TrailApi extends Construct {
   /** Channel name -> channel ARN, for PutAuditEvents' `channelArn`. */
   public readonly channelArns: Readonly<Record<string, string>>;
 
-  private readonly putEventsRoute: HttpRoute;
-  private readonly listEventsRoute: HttpRoute;
-  private readonly getEventRoute: HttpRoute;
-  private readonly putAuditEventsRoute: HttpRoute;
-  private readonly lookupEventsRoute: HttpRoute;
+  /** One route per entry of TRAIL_ROUTES (lambda/core/trail-routes.ts), which local mode enforces too. */
+  private readonly routes: Record<TrailRouteName, HttpRoute>;
 
   constructor(scope: Construct, id: string, props: TrailApiProps) {
     super(scope, id);
@@ -225,24 +229,21 @@ export class TrailApi extends Construct {
       },
     });
 
-    const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', this.ingestFunction);
-    const lookupIntegration = new HttpLambdaIntegration('LookupIntegration', this.lookupFunction);
-    this.putEventsRoute = this.addRoute('PutEventsRoute', '/events', HttpMethod.POST, ingestIntegration);
-    this.listEventsRoute = this.addRoute('ListEventsRoute', '/events', HttpMethod.GET, lookupIntegration);
-    this.getEventRoute = this.addRoute(
-      'GetEventRoute',
-      '/events/{eventId}',
-      HttpMethod.GET,
-      lookupIntegration,
-    );
-    // CloudTrail's wire protocols (docs/cloudtrail-compat.md): each on the function that owns its side.
-    this.putAuditEventsRoute = this.addRoute(
-      'PutAuditEventsRoute',
-      '/PutAuditEvents',
-      HttpMethod.POST,
-      ingestIntegration,
-    );
-    this.lookupEventsRoute = this.addRoute('LookupEventsRoute', '/', HttpMethod.POST, lookupIntegration);
+    // Each route on the function that owns its side, CloudTrail's wire protocols included (docs/cloudtrail-compat.md).
+    const integrations: Record<RouteAccess, HttpLambdaIntegration> = {
+      put: new HttpLambdaIntegration('IngestIntegration', this.ingestFunction),
+      lookup: new HttpLambdaIntegration('LookupIntegration', this.lookupFunction),
+    };
+    const routes: Partial<Record<TrailRouteName, HttpRoute>> = {};
+    for (const name of TRAIL_ROUTE_NAMES) {
+      const { method, path, access } = TRAIL_ROUTES[name];
+      routes[name] = new HttpRoute(this, `${name}Route`, {
+        httpApi: this.httpApi,
+        routeKey: HttpRouteKey.with(path, HttpMethod[method]),
+        integration: integrations[access],
+      });
+    }
+    this.routes = routes as Record<TrailRouteName, HttpRoute>;
   }
 
   /** The URL of the default stage. */
@@ -252,23 +253,18 @@ export class TrailApi extends Construct {
 
   /** Lets a producer call `POST /events` and `POST /PutAuditEvents`, and nothing else. */
   public grantPut(grantee: IGrantable): Grant {
-    return this.putEventsRoute.grantInvoke(grantee).combine(this.putAuditEventsRoute.grantInvoke(grantee));
+    return this.grantRoutes(grantee, 'put');
   }
 
   /** Lets a reader call `GET /events`, `GET /events/{eventId}` and `POST /` (LookupEvents), and nothing else. */
   public grantLookup(grantee: IGrantable): Grant {
-    return this.listEventsRoute
-      .grantInvoke(grantee)
-      .combine(this.getEventRoute.grantInvoke(grantee))
-      .combine(this.lookupEventsRoute.grantInvoke(grantee));
+    return this.grantRoutes(grantee, 'lookup');
   }
 
-  private addRoute(id: string, routePath: string, method: HttpMethod, integration: HttpLambdaIntegration) {
-    return new HttpRoute(this, id, {
-      httpApi: this.httpApi,
-      routeKey: HttpRouteKey.with(routePath, method),
-      integration,
-    });
+  private grantRoutes(grantee: IGrantable, access: RouteAccess): Grant {
+    return routesWithAccess(access)
+      .map((name) => this.routes[name].grantInvoke(grantee))
+      .reduce((all, grant) => all.combine(grant));
   }
 
   private createFunction(

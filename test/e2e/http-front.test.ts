@@ -260,6 +260,53 @@ describe('HTTP front (API Gateway HTTP API in local mode)', () => {
     expect(invocations).toHaveLength(0);
   });
 
+  it('answers a verified caller outside the route grants 403 {"message":"Forbidden"}, without calling the handler', async () => {
+    // Prepare: this caller may call POST /events only.
+    const seen: Array<{ userArn: string; routeKey: string }> = [];
+    const granted = await startHttpFront({
+      routes: new Map([
+        ['POST /events', { functionName: 'ingest', handler: recordingHandler('ingest') }],
+        ['GET /events/{eventId}', { functionName: 'lookup', handler: recordingHandler('lookup') }],
+      ]),
+      verifySignature: createSigV4Verifier({
+        credentials: [{ ...CREDENTIALS, userName: 'producer' }],
+        region: REGION,
+      }),
+      authorize: (caller, routeKey) => {
+        seen.push({ userArn: caller.userArn, routeKey });
+        return routeKey === 'POST /events';
+      },
+      port: 0,
+      region: REGION,
+    });
+    const callGranted = (path: string, method: string) =>
+      signedFetch(new URL(path, granted.url), {
+        method,
+        credentials: CREDENTIALS,
+        region: REGION,
+        ...(method === 'POST' ? { body: '{}' } : {}),
+      });
+
+    try {
+      // Act
+      const denied = await callGranted('/events/e1', 'GET');
+      const allowed = await callGranted('/events', 'POST');
+
+      // Assess
+      expect(denied.status).toBe(403);
+      expect(denied.headers.get('x-amzn-errortype')).toBe('AccessDeniedException');
+      expect(await denied.json()).toEqual({ message: 'Forbidden' });
+      expect(allowed.status).toBe(200);
+      expect(invocations.map(({ functionName }) => functionName)).toEqual(['ingest']);
+      expect(seen).toEqual([
+        { userArn: 'arn:aws:iam::000000000000:user/producer', routeKey: 'GET /events/{eventId}' },
+        { userArn: 'arn:aws:iam::000000000000:user/producer', routeKey: 'POST /events' },
+      ]);
+    } finally {
+      await granted.close();
+    }
+  });
+
   it('answers 404 NotFound for a route that does not exist, signed or not', async () => {
     // Act
     const unsigned = await fetch(new URL('/events/e1/extra', front.url), {

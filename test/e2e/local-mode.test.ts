@@ -70,6 +70,8 @@ describe('local mode (npm start)', () => {
       region: 'us-east-1',
       awsEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      producerCredentials: { accessKeyId: 'producer', secretAccessKey: 'producer' },
+      readerCredentials: { accessKeyId: 'reader', secretAccessKey: 'reader' },
       bucketName: 'opentrail-archive',
       deliveryStreamName: 'opentrail-events',
       logGroupName: '/opentrail/events',
@@ -211,6 +213,36 @@ describe('local mode (npm start)', () => {
     }
   });
 
+  it('lets the producer pair of local.json put but not look up, and the reader pair the reverse', async () => {
+    // Prepare
+    const as = (pair: 'producerCredentials' | 'readerCredentials', path: string, method = 'GET') =>
+      signedFetch(new URL(path, local.config.apiUrl), {
+        method,
+        ...(method === 'POST' ? { body: SAMPLE_EVENT } : {}),
+        credentials: local.config[pair],
+        region: local.config.region,
+      });
+
+    // Act
+    const producerPut = await as('producerCredentials', '/events', 'POST');
+    const { successful } = (await producerPut.json()) as { successful: Array<{ eventID: string }> };
+    const eventID = successful[0]?.eventID ?? '';
+    const producerGet = await as('producerCredentials', `/events/${eventID}`);
+    const readerGet = await as('readerCredentials', `/events/${eventID}`);
+    const readerPut = await as('readerCredentials', '/events', 'POST');
+
+    // Assess
+    expect(producerPut.status).toBe(200);
+    expect(producerGet.status).toBe(403);
+    expect(await producerGet.json()).toEqual({ message: 'Forbidden' });
+    expect(readerGet.status).toBe(200);
+    expect(await readerGet.json()).toMatchObject({
+      eventID,
+      ingestion: { producerArn: 'arn:aws:iam::000000000000:user/opentrail-producer' },
+    });
+    expect(readerPut.status).toBe(403);
+  });
+
   it('answers a malformed put with 400 and a code', async () => {
     // Act
     const response = await api('/events', { method: 'POST', body: '{"events": "no"}' });
@@ -276,5 +308,21 @@ describe('local mode (npm start)', () => {
     expect(local.stderrTail()).toContain('Local mode stopped');
     expect(await acceptsConnections(local.config.awsEndpoint)).toBe(false);
     expect(await acceptsConnections(local.config.apiUrl)).toBe(false);
+  });
+});
+
+describe('local mode (npm start) with an ingest policy from the environment', () => {
+  it('refuses to start on an invalid OPENTRAIL_SELECTORS, naming the problem', async () => {
+    // Prepare
+    const environment = {
+      OPENTRAIL_PORT: String(await findFreePort()),
+      OPENTRAIL_SELECTORS: JSON.stringify({ management: { read: 'yes' } }),
+    };
+
+    // Act
+    const start = startLocalModeProcess(environment, 60_000);
+
+    // Assess
+    await expect(start).rejects.toThrow(/OPENTRAIL_SELECTORS is invalid: management\.read/);
   });
 });

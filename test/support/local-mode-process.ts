@@ -4,12 +4,22 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PROJECT_ROOT } from '../../local/emulator.js';
 
+export interface CredentialPair {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
 /** What `npm start` writes to .opentrail/local.json. */
 export interface LocalModeConfig {
   readonly apiUrl: string;
   readonly region: string;
   readonly awsEndpoint: string;
-  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** May call every route. */
+  readonly credentials: CredentialPair;
+  /** May call the put routes only (POST /events, POST /PutAuditEvents). */
+  readonly producerCredentials: CredentialPair;
+  /** May call the lookup routes only (GET /events, GET /events/{eventId}, POST / LookupEvents). */
+  readonly readerCredentials: CredentialPair;
   /** The archive bucket; objects under events/YYYY/MM/DD/HH/. */
   readonly bucketName: string;
   readonly deliveryStreamName: string;

@@ -219,6 +219,52 @@ describe('SigV4 verifier', () => {
     });
   });
 
+  it('refuses two credential pairs that share an access key, naming the key', () => {
+    // Act
+    const create = () =>
+      createSigV4Verifier({
+        credentials: [
+          { accessKeyId: 'shared', secretAccessKey: 'one', userName: 'producer' },
+          { accessKeyId: 'shared', secretAccessKey: 'two', userName: 'reader' },
+          { accessKeyId: 'other', secretAccessKey: 'three' },
+        ],
+        region: REGION,
+      });
+
+    // Assess
+    expect(create).toThrow('Each credential pair needs its own access key; repeated: shared');
+  });
+
+  it('names each pair by its own user, so the caller ARN tells the pairs apart', async () => {
+    // Prepare
+    const twoPairs = createSigV4Verifier({
+      credentials: [
+        { ...CREDENTIALS, userName: 'opentrail-producer' },
+        { accessKeyId: 'reader', secretAccessKey: 'reader-secret', userName: 'opentrail-reader' },
+      ],
+      region: REGION,
+    });
+    const asReader = toReceived(
+      await signRequest(URL_WITH_QUERY, {
+        credentials: { accessKeyId: 'reader', secretAccessKey: 'reader-secret' },
+        region: REGION,
+      }),
+    );
+
+    // Act
+    const [producer, reader] = await Promise.all([twoPairs(await signedPost()), twoPairs(asReader)]);
+
+    // Assess
+    expect(producer).toMatchObject({
+      ok: true,
+      caller: { accessKeyId: 'test', userArn: 'arn:aws:iam::000000000000:user/opentrail-producer' },
+    });
+    expect(reader).toMatchObject({
+      ok: true,
+      caller: { accessKeyId: 'reader', userArn: 'arn:aws:iam::000000000000:user/opentrail-reader' },
+    });
+  });
+
   it('accepts the CloudTrail signing names only when the verifier lists them', async () => {
     // Prepare
     const localMode = createSigV4Verifier({
