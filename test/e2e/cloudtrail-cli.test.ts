@@ -30,14 +30,14 @@ describe('CloudTrail compatibility from the command line (npm start)', () => {
   let workDir: string;
   let cliEnvironment: NodeJS.ProcessEnv;
 
-  /** The AWS CLI with local mode's credentials and region; `plugin` loads test/support/opentrail_signing.py. */
+  /** The AWS CLI with local mode's credentials and region; `plugin` loads clients/python/opentrail_signing.py. */
   const aws = async (args: readonly string[], plugin = false) => {
     const { stdout, stderr } = await execFileAsync('aws', [...args, '--endpoint-url', local.config.apiUrl], {
       env: {
         ...cliEnvironment,
         AWS_CONFIG_FILE: join(workDir, plugin ? 'config-with-plugin' : 'config'),
         // AWS CLI v1 imports plugins from its Python path (v2 reads cli_legacy_plugin_path instead).
-        ...(plugin ? { PYTHONPATH: join(PROJECT_ROOT, 'test', 'support') } : {}),
+        ...(plugin ? { PYTHONPATH: join(PROJECT_ROOT, 'clients', 'python') } : {}),
       },
       timeout: COMMAND_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,

@@ -8,16 +8,20 @@ and writes one JSON document on stdout: a list with, per call, {"ok": true, "res
 {"ok": false, "code": ..., "exception": <class name>, "status": ..., "message": ...}.
 
 With "executeApi" the client signs as `execute-api`, as API Gateway's IAM authorization requires, through
-opentrail_signing.py: the module docs/cloudtrail-compat.md documents.
+clients/python/opentrail_signing.py: the module docs/cloudtrail-compat.md documents, imported as a user would.
 """
 
 import json
 import sys
+from pathlib import Path
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from opentrail_signing import sign_as_execute_api
+
+# The signing module ships with the clients, not the tests: import it from there, as users put it on their path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "clients" / "python"))
+from opentrail_signing import sign_as_execute_api  # noqa: E402
 
 
 def main():
