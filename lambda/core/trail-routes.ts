@@ -26,7 +26,7 @@ export const TRAIL_ROUTES = {
 export type TrailRouteName = keyof typeof TRAIL_ROUTES;
 
 /** Route names in declaration order. */
-export const TRAIL_ROUTE_NAMES = Object.keys(TRAIL_ROUTES) as TrailRouteName[];
+export const TRAIL_ROUTE_NAMES = Object.keys(TRAIL_ROUTES) as readonly TrailRouteName[];
 
 /** The route key API Gateway puts in `routeKey`, e.g. `GET /events/{eventId}`. */
 export const routeKey = (route: TrailRoute): string => `${route.method} ${route.path}`;

@@ -1,3 +1,4 @@
+import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTION_MASK } from '../../lambda/core/redaction.js';
 import {
@@ -7,6 +8,7 @@ import {
   type TrailRouteName,
 } from '../../lambda/core/trail-routes.js';
 import { type LocalCaller, type LocalHandle, startLocal } from '../../local/runner.js';
+import { cloudTrailClient } from '../support/cloudtrail-clients.js';
 import { signedFetch } from '../support/signed-fetch.js';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -169,6 +171,30 @@ describe('producer and reader credentials in local mode', () => {
         errorType: 'AccessDeniedException',
         body: FORBIDDEN,
       });
+    }
+  });
+
+  it('surfaces the denial to @aws-sdk/client-cloudtrail as AccessDeniedException', async () => {
+    // Prepare
+    const asProducer = cloudTrailClient({ ...local, credentials: local.producerCredentials }, 'execute-api');
+    const asReader = cloudTrailClient({ ...local, credentials: local.readerCredentials }, 'execute-api');
+    const lookup = new LookupEventsCommand({
+      LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: runId }],
+    });
+
+    try {
+      // Act
+      const [denied, allowed] = await Promise.allSettled([asProducer.send(lookup), asReader.send(lookup)]);
+
+      // Assess
+      expect(denied).toMatchObject({
+        status: 'rejected',
+        reason: { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } },
+      });
+      expect(allowed).toMatchObject({ status: 'fulfilled', value: { Events: expect.any(Array) } });
+    } finally {
+      asProducer.destroy();
+      asReader.destroy();
     }
   });
 
