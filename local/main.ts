@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { readIngestPolicy } from '../lambda/adapters/ingest-policy-config.js';
 import { TRAIL_ENV } from '../lambda/core/environment.js';
-import { type RedactionRules, redactionProblems } from '../lambda/core/redaction.js';
-import { selectorProblems, type TrailSelectors } from '../lambda/core/selectors.js';
+import type { RedactionRules } from '../lambda/core/redaction.js';
+import type { TrailSelectors } from '../lambda/core/selectors.js';
 import { PROJECT_ROOT } from './emulator.js';
 import { type LocalCredentials, type LocalHandle, startLocal } from './runner.js';
 
@@ -32,21 +33,19 @@ const parsePort = (value: string): number => {
 };
 
 /**
- * A JSON setting from the environment, checked by the same function the ingest function runs at cold start, so a
- * bad value stops `npm start` before anything runs. Unset or empty: undefined (the defaults).
+ * The ingest policy from OPENTRAIL_SELECTORS and OPENTRAIL_REDACTION, checked first by the function the ingest
+ * function runs at cold start, so a bad value stops `npm start` before anything runs, with every problem named.
  */
-const jsonSetting = <T>(name: string, problemsOf: (value: unknown) => string[]): T | undefined => {
-  const text = process.env[name];
-  if (text === undefined || text.trim() === '') return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${name} is not valid JSON: ${(error as Error).message}`);
-  }
-  const problems = problemsOf(value);
-  if (problems.length > 0) throw new Error(`${name} is invalid: ${problems.join('; ')}`);
-  return value as T;
+const ingestPolicyFromEnvironment = (): { selectors?: TrailSelectors; redaction?: RedactionRules } => {
+  readIngestPolicy(process.env);
+  const parsed = (name: string): unknown => {
+    const text = process.env[name];
+    return text === undefined || text.trim() === '' ? undefined : JSON.parse(text);
+  };
+  return {
+    selectors: parsed(TRAIL_ENV.selectors) as TrailSelectors | undefined,
+    redaction: parsed(TRAIL_ENV.redaction) as RedactionRules | undefined,
+  };
 };
 
 const credentialPair = ({ accessKeyId, secretAccessKey }: LocalCredentials) => ({
@@ -114,8 +113,7 @@ const main = async (): Promise<void> => {
   local = await startLocal({
     port: parsePort(process.env.OPENTRAIL_PORT ?? '3000'),
     region: process.env.AWS_REGION ?? process.env.OPENTRAIL_REGION ?? 'us-east-1',
-    selectors: jsonSetting<TrailSelectors>(TRAIL_ENV.selectors, selectorProblems),
-    redaction: jsonSetting<RedactionRules>(TRAIL_ENV.redaction, redactionProblems),
+    ...ingestPolicyFromEnvironment(),
     log: logToStderr,
   });
   await writeConfig(local);

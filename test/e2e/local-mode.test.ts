@@ -323,6 +323,43 @@ describe('local mode (npm start) with an ingest policy from the environment', ()
     const start = startLocalModeProcess(environment, 60_000);
 
     // Assess
-    await expect(start).rejects.toThrow(/OPENTRAIL_SELECTORS is invalid: management\.read/);
+    await expect(start).rejects.toThrow(
+      /OpenTrail configuration is invalid: OPENTRAIL_SELECTORS: management\.read/,
+    );
+  });
+
+  it('applies a valid OPENTRAIL_SELECTORS: a read is filtered, a write stored', async () => {
+    // Prepare
+    const local = await startLocalModeProcess(
+      {
+        OPENTRAIL_PORT: String(await findFreePort()),
+        OPENTRAIL_SELECTORS: JSON.stringify({ management: { read: false } }),
+      },
+      READY_TIMEOUT_MS,
+    );
+    const event = (eventName: string) => ({ ...JSON.parse(SAMPLE_EVENT), eventName });
+
+    try {
+      // Act
+      const put = await signedFetch(new URL('/events', local.config.apiUrl), {
+        method: 'POST',
+        body: JSON.stringify({ events: [event('GetOrder'), event('CancelOrder')] }),
+        credentials: local.config.producerCredentials,
+        region: local.config.region,
+      });
+      const result = (await put.json()) as {
+        successful: Array<{ index: number }>;
+        filtered: Array<{ index: number }>;
+      };
+
+      // Assess
+      expect(put.status).toBe(200);
+      expect(result.successful.map(({ index }) => index)).toEqual([1]);
+      expect(result.filtered.map(({ index }) => index)).toEqual([0]);
+    } finally {
+      local.signal('SIGINT');
+      await local.waitForExit(30_000).catch(() => undefined);
+      local.kill();
+    }
   });
 });
