@@ -5,6 +5,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Node } from 'constructs';
 import type { LogLineFormat } from '../lambda/core/pipeline.js';
+import { type RedactionRules, redactionProblems } from '../lambda/core/redaction.js';
+import { selectorProblems, type TrailSelectors } from '../lambda/core/selectors.js';
 import { type ArchiveProps, archivePropsProblems, type ObjectLockMode } from './constructs/archive.js';
 import { type EventAlarmsOptions, eventAlarmsPropsProblems } from './constructs/event-alarms.js';
 import { eventStorePropsProblems } from './constructs/event-store.js';
@@ -90,6 +92,21 @@ export interface TrailProps {
    * @default - one channel named `default` that any producer may put to
    */
   readonly channels?: readonly ChannelProps[];
+  /**
+   * Which events the trail records: basic selectors (management reads and writes, data events) or advanced
+   * selectors with CloudTrail's fields and operators, and optionally the regions (docs/selectors.md). Checked at
+   * synth with CloudTrail's limits; the ingest function gets them as JSON.
+   *
+   * @default - CloudTrail's default trail: management reads and writes, no data events, every region
+   */
+  readonly selectors?: TrailSelectors;
+  /**
+   * What the ingest function masks in requestParameters, responseElements and additionalEventData before an event
+   * is stored: the default secret-looking keys, more key names, exact paths (docs/selectors.md).
+   *
+   * @default - keys that look like secrets (password, token, API keys, ...) are masked
+   */
+  readonly redaction?: RedactionRules;
   /**
    * Email address subscribed to the alarm topic (a topic is created when `alarmTopic` is not given). The address
    * must confirm the subscription before it receives anything.
@@ -188,6 +205,9 @@ export function validateTrailProps(props: TrailProps & TrailResourceSettings): s
     ...(insights === false || insights === undefined
       ? []
       : nestedProblems('insights', insightsPropsProblems(insights))),
+    // The core's messages name their place inside the value (`advanced[0].fieldSelectors[1] ...`).
+    ...selectorProblems(props.selectors).map((problem) => `selectors: ${problem}`),
+    ...redactionProblems(props.redaction).map((problem) => `redaction: ${problem}`),
     oneOfProblem('removalPolicy', props.removalPolicy, REMOVAL_POLICIES),
     props.alarmEmail === undefined ||
     Token.isUnresolved(props.alarmEmail) ||
@@ -272,6 +292,9 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
       .string('channels')
       ?.split(',')
       .map((name) => ({ name: name.trim() })),
+    // Checked by selectorProblems and redactionProblems in the validation.
+    selectors: read.json('selectors') as TrailSelectors | undefined,
+    redaction: read.json('redaction') as RedactionRules | undefined,
     alarmEmail: read.string('alarmEmail'),
     alarmTopicArn: read.string('alarmTopicArn'),
     encryptionKeyArn: read.string('encryptionKeyArn'),
@@ -320,6 +343,8 @@ export const TRAIL_CONTEXT_KEYS = [
   'insightsMinVolume',
   'insightsEventBusName',
   'channels',
+  'selectors',
+  'redaction',
   'alarmEmail',
   'alarmTopicArn',
   'encryptionKeyArn',
@@ -367,6 +392,18 @@ class ContextReader {
     if (value === undefined || typeof value === 'string') return value;
     this.problems.push(`${key} must be a string (got ${JSON.stringify(value)})`);
     return undefined;
+  }
+
+  /** JSON from `-c key='{...}'`, or the value itself when cdk.json holds an object. */
+  public json(key: TrailContextKey): unknown {
+    const value = this.raw(key);
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch (error) {
+      this.problems.push(`${key} must be JSON (${(error as Error).message})`);
+      return undefined;
+    }
   }
 
   private raw(key: TrailContextKey): unknown {

@@ -20,6 +20,7 @@ import { type InsightRuleOptions, Insights } from './constructs/insights.js';
 import { allowLogsToUseKey, LogForwarding } from './constructs/log-forwarding.js';
 import { StreamConsumer } from './constructs/stream-consumer.js';
 import { TrailApi } from './constructs/trail-api.js';
+import { checkEnvironmentBudget } from './lambda-environment.js';
 import { throwIfInvalid } from './props-validation.js';
 import { type TrailProps, validateTrailProps } from './trail-config.js';
 
@@ -33,6 +34,14 @@ export type {
 
 /** CDK leaves this construct id out of logical IDs: a Trail with it keeps the IDs its resources had in a stack. */
 export const HIDDEN_TRAIL_ID = 'Default';
+
+/** The selectors and redaction rules as the ingest function reads them (readIngestPolicy); unset means the defaults. */
+function ingestPolicyEnvironment({ selectors, redaction }: TrailProps): Record<string, string> {
+  return {
+    ...(selectors === undefined ? {} : { [TRAIL_ENV.selectors]: JSON.stringify(selectors) }),
+    ...(redaction === undefined ? {} : { [TRAIL_ENV.redaction]: JSON.stringify(redaction) }),
+  };
+}
 
 /** KMS names these action families with wildcards; CDK's key grants for queues and tables include them. */
 const KMS_WILDCARD_ACTIONS = ['kms:GenerateDataKey*', 'kms:ReEncrypt*'] as const;
@@ -81,7 +90,12 @@ export class Trail extends Construct {
       logRetention,
       throttle: props.apiThrottle,
       channels: props.channels,
+      ingestFunctionProps: { environment: ingestPolicyEnvironment(props) },
     });
+    checkEnvironmentBudget(
+      this.trailApi.ingestFunction,
+      'Shorten the selectors (fewer values, shared prefixes with startsWith) or the redaction rules, or use fewer channels.',
+    );
 
     this.archive = new Archive(this, 'Archive', {
       ...props.archive,

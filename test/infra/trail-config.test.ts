@@ -2,6 +2,7 @@ import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { TrailSelectors } from '../../lambda/core/selectors.js';
 import { OpenTrailStack } from '../../lib/opentrail-stack.js';
 import { Trail } from '../../lib/trail.js';
 import { TRAIL_CONTEXT_KEYS, trailPropsFromContext, validateTrailProps } from '../../lib/trail-config.js';
@@ -80,6 +81,41 @@ describe('validateTrailProps', () => {
     // Assess
     expect(validateTrailProps({ removalPolicy: RemovalPolicy.SNAPSHOT })).toEqual([
       'removalPolicy must be one of retain, destroy (got snapshot)',
+    ]);
+  });
+
+  it('names every selector and redaction problem under its prop with CloudTrail limits when the policy is wrong', () => {
+    // Prepare: 501 values across two advanced selectors (CloudTrail allows 500), one selector without eventCategory.
+    const names = Array.from({ length: 499 }, (_, i) => `Op${i}`);
+    const selectors: TrailSelectors = {
+      management: { write: true },
+      advanced: [
+        {
+          fieldSelectors: [
+            { field: 'eventCategory', equals: ['Management'] },
+            { field: 'eventName', equals: names },
+          ],
+        },
+        { fieldSelectors: [{ field: 'readOnly', startsWith: ['t'] }] },
+      ],
+    };
+
+    // Act
+    const problems = validateTrailProps({
+      selectors,
+      redaction: { keys: [''], paths: ['body.password'], defaults: 'yes' as unknown as boolean },
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      'selectors: a trail uses basic selectors (management, data) or advanced selectors, not both, as in CloudTrail',
+      'selectors: advanced[1].fieldSelectors[0].startsWith: readOnly allows only equals, as in CloudTrail',
+      'selectors: advanced[1].fieldSelectors[0].startsWith[0] must be one of "true", "false"',
+      'selectors: advanced[1] needs an eventCategory field selector (equals Management or Data), as in CloudTrail',
+      "selectors: the advanced selectors hold 501 values; CloudTrail's limit, kept here, is 500",
+      'redaction: redaction defaults must be true or false',
+      'redaction: redaction keys[0] must be a key name',
+      'redaction: redaction paths[0] must be a path like "requestParameters.card.number"',
     ]);
   });
 
@@ -189,6 +225,8 @@ describe('trailPropsFromContext', () => {
       insightsMinVolume: '10',
       insightsEventBusName: 'audit-insights',
       channels: 'billing, audit',
+      selectors: '{"management":{"read":false},"regions":["eu-west-1"]}',
+      redaction: '{"keys":["ssn"],"paths":["requestParameters.card.number"]}',
       alarmEmail: 'ops@example.com',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
       encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -233,6 +271,8 @@ describe('trailPropsFromContext', () => {
         eventBusName: 'audit-insights',
       },
       channels: [{ name: 'billing' }, { name: 'audit' }],
+      selectors: { management: { read: false }, regions: ['eu-west-1'] },
+      redaction: { keys: ['ssn'], paths: ['requestParameters.card.number'] },
       alarmEmail: 'ops@example.com',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
       encryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -254,6 +294,34 @@ describe('trailPropsFromContext', () => {
 
     // Assess
     expect(props).toEqual({ retentionDays: 7, insights: false });
+  });
+
+  it('takes selectors and redaction as objects from cdk.json as well as JSON strings from -c', () => {
+    // Prepare
+    const selectors = { advanced: [{ fieldSelectors: [{ field: 'eventCategory', equals: ['Data'] }] }] };
+    const node = new App({ context: { selectors, redaction: { defaults: false } } }).node;
+
+    // Act
+    const props = trailPropsFromContext(node);
+
+    // Assess
+    expect(props).toEqual({ selectors, redaction: { defaults: false } });
+  });
+
+  it('names the key of context that is not JSON and the selector problems of context that is, in one error', () => {
+    // Prepare
+    const node = contextNode({
+      selectors: '{"management":{"read":"no"}}',
+      redaction: "{keys: ['ssn']}",
+    });
+
+    // Act
+    const read = () => trailPropsFromContext(node);
+
+    // Assess
+    expect(read).toThrowError(
+      /^Invalid OpenTrail context \(-c key=value, docs\/configuration.md\):\n- redaction must be JSON \(.+\)\n- selectors: management.read must be true or false$/,
+    );
   });
 
   it('reports unparseable and out-of-range values together in one error when context is wrong', () => {
