@@ -4,6 +4,8 @@
  * JSON SerDe matches JSON keys case-insensitively, so `eventID` fills `eventid`.
  */
 
+import { trailRecordSchema } from '../lambda/core/event-model.js';
+
 /** The Glue table over the raw archive (duplicates included; docs/pipeline.md, "Duplicates"). */
 export const RAW_TABLE_NAME = 'events_raw';
 
@@ -16,37 +18,47 @@ export interface ArchiveColumn {
   readonly type: string;
 }
 
-/** The CloudTrail-shaped record (docs/pipeline.md: each line is the stored `record`). */
-export const ARCHIVE_COLUMNS: readonly ArchiveColumn[] = [
-  { name: 'eventversion', type: 'string' },
-  { name: 'eventtime', type: 'string' },
-  { name: 'eventsource', type: 'string' },
-  { name: 'eventname', type: 'string' },
-  { name: 'awsregion', type: 'string' },
-  { name: 'sourceipaddress', type: 'string' },
-  { name: 'useragent', type: 'string' },
-  {
-    name: 'useridentity',
-    type: 'struct<type:string,principalid:string,arn:string,accountid:string,accesskeyid:string,username:string,invokedby:string>',
-  },
-  // Free-form JSON objects: the SerDe hands them over as JSON text (query with json_extract).
-  { name: 'requestparameters', type: 'string' },
-  { name: 'responseelements', type: 'string' },
-  { name: 'additionaleventdata', type: 'string' },
-  { name: 'errorcode', type: 'string' },
-  { name: 'errormessage', type: 'string' },
-  { name: 'requestid', type: 'string' },
-  { name: 'eventid', type: 'string' },
-  { name: 'eventtype', type: 'string' },
-  { name: 'readonly', type: 'boolean' },
-  { name: 'managementevent', type: 'boolean' },
-  { name: 'resources', type: 'array<struct<arn:string,accountid:string,type:string>>' },
-  { name: 'recipientaccountid', type: 'string' },
-  { name: 'sharedeventid', type: 'string' },
-  { name: 'eventcategory', type: 'string' },
-  { name: 'clienttype', type: 'string' },
-  { name: 'ingestion', type: 'struct<receivedat:string,id:string,producerarn:string>' },
-];
+/** The JSON Schema keywords TypeBox writes that decide a Hive type. */
+interface JsonSchemaNode {
+  readonly type?: string;
+  readonly enum?: readonly unknown[];
+  readonly anyOf?: readonly JsonSchemaNode[];
+  readonly properties?: Readonly<Record<string, JsonSchemaNode>>;
+  readonly items?: JsonSchemaNode;
+}
+
+/**
+ * The Hive type of a record field, from its JSON Schema: strings and string enums are `string`, booleans
+ * `boolean`, objects with declared properties `struct<...>` (names in lower case), arrays `array<...>`. Free-form
+ * objects (requestParameters, sessionContext, insightDetails ...) are `string`: the SerDe hands them over as JSON
+ * text, queried with json_extract. A nullable field takes its non-null type. Any other schema stops synthesis, so a
+ * new kind of field gets a deliberate column type instead of silently missing from Athena.
+ */
+export function hiveType(schema: JsonSchemaNode, path: string): string {
+  if (schema.enum?.every((value) => typeof value === 'string')) return 'string';
+  const nonNull = schema.anyOf?.filter((option) => option.type !== 'null');
+  if (nonNull?.length === 1 && nonNull[0]) return hiveType(nonNull[0], path);
+  if (schema.type === 'string' || schema.type === 'boolean') return schema.type;
+  if (schema.type === 'object' && schema.properties === undefined) return 'string';
+  if (schema.type === 'object' && schema.properties !== undefined) {
+    const fields = Object.entries(schema.properties).map(
+      ([name, field]) => `${name.toLowerCase()}:${hiveType(field, `${path}.${name}`)}`,
+    );
+    return `struct<${fields.join(',')}>`;
+  }
+  if (schema.type === 'array' && schema.items) return `array<${hiveType(schema.items, `${path}[]`)}>`;
+  throw new Error(
+    `${path}: no Hive type for the schema ${JSON.stringify(schema)} (lib/archive-table.ts hiveType)`,
+  );
+}
+
+/**
+ * The CloudTrail-shaped record (docs/pipeline.md: each line is the stored `record`): one column per field of
+ * trailRecordSchema, in its order, so the table cannot drift from the record.
+ */
+export const ARCHIVE_COLUMNS: readonly ArchiveColumn[] = Object.entries(
+  trailRecordSchema.properties as Readonly<Record<string, JsonSchemaNode>>,
+).map(([name, schema]) => ({ name: name.toLowerCase(), type: hiveType(schema, name) }));
 
 /** Partition keys, in the order of the Firehose prefix `events/YYYY/MM/DD/HH/` (arrival time, UTC). */
 export const ARCHIVE_PARTITION_KEYS: readonly ArchiveColumn[] = [

@@ -26,8 +26,10 @@ export const CREATE_EVENTS_VIEW: AthenaQuery = {
   sql: `CREATE OR REPLACE VIEW events AS
 SELECT eventversion, eventtime, eventsource, eventname, awsregion, sourceipaddress, useragent,
        useridentity, requestparameters, responseelements, additionaleventdata, errorcode, errormessage,
-       requestid, eventid, eventtype, readonly, managementevent, resources, recipientaccountid,
-       sharedeventid, eventcategory, clienttype, ingestion, year, month, day, hour
+       requestid, eventtype, readonly, managementevent, resources, recipientaccountid, sharedeventid,
+       eventcategory, clienttype, tlsdetails, vpcendpointid, vpcendpointaccountid, apiversion,
+       sessioncredentialfromconsole, serviceeventdetails, addendum, edgedevicedetails, sourceeventversion,
+       eventid, insightdetails, ingestion, year, month, day, hour
 FROM (
   SELECT *, row_number() OVER (PARTITION BY eventid) AS copy_number
   FROM events_raw

@@ -4,8 +4,11 @@ import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import Type from 'typebox';
+import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARCHIVE_COLUMNS, RAW_TABLE_NAME } from '../../lib/archive-table.js';
+import { trailRecordSchema } from '../../lambda/core/event-model.js';
+import { ARCHIVE_COLUMNS, hiveType, RAW_TABLE_NAME } from '../../lib/archive-table.js';
 import { ATHENA_QUERIES } from '../../lib/athena-queries.js';
 import { Archive, defaultDatabaseName } from '../../lib/constructs/archive.js';
 import {
@@ -20,6 +23,127 @@ import {
 } from './cdk-test-app.js';
 
 const BUCKET = 'AWS::S3::Bucket';
+
+/** A Hive type read back from its text: the fields of a struct, the element of an array, or a scalar name. */
+type HiveType =
+  | { readonly kind: 'struct'; readonly fields: ReadonlyMap<string, HiveType> }
+  | { readonly kind: 'array'; readonly element: HiveType }
+  | { readonly kind: 'scalar'; readonly name: string };
+
+/** Splits `a:x,b:struct<c:y,d:z>` at the commas outside angle brackets. */
+function topLevelParts(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '<') depth++;
+    else if (text[i] === '>') depth--;
+    else if (text[i] === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return [...parts, text.slice(start)];
+}
+
+function parseHiveType(text: string): HiveType {
+  if (text.startsWith('struct<') && text.endsWith('>')) {
+    const fields = topLevelParts(text.slice('struct<'.length, -1)).map((part): [string, HiveType] => {
+      const colon = part.indexOf(':');
+      return [part.slice(0, colon), parseHiveType(part.slice(colon + 1))];
+    });
+    return { kind: 'struct', fields: new Map(fields) };
+  }
+  if (text.startsWith('array<') && text.endsWith('>')) {
+    return { kind: 'array', element: parseHiveType(text.slice('array<'.length, -1)) };
+  }
+  return { kind: 'scalar', name: text };
+}
+
+/**
+ * The paths of a JSON value that its Hive type does not hold: a missing column or struct field, a boolean in a
+ * non-boolean column, an object where a struct or string (JSON text) is not declared.
+ */
+function uncoveredPaths(path: string, value: unknown, type: HiveType | undefined): string[] {
+  if (type === undefined) return [path];
+  if (type.kind === 'array') {
+    return Array.isArray(value)
+      ? value.flatMap((item, i) => uncoveredPaths(`${path}[${i}]`, item, type.element))
+      : [path];
+  }
+  if (type.kind === 'struct') {
+    return isRecord(value)
+      ? Object.entries(value).flatMap(([key, child]) =>
+          uncoveredPaths(`${path}.${key}`, child, type.fields.get(key.toLowerCase())),
+        )
+      : [path];
+  }
+  // JSON text holds any object; scalars need their own type.
+  if (type.name === 'string') return typeof value === 'boolean' ? [path] : [];
+  return typeof value === type.name ? [] : [path];
+}
+
+/** A stored record with every field the record schema allows set, nested ones included. */
+function completeRecord(): Record<string, unknown> {
+  return {
+    eventVersion: '1.11',
+    eventTime: '2026-11-24T10:00:00Z',
+    eventSource: 'orders.example.com',
+    eventName: 'CreateOrder',
+    awsRegion: 'eu-west-1',
+    sourceIPAddress: '192.0.2.10',
+    userAgent: 'aws-cli/2.15.0',
+    userIdentity: {
+      type: 'IAMUser',
+      principalId: 'AIDAEXAMPLE',
+      arn: 'arn:aws:iam::123456789012:user/alice',
+      accountId: '123456789012',
+      accessKeyId: 'AKIAEXAMPLE',
+      userName: 'alice',
+      invokedBy: 'orders.example.com',
+      sessionContext: { attributes: { mfaAuthenticated: 'true' } },
+    },
+    requestParameters: { orderId: 'o-1', password: '***REDACTED***' },
+    responseElements: null,
+    additionalEventData: { note: 'x' },
+    errorCode: 'AccessDenied',
+    errorMessage: 'denied',
+    requestID: 'req-1',
+    eventID: '01JDQ0ZJ8T4W5X6Y7Z8A9B0C1D',
+    eventType: 'ApiCall',
+    readOnly: false,
+    managementEvent: true,
+    resources: [
+      { ARN: 'arn:aws:orders:eu-west-1:123456789012:order/o-1', accountId: '123456789012', type: 'Order' },
+    ],
+    recipientAccountId: '123456789012',
+    sharedEventID: 'shared-1',
+    eventCategory: 'Management',
+    clientType: 'cli',
+    tlsDetails: {
+      tlsVersion: 'TLSv1.3',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      clientProvidedHostHeader: 'api.example.com',
+    },
+    vpcEndpointId: 'vpce-1',
+    vpcEndpointAccountId: '123456789012',
+    apiVersion: '2026-01-01',
+    sessionCredentialFromConsole: 'true',
+    serviceEventDetails: { detail: 1 },
+    addendum: { reason: 'late' },
+    edgeDeviceDetails: { device: 'edge-1' },
+    sourceEventVersion: '3',
+    insightDetails: { state: 'Start' },
+    ingestion: {
+      receivedAt: '2026-11-24T10:00:01Z',
+      id: 'producer-id-1',
+      producerArn: 'arn:aws:iam::123456789012:role/producer',
+      channelArn: 'arn:aws:cloudtrail:eu-west-1:123456789012:channel/default',
+      externalId: 'ext-1',
+      redactedFields: ['requestParameters.password'],
+    },
+  };
+}
 const STREAM = 'AWS::KinesisFirehose::DeliveryStream';
 
 describe('Archive', () => {
@@ -332,16 +456,54 @@ describe('Archive', () => {
       const typeOf = new Map(columns.filter(isRecord).map((column) => [column.Name, column.Type]));
 
       // Assess
-      expect(typeOf.size).toBe(24);
+      expect(typeOf.size).toBe(Object.keys(trailRecordSchema.properties).length);
       expect(typeOf.get('useridentity')).toBe(
-        'struct<type:string,principalid:string,arn:string,accountid:string,accesskeyid:string,username:string,invokedby:string>',
+        'struct<type:string,principalid:string,arn:string,accountid:string,accesskeyid:string,username:string,' +
+          'invokedby:string,sessioncontext:string>',
       );
       expect(typeOf.get('resources')).toBe('array<struct<arn:string,accountid:string,type:string>>');
-      expect(typeOf.get('ingestion')).toBe('struct<receivedat:string,id:string,producerarn:string>');
+      expect(typeOf.get('ingestion')).toBe(
+        'struct<receivedat:string,id:string,producerarn:string,channelarn:string,externalid:string,' +
+          'redactedfields:array<string>>',
+      );
+      expect(typeOf.get('tlsdetails')).toBe(
+        'struct<tlsversion:string,ciphersuite:string,clientprovidedhostheader:string>',
+      );
       expect(typeOf.get('readonly')).toBe('boolean');
       expect(typeOf.get('managementevent')).toBe('boolean');
-      for (const name of ['eventid', 'eventtime', 'errorcode', 'clienttype', 'requestparameters'])
+      for (const name of [
+        'eventid',
+        'eventtime',
+        'errorcode',
+        'clienttype',
+        'requestparameters',
+        'sourceeventversion',
+        'insightdetails',
+      ])
         expect(typeOf.get(name)).toBe('string');
+    });
+
+    it('gives every field of a complete record a column or struct field of its type when the record is valid', () => {
+      // Prepare: every field the record schema allows, nested ones included.
+      const record = completeRecord();
+      expect(Value.Check(trailRecordSchema, record)).toBe(true);
+      const columns = new Map(ARCHIVE_COLUMNS.map(({ name, type }) => [name, parseHiveType(type)]));
+
+      // Act
+      const uncovered = Object.entries(record).flatMap(([key, value]) =>
+        uncoveredPaths(key, value, columns.get(key.toLowerCase())),
+      );
+
+      // Assess
+      expect(uncovered).toEqual([]);
+    });
+
+    it('stops synthesis naming the field when the record gains a field without a Hive type', () => {
+      // Act
+      const map = () => hiveType(Type.Object({ size: Type.Number() }), 'tlsDetails');
+
+      // Assess
+      expect(map).toThrowError(/^tlsDetails\.size: no Hive type for the schema \{"type":"number"\}/);
     });
 
     it('reads lines with the OpenX JSON SerDe and fails on malformed JSON when built', () => {
