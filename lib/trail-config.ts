@@ -263,6 +263,7 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
       bufferingSize: read.amount('archiveBufferingMebibytes', Size.mebibytes),
       databaseName: read.string('archiveDatabaseName'),
       workGroup: read.string('archiveWorkGroup'),
+      athenaQueries: read.boolean('athenaQueries'),
     }),
     logForwarding: optionalObject<TrailLogForwardingOptions>({
       retention: read.number('eventLogRetentionDays'),
@@ -329,6 +330,7 @@ export const TRAIL_CONTEXT_KEYS = [
   'archiveBufferingMebibytes',
   'archiveDatabaseName',
   'archiveWorkGroup',
+  'athenaQueries',
   'eventLogRetentionDays',
   'logLine',
   'eventAlarms',

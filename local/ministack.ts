@@ -26,11 +26,11 @@ export interface StartMiniStackOptions {
 }
 
 /**
- * CloudFormation resource types OpenTrail uses that MiniStack 1.5.33 rejects ("Template format error:
- * Unrecognized resource types"). The stack has no switch for them yet, so the deploy leaves them out of the
- * synthesized template (scripts/deploy-local.ts); AWS deploys keep them.
+ * Context every MiniStack deploy gets (`-c key=value`): MiniStack 1.5.33 rejects AWS::Athena::NamedQuery
+ * ("Template format error: Unrecognized resource types"), so the saved queries are left out; the Glue table and
+ * everything else deploy as in AWS. A value the user passes with -c comes later and wins.
  */
-export const MINISTACK_UNSUPPORTED_RESOURCE_TYPES: readonly string[] = ['AWS::Athena::NamedQuery'];
+export const MINISTACK_CONTEXT: Readonly<Record<string, string>> = { athenaQueries: 'false' };
 
 /** Starts MiniStack from `.venv` (installing requirements.txt first when needed) on a free loopback port. */
 export const startMiniStack = async (options: StartMiniStackOptions = {}): Promise<MiniStack> => {

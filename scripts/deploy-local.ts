@@ -1,17 +1,17 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT, runCommand } from '../local/emulator.js';
-import { MINISTACK_UNSUPPORTED_RESOURCE_TYPES, miniStackApiUrl, startMiniStack } from '../local/ministack.js';
+import { MINISTACK_CONTEXT, miniStackApiUrl, startMiniStack } from '../local/ministack.js';
 
 /**
  * Deploys the OpenTrail stack to a LocalStack-compatible emulator with cdklocal (docs/deploy.md):
  *
  *   npm run deploy:ministack [-- -c key=value ...]    starts MiniStack from .venv (or uses AWS_ENDPOINT_URL),
- *                                                     deploys, prints the outputs and keeps MiniStack running
+ *                                                     deploys with MINISTACK_CONTEXT (-c athenaQueries=false),
+ *                                                     prints the outputs and keeps MiniStack running
  *   npm run deploy:localstack [-- -c key=value ...]   deploys to the LocalStack at AWS_ENDPOINT_URL
  *   add `-- --destroy` to delete the stack from the emulator at AWS_ENDPOINT_URL instead
  *
@@ -38,8 +38,6 @@ export interface EmulatorTarget {
 export interface DeployOptions extends EmulatorTarget {
   /** Context values for the app, as `cdk deploy -c key=value` (bin/opentrail.ts reads them). */
   readonly context?: Readonly<Record<string, string>>;
-  /** Resource types left out of the synthesized template, for an emulator that lacks them. @default none */
-  readonly withoutResourceTypes?: readonly string[];
   /**
    * Directory to synthesize the cloud assembly into; the caller removes it (and can pass it to
    * `destroyInEmulator`, which then skips a second synth). @default a temporary directory, removed afterwards
@@ -50,8 +48,6 @@ export interface DeployOptions extends EmulatorTarget {
 export interface DeployedStack {
   /** The stack's outputs (ApiUrl, TableName, ArchiveBucketName, ...). */
   readonly outputs: Readonly<Record<string, string>>;
-  /** Logical ids of the resources left out, by type. */
-  readonly leftOut: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Synthesizes the app, bootstraps the emulator's environment and deploys the stack; returns its outputs. */
@@ -63,7 +59,6 @@ export const deployToEmulator = async (options: DeployOptions): Promise<Deployed
       `${key}=${value}`,
     ]);
     await cdkLocal(options, ['synth', STACK_NAME, '--output', assembly, '--quiet', ...contextArgs]);
-    const leftOut = await removeResourceTypes(assembly, STACK_NAME, options.withoutResourceTypes ?? []);
     await cdkLocal(options, ['bootstrap', '--app', assembly]);
     const outputsFile = join(assembly, 'outputs.json');
     await cdkLocal(options, [
@@ -77,7 +72,7 @@ export const deployToEmulator = async (options: DeployOptions): Promise<Deployed
       outputsFile,
     ]);
     const outputs = JSON.parse(await readFile(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
-    return { outputs: outputs[STACK_NAME] ?? {}, leftOut };
+    return { outputs: outputs[STACK_NAME] ?? {} };
   } finally {
     if (options.assemblyDir === undefined) await rm(assembly, { recursive: true, force: true });
   }
@@ -125,70 +120,6 @@ const cdkLocal = (target: EmulatorTarget, args: readonly string[]): Promise<void
   });
 };
 
-interface AssemblyManifest {
-  readonly artifacts: Record<
-    string,
-    { readonly properties?: { readonly templateFile?: string; readonly file?: string } }
-  >;
-}
-
-interface AssetManifest {
-  readonly files: Record<string, { readonly source: { readonly path?: string } }>;
-}
-
-/**
- * Removes every resource of the given types from the stack's synthesized template. The CLI uploads the template
- * under its content hash, so the hash is renewed in the asset manifest and the assembly manifest; without that a
- * second deploy would reuse the unmodified template already in the bootstrap bucket. Refuses when something
- * left in the template still refers to a removed resource.
- */
-export const removeResourceTypes = async (
-  assemblyDir: string,
-  stackName: string,
-  types: readonly string[],
-): Promise<Record<string, string[]>> => {
-  const manifestPath = join(assemblyDir, 'manifest.json');
-  const manifestText = await readFile(manifestPath, 'utf8');
-  const manifest = JSON.parse(manifestText) as AssemblyManifest;
-  const templateFile = manifest.artifacts[stackName]?.properties?.templateFile;
-  const assetsFile = manifest.artifacts[`${stackName}.assets`]?.properties?.file;
-  if (templateFile === undefined || assetsFile === undefined) {
-    throw new Error(`No stack ${stackName} with an asset manifest in ${assemblyDir}`);
-  }
-  const templatePath = join(assemblyDir, templateFile);
-  const template = JSON.parse(await readFile(templatePath, 'utf8')) as {
-    Resources: Record<string, { Type: string }>;
-  };
-  const removed: Record<string, string[]> = {};
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    if (!types.includes(resource.Type)) continue;
-    delete template.Resources[logicalId];
-    removed[resource.Type] = [...(removed[resource.Type] ?? []), logicalId];
-  }
-  const removedIds = Object.values(removed).flat();
-  if (removedIds.length === 0) return removed;
-
-  const templateText = JSON.stringify(template);
-  const stillReferenced = removedIds.filter((logicalId) => templateText.includes(`"${logicalId}"`));
-  if (stillReferenced.length > 0) {
-    throw new Error(
-      `Cannot leave out ${stillReferenced.join(', ')}: other parts of ${stackName} refer to them`,
-    );
-  }
-  const assetsPath = join(assemblyDir, assetsFile);
-  const assetsText = await readFile(assetsPath, 'utf8');
-  const assets = JSON.parse(assetsText) as AssetManifest;
-  const oldHash = Object.entries(assets.files).find(([, asset]) => asset.source.path === templateFile)?.[0];
-  if (oldHash === undefined || !manifestText.includes(oldHash)) {
-    throw new Error(`No template asset for ${templateFile} in ${assetsFile}`);
-  }
-  const newHash = createHash('sha256').update(templateText).digest('hex');
-  await writeFile(templatePath, templateText);
-  await writeFile(assetsPath, assetsText.replaceAll(oldHash, newHash));
-  await writeFile(manifestPath, manifestText.replaceAll(oldHash, newHash));
-  return removed;
-};
-
 const USAGE =
   'Usage: tsx scripts/deploy-local.ts <ministack|localstack> [--destroy] [-c key=value ...]\n' +
   '  ministack   deploys to the MiniStack at AWS_ENDPOINT_URL, or starts one from .venv and keeps it running\n' +
@@ -205,9 +136,6 @@ const parseContext = (values: readonly string[]): Record<string, string> =>
   );
 
 const printOutputs = (deployed: DeployedStack, endpoint: string, isMiniStack: boolean) => {
-  for (const [type, ids] of Object.entries(deployed.leftOut)) {
-    console.log(`Left out (the emulator lacks ${type}): ${ids.join(', ')}`);
-  }
   for (const [key, value] of Object.entries(deployed.outputs)) console.log(`${key} = ${value}`);
   const apiUrl = deployed.outputs.ApiUrl;
   if (isMiniStack && apiUrl !== undefined) {
@@ -228,9 +156,8 @@ const main = async () => {
   if (positionals.length !== 1 || (emulator !== 'ministack' && emulator !== 'localstack')) {
     throw new Error(USAGE);
   }
-  const context = parseContext(values.context ?? []);
   const isMiniStack = emulator === 'ministack';
-  const withoutResourceTypes = isMiniStack ? MINISTACK_UNSUPPORTED_RESOURCE_TYPES : [];
+  const context = { ...(isMiniStack ? MINISTACK_CONTEXT : {}), ...parseContext(values.context ?? []) };
   const log = (line: string) => console.error(line);
   const endpoint = process.env.AWS_ENDPOINT_URL;
 
@@ -240,11 +167,7 @@ const main = async () => {
       console.log(`Deleted stack ${STACK_NAME} from ${endpoint}`);
       return;
     }
-    printOutputs(
-      await deployToEmulator({ endpoint, context, withoutResourceTypes, log }),
-      endpoint,
-      isMiniStack,
-    );
+    printOutputs(await deployToEmulator({ endpoint, context, log }), endpoint, isMiniStack);
     return;
   }
   if (!isMiniStack || values.destroy) {
@@ -272,7 +195,6 @@ const main = async () => {
         credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
         region: 'us-east-1',
         context,
-        withoutResourceTypes,
         log,
       }),
       miniStack.url,

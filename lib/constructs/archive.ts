@@ -155,6 +155,13 @@ export interface ArchiveProps {
    */
   readonly workGroup?: string;
   /**
+   * Saves the Athena queries (AWS::Athena::NamedQuery: the `events` view and the examples). `false` leaves them
+   * out, for emulators without that resource type (MiniStack); the Glue table is created either way.
+   *
+   * @default true
+   */
+  readonly athenaQueries?: boolean;
+  /**
    * Retention of the log group Firehose reports delivery errors to.
    *
    * @default RetentionDays.ONE_MONTH
@@ -219,7 +226,7 @@ export class Archive extends Construct {
   public readonly deliveryRole: Role;
   public readonly database: Database;
   public readonly table: CfnTable;
-  /** Saved queries: the `events` view first, then the examples (lib/athena-queries.ts). */
+  /** Saved queries: the `events` view first, then the examples (lib/athena-queries.ts); none without athenaQueries. */
   public readonly namedQueries: readonly CfnNamedQuery[];
 
   constructor(scope: Construct, id: string, props: ArchiveProps = {}) {
@@ -290,7 +297,7 @@ export class Archive extends Construct {
       first: props.firstPartitionYear ?? ARCHIVE_DEFAULTS.firstPartitionYear,
       last: props.lastPartitionYear ?? ARCHIVE_DEFAULTS.lastPartitionYear,
     });
-    this.namedQueries = ATHENA_QUERIES.map(
+    this.namedQueries = (props.athenaQueries === false ? [] : ATHENA_QUERIES).map(
       (query) =>
         new CfnNamedQuery(this, query.id, {
           database: this.database.databaseName,

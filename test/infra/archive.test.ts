@@ -176,6 +176,7 @@ describe('Archive', () => {
   const governance = new Archive(overrideStack, 'Governance', {
     objectLockRetentionDays: 30,
     databaseName: 'governance_trail',
+    athenaQueries: false,
   });
 
   let template: Template;
@@ -567,6 +568,25 @@ describe('Archive', () => {
         expect(query).toMatchObject({ Database: databaseRef, WorkGroup: 'primary' });
       expect(queries[0]?.QueryString).toMatch(/^CREATE OR REPLACE VIEW events AS/);
       expect(queries[0]?.QueryString).toContain('row_number() OVER (PARTITION BY eventid)');
+    });
+
+    it('saves no query but still declares the table when athenaQueries is false', () => {
+      // Prepare
+      const databaseRefs = [locked, governance].map((target) =>
+        overrideStack.resolve(target.database.databaseName),
+      );
+
+      // Act
+      const queries = Object.values(overrideTemplate.findResources('AWS::Athena::NamedQuery'));
+
+      // Assess
+      expect(governance.namedQueries).toEqual([]);
+      expect(queries).toHaveLength(ATHENA_QUERIES.length);
+      for (const query of queries) expect(query.Properties?.Database).toEqual(databaseRefs[0]);
+      overrideTemplate.hasResourceProperties('AWS::Glue::Table', {
+        DatabaseName: databaseRefs[1],
+        TableInput: Match.objectLike({ Name: RAW_TABLE_NAME }),
+      });
     });
   });
 

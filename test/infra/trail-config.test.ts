@@ -212,6 +212,7 @@ describe('trailPropsFromContext', () => {
       archiveBufferingMebibytes: '16',
       archiveDatabaseName: 'audit_archive',
       archiveWorkGroup: 'audit',
+      athenaQueries: 'false',
       eventLogRetentionDays: '90',
       logLine: 'summary',
       eventAlarms: 'true',
@@ -255,6 +256,7 @@ describe('trailPropsFromContext', () => {
         bufferingSize: Size.mebibytes(16),
         databaseName: 'audit_archive',
         workGroup: 'audit',
+        athenaQueries: false,
       },
       logForwarding: { retention: RetentionDays.THREE_MONTHS, logLine: 'summary' },
       eventAlarms: {
