@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventDataChecksum, toLakeEventData } from '../../lambda/core/cloudtrail/audit-events.js';
-import type { LookupAttributes } from '../../lambda/core/lookup.js';
+import { LOOKUP_KEYS, type LookupAttributes } from '../../lambda/core/lookup.js';
 import { type HttpFront, startHttpFront } from '../../local/http-front.js';
 import { type LocalHandle, loadRoutes, startLocal } from '../../local/runner.js';
 import { createSigV4Verifier } from '../../local/sigv4-verifier.js';
@@ -418,16 +418,7 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
         // Assess
         expect(ids, JSON.stringify(attributes)).toEqual(expectedMatches(stored, attributes));
       }
-      for (const key of [
-        'EventId',
-        'EventName',
-        'ReadOnly',
-        'Username',
-        'ResourceType',
-        'ResourceName',
-        'EventSource',
-        'AccessKeyId',
-      ]) {
+      for (const key of LOOKUP_KEYS) {
         const hits = cases
           .filter((attributes) => key in attributes)
           .map((attributes) => expectedMatches(stored, attributes).length);

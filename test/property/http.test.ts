@@ -1,29 +1,19 @@
-import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TrailConfig } from '../../lambda/adapters/config.js';
 import type { HttpEvent, HttpResult } from '../../lambda/adapters/http.js';
 import { LIMITS } from '../../lambda/core/limits.js';
+import { LOOKUP_KEYS } from '../../lambda/core/lookup.js';
 import { createIngestHandler } from '../../lambda/routes/ingest.js';
 import { createLookupHandler } from '../../lambda/routes/lookup.js';
 import { NOW_MS, sampleEvent } from '../fixtures/events.js';
+import { httpEvent as baseHttpEvent, HTTP_CONTEXT } from '../fixtures/http.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
 import { eventJson, jsonish, producerEvent, REUSED_IDS, weirdString } from './arbitraries.js';
 
 const CONFIG: TrailConfig = { tableName: 'trail', region: 'us-east-1', retentionDays: 90, writeShards: 2 };
-const CONTEXT = { awsRequestId: 'req-1', functionName: 'fn' } as Context;
-
-function httpEvent(fields: Partial<HttpEvent> & { routeKey: string }): HttpEvent {
-  return {
-    version: '2.0',
-    rawPath: '/events',
-    rawQueryString: '',
-    headers: {},
-    isBase64Encoded: false,
-    requestContext: { accountId: '111122223333', requestId: 'req-1' },
-    ...fields,
-  } as HttpEvent;
-}
+const CONTEXT = HTTP_CONTEXT;
+const httpEvent = baseHttpEvent;
 
 /** 200, or a 4xx whose body is exactly `{ code, message }`; never a 5xx. */
 function expectClearAnswer(response: HttpResult): Record<string, unknown> {
@@ -102,14 +92,8 @@ const LOOKUP_PARAMETERS = [
   'maxResults',
   'nextToken',
   'EventCategory',
-  'EventId',
-  'EventName',
-  'ReadOnly',
-  'Username',
-  'ResourceType',
-  'ResourceName',
-  'EventSource',
-  'AccessKeyId',
+  ...LOOKUP_KEYS,
+  // Keys OpenTrail does not look up by: refused with InvalidParameter.
   'ErrorCode',
   'ClientType',
   'SourceIPAddress',

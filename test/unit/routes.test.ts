@@ -1,30 +1,15 @@
-import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { TrailConfig } from '../../lambda/adapters/config.js';
-import type { HttpEvent } from '../../lambda/adapters/http.js';
 import { createIngestHandler } from '../../lambda/routes/ingest.js';
 import { createLookupHandler } from '../../lambda/routes/lookup.js';
 import { NOW_MS, sampleEvent } from '../fixtures/events.js';
+import { httpEvent as baseHttpEvent, HTTP_CONTEXT } from '../fixtures/http.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
 
 const CONFIG: TrailConfig = { tableName: 'trail', region: 'eu-west-1', retentionDays: 90, writeShards: 2 };
-const CONTEXT = { awsRequestId: 'req-1', functionName: 'fn' } as Context;
-
-function httpEvent(overrides: Partial<HttpEvent> & { routeKey: string }): HttpEvent {
-  return {
-    version: '2.0',
-    rawPath: '/events',
-    rawQueryString: '',
-    headers: {},
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '111122223333',
-      requestId: 'req-1',
-      authorizer: { iam: { userArn: 'arn:aws:iam::111122223333:user/producer' } },
-    },
-    ...overrides,
-  } as HttpEvent;
-}
+const CONTEXT = HTTP_CONTEXT;
+const PRODUCER_ARN = 'arn:aws:iam::111122223333:user/producer';
+const httpEvent = (fields: Parameters<typeof baseHttpEvent>[0]) => baseHttpEvent(fields, PRODUCER_ARN);
 
 function setup() {
   const store = new MemoryEventStore();
