@@ -7,10 +7,10 @@ import {
   toLakeEventData,
   toProducerEvent,
 } from '../../../lambda/core/cloudtrail/audit-events.js';
-import { RequestError } from '../../../lambda/core/errors.js';
 import { type IngestOptions, putEvents } from '../../../lambda/core/ingest.js';
 import { ENRICHMENT } from '../../fixtures/events.js';
 import { MemoryEventStore } from '../../fixtures/memory-store.js';
+import { requestErrorOf } from '../../fixtures/request-error.js';
 
 const ACCOUNT = '123456789012';
 
@@ -39,16 +39,6 @@ const auditEvent = (data: Record<string, unknown>, id = 'a1', checksum?: string)
   const eventData = JSON.stringify(data);
   return { id, eventData, ...(checksum === undefined ? {} : { eventDataChecksum: checksum }) };
 };
-
-function requestCode(run: () => unknown): string {
-  try {
-    run();
-    return 'none';
-  } catch (error) {
-    if (error instanceof RequestError) return `${error.statusCode} ${error.code}`;
-    throw error;
-  }
-}
 
 describe('parsePutAuditEventsBody', () => {
   it('reads 1 to 100 audit events with their optional checksums', () => {
@@ -86,7 +76,7 @@ describe('parsePutAuditEventsBody', () => {
     ],
   ])('refuses %s with %s', (body, expected) => {
     // Assess
-    expect(requestCode(() => parsePutAuditEventsBody(body))).toBe(expected);
+    expect(requestErrorOf(() => parsePutAuditEventsBody(body))).toBe(expected);
   });
 
   it('refuses a body over 1 MB', () => {
@@ -94,7 +84,7 @@ describe('parsePutAuditEventsBody', () => {
     const body = JSON.stringify({ auditEvents: [{ id: 'a', eventData: 'x'.repeat(1024 * 1024) }] });
 
     // Assess
-    expect(requestCode(() => parsePutAuditEventsBody(body))).toBe('400 ValidationException');
+    expect(requestErrorOf(() => parsePutAuditEventsBody(body))).toBe('400 ValidationException');
   });
 });
 
@@ -103,8 +93,8 @@ describe('parseExternalId', () => {
     // Assess
     expect(parseExternalId('tenant-7@example')).toBe('tenant-7@example');
     expect(parseExternalId(undefined)).toBeUndefined();
-    expect(requestCode(() => parseExternalId('x'))).toBe('400 ValidationException');
-    expect(requestCode(() => parseExternalId('has space'))).toBe('400 ValidationException');
+    expect(requestErrorOf(() => parseExternalId('x'))).toBe('400 ValidationException');
+    expect(requestErrorOf(() => parseExternalId('has space'))).toBe('400 ValidationException');
   });
 });
 

@@ -7,7 +7,7 @@ import {
   principalCovers,
   resolveChannel,
 } from '../../../lambda/core/cloudtrail/channels.js';
-import { RequestError } from '../../../lambda/core/errors.js';
+import { requestErrorOf } from '../../fixtures/request-error.js';
 
 const DEFAULT_ARN = channelArn('aws', 'us-east-1', '123456789012', 'default');
 const AUDIT_ARN = channelArn('aws', 'us-east-1', '123456789012', 'audit.app');
@@ -18,16 +18,6 @@ const AUDIT_CHANNEL: Channel = {
   principals: ['arn:aws:iam::123456789012:role/path/AuditWriter'],
 };
 const CHANNELS = [DEFAULT_CHANNEL, AUDIT_CHANNEL];
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-    return 'none';
-  } catch (error) {
-    if (error instanceof RequestError) return `${error.statusCode} ${error.code}`;
-    throw error;
-  }
-}
 
 describe('resolveChannel', () => {
   it('finds a declared channel by ARN or by name', () => {
@@ -46,7 +36,7 @@ describe('resolveChannel', () => {
     ['other', '400 ChannelNotFound'],
   ])('refuses %s with %s', (requested, expected) => {
     // Assess
-    expect(codeOf(() => resolveChannel(requested, CHANNELS))).toBe(expected);
+    expect(requestErrorOf(() => resolveChannel(requested, CHANNELS))).toBe(expected);
   });
 
   it('accepts any well-formed channel ARN when the trail declares no channels', () => {
@@ -75,12 +65,12 @@ describe('channel principals', () => {
 
   it('answers 403 ChannelInsufficientPermission to a caller the channel does not list', () => {
     // Assess
-    expect(codeOf(() => checkChannelPrincipal(AUDIT_CHANNEL, 'arn:aws:iam::123456789012:user/bob'))).toBe(
-      '403 ChannelInsufficientPermission',
-    );
-    expect(codeOf(() => checkChannelPrincipal(DEFAULT_CHANNEL, 'arn:aws:iam::123456789012:user/bob'))).toBe(
-      'none',
-    );
+    expect(
+      requestErrorOf(() => checkChannelPrincipal(AUDIT_CHANNEL, 'arn:aws:iam::123456789012:user/bob')),
+    ).toBe('403 ChannelInsufficientPermission');
+    expect(
+      requestErrorOf(() => checkChannelPrincipal(DEFAULT_CHANNEL, 'arn:aws:iam::123456789012:user/bob')),
+    ).toBe('none');
   });
 });
 

@@ -5,21 +5,14 @@ import {
   parseLookupEventsRequest,
   toCloudTrailEvent,
 } from '../../../lambda/core/cloudtrail/lookup-events.js';
-import { RequestError } from '../../../lambda/core/errors.js';
 import { NOW_MS } from '../../fixtures/events.js';
+import { requestErrorOf } from '../../fixtures/request-error.js';
 
 const CONTEXT = { nowMs: NOW_MS, retentionDays: 90 };
 
-/** The error code a parse throws, or 'none'. */
-function codeOf(body: Record<string, unknown>): string {
-  try {
-    parseLookupEventsRequest(body, CONTEXT);
-    return 'none';
-  } catch (error) {
-    if (error instanceof RequestError) return `${error.statusCode} ${error.code}`;
-    throw error;
-  }
-}
+/** The error code parsing `body` throws, or 'none'. */
+const lookupErrorOf = (body: Record<string, unknown>): string =>
+  requestErrorOf(() => parseLookupEventsRequest(body, CONTEXT));
 
 describe('parseLookupEventsRequest', () => {
   it('maps attributes, epoch-second times, MaxResults and EventCategory onto the lookup query', () => {
@@ -94,7 +87,7 @@ describe('parseLookupEventsRequest', () => {
     [{ NextToken: 7 }, '400 SerializationException'],
   ])('refuses %j with %s', (body, expected) => {
     // Assess
-    expect(codeOf(body)).toBe(expected);
+    expect(lookupErrorOf(body)).toBe(expected);
   });
 
   it('gives the same fingerprint to the same query whatever the attribute order, and another to another query', () => {
