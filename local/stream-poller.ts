@@ -17,6 +17,7 @@ import type {
   DynamoDBRecord,
   DynamoDBStreamEvent,
 } from 'aws-lambda';
+import { STREAM_FILTER_PATTERNS } from '../lambda/core/pipeline.js';
 import { compileFilters, type FilterPattern, type RecordFilter } from './event-filter.js';
 import {
   createLambdaContext,
@@ -84,11 +85,8 @@ export const sqsFailureDestination = (sqs: SQSClient, queueUrl: string): Failure
   },
 });
 
-/** The pipeline's mapping filter, as docs/pipeline.md gives it: INSERTs of event items only. */
-export const PIPELINE_FILTER: FilterPattern = {
-  eventName: ['INSERT'],
-  dynamodb: { NewImage: { record: { S: [{ exists: true }] } } },
-};
+/** The pipeline's mapping filters, the patterns the stack deploys: INSERTs of event items only. */
+export const PIPELINE_FILTERS: readonly FilterPattern[] = STREAM_FILTER_PATTERNS;
 
 /** The settings of a DynamoDB event source mapping that local mode honours, with Lambda's names in the docs. */
 export interface StreamMappingSettings {
@@ -108,7 +106,7 @@ export interface StreamMappingSettings {
   readonly reportBatchItemFailures?: boolean;
   /** StartingPosition, where a shard is read from when there is no checkpoint. @default 'TRIM_HORIZON' */
   readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
-  /** FilterCriteria: a record is delivered when any pattern matches. @default [PIPELINE_FILTER] */
+  /** FilterCriteria: a record is delivered when any pattern matches. @default PIPELINE_FILTERS */
   readonly filters?: readonly FilterPattern[];
   /** The function's timeout; a timeout is a function error. @default 60 000 ms */
   readonly functionTimeoutMs?: number;
@@ -254,7 +252,7 @@ class Poller implements StreamPoller {
       bisectBatchOnError: options.bisectBatchOnError ?? DEFAULTS.bisectBatchOnError,
       reportBatchItemFailures: options.reportBatchItemFailures ?? DEFAULTS.reportBatchItemFailures,
       startingPosition: options.startingPosition ?? DEFAULTS.startingPosition,
-      filters: options.filters ?? [PIPELINE_FILTER],
+      filters: options.filters ?? PIPELINE_FILTERS,
       functionTimeoutMs: options.functionTimeoutMs ?? DEFAULTS.functionTimeoutMs,
       pollIntervalMs: options.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
       retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,

@@ -26,6 +26,7 @@ import {
   StoreUnavailableError,
   type WriteResult,
 } from '../core/ports.js';
+import { encodeRecord, storedRecordJson } from '../core/record-codec.js';
 import { TABLE_LAYOUT } from '../core/table-layout.js';
 import { isRetryable } from './retryable.js';
 
@@ -197,7 +198,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
         callOptions,
       ),
     );
-    return output.Item?.[RECORD]?.S;
+    return storedRecordJson(output.Item?.[RECORD]);
   }
 
   async queryPartition(
@@ -259,7 +260,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
         );
         for (const item of output.Responses?.[this.tableName] ?? []) {
           const eventID = item[SK]?.S;
-          const record = item[RECORD]?.S;
+          const record = storedRecordJson(item[RECORD]);
           if (eventID !== undefined && record !== undefined) records.set(eventID, record);
         }
         pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
@@ -381,12 +382,15 @@ export function claimItem(producerId: string, eventID: string, expiresAt: number
   return { ...keyItem(idempotencyKey(producerId)), [EVENT_ID]: s(eventID), [TTL]: n(expiresAt) };
 }
 
-/** Every item the table holds for one event: the event item, then one small item per resource key. */
+/**
+ * Every item the table holds for one event: the event item (its record encoded, lambda/core/record-codec.ts), then
+ * one small item per resource key.
+ */
 export function eventItems(event: StoredEvent): Item[] {
   return [
     {
       ...keyItem(event.keys.key),
-      [RECORD]: s(event.recordJson),
+      [RECORD]: { B: encodeRecord(event.recordJson) },
       [TTL]: n(event.expiresAt),
       ...Object.fromEntries(
         Object.entries(event.keys.indexAttributes).map(([name, value]) => [name, s(value)]),

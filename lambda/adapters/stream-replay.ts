@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliveryOutcome, StreamRecordLike } from '../core/pipeline.js';
+import type { StoredRecordValue } from '../core/record-codec.js';
 
 /**
  * Replays what a stream consumer's dead-letter queue names. The on-failure record Lambda sends for a stream
@@ -59,7 +60,7 @@ function asLambdaRecord(record: StreamsRecord): StreamRecordLike {
     dynamodb: {
       SequenceNumber: record.dynamodb?.SequenceNumber,
       ApproximateCreationDateTime: created === undefined ? undefined : created.getTime() / 1000,
-      NewImage: record.dynamodb?.NewImage as Record<string, { S?: string }> | undefined,
+      NewImage: record.dynamodb?.NewImage as Record<string, StoredRecordValue> | undefined,
     },
   };
 }

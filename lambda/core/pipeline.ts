@@ -1,4 +1,5 @@
 import { byteLength } from './event-model.js';
+import { type StoredRecordValue, storedRecordJson } from './record-codec.js';
 
 /**
  * What the stream consumers do with a batch of DynamoDB stream records, with the AWS calls behind ports
@@ -12,19 +13,35 @@ export interface StreamRecordLike {
   readonly dynamodb?: {
     readonly SequenceNumber?: string;
     readonly ApproximateCreationDateTime?: number;
-    readonly NewImage?: Readonly<Record<string, { readonly S?: string }>>;
+    readonly NewImage?: Readonly<Record<string, StoredRecordValue>>;
   };
 }
 
 /** The attribute holding the stored record; only event items have it. */
 export const RECORD_ATTRIBUTE = 'record';
 
+/** The attribute types a stored record may have: B (encoded, docs/storage.md), S (written before the codec). */
+export const STORED_RECORD_TYPES = ['B', 'S'] as const;
+
+/**
+ * The event source mappings' filter (Lambda FilterCriteria, patterns ORed): INSERTs of items with a stored record
+ * of either type. Lambda's event JSON renders B as a base64 string, which `exists` matches like any string. The
+ * CDK construct and local mode both use these patterns.
+ */
+export const STREAM_FILTER_PATTERNS = STORED_RECORD_TYPES.map((type) => ({
+  eventName: ['INSERT'],
+  dynamodb: { NewImage: { [RECORD_ATTRIBUTE]: { [type]: [{ exists: true }] } } },
+}));
+
+const hasStoredRecord = (value: StoredRecordValue | undefined): boolean =>
+  value?.B !== undefined || value?.S !== undefined;
+
 /**
  * Only new events travel: an INSERT of an event item. TTL expiries (REMOVE), updates and the table's other
  * items (index entries, claims, catalog) are not events. The event source mapping filters the same way.
  */
 export function isArchivable(record: StreamRecordLike): boolean {
-  return record.eventName === 'INSERT' && record.dynamodb?.NewImage?.[RECORD_ATTRIBUTE]?.S !== undefined;
+  return record.eventName === 'INSERT' && hasStoredRecord(record.dynamodb?.NewImage?.[RECORD_ATTRIBUTE]);
 }
 
 /** One event on its way out: the stored JSON, and the stream position to report if it cannot be delivered. */
@@ -37,7 +54,7 @@ export interface OutgoingEvent {
 
 export function outgoingEvents(records: readonly StreamRecordLike[], nowMs: number): OutgoingEvent[] {
   return records.filter(isArchivable).map((record) => ({
-    json: record.dynamodb?.NewImage?.[RECORD_ATTRIBUTE]?.S as string,
+    json: storedRecordJson(record.dynamodb?.NewImage?.[RECORD_ATTRIBUTE]) as string,
     sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
     arrivedAtMs: (record.dynamodb?.ApproximateCreationDateTime ?? nowMs / 1000) * 1000,
   }));

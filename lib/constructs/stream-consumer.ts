@@ -2,14 +2,14 @@ import { type Acknowledgment, Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, type DynamoEventSourceProps, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { RECORD_ATTRIBUTE } from '../../lambda/core/pipeline.js';
+import { STREAM_FILTER_PATTERNS } from '../../lambda/core/pipeline.js';
 import { defaultStreamEventSourceProps } from '../defaults/event-source.js';
 import type { FunctionSizing } from '../defaults/lambda.js';
 import { defaultDeadLetterQueueProps } from '../defaults/sqs.js';
@@ -190,12 +190,8 @@ function contractEventSourceProps(
   deadLetterQueue: Queue,
 ): Pick<DynamoEventSourceProps, ContractEventSourceProp> {
   return {
-    filters: [
-      FilterCriteria.filter({
-        eventName: FilterRule.isEqual('INSERT'),
-        dynamodb: { NewImage: { [RECORD_ATTRIBUTE]: { S: FilterRule.exists() } } },
-      }),
-    ],
+    // One pattern per stored record type (B encoded, S from before the codec); Lambda ORs them.
+    filters: STREAM_FILTER_PATTERNS.map((pattern) => FilterCriteria.filter(pattern)),
     reportBatchItemFailures: true,
     onFailure: new SqsDlq(deadLetterQueue),
   };

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type StoredRecordValue, storedRecordJson } from '../../lambda/core/record-codec.js';
 import { type MotoEmulator, startEmulator } from '../../local/emulator.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import { type DynamoItem, type ScriptedFaultProxy, startScriptedFaultProxy } from '../support/fault-proxy.js';
@@ -142,8 +143,9 @@ describe('faults in local mode', () => {
     return (found.body as { events: Array<{ eventID: string }> }).events.map(({ eventID }) => eventID);
   };
 
+  /** Whether the item's stored record (B on the wire as base64, or S) contains `text`. */
   const holdsRecord = (item: DynamoItem, text: string): boolean =>
-    typeof item.record?.S === 'string' && item.record.S.includes(text);
+    storedRecordJson(item.record as StoredRecordValue | undefined)?.includes(text) ?? false;
 
   it('reports only what it stored when the emulator stops in the middle of a batch, and a retry completes the batch', async () => {
     // Prepare: the first two chunks of event items are stored, the third is stored but its answer is lost,

@@ -18,6 +18,7 @@ import {
   createPipelineResources,
   type PipelineClients,
 } from '../../lambda/adapters/pipeline-admin.js';
+import { storedRecordJson } from '../../lambda/core/record-codec.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import type { StreamOnFailureRecord } from '../../local/stream-poller.js';
 import { eventually, type PipelineReader, pipelineReader } from '../support/pipeline-reader.js';
@@ -43,7 +44,7 @@ describe('pipeline in local mode with a poison record', () => {
         consumer === 'archive'
           ? async (event, context) => {
               const poisoned = event.Records.some((record) =>
-                record.dynamodb?.NewImage?.record?.S?.includes(`"eventName":"${POISON}"`),
+                storedRecordJson(record.dynamodb?.NewImage?.record)?.includes(`"eventName":"${POISON}"`),
               );
               if (poisoned) throw new Error('injected archive failure');
               return handler(event, context);
@@ -139,7 +140,9 @@ describe('pipeline in local mode with a poison record', () => {
         }),
       );
       const { Records } = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
-      const record = JSON.parse(Records?.[0]?.dynamodb?.NewImage?.record?.S ?? '{}') as { eventID?: string };
+      const record = JSON.parse(storedRecordJson(Records?.[0]?.dynamodb?.NewImage?.record) ?? '{}') as {
+        eventID?: string;
+      };
       expect(record.eventID).toBe(idOf(POISON));
     } finally {
       streams.destroy();

@@ -1,13 +1,24 @@
 import {
   type BatchWriteItemCommandInput,
   type BatchWriteItemCommandOutput,
+  DescribeTableCommand,
   DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbEventStore } from '../../lambda/adapters/dynamodb-event-store.js';
+import { DynamoDbEventStore, eventItems } from '../../lambda/adapters/dynamodb-event-store.js';
 import { createEventsTable } from '../../lambda/adapters/table-admin.js';
 import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
 import { type LookupQuery, lookupEvents } from '../../lambda/core/lookup.js';
+import type { StoredEvent } from '../../lambda/core/ports.js';
+import { storedRecordJson } from '../../lambda/core/record-codec.js';
 import { sampleEvent } from '../fixtures/events.js';
 import { expectedMatches, LOOKUP_CASES, variedEvents } from '../fixtures/traffic.js';
 
@@ -158,5 +169,125 @@ describe('writes against DynamoDB (moto)', () => {
     expect(result.failed).toEqual([]);
     const { ids } = await allPages({ attributes: { EventName: 'ThrottledPut' }, ...WINDOW, maxResults: 50 });
     expect(ids.sort()).toEqual(result.successful.map((success) => success.eventID).sort());
+  });
+});
+
+describe('the stored record format against DynamoDB (moto)', () => {
+  /** Runs events through the domain and keeps what it hands the store. */
+  async function prepared(count: number, eventName: string): Promise<StoredEvent[]> {
+    const captured: StoredEvent[] = [];
+    // The real store, with writeEvents wrapped to keep the StoredEvents (the prototype serves the rest).
+    const capture = Object.create(store) as DynamoDbEventStore;
+    capture.writeEvents = async (events) => {
+      captured.push(...events);
+      return store.writeEvents(events);
+    };
+    const inputs = Array.from({ length: count }, (_, i) =>
+      sampleEvent({
+        eventName,
+        userAgent: `agent ✓ ${i} 🚀`,
+        eventTime: new Date(NOW_MS - 10 - i).toISOString(),
+      }),
+    );
+    const result = await putEvents(inputs, capture, OPTIONS);
+    expect(result.failed).toEqual([]);
+    return captured;
+  }
+
+  it('stores the record as B, and GetItem, BatchGetItem and lookups return it byte for byte', async () => {
+    // Prepare
+    const [event] = await prepared(1, 'EncodedRecord');
+    const eventID = event?.eventID ?? '';
+
+    // Act
+    const raw = await client.send(
+      new GetItemCommand({
+        TableName: 'events',
+        Key: { pk: { S: event?.keys.key.pk ?? '' }, sk: { S: eventID } },
+      }),
+    );
+    const single = await store.readRecord(eventID);
+    const batch = await store.readRecords([eventID]);
+    const page = await lookupEvents(
+      { attributes: { EventName: 'EncodedRecord' }, ...WINDOW, maxResults: 50 },
+      store,
+      {
+        writeShards: SHARDS,
+      },
+    );
+
+    // Assess
+    expect(raw.Item?.record?.S).toBeUndefined();
+    expect(raw.Item?.record?.B).toBeInstanceOf(Uint8Array);
+    expect(storedRecordJson(raw.Item?.record)).toBe(event?.recordJson);
+    expect(single).toBe(event?.recordJson);
+    expect(batch.get(eventID)).toBe(event?.recordJson);
+    expect(page.records).toEqual([event?.recordJson]);
+  });
+
+  it('reads an event item written before the codec (record as S) like any other', async () => {
+    // Prepare: the same items the store writes, the record as the JSON string instead.
+    const [event] = await prepared(1, 'LegacyRecord');
+    const [eventItem] = eventItems(event as StoredEvent);
+    await client.send(
+      new PutItemCommand({
+        TableName: 'events',
+        Item: { ...eventItem, record: { S: event?.recordJson ?? '' } },
+      }),
+    );
+    const eventID = event?.eventID ?? '';
+
+    // Act
+    const single = await store.readRecord(eventID);
+    const page = await lookupEvents(
+      { attributes: { EventName: 'LegacyRecord' }, ...WINDOW, maxResults: 50 },
+      store,
+      {
+        writeShards: SHARDS,
+      },
+    );
+
+    // Assess
+    expect(single).toBe(event?.recordJson);
+    expect(page.records).toEqual([event?.recordJson]);
+  });
+
+  it("renders the B record in the stream's NewImage as bytes that decode to the stored JSON", async () => {
+    // Prepare
+    const [event] = await prepared(1, 'StreamedRecord');
+    const streams = new DynamoDBStreamsClient({});
+    const table = await client.send(new DescribeTableCommand({ TableName: 'events' }));
+    const streamArn = table.Table?.LatestStreamArn ?? '';
+    const shards = (await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription
+      ?.Shards;
+
+    // Act: read every shard from the start (bounded), keeping the INSERT of this event item.
+    let newImage: Record<string, unknown> | undefined;
+    for (const shard of shards ?? []) {
+      let iterator = (
+        await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shard.ShardId,
+            ShardIteratorType: 'TRIM_HORIZON',
+          }),
+        )
+      ).ShardIterator;
+      for (let page = 0; iterator && page < 50 && !newImage; page++) {
+        const output = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        const found = output.Records?.find(
+          (record) => record.eventName === 'INSERT' && record.dynamodb?.Keys?.sk?.S === event?.eventID,
+        );
+        newImage = found?.dynamodb?.NewImage;
+        if ((output.Records ?? []).length === 0) break;
+        iterator = output.NextShardIterator;
+      }
+    }
+    streams.destroy();
+
+    // Assess
+    const record = (newImage as { record?: { B?: Uint8Array; S?: string } } | undefined)?.record;
+    expect(record?.B).toBeInstanceOf(Uint8Array);
+    expect(storedRecordJson(record)).toBe(event?.recordJson);
   });
 });

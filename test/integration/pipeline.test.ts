@@ -7,6 +7,7 @@ import { DynamoDbEventStore } from '../../lambda/adapters/dynamodb-event-store.j
 import { FirehoseArchiveSink } from '../../lambda/adapters/firehose-archive-sink.js';
 import { replayDeadLetters } from '../../lambda/adapters/stream-replay.js';
 import { archiveBatch } from '../../lambda/core/pipeline.js';
+import { storedRecordJson } from '../../lambda/core/record-codec.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import { variedEvents } from '../fixtures/traffic.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
@@ -47,7 +48,7 @@ describe('pipeline on moto: 2,000 events, faults, a poison record and a replay',
           ? async (event, context) => {
               await archiveOpen;
               const poisoned = event.Records.some((record) =>
-                record.dynamodb?.NewImage?.record?.S?.includes(`"eventName":"${POISON}"`),
+                storedRecordJson(record.dynamodb?.NewImage?.record)?.includes(`"eventName":"${POISON}"`),
               );
               if (poisonActive && poisoned)
                 throw new Error('injected: this record breaks the archive consumer');

@@ -1,7 +1,10 @@
 import {
+  type AttributeValue,
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbEventStore, eventItems } from '../../lambda/adapters/dynamodb-event-store.js';
 import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
 import type { StoredEvent } from '../../lambda/core/ports.js';
+import { decodeRecord, encodeRecord } from '../../lambda/core/record-codec.js';
 import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
 
@@ -93,6 +97,72 @@ describe('DynamoDbEventStore.claimProducerId', () => {
     expect(dynamo.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
       ConditionExpression: 'attribute_not_exists(#pk)',
       Item: { pk: { S: 'ID#a' }, eventID: { S: 'NEW' } },
+    });
+  });
+});
+
+describe('DynamoDbEventStore record format', () => {
+  it('writes the event item with its record encoded as B, the resource items without a record', async () => {
+    // Prepare
+    const [event] = await storedEvents(1);
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+    dynamo.on(BatchWriteItemCommand).resolves({});
+
+    // Act
+    await store.writeEvents([event as StoredEvent]);
+
+    // Assess
+    const written = dynamo.commandCalls(BatchWriteItemCommand)[0]?.args[0].input.RequestItems?.trail ?? [];
+    const [eventItem, ...resourceItems] = written.map((request) => request.PutRequest?.Item ?? {});
+    expect(eventItem).toMatchObject({
+      pk: { S: event?.keys.key.pk },
+      sk: { S: event?.eventID },
+      expiresAt: { N: String(event?.expiresAt) },
+      record: { B: expect.any(Uint8Array) },
+    });
+    expect(eventItem?.record?.S).toBeUndefined();
+    expect(decodeRecord(eventItem?.record?.B as Uint8Array)).toBe(event?.recordJson);
+    expect(resourceItems.length).toBeGreaterThan(0);
+    expect(resourceItems.every((item) => item.record === undefined)).toBe(true);
+  });
+
+  it('reads a record stored as B (decoded) or as S (written before the codec), byte for byte', async () => {
+    // Prepare: one event item per form.
+    const [encoded, legacy] = await storedEvents(2);
+    const itemOf = (event: StoredEvent | undefined, record: AttributeValue) => ({
+      pk: { S: event?.keys.key.pk ?? '' },
+      sk: { S: event?.eventID ?? '' },
+      record,
+    });
+    dynamo
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: itemOf(encoded, { B: encodeRecord(encoded?.recordJson ?? '') }) })
+      .resolvesOnce({ Item: itemOf(legacy, { S: legacy?.recordJson ?? '' }) });
+    dynamo.on(BatchGetItemCommand).resolves({
+      Responses: {
+        trail: [
+          itemOf(encoded, { B: encodeRecord(encoded?.recordJson ?? '') }),
+          itemOf(legacy, { S: legacy?.recordJson ?? '' }),
+        ],
+      },
+    });
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+    const ids = [encoded?.eventID ?? '', legacy?.eventID ?? ''];
+
+    // Act
+    const single = [await store.readRecord(ids[0] ?? ''), await store.readRecord(ids[1] ?? '')];
+    const batch = await store.readRecords(ids);
+
+    // Assess
+    expect(single).toEqual([encoded?.recordJson, legacy?.recordJson]);
+    expect(batch).toEqual(
+      new Map([
+        [ids[0], encoded?.recordJson],
+        [ids[1], legacy?.recordJson],
+      ]),
+    );
+    expect(dynamo.commandCalls(BatchGetItemCommand)[0]?.args[0].input.RequestItems?.trail).toMatchObject({
+      ProjectionExpression: '#sk, #record',
     });
   });
 });

@@ -50,6 +50,36 @@ describe('isArchivable', () => {
     delete indexItem.dynamodb?.NewImage?.record;
     expect(isArchivable(indexItem)).toBe(false);
   });
+  it('takes the record from an encoded (B) image and from a JSON (S) image written before the codec', () => {
+    // Prepare: the same events, one stored encoded and one as JSON, in one batch.
+    const unicode = JSON.stringify({ eventID: 'id-u', userName: 'Zoë 👩‍💻', note: 'e\u0301' });
+    const records = [
+      streamRecord(1, unicode),
+      streamRecord(2, eventJson(2), {}, 'json'),
+      streamRecord(3, eventJson(3, 3000)),
+    ];
+
+    // Act
+    const events = outgoingEvents(records, NOW);
+
+    // Assess
+    expect(records[0]?.dynamodb?.NewImage?.record?.B).toEqual(expect.any(String));
+    expect(records[1]?.dynamodb?.NewImage?.record?.S).toBe(eventJson(2));
+    expect(events.map((event) => event.json)).toEqual([unicode, eventJson(2), eventJson(3, 3000)]);
+    expect(records.every(isArchivable)).toBe(true);
+  });
+
+  it('fails the batch at a record whose bytes do not decode, rather than skipping the event', async () => {
+    // Prepare
+    const corrupt = streamRecord(1, eventJson(1), {});
+    if (corrupt.dynamodb?.NewImage)
+      corrupt.dynamodb.NewImage.record = { B: Buffer.from([1, 2, 3]).toString('base64') };
+    const archive = new RecordingArchive();
+
+    // Act and Assess
+    await expect(archiveBatch([corrupt], archive, NOW)).rejects.toThrow(/corrupt/);
+    expect(archive.calls).toHaveLength(0);
+  });
 });
 
 describe('packRecords', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileFilters, type FilterPattern } from '../../../local/event-filter.js';
-import { PIPELINE_FILTER } from '../../../local/stream-poller.js';
+import { PIPELINE_FILTERS } from '../../../local/stream-poller.js';
 
 const insert = (newImage: Record<string, unknown>) => ({
   eventName: 'INSERT',
@@ -8,11 +8,12 @@ const insert = (newImage: Record<string, unknown>) => ({
 });
 
 describe('event filter', () => {
-  it('passes an INSERT whose NewImage has a record string, as the pipeline mapping filters', () => {
+  it('passes an INSERT whose NewImage has a record, encoded (B, base64) or JSON (S), as the pipeline mapping filters', () => {
     // Prepare
-    const matches = compileFilters([PIPELINE_FILTER]);
+    const matches = compileFilters(PIPELINE_FILTERS);
 
     // Assess
+    expect(matches(insert({ record: { B: 'AXNzcw==' } }))).toBe(true);
     expect(matches(insert({ record: { S: '{}' } }))).toBe(true);
     expect(matches(insert({ record: { N: '1' } }))).toBe(false);
     expect(matches(insert({ pk: { S: 'CATALOG' } }))).toBe(false);
