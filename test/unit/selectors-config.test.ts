@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readIngestPolicy } from '../../lambda/adapters/ingest-policy-config.js';
-import { buildRecord, type ProducerEvent, type TrailRecord } from '../../lambda/core/event-model.js';
 import { REDACTION_MASK } from '../../lambda/core/redaction.js';
-import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
+import { sampleRecord } from '../fixtures/events.js';
 
-function record(overrides: Record<string, unknown> = {}): TrailRecord {
-  const built = buildRecord(
-    sampleEvent(overrides) as ProducerEvent,
-    '01JD0000000000000000000000',
-    0,
-    ENRICHMENT,
-  );
-  if (!('eventID' in built)) throw new Error(built.errorMessage);
-  return built;
-}
+const record = sampleRecord;
 
 describe('readIngestPolicy', () => {
   it("uses CloudTrail's default trail and the default redaction when nothing is set", () => {

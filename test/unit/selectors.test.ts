@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { buildRecord, type ProducerEvent, type TrailRecord } from '../../lambda/core/event-model.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import {
   type AdvancedEventSelector,
@@ -7,18 +6,9 @@ import {
   selectorProblems,
   type TrailSelectors,
 } from '../../lambda/core/selectors.js';
-import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
+import { sampleRecord } from '../fixtures/events.js';
 
-function record(overrides: Record<string, unknown> = {}): TrailRecord {
-  const built = buildRecord(
-    sampleEvent(overrides) as ProducerEvent,
-    '01JD0000000000000000000000',
-    0,
-    ENRICHMENT,
-  );
-  if (!('eventID' in built)) throw new Error(built.errorMessage);
-  return built;
-}
+const record = sampleRecord;
 
 const keeps = (config: TrailSelectors, overrides: Record<string, unknown> = {}): boolean =>
   compileSelectors(config).keeps(record(overrides));
