@@ -84,6 +84,21 @@ export class TrailDashboard extends Construct {
     const period = props.period ?? Duration.minutes(1);
     const graph = (title: string, left: IMetric[], width: number = WIDTH.third, right: IMetric[] = []) =>
       new GraphWidget({ title, left, right, width, height: HEIGHT, period });
+    const logQuery = (
+      title: string,
+      functions: readonly LambdaFunction[],
+      queryLines: readonly string[],
+      view: LogQueryVisualizationType,
+      width: number = WIDTH.third,
+    ) =>
+      new LogQueryWidget({
+        title,
+        logGroupNames: functions.map(logGroupNameOf),
+        queryLines: [...queryLines],
+        view,
+        width,
+        height: HEIGHT,
+      });
 
     const rows: IWidget[][] = [
       [
@@ -104,24 +119,20 @@ export class TrailDashboard extends Construct {
           props.httpApi.metricServerError({ statistic: Stats.SUM, label: '5xx' }),
           props.ingestFunction.metricErrors({ statistic: Stats.SUM, label: 'ingest function errors' }),
         ]),
-        new LogQueryWidget({
-          title: 'Rejected requests by code',
-          logGroupNames: [props.ingestFunction, props.lookupFunction].map(logGroupNameOf),
-          queryLines: [...DASHBOARD_QUERIES.rejectsByCode],
-          view: LogQueryVisualizationType.TABLE,
-          width: WIDTH.third,
-          height: HEIGHT,
-        }),
+        logQuery(
+          'Rejected requests by code',
+          [props.ingestFunction, props.lookupFunction],
+          DASHBOARD_QUERIES.rejectsByCode,
+          LogQueryVisualizationType.TABLE,
+        ),
       ],
       [
-        new LogQueryWidget({
-          title: 'Events stored and refused per event',
-          logGroupNames: [logGroupNameOf(props.ingestFunction)],
-          queryLines: [...DASHBOARD_QUERIES.eventsPut],
-          view: LogQueryVisualizationType.BAR,
-          width: WIDTH.third,
-          height: HEIGHT,
-        }),
+        logQuery(
+          'Events stored and refused per event',
+          [props.ingestFunction],
+          DASHBOARD_QUERIES.eventsPut,
+          LogQueryVisualizationType.BAR,
+        ),
         graph('Lookup latency (function)', [
           props.lookupFunction.metricDuration({ statistic: Stats.percentile(50), label: 'p50' }),
           props.lookupFunction.metricDuration({ statistic: Stats.percentile(99), label: 'p99' }),
@@ -150,14 +161,13 @@ export class TrailDashboard extends Construct {
     ];
     if (props.insightsFunction) {
       rows.push([
-        new LogQueryWidget({
-          title: 'Insights opened and closed',
-          logGroupNames: [logGroupNameOf(props.insightsFunction)],
-          queryLines: [...DASHBOARD_QUERIES.insightsOpened],
-          view: LogQueryVisualizationType.BAR,
-          width: WIDTH.half,
-          height: HEIGHT,
-        }),
+        logQuery(
+          'Insights opened and closed',
+          [props.insightsFunction],
+          DASHBOARD_QUERIES.insightsOpened,
+          LogQueryVisualizationType.BAR,
+          WIDTH.half,
+        ),
         graph(
           'Insights runs',
           [
