@@ -1,9 +1,9 @@
-import { gzipSync } from 'node:zlib';
 import { eventItems } from '../lambda/adapters/dynamodb-event-store.js';
 import { byteLength, type ProducerEvent } from '../lambda/core/event-model.js';
 import { countRecords } from '../lambda/core/insights/counters.js';
 import { LIMITS } from '../lambda/core/limits.js';
 import type { StoredEvent } from '../lambda/core/ports.js';
+import { encodeRecord } from '../lambda/core/record-codec.js';
 import { TABLE_LAYOUT } from '../lambda/core/table-layout.js';
 import { createIngestHandler } from '../lambda/routes/ingest.js';
 import { defaultStreamEventSourceProps } from '../lib/defaults/event-source.js';
@@ -47,7 +47,6 @@ import {
 } from './support/capacity.js';
 import { typicalBatch, typicalEvent, variedEvents } from './support/events.js';
 import { cpuMicrosPerCall, median, progress, round, withCapturedStdout } from './support/measure.js';
-import { withCompressedRecord } from './support/record-compression.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
 import { storeEvents } from './support/stored-events.js';
 
@@ -191,14 +190,13 @@ function withoutEventNameIndex(items: readonly Item[]): Item[] {
 interface Footprints {
   readonly typical: EventFootprint;
   readonly varied: EventFootprint;
-  readonly compressedRecord: EventFootprint;
   readonly withoutResourceType: EventFootprint;
   readonly withoutEventNameIndex: EventFootprint;
-  readonly compressedRecordWithoutResourceType: EventFootprint;
-  /** The compressed event item in the byUser index only: no resource items, no byEventName entry. */
+  /** The event item in the byUser index only: no resource items, no byEventName entry. */
   readonly minimal: EventFootprint;
   readonly recordJsonBytes: number;
-  readonly recordGzipBytes: number;
+  /** The record as the event item stores it (lambda/core/record-codec.ts). */
+  readonly recordStoredBytes: number;
 }
 
 function measureFootprints(typical: readonly StoredEvent[], varied: readonly StoredEvent[]): Footprints {
@@ -208,15 +206,11 @@ function measureFootprints(typical: readonly StoredEvent[], varied: readonly Sto
   return {
     typical: over((items) => [...items]),
     varied: averageFootprint(varied.map((event) => footprintOf(eventItems(event)))),
-    compressedRecord: over(withCompressedRecord),
     withoutResourceType: over((items) => items.filter((item) => !isResourceTypeItem(item))),
     withoutEventNameIndex: over(withoutEventNameIndex),
-    compressedRecordWithoutResourceType: over((items) =>
-      withCompressedRecord(items).filter((item) => !isResourceTypeItem(item)),
-    ),
-    minimal: over((items) => withoutEventNameIndex(withCompressedRecord(items)).slice(0, 1)),
+    minimal: over((items) => withoutEventNameIndex(items).slice(0, 1)),
     recordJsonBytes: mean(typical.map((event) => byteLength(event.recordJson))),
-    recordGzipBytes: mean(typical.map((event) => gzipSync(event.recordJson).byteLength)),
+    recordStoredBytes: mean(typical.map((event) => encodeRecord(event.recordJson).byteLength)),
   };
 }
 
@@ -459,10 +453,6 @@ export async function runCost(): Promise<Outcome> {
   const summaryLine = { ...pipelineScenario, logBytesPerEvent: bytes.summaryLogBytesPerEvent };
   const levers: Array<{ lever: string; inputs: AllInInputs }> = [
     {
-      lever: 'record stored gzip-compressed (Binary): event item 1 WRU',
-      inputs: { ...base, footprint: footprints.compressedRecord },
-    },
-    {
       lever: 'no resource-type item (ResourceType lookups need another path)',
       inputs: { ...base, footprint: footprints.withoutResourceType },
     },
@@ -476,10 +466,10 @@ export async function runCost(): Promise<Outcome> {
     },
     { lever: 'point-in-time recovery off', inputs: { ...base, pointInTimeRecovery: false } },
     {
-      lever: 'compressed record + no resource-type item + summary log line',
+      lever: 'no resource-type item + summary log line',
       inputs: {
         ...base,
-        footprint: footprints.compressedRecordWithoutResourceType,
+        footprint: footprints.withoutResourceType,
         pipelineScenario: summaryLine,
       },
     },
@@ -487,14 +477,14 @@ export async function runCost(): Promise<Outcome> {
       lever: 'the above + point-in-time recovery off',
       inputs: {
         ...base,
-        footprint: footprints.compressedRecordWithoutResourceType,
+        footprint: footprints.withoutResourceType,
         pipelineScenario: summaryLine,
         pointInTimeRecovery: false,
       },
     },
     { lever: 'Standard-IA table class (estimated prices)', inputs: { ...base, tableClass: 'standardIa' } },
     {
-      lever: 'minimal: compressed event item + byUser entry only (2 WRU), summary line, no PITR',
+      lever: 'minimal: event item + byUser entry only (2 WRU), summary line, no PITR',
       inputs: {
         ...base,
         footprint: footprints.minimal,
@@ -538,8 +528,8 @@ export async function runCost(): Promise<Outcome> {
         indexBytesPerEvent: round(footprints.typical.indexBytes, 1),
         tableItemsPerEvent: footprints.typical.tableItems,
         recordJsonBytes: round(footprints.recordJsonBytes, 1),
-        recordGzipBytes: round(footprints.recordGzipBytes, 1),
-        compressedEventItemBytes: round(footprints.compressedRecord.eventItemBytes, 1),
+        recordStoredBytes: round(footprints.recordStoredBytes, 1),
+        eventItemBytes: round(footprints.typical.eventItemBytes, 1),
         ingestRequest: {
           batched: {
             ...batchedRequest,
@@ -622,7 +612,7 @@ export async function runCost(): Promise<Outcome> {
       .map((part) => `${part.what} ${round(part.quantity, 4)} ${part.unit} ${usd(part.usd, 5)}`)
       .join(' + ')}`;
   const notes = [
-    `cost: a million typical events (${footprints.recordJsonBytes.toFixed(0)} B stored record, ~1 KB as sent), ${a.eventsPerSecond} events/s, 100 events per API request; every stage below, then the all-in total, then CloudTrail for the same volume and the levers.`,
+    `cost: a million typical events (${footprints.recordJsonBytes.toFixed(0)} B record JSON, stored encoded as ${footprints.recordStoredBytes.toFixed(0)} B; ~1 KB as sent), ${a.eventsPerSecond} events/s, 100 events per API request; every stage below, then the all-in total, then CloudTrail for the same volume and the levers.`,
     `cost: measured: ${footprints.typical.wru} WRU per event (${footprints.typical.tableItems} table items + index entries as the adapter writes them), ${round(footprints.typical.tableBytes, 0)} B of table items and ${round(footprints.typical.indexBytes, 0)} B of index entries stored per event (100 B overhead each); varied events (six sources, 8% errors) ${round(footprints.varied.wru, 2)} WRU, all-in ${usd(variedTotal)}. The ingest route: ${round(batchedRequest.cpuUs, 0)} µs CPU and ${round(batchedRequest.logBytes, 0)} B of log per 100-event request (${batchedRequest.bodyBytes} B body), ${round(singleRequest.cpuUs, 0)} µs and ${round(singleRequest.logBytes, 0)} B per single-event request.`,
     `cost: assumed: ${a.memoryMb.ingest} MB for every function (the stack's sizing), duration = CPU x 1769 / memory + ${a.batchWriteMs} ms per wave of up to ${a.parallelBatchWrites} BatchWriteItem calls (25 items each) = ${ingestMs} ms per 100-event request, ${singleMs} ms per single event; API access log line ${byteLength(ACCESS_LOG_LINE)} B; the counter consumer takes ${a.counterEventsPerInvocation} records per invocation; the insights run reads ${a.insightsRun.rruPerKey} RRU and writes ${round(a.insightsRun.wruPerKey, 3)} WRU per counter key per minute (${insights.keys} keys in the varied traffic); KMS requests 0 with the default keys (a customer key on the bucket adds one GenerateDataKey per object with the bucket key off).`,
     `cost: DynamoDB storage: each event is kept ${RETENTION_DAYS} days = ${round(RETENTION_DAYS / DAYS_PER_MONTH, 2)} months of its bytes, with point-in-time recovery (on by default) on the table's size; the first 25 GB a month of storage are free and left out. TTL deletes items within days of expiry, not at once: a small under-estimate. DynamoDB Streams reads by Lambda triggers are free.`,
@@ -634,7 +624,7 @@ export async function runCost(): Promise<Outcome> {
           `${entry.stage} ${usd(entry.usdPerMillionEvents)} (${round((entry.usdPerMillionEvents / cost.total) * 100, 0)}%)`,
       )
       .join(', ')}.`,
-    `cost: levers (measured on the same events, none in the product): ${leverResults.map((lever) => `${lever.lever}: ${usd(lever.totalUsd)}`).join('; ')}. The gzip record is ${round(footprints.recordGzipBytes, 0)} B instead of ${round(footprints.recordJsonBytes, 0)} B, making the event item ${round(footprints.compressedRecord.eventItemBytes, 0)} B (1 WRU).`,
+    `cost: levers (measured on the same events, none in the product): ${leverResults.map((lever) => `${lever.lever}: ${usd(lever.totalUsd)}`).join('; ')}. The record is stored encoded (lambda/core/record-codec.ts): ${round(footprints.recordStoredBytes, 0)} B instead of ${round(footprints.recordJsonBytes, 0)} B of JSON, making the event item ${round(footprints.typical.eventItemBytes, 0)} B (${writeUnits(Math.ceil(footprints.typical.eventItemBytes))} WRU).`,
     `cost: CloudTrail for the same million events: a paid trail copy of management events ${usd(cloudTrailUsd.trailManagementEvents ?? 0)}, data events ${usd(cloudTrailUsd.trailDataEvents ?? 0)}, Lake ingestion of ${round(footprints.recordJsonBytes, 0)} B events ${usd(cloudTrailUsd.lakeIngestion ?? 0)} (366 days of storage included), Insights on both types ${usd(cloudTrailUsd.insights ?? 0)} (write events are analysed once per type). Lake takes custom events only through PutAuditEvents, closed to new customers since 31 May 2026, and Insights do not analyse Lake's custom events: the Lake + Insights figure is a price for the volume, not an available product.`,
   ];
   return { name: 'cost', result, rows, notes };

@@ -4,7 +4,7 @@ import type { ProducerEvent } from '../lambda/core/event-model.js';
 import { putEvents } from '../lambda/core/ingest.js';
 import { LIMITS } from '../lambda/core/limits.js';
 import type { EventWriter, StoredEvent, WriteResult } from '../lambda/core/ports.js';
-import type { Item } from './support/capacity.js';
+import { itemBytes, writeUnits } from './support/capacity.js';
 import { ACCOUNT_ID, seededRandom, typicalEvent } from './support/events.js';
 import { progress, round } from './support/measure.js';
 import {
@@ -14,9 +14,8 @@ import {
   type PartitionSpace,
   partitionWrites,
 } from './support/partition-load.js';
-import { withCompressedRecord } from './support/record-compression.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
-import { benchIngestOptions } from './support/stored-events.js';
+import { benchIngestOptions, storeEvents } from './support/stored-events.js';
 
 /**
  * `npm run bench -- partitions`: one simulated minute of skewed traffic at 10,000 events/s (one eventSource and
@@ -125,7 +124,6 @@ class CountingWriter implements EventWriter {
   constructor(
     private readonly load: PartitionLoad,
     private readonly startMs: number,
-    private readonly transform: (items: Item[]) => Item[],
   ) {}
 
   async writeCatalog(entries: readonly unknown[]): Promise<WriteResult[]> {
@@ -135,10 +133,7 @@ class CountingWriter implements EventWriter {
   async writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
     for (const event of events) {
       const timeMs = parseEventId(event.eventID)?.timeMs ?? Number.NaN;
-      this.load.add(
-        Math.floor((timeMs - this.startMs) / 1000),
-        this.transform(eventItems(event)).flatMap(partitionWrites),
-      );
+      this.load.add(Math.floor((timeMs - this.startMs) / 1000), eventItems(event).flatMap(partitionWrites));
     }
     return events.map(() => ({ ok: true }));
   }
@@ -176,21 +171,14 @@ interface Simulation {
   readonly totals: Record<string, number>;
 }
 
-/**
- * One simulated minute at `writeShards`. `transform` changes the adapter's items before they are counted (a lever
- * such as a compressed record); by default they are counted as written.
- */
-async function simulate(
-  writeShards: number,
-  seed: number,
-  transform: (items: Item[]) => Item[] = (items) => items,
-): Promise<Simulation> {
+/** One simulated minute at `writeShards`, the adapter's items counted as written. */
+async function simulate(writeShards: number, seed: number): Promise<Simulation> {
   const t = PARTITION_TRAFFIC;
   const nowMs = Date.now();
   // The simulated minute ended a minute ago: every eventTime is in the past, none outside the retention.
   const startMs = Math.floor(nowMs / 60_000) * 60_000 - 2 * 60_000;
   const load = new PartitionLoad(t.seconds);
-  const writer = new CountingWriter(load, startMs, transform);
+  const writer = new CountingWriter(load, startMs);
   const next = trafficGenerator(seed);
   const shardRandom = seededRandom(seed + 1);
   const options = {
@@ -263,8 +251,12 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
     simulations.push(await simulate(shards, seed));
   }
   const [base, widest] = simulations as [Simulation, Simulation];
-  progress(`partitions: the lever: ${base.writeShards} shards with the record stored gzip-compressed`);
-  const compressed = await simulate(base.writeShards, seed, withCompressedRecord);
+  // What one typical event item costs, as the adapter writes it (record encoded): the sharded event partitions' load.
+  const nowMs = Date.now();
+  const [typical] = await storeEvents([typicalEvent(new Date(nowMs - 60_000).toISOString())], nowMs);
+  const [typicalItem] = typical ? eventItems(typical) : [];
+  if (!typicalItem) throw new Error('no typical event item');
+  const eventItemWcu = writeUnits(itemBytes(typicalItem));
   const share = (simulation: Simulation) => simulation.hottest[0]?.share ?? 0;
   const hottestPartitionShare = round(share(base), 3);
   const status = statusOf(hottestPartitionShare, PARTITION_TARGETS.hottestPartitionShare);
@@ -289,16 +281,10 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
           simulation.hottestByKind.map(({ kind, heat }) => [kind, heat && heatJson(heat)]),
         ),
       })),
-      compressedRecordLever: {
-        writeShards: compressed.writeShards,
-        hottestPartitionShare: round(share(compressed), 3),
-        wcuPerEvent: wcuPerEvent(compressed),
-        top: compressed.hottest.map(heatJson),
-      },
+      typicalEventItemWcu: eventItemWcu,
     },
   };
 
-  const compressedHot = compressed.hottest[0];
   const rows: Row[] = [
     targetRow(
       `hottest partition, ${base.writeShards} shards (share of 1,000 WCU/s)`,
@@ -310,12 +296,6 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
       `hottest partition, ${widest.writeShards} shards`,
       share(widest),
       percent(share(widest)),
-      PARTITION_TARGETS.hottestPartitionShare,
-    ),
-    targetRow(
-      `lever: ${compressed.writeShards} shards, record gzip-compressed (not in the product)`,
-      share(compressed),
-      percent(share(compressed)),
       PARTITION_TARGETS.hottestPartitionShare,
     ),
     ...base.hottest.map((heat, rank) => ({
@@ -339,12 +319,12 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
   const hot = base.hottest[0];
   const notes = [
     `partitions: ${base.events} events (${t.seconds} s x ${t.eventsPerSecond}/s) per run through putEvents with a writer that counts the adapter's items (eventItems) and their KEYS_ONLY index entries; WCU = ceil(bytes / 1 KB) per item and per index entry (+100 B index overhead), summed per partition key and second; the busiest second of each partition is compared with ${PARTITION_WCU_LIMIT} WCU/s. Seeded (--seed ${seed}); shards drawn by the same seeded generator.`,
-    `partitions: traffic: ${t.sources} sources, one with ${percent(t.dominantSourceShare)} of events (the rest Zipf s=${t.zipfExponent}); ${t.users} users, one with ${percent(t.dominantUserShare)}; ${t.eventNamesPerSource} event names per source and ${t.resourcesPerSource} resources per source, Zipf s=${t.zipfExponent}; two resource types per source, ${percent(t.mainResourceTypeShare)} / ${percent(1 - t.mainResourceTypeShare)}. Typical ~1 KB events (event item 2 WCU). Catalog entries (once per value per container per hour) and producer-id claims (one partition per id) are left out: neither concentrates load.`,
+    `partitions: traffic: ${t.sources} sources, one with ${percent(t.dominantSourceShare)} of events (the rest Zipf s=${t.zipfExponent}); ${t.users} users, one with ${percent(t.dominantUserShare)}; ${t.eventNamesPerSource} event names per source and ${t.resourcesPerSource} resources per source, Zipf s=${t.zipfExponent}; two resource types per source, ${percent(t.mainResourceTypeShare)} / ${percent(1 - t.mainResourceTypeShare)}. Typical ~1 KB events (event item ${eventItemWcu} WCU, its record stored encoded). Catalog entries (once per value per container per hour) and producer-id claims (one partition per id) are left out: neither concentrates load.`,
     `partitions: WCU per event: ${wcuPerEvent(base)} at ${base.writeShards} shards (the write path's ${wcuPerEvent(base)} WRU per event as bench -- ingest counts them).`,
     hot && status === 'MISS'
-      ? `partitions: MISS at ${base.writeShards} shards: the hottest key is ${describePartition(hot)} (${hot.peakWcuPerSecond} WCU in its busiest second, ${round(hot.meanWcuPerSecond, 0)} on average). Every event item of a source lands on ${base.writeShards} partitions: ${t.eventsPerSecond} x ${t.dominantSourceShare} events/s x 2 WCU / ${base.writeShards} = ${(t.eventsPerSecond * t.dominantSourceShare * 2) / base.writeShards} WCU/s on average. Fixes, measured here: ${widest.writeShards} shards bring the hottest partition to ${percent(share(widest))} (${describePartition(widest.hottest[0] ?? hot)}); the record stored gzip-compressed (1 WCU event items, see bench -- cost) brings it to ${percent(share(compressed))} at ${compressed.writeShards} shards${compressedHot ? ` (then the hottest is ${describePartition(compressedHot)})` : ''}. The indexes and resource items are 1 WCU per event, so they stay at half the event items' load.`
+      ? `partitions: MISS at ${base.writeShards} shards: the hottest key is ${describePartition(hot)} (${hot.peakWcuPerSecond} WCU in its busiest second, ${round(hot.meanWcuPerSecond, 0)} on average). Every event item of a source lands on ${base.writeShards} partitions: ${t.eventsPerSecond} x ${t.dominantSourceShare} events/s x ${eventItemWcu} WCU / ${base.writeShards} = ${(t.eventsPerSecond * t.dominantSourceShare * eventItemWcu) / base.writeShards} WCU/s on average. Fix, measured here: ${widest.writeShards} shards bring the hottest partition to ${percent(share(widest))} (${describePartition(widest.hottest[0] ?? hot)}).`
       : `partitions: ${status === 'PASS' ? 'within' : 'over'} the ${percent(PARTITION_TARGETS.hottestPartitionShare.max)} target at ${base.writeShards} shards.`,
-    `partitions: headroom: the event-item partition of a source at s of all traffic takes about rate x s x 2 / shards WCU/s, so at ${base.writeShards} shards a single source may send ${Math.floor((PARTITION_TARGETS.hottestPartitionShare.max * PARTITION_WCU_LIMIT * base.writeShards) / 2)} events/s and at ${widest.writeShards} shards ${Math.floor((PARTITION_TARGETS.hottestPartitionShare.max * PARTITION_WCU_LIMIT * widest.writeShards) / 2)} events/s before its partitions pass 50% (DynamoDB's own limit is twice that).`,
+    `partitions: headroom: the event-item partition of a source at s of all traffic takes about rate x s x ${eventItemWcu} / shards WCU/s, so at ${base.writeShards} shards a single source may send ${Math.floor((PARTITION_TARGETS.hottestPartitionShare.max * PARTITION_WCU_LIMIT * base.writeShards) / eventItemWcu)} events/s and at ${widest.writeShards} shards ${Math.floor((PARTITION_TARGETS.hottestPartitionShare.max * PARTITION_WCU_LIMIT * widest.writeShards) / eventItemWcu)} events/s before its partitions pass 50% (DynamoDB's own limit is twice that).`,
   ];
   return { name: 'partitions', result, rows, notes };
 }

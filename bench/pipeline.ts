@@ -97,12 +97,16 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // ---------------------------------------------------------------------------------------------------------------
 // Stream events, as Lambda hands them to the consumers
 
-/** The event item's attributes as a stream NEW_IMAGE carries them (the item only has S and N attributes). */
+/**
+ * The event item's attributes as Lambda's stream event carries them (the item has S, N and, for the encoded record,
+ * B attributes; Lambda renders B base64-encoded).
+ */
 function streamImage(item: Item): Record<string, StreamAttributeValue> {
   return Object.fromEntries(
     Object.entries(item).map(([name, value]): [string, StreamAttributeValue] => {
       if (value.S !== undefined) return [name, { S: value.S }];
       if (value.N !== undefined) return [name, { N: value.N }];
+      if (value.B !== undefined) return [name, { B: Buffer.from(value.B).toString('base64') }];
       throw new Error(`attribute ${name} of the event item has a type the benchmark does not model`);
     }),
   );

@@ -32,6 +32,7 @@ const BENCHMARKS: Record<BenchmarkName, (options: BenchOptions) => Promise<Outco
   partitions: async (options) =>
     (await import('./partitions.js')).runPartitions(options.seed === undefined ? {} : { seed: options.seed }),
   cost: async () => (await import('./cost.js')).runCost(),
+  codec: async () => (await import('./codec.js')).runCodec(),
   load: async (options) =>
     (await import('./load.js')).runLoad(
       options.duration === undefined ? {} : { durationSeconds: options.duration },

@@ -14,6 +14,7 @@ import type {
   StoredEvent,
   WriteResult,
 } from '../../lambda/core/ports.js';
+import { storedRecordJson } from '../../lambda/core/record-codec.js';
 import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
 import { type Item, itemBytes, keysOnlyIndexEntry, readUnits } from './capacity.js';
 
@@ -169,7 +170,7 @@ export class MemoryEventStore implements EventWriter, EventReader {
 
   async readRecord(eventID: string): Promise<string | undefined> {
     const key = eventItemKey(eventID);
-    return key ? this.get(key.pk, key.sk)?.record?.S : undefined;
+    return key ? storedRecordJson(this.get(key.pk, key.sk)?.record) : undefined;
   }
 
   /**
@@ -203,7 +204,7 @@ export class MemoryEventStore implements EventWriter, EventReader {
       const item = this.get(key.pk, key.sk);
       this.meter.batchGetItems += 1;
       this.meter.batchGetRru += readUnits(item ? itemBytes(item) : 0);
-      const record = item?.record?.S;
+      const record = storedRecordJson(item?.record);
       if (record !== undefined) records.set(eventID, record);
     }
     return records;

@@ -11,6 +11,7 @@ export const BENCHMARK_NAMES = [
   'partitions',
   'cost',
   'load',
+  'codec',
 ] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 

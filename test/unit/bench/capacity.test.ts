@@ -41,6 +41,18 @@ describe('DynamoDB size rules', () => {
     expect(bytes).toBe(10 + 3 + 5 + 8 + 9);
   });
 
+  it('sizes a Binary attribute by its byte length, as the encoded record is stored', () => {
+    // Prepare: the bytes, not their base64 form (which would be a third longer).
+    const record = new Uint8Array(700);
+
+    // Act
+    const bytes = itemBytes({ record: { B: record } });
+
+    // Assess
+    expect(bytes).toBe('record'.length + 700);
+    expect(writeUnits(bytes)).toBe(1);
+  });
+
   it('rounds writes up per KB and reads per 4 KB, halving eventually consistent reads', () => {
     // Act / Assess
     expect(writeUnits(0)).toBe(1);
