@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAIL_ENV } from '../../lambda/core/environment.js';
 import { EventStore } from '../../lib/constructs/event-store.js';
 import { INSIGHT_DETAIL_TYPE, INSIGHT_EVENT_SOURCE, Insights } from '../../lib/constructs/insights.js';
+import { CONTRACT_FILTERS } from '../fixtures/stream-filter.js';
 import {
   actionsOfRole,
   createTestApp,
@@ -26,8 +27,6 @@ const RULE = 'AWS::Events::Rule';
 const MAPPING = 'AWS::Lambda::EventSourceMapping';
 const INVOKE_CONFIG = 'AWS::Lambda::EventInvokeConfig';
 const ALARM = 'AWS::CloudWatch::Alarm';
-/** The filter docs/pipeline.md prescribes, byte for byte; docs/insights.md says the counter consumer uses it too. */
-const CONTRACT_FILTER = '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"record":{"S":[{"exists":true}]}}}}';
 const POWERTOOLS_ENVIRONMENT = {
   POWERTOOLS_SERVICE_NAME: 'opentrail',
   POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -317,7 +316,7 @@ describe('Insights', () => {
       template.hasResourceProperties(MAPPING, {
         FunctionName: { Ref: counterId(defaultStack, insights) },
         EventSourceArn: defaultStack.resolve(store.table.tableStreamArn),
-        FilterCriteria: { Filters: [{ Pattern: CONTRACT_FILTER }] },
+        FilterCriteria: { Filters: CONTRACT_FILTERS },
         BisectBatchOnFunctionError: false,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         MaximumRetryAttempts: 5,
@@ -338,7 +337,7 @@ describe('Insights', () => {
       overrideTemplate.hasResourceProperties(MAPPING, {
         BatchSize: 200,
         MaximumBatchingWindowInSeconds: 5,
-        FilterCriteria: { Filters: [{ Pattern: CONTRACT_FILTER }] },
+        FilterCriteria: { Filters: CONTRACT_FILTERS },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
     });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAIL_ENV } from '../../lambda/core/environment.js';
 import type { Insights } from '../../lib/constructs/insights.js';
 import { OpenTrailStack } from '../../lib/opentrail-stack.js';
+import { CONTRACT_FILTERS } from '../fixtures/stream-filter.js';
 import {
   actionsOfRole,
   createTestApp,
@@ -21,7 +22,6 @@ import {
 } from './cdk-test-app.js';
 
 const MAPPING = 'AWS::Lambda::EventSourceMapping';
-const CONTRACT_FILTER = '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"record":{"S":[{"exists":true}]}}}}';
 const DYNAMODB_WRITE_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:DeleteItem',
@@ -174,7 +174,7 @@ describe('OpenTrailStack', () => {
           MaximumRetryAttempts: 5,
           MaximumRecordAgeInSeconds: 86_400,
           ParallelizationFactor: 1,
-          FilterCriteria: { Filters: [{ Pattern: CONTRACT_FILTER }] },
+          FilterCriteria: { Filters: CONTRACT_FILTERS },
           DestinationConfig: {
             OnFailure: {
               Destination: { 'Fn::GetAtt': [logicalIdOf(stack, consumer.deadLetterQueue.queueName), 'Arn'] },
@@ -325,7 +325,7 @@ describe('OpenTrailStack', () => {
       template.hasResourceProperties(MAPPING, {
         FunctionName: { Ref: logicalIdOf(stack, insights.counterConsumer.function.functionName) },
         EventSourceArn: resolve(stack.trail.eventStore.table.tableStreamArn),
-        FilterCriteria: { Filters: [{ Pattern: CONTRACT_FILTER }] },
+        FilterCriteria: { Filters: CONTRACT_FILTERS },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BisectBatchOnFunctionError: false,
       });

@@ -5,6 +5,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStore } from '../../lib/constructs/event-store.js';
 import { StreamConsumer } from '../../lib/constructs/stream-consumer.js';
+import { CONTRACT_FILTERS } from '../fixtures/stream-filter.js';
 import {
   actionsOfRole,
   createTestApp,
@@ -17,11 +18,6 @@ import {
 
 const MAPPING = 'AWS::Lambda::EventSourceMapping';
 const ALARM = 'AWS::CloudWatch::Alarm';
-/** The filter docs/pipeline.md prescribes, byte for byte. */
-/** The stored record is B (encoded) or S (items written before the codec): one pattern each, ORed by Lambda. */
-const CONTRACT_FILTERS = ['B', 'S'].map((type) => ({
-  Pattern: `{"eventName":["INSERT"],"dynamodb":{"NewImage":{"record":{"${type}":[{"exists":true}]}}}}`,
-}));
 
 describe('StreamConsumer', () => {
   const { app, cleanup } = createTestApp();
