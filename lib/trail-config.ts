@@ -12,7 +12,7 @@ import { type EventAlarmsOptions, eventAlarmsPropsProblems } from './constructs/
 import { eventStorePropsProblems } from './constructs/event-store.js';
 import { type InsightsProps, insightsPropsProblems } from './constructs/insights.js';
 import { type LogForwardingProps, logForwardingPropsProblems } from './constructs/log-forwarding.js';
-import type { ChannelProps } from './constructs/trail-api.js';
+import { type ChannelProps, channelProblems } from './constructs/trail-api.js';
 import { definedProps } from './props-merge.js';
 import { nestedProblems, oneOfProblem, positiveNumberProblem } from './props-validation.js';
 
@@ -205,9 +205,11 @@ export function validateTrailProps(props: TrailProps & TrailResourceSettings): s
     ...(insights === false || insights === undefined
       ? []
       : nestedProblems('insights', insightsPropsProblems(insights))),
-    // The core's messages name their place inside the value (`advanced[0].fieldSelectors[1] ...`).
+    // The core's messages name their place inside the value (`advanced[0].fieldSelectors[1] ...`); the redaction
+    // ones already start with `redaction`.
     ...selectorProblems(props.selectors).map((problem) => `selectors: ${problem}`),
-    ...redactionProblems(props.redaction).map((problem) => `redaction: ${problem}`),
+    ...redactionProblems(props.redaction),
+    ...(props.channels === undefined ? [] : channelProblems(props.channels)),
     oneOfProblem('removalPolicy', props.removalPolicy, REMOVAL_POLICIES),
     props.alarmEmail === undefined ||
     Token.isUnresolved(props.alarmEmail) ||

@@ -120,8 +120,8 @@ const FUNCTION_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   },
 ];
 
-/** Problems with the channels prop, each named, so all are reported at once. */
-function channelProblems(channels: readonly ChannelProps[]): string[] {
+/** Problems with the channels prop, each named, so all are reported at once (the Trail reports them with its own). */
+export function channelProblems(channels: readonly ChannelProps[]): string[] {
   const problems: string[] = [];
   if (channels.length === 0)
     problems.push('channels must name at least one channel (leave it out for `default`)');

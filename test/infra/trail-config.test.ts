@@ -113,9 +113,25 @@ describe('validateTrailProps', () => {
       'selectors: advanced[1].fieldSelectors[0].startsWith[0] must be one of "true", "false"',
       'selectors: advanced[1] needs an eventCategory field selector (equals Management or Data), as in CloudTrail',
       "selectors: the advanced selectors hold 501 values; CloudTrail's limit, kept here, is 500",
-      'redaction: redaction defaults must be true or false',
-      'redaction: redaction keys[0] must be a key name',
-      'redaction: redaction paths[0] must be a path like "requestParameters.card.number"',
+      'redaction defaults must be true or false',
+      'redaction keys[0] must be a key name',
+      'redaction paths[0] must be a path like "requestParameters.card.number"',
+    ]);
+  });
+
+  it('reports bad channels with the other problems, in the same single list', () => {
+    // Act
+    const problems = validateTrailProps({
+      retentionDays: 0,
+      channels: [{ name: 'ok-channel' }, { name: 'x' }, { name: 'ok-channel', principals: [] }],
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      'retentionDays must be an integer from 1 to 3650 (got 0)',
+      `channels[1].name must be 3 to 128 letters, digits, '.', '_' or '-' (got "x")`,
+      'channels[2].name repeats "ok-channel"',
+      'channels[2].principals is empty: leave it out to admit every producer',
     ]);
   });
 
