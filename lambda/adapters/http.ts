@@ -55,8 +55,29 @@ export function bodyText(event: HttpEvent): string | undefined {
 }
 
 /**
- * Wraps a route: known errors become `{ code, message }` with their status; a store that stays unavailable
- * becomes 503 with Retry-After; anything else is a 500 that never shows internals to the caller.
+ * Kept back from the function's timeout. A function that times out gives the caller API Gateway's bare 500; a
+ * request that runs out of time answers 503 with Retry-After instead, like a store that stays unavailable.
+ */
+export const DEADLINE_MARGIN_MS = 1_000;
+
+/** `work`, or StoreUnavailableError when the function's remaining time (less the margin) runs out first. */
+function beforeDeadline<T>(work: Promise<T>, context: Context): Promise<T> {
+  const remainingMs = context.getRemainingTimeInMillis?.();
+  if (remainingMs === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StoreUnavailableError('the request ran out of time before the store answered')),
+      Math.max(0, remainingMs - DEADLINE_MARGIN_MS),
+    );
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Wraps a route: known errors become `{ code, message }` with their status; a store that stays unavailable, or
+ * a request about to outlive the function's timeout, becomes 503 with Retry-After; anything else is a 500 that
+ * never shows internals to the caller.
  */
 export function httpHandler(
   route: (event: HttpEvent) => Promise<HttpResult>,
@@ -66,7 +87,7 @@ export function httpHandler(
     logger.addContext(context);
     logger.appendKeys({ requestId: event.requestContext?.requestId, routeKey: event.routeKey });
     try {
-      return await route(event);
+      return await beforeDeadline(route(event), context);
     } catch (error) {
       if (error instanceof RequestError) {
         logger.info('request refused', { code: error.code, statusCode: error.statusCode });
