@@ -13,7 +13,7 @@ import {
   type TrailRecord,
   validateProducerEvent,
 } from './event-model.js';
-import { eventKeys } from './keys.js';
+import { eventKeys, producerIdScope } from './keys.js';
 import { LIMITS } from './limits.js';
 import {
   type EventWriter,
@@ -236,14 +236,14 @@ export async function putEvents(
       filtered.push(preparation.filtered);
       return;
     }
-    const producerId = preparation.prepared.event.id;
-    if (producerId === undefined) {
+    const { event } = preparation.prepared;
+    if (event.id === undefined) {
       fresh.push(preparation.prepared);
-    } else if (byProducerId.has(producerId)) {
-      repeats.push({ index, producerId });
-    } else {
-      byProducerId.set(producerId, preparation.prepared);
+      return;
     }
+    const producerId = producerIdScope(event.eventSource, event.id, options.channelArn);
+    if (byProducerId.has(producerId)) repeats.push({ index, producerId });
+    else byProducerId.set(producerId, preparation.prepared);
   });
 
   const idempotent = await Promise.all(
@@ -295,7 +295,11 @@ async function resolveProducerId(
   options: IngestOptions,
   attemptsLeft = 3,
 ): Promise<Resolution> {
-  const producerId = prepared.event.id as string;
+  const producerId = producerIdScope(
+    prepared.event.eventSource,
+    prepared.event.id as string,
+    options.channelArn,
+  );
   if (attemptsLeft === 0) return { kind: 'done', outcome: storeFailure(prepared, 'Throttling') };
   try {
     const claim = await writer.claimProducerId(

@@ -41,8 +41,18 @@ function eventPartitionKey(hash: string, shard: number): string {
   return `${EVENT_PREFIX}${hash}#${shardChar(shard)}`;
 }
 
-export function idempotencyKey(producerId: string): ItemKey {
-  return { pk: `ID#${producerId}`, sk: 'ID' };
+/**
+ * What a producer id is unique within: its eventSource (one application's ids), and for PutAuditEvents its
+ * channel. Unrelated sources that count their ids from 1 never claim each other's events. Neither a producer id
+ * nor a channel ARN holds `#`, so the parts cannot run into each other.
+ */
+export function producerIdScope(eventSource: string, producerId: string, channelArn = ''): string {
+  return `${channelArn}#${eventSource}#${producerId}`;
+}
+
+/** The claim item of a scoped producer id (producerIdScope). */
+export function idempotencyKey(scopedProducerId: string): ItemKey {
+  return { pk: `ID#${scopedProducerId}`, sk: 'ID' };
 }
 
 export function sourcePartitionsByHash(hash: string, shards: number): PartitionRef[] {

@@ -25,7 +25,7 @@ export interface EventWriter {
   writeCatalog(entries: readonly CatalogEntry[], expiresAt: number): Promise<WriteResult[]>;
   /** Writes each event's item and resource items; an event succeeds only when all its items are stored. */
   writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]>;
-  /** Claims a producer id for an eventID unless another eventID holds it already. Throws StoreUnavailable. */
+  /** Claims a scoped producer id (keys.ts producerIdScope) for an eventID unless another eventID holds it. Throws StoreUnavailable. */
   claimProducerId(producerId: string, eventID: string, expiresAt: number): Promise<ClaimResult>;
   /** Moves a claim from one eventID to another, only if it still points at `fromEventID`. */
   reassignProducerId(

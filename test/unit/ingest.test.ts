@@ -7,12 +7,16 @@ import {
   parsePutEventsBody,
   putEvents,
 } from '../../lambda/core/ingest.js';
+import { producerIdScope } from '../../lambda/core/keys.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import { StoreUnavailableError } from '../../lambda/core/ports.js';
 import { compileRedaction, REDACTION_MASK, type RedactionRules } from '../../lambda/core/redaction.js';
 import { compileSelectors, type TrailSelectors } from '../../lambda/core/selectors.js';
 import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
+
+/** The claim a sample event's producer id makes (ids are unique per eventSource). */
+const claimOf = (id: string) => producerIdScope('orders.example.com', id);
 
 const OPTIONS: IngestOptions = { ...ENRICHMENT, writeShards: 4 };
 
@@ -121,7 +125,7 @@ describe('putEvents', () => {
     const retried = await putEvents([event], store, OPTIONS);
     // Assess
     expect(failed.failed).toEqual([expect.objectContaining({ errorCode: 'Throttling', id: 'retry-me' })]);
-    const claimed = store.claims.get('retry-me');
+    const claimed = store.claims.get(claimOf('retry-me'));
     expect(retried.successful).toEqual([{ index: 0, id: 'retry-me', eventID: claimed }]);
     expect(store.records.has(claimed ?? '')).toBe(true);
   });
@@ -145,7 +149,7 @@ describe('putEvents', () => {
     const failed = await putEvents([event], store, OPTIONS);
     const retried = await putEvents([event], store, OPTIONS);
     // Assess
-    const eventID = store.claims.get('half-stored') ?? '';
+    const eventID = store.claims.get(claimOf('half-stored')) ?? '';
     expect(failed.failed).toEqual([expect.objectContaining({ errorCode: 'Throttling' })]);
     expect(retried.successful).toEqual([{ index: 0, id: 'half-stored', eventID }]);
     const resourcePartitions = [...store.partitions.entries()].filter(([pk]) => pk.startsWith('R'));
@@ -154,13 +158,42 @@ describe('putEvents', () => {
     expect(store.records.size).toBe(1);
   });
 
+  it('keeps the same producer id from two sources, or from two channels, as two events', async () => {
+    // Prepare: two applications and two PutAuditEvents channels that all count their ids from 1.
+    const store = new MemoryEventStore();
+    const orders = sampleEvent({ id: '1', eventName: 'CreateOrder' });
+    const billing = sampleEvent({ id: '1', eventSource: 'billing.example.com', eventName: 'ChargeCard' });
+    const channel = (name: string) => ({
+      ...OPTIONS,
+      channelArn: `arn:aws:cloudtrail:eu-west-1:111122223333:channel/${name}`,
+    });
+
+    // Act
+    const sameBatch = await putEvents([orders, billing], store, OPTIONS);
+    const fromChannelA = await putEvents([orders], store, channel('a'));
+    const fromChannelB = await putEvents([orders], store, channel('b'));
+    const retriedOnChannelA = await putEvents([orders], store, channel('a'));
+
+    // Assess
+    const eventIDs = [
+      ...sameBatch.successful.map((success) => success.eventID),
+      fromChannelA.successful[0]?.eventID,
+      fromChannelB.successful[0]?.eventID,
+    ];
+    expect(new Set(eventIDs).size).toBe(4);
+    expect(store.records.size).toBe(4);
+    expect(retriedOnChannelA.successful[0]?.eventID).toBe(fromChannelA.successful[0]?.eventID);
+    const names = [...store.records.values()].map((record) => JSON.parse(record).eventName).sort();
+    expect(names).toEqual(['ChargeCard', 'CreateOrder', 'CreateOrder', 'CreateOrder']);
+  });
+
   it('moves the claim to a new eventID when the retry cannot reuse the held one', async () => {
     const store = new MemoryEventStore();
-    store.claims.set('moved', '01ABCDEFGHJKMNPQRSTVWXYZ00');
+    store.claims.set(claimOf('moved'), '01ABCDEFGHJKMNPQRSTVWXYZ00');
     const result = await putEvents([sampleEvent({ id: 'moved' })], store, OPTIONS);
     const eventID = result.successful[0]?.eventID;
     expect(eventID).not.toBe('01ABCDEFGHJKMNPQRSTVWXYZ00');
-    expect(store.claims.get('moved')).toBe(eventID);
+    expect(store.claims.get(claimOf('moved'))).toBe(eventID);
   });
 
   it('fails only the events whose catalog entry could not be written, so none is stored unlisted', async () => {
