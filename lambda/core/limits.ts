@@ -29,6 +29,10 @@ export const LIMITS = {
   lookupDefaultMaxResults: 50,
   /** CloudTrail's LookupEvents MaxResults range, kept on the wire-compatible endpoint (docs/cloudtrail-compat.md). */
   cloudTrailLookupMaxResults: 50,
+  /** CloudTrail's LookupAttributeValue: 1 to 2,000 characters (botocore cloudtrail model). */
+  lookupAttributeValueChars: 2000,
+  /** CloudTrail Data's per-event ErrorMessage: 1 to 1,024 characters (botocore cloudtrail-data model). */
+  auditEventErrorMessageChars: 1024,
   retentionDays: { min: 1, max: 3650, default: 90 },
   writeShards: { min: 1, max: 32, default: 16 },
   /** Trail selectors (docs/selectors.md): CloudTrail's AdvancedEventSelector limits, plus a cap on regions. */

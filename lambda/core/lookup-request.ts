@@ -1,4 +1,6 @@
 import { badRequest } from './errors.js';
+import { EVENT_ID_LENGTH } from './event-id.js';
+import { byteLength } from './event-model.js';
 import { LIMITS } from './limits.js';
 import { LOOKUP_KEYS, type LookupAttributes, type LookupKey, type LookupQuery } from './lookup.js';
 import { type NextTokenCodec, queryFingerprint } from './next-token.js';
@@ -42,17 +44,61 @@ export function parseEventCategory(
   return 'insight';
 }
 
+/** A lookup key's field as the write path stores it: its name in the record and its most UTF-8 bytes. */
+interface StoredField {
+  readonly field: string;
+  readonly maxBytes: number;
+}
+
+/**
+ * The stored limit behind each lookup key (event-model.ts, limits.ts). A longer value matches no stored event, and
+ * as part of a partition key (keys.ts) it could pass DynamoDB's 2,048-byte limit, which fails the Query for good.
+ * ReadOnly takes only `true` or `false`.
+ */
+const STORED_FIELDS: Readonly<Record<Exclude<LookupKey, 'ReadOnly'>, StoredField>> = {
+  EventId: { field: 'eventID', maxBytes: EVENT_ID_LENGTH },
+  EventName: { field: 'eventName', maxBytes: LIMITS.keyFieldBytes },
+  Username: { field: 'userIdentity.userName (or principalId)', maxBytes: LIMITS.keyFieldBytes },
+  ResourceType: { field: 'resources[].type', maxBytes: LIMITS.keyFieldBytes },
+  ResourceName: { field: 'resources[].ARN', maxBytes: LIMITS.resourceArnBytes },
+  EventSource: { field: 'eventSource', maxBytes: LIMITS.keyFieldBytes },
+  AccessKeyId: { field: 'userIdentity.accessKeyId', maxBytes: LIMITS.keyFieldBytes },
+};
+
+/** Unicode code points, as the Smithy models count a string's length. */
+function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
 /** Checks lookup attribute values the same way for every API that takes them. */
 export function checkLookupAttributes(
   attributes: LookupAttributes,
   errorCode = 'InvalidLookupAttributes',
 ): void {
+  const maxChars = LIMITS.lookupAttributeValueChars;
   for (const key of LOOKUP_KEYS) {
     const value = attributes[key];
     if (value === undefined) continue;
     if (value === '') throw badRequest(errorCode, `${key} must not be empty`);
-    if (key === 'ReadOnly' && value !== 'true' && value !== 'false') {
-      throw badRequest(errorCode, 'ReadOnly must be true or false');
+    const chars = characterCount(value);
+    if (chars > maxChars) {
+      throw badRequest(errorCode, `${key} is ${chars} characters; at most ${maxChars} are allowed`);
+    }
+    if (key === 'ReadOnly') {
+      if (value !== 'true' && value !== 'false') {
+        throw badRequest(errorCode, 'ReadOnly must be true or false');
+      }
+      continue;
+    }
+    const { field, maxBytes } = STORED_FIELDS[key];
+    const bytes = byteLength(value);
+    if (bytes > maxBytes) {
+      throw badRequest(
+        errorCode,
+        `${key} is ${bytes} UTF-8 bytes; ${field} is stored with at most ${maxBytes}, so no event can match`,
+      );
     }
   }
 }
