@@ -59,9 +59,10 @@ export interface DynamoDbEventStoreOptions {
    */
   readonly callTimeoutMs?: number;
   /**
-   * How long a batch write keeps retrying before it reports what is left as not stored. A put makes a catalog
-   * write and an event write, each within this plus one backoff, so it answers before the ingest function's
-   * 15 s timeout. @default 6 000 ms
+   * How long a batch write keeps retrying before it reports what is left as not stored. With a stalled store a
+   * put takes at most: producer-id claims (one call each, in parallel, 4 s), then a catalog write and an event
+   * write, each within this plus one backoff (1 s): about 18 s. The ingest function's timeout (25 s) leaves room
+   * for that, so every put answers per event instead of timing out. @default 6 000 ms
    */
   readonly writeBudgetMs?: number;
 }

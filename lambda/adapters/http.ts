@@ -82,12 +82,17 @@ function beforeDeadline<T>(work: Promise<T>, context: Context): Promise<T> {
 export function httpHandler(
   route: (event: HttpEvent) => Promise<HttpResult>,
   formatError: ErrorFormat = errorResult,
+  {
+    // Off for writes: a 503 while the writes go on would invite a retry that duplicates events without ids.
+    // The write path bounds itself instead (DynamoDbEventStore callTimeoutMs and writeBudgetMs).
+    answerBeforeTimeout = true,
+  }: { readonly answerBeforeTimeout?: boolean } = {},
 ): HttpHandler {
   return async (event, context) => {
     logger.addContext(context);
     logger.appendKeys({ requestId: event.requestContext?.requestId, routeKey: event.routeKey });
     try {
-      return await beforeDeadline(route(event), context);
+      return await (answerBeforeTimeout ? beforeDeadline(route(event), context) : route(event));
     } catch (error) {
       if (error instanceof RequestError) {
         logger.info('request refused', { code: error.code, statusCode: error.statusCode });

@@ -86,7 +86,8 @@ export interface TrailApiProps {
 const TRAIL_API_DEFAULTS = {
   logRetention: RetentionDays.ONE_MONTH,
   throttle: { rateLimit: 1000, burstLimit: 2000 },
-  ingestSizing: { memorySize: 512, timeout: Duration.seconds(15) },
+  // Above the write path's worst case with a stalled store (about 18 s, DynamoDbEventStore writeBudgetMs).
+  ingestSizing: { memorySize: 512, timeout: Duration.seconds(25) },
   lookupSizing: { memorySize: 512, timeout: Duration.seconds(15) },
 } as const satisfies {
   logRetention: RetentionDays;

@@ -70,13 +70,16 @@ describe('TrailApi', () => {
       template.resourcePropertiesCountIs(FUNCTION, { Architectures: ['arm64'], Runtime: 'nodejs22.x' }, 2);
     });
 
-    it('gives each function 512 MB and a 15 s timeout when defaults apply', () => {
+    it('gives each function 512 MB, ingest 25 s to outlast its write budgets and lookup 15 s, when defaults apply', () => {
       // Assess
-      for (const fn of [api.ingestFunction, api.lookupFunction]) {
+      for (const [fn, timeout] of [
+        [api.ingestFunction, 25],
+        [api.lookupFunction, 15],
+      ] as const) {
         template.hasResourceProperties(FUNCTION, {
           Role: defaultStack.resolve(fn.role?.roleArn),
           MemorySize: 512,
-          Timeout: 15,
+          Timeout: timeout,
         });
       }
     });
@@ -416,7 +419,7 @@ describe('TrailApi', () => {
       const lookup = functionProps(overrideTemplate, overrideStack, overrideApi.lookupFunction.functionName);
 
       // Assess
-      expect(ingest).toMatchObject({ MemorySize: 1024, Timeout: 15, Architectures: ['arm64'] });
+      expect(ingest).toMatchObject({ MemorySize: 1024, Timeout: 25, Architectures: ['arm64'] });
       expect(lookup).toMatchObject({ MemorySize: 512 });
     });
 

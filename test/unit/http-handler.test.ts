@@ -1,7 +1,13 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { TrailConfig } from '../../lambda/adapters/config.js';
 import { DEADLINE_MARGIN_MS, type HttpResult, httpHandler, json } from '../../lambda/adapters/http.js';
+import { createIngestHandler } from '../../lambda/routes/ingest.js';
+import { NOW_MS, sampleEvent } from '../fixtures/events.js';
 import { HTTP_CONTEXT, httpEvent } from '../fixtures/http.js';
+import { MemoryEventStore } from '../fixtures/memory-store.js';
+
+const CONFIG: TrailConfig = { tableName: 'trail', region: 'us-east-1', retentionDays: 90, writeShards: 2 };
 
 /** A Lambda context whose function times out `remainingMs` from now (by the fake clock). */
 function contextWithRemaining(remainingMs: number): Context {
@@ -65,5 +71,36 @@ describe('httpHandler deadline', () => {
     // Assess
     expect(answer.statusCode).toBe(200);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('ingest routes and the deadline', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW_MS });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('lets a put finish and answer per event, never 503 while its writes go on', async () => {
+    // Prepare: the store takes longer than the function has left, less the margin.
+    const store = new MemoryEventStore();
+    const write = store.writeEvents.bind(store);
+    store.writeEvents = async (events) => {
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      return write(events);
+    };
+    const handler = createIngestHandler({ config: CONFIG, writer: store, now: () => Date.now() });
+    const body = JSON.stringify(sampleEvent());
+
+    // Act
+    const answered = handler(httpEvent({ routeKey: 'POST /events', body }), contextWithRemaining(2_000));
+    await vi.advanceTimersByTimeAsync(3_000);
+    const answer = await answered;
+
+    // Assess
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body ?? '').successful).toHaveLength(1);
+    expect(store.records.size).toBe(1);
   });
 });
