@@ -44,13 +44,16 @@ export const restJsonErrorResult: ErrorFormat = (statusCode, code, message) =>
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The request body as text; a body that is not UTF-8 is refused rather than silently repaired. */
-export function bodyText(event: HttpEvent): string | undefined {
+/**
+ * The request body as text; a body that is not UTF-8 is refused rather than silently repaired, with the error
+ * code of the route's protocol (OpenTrail's own by default).
+ */
+export function bodyText(event: HttpEvent, errorCode = 'InvalidRequest'): string | undefined {
   if (event.body === undefined || !event.isBase64Encoded) return event.body;
   try {
     return strictUtf8.decode(Buffer.from(event.body, 'base64'));
   } catch {
-    throw badRequest('InvalidRequest', 'the request body is not valid UTF-8');
+    throw badRequest(errorCode, 'the request body is not valid UTF-8');
   }
 }
 

@@ -39,9 +39,17 @@ function emfLine(
   return `${JSON.stringify(document)}\n`;
 }
 
+/**
+ * Ingest's result with the failures as the client was told them, so PutAuditEvents counts CloudTrail Data's
+ * codes, refusals before ingest included.
+ */
+export type IngestOutcome = Omit<PutEventsResult, 'failed'> & {
+  readonly failed: ReadonlyArray<{ readonly errorCode: string }>;
+};
+
 /** EventsFiltered (by service) and EventsRejected (by service and errorCode) for one put request. */
 export function publishIngestMetrics(
-  result: PutEventsResult,
+  result: IngestOutcome,
   sink: MetricsSink = stdout,
   now = Date.now(),
 ): void {

@@ -36,10 +36,13 @@ export function createCloudTrailLookupRoute({ config, reader, tokens, now }: Clo
         `X-Amz-Target ${JSON.stringify(target ?? '')} is not an operation OpenTrail serves; it serves ${LOOKUP_EVENTS_TARGETS[0]}`,
       );
     }
-    const request = parseLookupEventsRequest(parseJsonBody(bodyText(event)), {
-      nowMs: now(),
-      retentionDays: config.retentionDays,
-    });
+    const request = parseLookupEventsRequest(
+      parseJsonBody(bodyText(event, CLOUDTRAIL_ERRORS.serialization)),
+      {
+        nowMs: now(),
+        retentionDays: config.retentionDays,
+      },
+    );
     const codec = await tokens();
     const cursor =
       request.nextToken === undefined

@@ -3,6 +3,7 @@ import { bodyText, type HttpEvent, type HttpResult, json } from '../adapters/htt
 import { publishIngestMetrics } from '../adapters/ingest-metrics.js';
 import { logger } from '../adapters/logger.js';
 import {
+  AUDIT_EVENTS_ERRORS,
   type AuditEventFailure,
   parseExternalId,
   parsePutAuditEventsBody,
@@ -32,7 +33,7 @@ export function createPutAuditEventsRoute({ config, writer, now, policy }: PutAu
     const channel = resolveChannel(event.queryStringParameters?.channelArn, config.channels);
     checkChannelPrincipal(channel, producerArn);
     const externalId = parseExternalId(event.queryStringParameters?.externalId);
-    const auditEvents = parsePutAuditEventsBody(bodyText(event));
+    const auditEvents = parsePutAuditEventsBody(bodyText(event, AUDIT_EVENTS_ERRORS.validation));
     const accountId = trailAccountId(config, event);
 
     const rejected = new Map<number, Omit<AuditEventFailure, 'id'>>();
@@ -53,8 +54,9 @@ export function createPutAuditEventsRoute({ config, writer, now, policy }: PutAu
       ...(externalId === undefined ? {} : { externalId }),
     };
     const result = await putEvents(inputs, writer, options);
-    publishIngestMetrics(result);
     const response = putAuditEventsResponse(auditEvents, rejected, ingestedIndexes, result);
+    // Counted from the response: refusals before ingest too, under the codes the client was told.
+    publishIngestMetrics({ ...result, failed: response.failed });
     logger.info('audit events put', {
       received: auditEvents.length,
       stored: response.successful.length,

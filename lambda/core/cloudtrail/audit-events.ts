@@ -8,9 +8,11 @@ import { LIMITS } from '../limits.js';
  * CloudTrail Data's PutAuditEvents (restJson1): the request body, the CloudTrail Lake integration schema of each
  * `eventData`, its mapping onto OpenTrail's producer event, and the response with CloudTrail's per-event codes.
  *
- * The mapping is lossless: every eventData field lands in the stored record under the same name, except
+ * The mapping keeps every field: each eventData field lands in the stored record under the same name, except
  * `UID` (the producer idempotency id, `ingestion.id`) and `version` (`sourceEventVersion`); `userIdentity.details`
- * stays inside `userIdentity`. `toLakeEventData` is the inverse, so a test can prove the round trip.
+ * stays inside `userIdentity`. `toLakeEventData` is the inverse, so a test can prove the round trip. Values are
+ * kept as sent unless the trail's redaction rules mask them (docs/selectors.md): a masked value is stored, and so
+ * comes back, masked.
  */
 
 export interface AuditEvent {
@@ -231,6 +233,20 @@ const toAuditEventCode = (code: PutEventsResult['failed'][number]['errorCode']):
   }
 };
 
+/** Ends a message cut to CloudTrail Data's ErrorMessage limit, so a reader knows it was cut. */
+export const TRUNCATION_MARKER = '… (truncated)';
+
+/**
+ * A per-event errorMessage within CloudTrail Data's ErrorMessage limit (characters as code points, so a surrogate
+ * pair is never split). Messages that list a producer's field names could otherwise grow without bound.
+ */
+export function boundedErrorMessage(message: string): string {
+  const max = LIMITS.auditEventErrorMessageChars;
+  const characters = Array.from(message);
+  if (characters.length <= max) return message;
+  return characters.slice(0, max - Array.from(TRUNCATION_MARKER).length).join('') + TRUNCATION_MARKER;
+}
+
 /**
  * The response, in request order: events rejected before ingest, then ingest's outcome for the rest, whose
  * indexes count only what was passed on (`ingestedIndexes[i]` is the request index of ingest's input i).
@@ -259,7 +275,7 @@ export function putAuditEventsResponse(
       errorMessage: 'the event was not processed',
     };
     if ('eventID' in outcome) response.successful.push({ id, eventID: outcome.eventID });
-    else response.failed.push({ id, ...outcome });
+    else response.failed.push({ id, ...outcome, errorMessage: boundedErrorMessage(outcome.errorMessage) });
   });
   return response;
 }

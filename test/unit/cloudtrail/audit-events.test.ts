@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  boundedErrorMessage,
   eventDataChecksum,
   parseExternalId,
   parsePutAuditEventsBody,
   putAuditEventsResponse,
+  TRUNCATION_MARKER,
   toLakeEventData,
   toProducerEvent,
 } from '../../../lambda/core/cloudtrail/audit-events.js';
@@ -226,6 +228,21 @@ describe('PutAuditEvents through ingest', () => {
     ]);
   });
 
+  it("cuts an errorMessage over CloudTrail Data's 1,024 characters and marks the cut", async () => {
+    // Prepare: 200 unknown fields make a message of several KB.
+    const unknownFields = Object.fromEntries(Array.from({ length: 200 }, (_, n) => [`unknownField${n}`, n]));
+
+    // Act
+    const { response } = await put([auditEvent(lakeEventData(unknownFields), 'noisy')]);
+
+    // Assess
+    const failure = response.failed[0];
+    expect(failure?.errorCode).toBe('InvalidData');
+    expect(failure?.errorMessage).toHaveLength(1024);
+    expect(failure?.errorMessage.startsWith('eventData has unknown field(s): unknownField0, ')).toBe(true);
+    expect(failure?.errorMessage.endsWith(TRUNCATION_MARKER)).toBe(true);
+  });
+
   it('returns the same eventID when an event is put again with the same UID', async () => {
     // Prepare
     const store = new MemoryEventStore();
@@ -261,5 +278,35 @@ describe('PutAuditEvents through ingest', () => {
       ],
       failed: [],
     });
+  });
+});
+
+describe('boundedErrorMessage', () => {
+  it('keeps a message of up to 1,024 characters and cuts a longer one to 1,024 ending in the marker', () => {
+    // Prepare
+    const atLimit = 'x'.repeat(1024);
+
+    // Act
+    const kept = boundedErrorMessage(atLimit);
+    const cut = boundedErrorMessage(`${atLimit}y`);
+
+    // Assess
+    expect(kept).toBe(atLimit);
+    expect(cut).toHaveLength(1024);
+    expect(cut).toBe(`${'x'.repeat(1024 - TRUNCATION_MARKER.length)}${TRUNCATION_MARKER}`);
+  });
+
+  it('counts code points, so an astral character is neither split nor counted twice', () => {
+    // Prepare: 1,024 emoji are 2,048 UTF-16 units but 1,024 characters.
+    const emoji = '😀'.repeat(1024);
+
+    // Act
+    const kept = boundedErrorMessage(emoji);
+    const cut = Array.from(boundedErrorMessage(`${emoji}😀`));
+
+    // Assess
+    expect(kept).toBe(emoji);
+    expect(cut).toHaveLength(1024);
+    expect(cut.slice(0, 1024 - TRUNCATION_MARKER.length).every((character) => character === '😀')).toBe(true);
   });
 });

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { TrailConfig } from '../../../lambda/adapters/config.js';
+import { eventDataChecksum } from '../../../lambda/core/cloudtrail/audit-events.js';
+import { LOOKUP_EVENTS_TARGETS } from '../../../lambda/core/cloudtrail/lookup-events.js';
+import { routeKey, TRAIL_ROUTES } from '../../../lambda/core/trail-routes.js';
+import { createIngestHandler } from '../../../lambda/routes/ingest.js';
+import { createLookupHandler } from '../../../lambda/routes/lookup.js';
+import { NOW_MS } from '../../fixtures/events.js';
+import { HTTP_CONTEXT, httpEvent } from '../../fixtures/http.js';
+import { MemoryEventStore } from '../../fixtures/memory-store.js';
+
+const ACCOUNT = '111122223333';
+const CHANNEL_ARN = `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:channel/default`;
+const CONFIG: TrailConfig = {
+  tableName: 'trail',
+  region: 'eu-west-1',
+  retentionDays: 90,
+  writeShards: 2,
+  channels: [{ name: 'default', arn: CHANNEL_ARN }],
+};
+const PRODUCER_ARN = `arn:aws:iam::${ACCOUNT}:user/producer`;
+/** `{`, a byte that is never UTF-8, `}`. */
+const NOT_UTF8_BASE64 = Buffer.from([0x7b, 0xff, 0x7d]).toString('base64');
+
+const eventData = (uid: string, overrides: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    version: '1',
+    userIdentity: { type: 'Custom', principalId: 'p-1' },
+    eventSource: 'app.example.com',
+    eventName: 'DoThing',
+    eventTime: new Date(NOW_MS - 60_000).toISOString().replace('.000', ''),
+    UID: uid,
+    recipientAccountId: ACCOUNT,
+    ...overrides,
+  });
+
+function putAuditEvents(body: string, isBase64Encoded = false) {
+  const ingest = createIngestHandler({ config: CONFIG, writer: new MemoryEventStore(), now: () => NOW_MS });
+  return ingest(
+    httpEvent(
+      {
+        routeKey: routeKey(TRAIL_ROUTES.PutAuditEvents),
+        rawPath: TRAIL_ROUTES.PutAuditEvents.path,
+        queryStringParameters: { channelArn: CHANNEL_ARN },
+        body,
+        isBase64Encoded,
+      },
+      PRODUCER_ARN,
+    ),
+    HTTP_CONTEXT,
+  );
+}
+
+/** The EMF documents written to stdout while `run` ran. */
+async function metricsWhile(run: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  await run();
+  return write.mock.calls
+    .map(([chunk]) => String(chunk))
+    .filter((line) => line.includes('"CloudWatchMetrics"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('a body that is not UTF-8', () => {
+  it("answers LookupEvents (awsJson) with SerializationException in the protocol's error shape", async () => {
+    // Prepare
+    const lookup = createLookupHandler({
+      config: CONFIG,
+      reader: new MemoryEventStore(),
+      tokenSecret: async () => 'x'.repeat(32),
+      now: () => NOW_MS,
+    });
+
+    // Act
+    const response = await lookup(
+      httpEvent({
+        routeKey: routeKey(TRAIL_ROUTES.LookupEvents),
+        rawPath: TRAIL_ROUTES.LookupEvents.path,
+        headers: { 'x-amz-target': LOOKUP_EVENTS_TARGETS[0] ?? '' },
+        body: NOT_UTF8_BASE64,
+        isBase64Encoded: true,
+      }),
+      HTTP_CONTEXT,
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.headers?.['x-amzn-errortype']).toBe('SerializationException');
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      __type: 'SerializationException',
+      message: 'the request body is not valid UTF-8',
+    });
+  });
+
+  it('answers PutAuditEvents (cloudtrail-data) with ValidationException', async () => {
+    // Act
+    const response = await putAuditEvents(NOT_UTF8_BASE64, true);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.headers?.['x-amzn-errortype']).toBe('ValidationException');
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      code: 'ValidationException',
+      message: 'the request body is not valid UTF-8',
+    });
+  });
+});
+
+describe('PutAuditEvents metrics', () => {
+  it('counts every failed event under the code the client was told, refusals before ingest included', async () => {
+    // Prepare: one stored, one bad checksum, one foreign recipient, one AWS event source (all refused before
+    // ingest), and one over the userAgent limit (refused by ingest as EventTooLarge, told as FieldTooLong).
+    const good = eventData('u1');
+    const body = JSON.stringify({
+      auditEvents: [
+        { id: 'stored', eventData: good, eventDataChecksum: eventDataChecksum(good) },
+        { id: 'checksum', eventData: eventData('u2'), eventDataChecksum: eventDataChecksum('other') },
+        { id: 'recipient', eventData: eventData('u3', { recipientAccountId: '999999999999' }) },
+        { id: 'source', eventData: eventData('u4', { eventSource: 's3.amazonaws.com' }) },
+        { id: 'long', eventData: eventData('u5', { userAgent: 'x'.repeat(2000) }) },
+      ],
+    });
+    let response: Awaited<ReturnType<typeof putAuditEvents>> | undefined;
+
+    // Act
+    const metrics = await metricsWhile(async () => {
+      response = await putAuditEvents(body);
+    });
+
+    // Assess
+    const failed = JSON.parse(response?.body ?? '').failed as Array<{ id: string; errorCode: string }>;
+    expect(failed.map(({ id, errorCode }) => [id, errorCode])).toEqual([
+      ['checksum', 'InvalidChecksum'],
+      ['recipient', 'InvalidRecipient'],
+      ['source', 'InvalidEventSource'],
+      ['long', 'FieldTooLong'],
+    ]);
+    const rejected = metrics
+      .filter((document) => 'EventsRejected' in document)
+      .map((document) => [document.ErrorCode, document.EventsRejected]);
+    expect(rejected).toEqual([
+      ['InvalidChecksum', 1],
+      ['InvalidRecipient', 1],
+      ['InvalidEventSource', 1],
+      ['FieldTooLong', 1],
+    ]);
+  });
+});
