@@ -1,9 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { readIngestPolicy } from '../lambda/adapters/ingest-policy-config.js';
-import { TRAIL_ENV } from '../lambda/core/environment.js';
-import type { RedactionRules } from '../lambda/core/redaction.js';
-import type { TrailSelectors } from '../lambda/core/selectors.js';
+import { readIngestSettings } from '../lambda/adapters/ingest-policy-config.js';
 import { PROJECT_ROOT } from './emulator.js';
 import { type LocalCredentials, type LocalHandle, startLocal } from './runner.js';
 
@@ -30,22 +27,6 @@ const parsePort = (value: string): number => {
     throw new Error(`OPENTRAIL_PORT must be a port number (0-65535), not '${value}'`);
   }
   return port;
-};
-
-/**
- * The ingest policy from OPENTRAIL_SELECTORS and OPENTRAIL_REDACTION, checked first by the function the ingest
- * function runs at cold start, so a bad value stops `npm start` before anything runs, with every problem named.
- */
-const ingestPolicyFromEnvironment = (): { selectors?: TrailSelectors; redaction?: RedactionRules } => {
-  readIngestPolicy(process.env);
-  const parsed = (name: string): unknown => {
-    const text = process.env[name];
-    return text === undefined || text.trim() === '' ? undefined : JSON.parse(text);
-  };
-  return {
-    selectors: parsed(TRAIL_ENV.selectors) as TrailSelectors | undefined,
-    redaction: parsed(TRAIL_ENV.redaction) as RedactionRules | undefined,
-  };
 };
 
 const credentialPair = ({ accessKeyId, secretAccessKey }: LocalCredentials) => ({
@@ -113,7 +94,9 @@ const main = async (): Promise<void> => {
   local = await startLocal({
     port: parsePort(process.env.OPENTRAIL_PORT ?? '3000'),
     region: process.env.AWS_REGION ?? process.env.OPENTRAIL_REGION ?? 'us-east-1',
-    ...ingestPolicyFromEnvironment(),
+    // OPENTRAIL_SELECTORS and OPENTRAIL_REDACTION, parsed and checked by the function the ingest function runs at
+    // cold start: a bad value stops `npm start` before anything runs, with every problem named.
+    ...readIngestSettings(process.env),
     log: logToStderr,
   });
   await writeConfig(local);

@@ -17,6 +17,7 @@ import {
   idempotencyKey,
   type PartitionRef,
 } from '../core/keys.js';
+import { RECORD_ATTRIBUTE as RECORD } from '../core/pipeline.js';
 import {
   type ClaimResult,
   type EventReader,
@@ -40,7 +41,6 @@ const CATALOG_CACHE_MAX = 10_000;
 const CATALOG_MAX_PAGES = 100;
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_LAYOUT;
-const RECORD = 'record';
 const EVENT_ID = 'eventID';
 
 const s = (value: string): AttributeValue => ({ S: value });

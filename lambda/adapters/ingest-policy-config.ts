@@ -9,6 +9,18 @@ import { compileSelectors, selectorProblems, type TrailSelectors } from '../core
  * invalid value stops the cold start with every problem named, so a bad deployment never records the wrong events.
  */
 export function readIngestPolicy(env: NodeJS.ProcessEnv = process.env): IngestPolicy {
+  const { selectors, redaction } = readIngestSettings(env);
+  return { selectors: compileSelectors(selectors), redact: compileRedaction(redaction) };
+}
+
+/** The validated settings before compiling, for local mode, which passes them on to the ingest function. */
+export interface IngestSettings {
+  readonly selectors?: TrailSelectors;
+  readonly redaction?: RedactionRules;
+}
+
+/** The two JSON variables parsed and validated; throws with every problem named, as readIngestPolicy does. */
+export function readIngestSettings(env: NodeJS.ProcessEnv = process.env): IngestSettings {
   const problems: string[] = [];
   const selectors = jsonSetting(TRAIL_ENV.selectors, env, problems);
   const redaction = jsonSetting(TRAIL_ENV.redaction, env, problems);
@@ -18,8 +30,8 @@ export function readIngestPolicy(env: NodeJS.ProcessEnv = process.env): IngestPo
   );
   if (problems.length > 0) throw new Error(`OpenTrail configuration is invalid: ${problems.join('; ')}`);
   return {
-    selectors: compileSelectors(selectors as TrailSelectors | undefined),
-    redact: compileRedaction(redaction as RedactionRules | undefined),
+    ...(selectors === undefined ? {} : { selectors: selectors as TrailSelectors }),
+    ...(redaction === undefined ? {} : { redaction: redaction as RedactionRules }),
   };
 }
 

@@ -7,7 +7,10 @@ import { lookupEvents } from '../core/lookup.js';
 import { parseNativeLookup } from '../core/lookup-request.js';
 import { NextTokenCodec } from '../core/next-token.js';
 import type { EventReader } from '../core/ports.js';
+import { routeKey, TRAIL_ROUTES } from '../core/trail-routes.js';
 import { createCloudTrailLookupRoute } from './cloudtrail-lookup.js';
+
+const LOOKUP_EVENTS_ROUTE_KEY = routeKey(TRAIL_ROUTES.LookupEvents);
 
 /** A path parameter, percent-decoded when it can be; text that is not valid percent-encoding is taken as is. */
 function decodedPathParameter(text: string): string {
@@ -73,5 +76,7 @@ export function createLookupHandler({
     return jsonText(200, `{"events":[${page.records.join(',')}]${nextToken}}`);
   });
   return (event, context) =>
-    event.routeKey === 'POST /' ? cloudTrailLookup(event, context) : nativeLookup(event, context);
+    event.routeKey === LOOKUP_EVENTS_ROUTE_KEY
+      ? cloudTrailLookup(event, context)
+      : nativeLookup(event, context);
 }
