@@ -2,32 +2,55 @@ import type { TrailRecord } from './event-model.js';
 import { LIMITS } from './limits.js';
 
 /**
- * Redaction: sensitive values in the free-form payloads are masked before a record is stored, so the table, the
- * log lines and the archive never see them, and the record lists what was masked in `ingestion.redactedFields`
+ * Redaction: sensitive values in the record's free-form objects are masked before a record is stored, so the table,
+ * the log lines and the archive never see them, and the record lists what was masked in `ingestion.redactedFields`
  * (docs/selectors.md). It runs after the producer's event is validated, so limits apply to what was sent. The
- * producer's objects are never changed: a payload is copied only along the paths that are masked.
+ * producer's objects are never changed: an object is copied only along the paths that are masked.
  */
 
 export const REDACTION_MASK = '***REDACTED***';
 
-export const REDACTED_FIELDS = ['requestParameters', 'responseElements', 'additionalEventData'] as const;
-type RedactedField = (typeof REDACTED_FIELDS)[number];
+/**
+ * The free-form objects redaction looks into, named as paths from the record. Of userIdentity only the two objects:
+ * its other fields are fixed identity facts, and `accessKeyId` is a lookup key that a default rule would mask.
+ */
+export const REDACTED_ROOTS = [
+  'requestParameters',
+  'responseElements',
+  'additionalEventData',
+  'serviceEventDetails',
+  'addendum',
+  'edgeDeviceDetails',
+  'userIdentity.details',
+  'userIdentity.sessionContext',
+] as const;
+type RedactedRoot = (typeof REDACTED_ROOTS)[number];
 
 export interface RedactionRules {
   /** Mask keys that look sensitive (password, secret, token, API and access keys, ...) at any depth. @default true */
   readonly defaults?: boolean;
-  /** More key names to mask at any depth; matched ignoring case, `-` and `_`. */
+  /** More key names to mask at any depth; matched whole on normalised keys (normalizedKey). */
   readonly keys?: readonly string[];
-  /** Exact places to mask, like `requestParameters.card.number` or `responseElements.users[*].ssn`. */
+  /** Exact places to mask, like `requestParameters.card.number` or `userIdentity.details.users[*].ssn`. */
   readonly paths?: readonly string[];
 }
 
-/** Masks a record's payloads in place (the record is OpenTrail's own object) and lists what it masked. */
+/** Masks a record's free-form objects in place (the record is OpenTrail's own object) and lists what it masked. */
 export type Redactor = (record: TrailRecord) => void;
 
-/** Key fragments that name secrets in real APIs, whatever the casing or separator (x-api-key, db_password...). */
+/**
+ * A key as the rules compare it, so that neither case, separators nor look-alike spellings hide a key: NFKC folds
+ * compatibility forms (full-width letters, the long s), default-ignorable code points (soft hyphen, zero-width
+ * spaces, joiners, BOM, Hangul fillers) go, and so does everything that is not a letter, digit or combining mark.
+ * `Pass-Word`, `pass.word`, `ＰＡＳＳＷＯＲＤ` and `pa\u00ADssword` all read `password`.
+ */
+const IGNORED_IN_KEYS = /[^\p{L}\p{N}\p{M}]|\p{Default_Ignorable_Code_Point}/gu;
+export const normalizedKey = (key: string): string =>
+  key.normalize('NFKC').toLowerCase().replaceAll(IGNORED_IN_KEYS, '');
+
+/** Fragments of normalised keys that name secrets in real APIs (x-api-key, db_password, SecretAccessKey...). */
 const DEFAULT_KEY_PATTERN =
-  /pass(?:word|wd|phrase)|secret|token|api[-_.]?key|access[-_.]?key|authori[sz]ation|cookie|private[-_.]?key|credential/i;
+  /pass(?:word|wd|phrase)|secret|token|apikey|accesskey|authori[sz]ation|cookie|privatekey|credential/;
 
 const MAX_KEY_CHARS = 256;
 /** Bounds of the per-container cache of key decisions: short keys only, and a capped count. */
@@ -39,18 +62,30 @@ const PATH_SEGMENT = /\.([^.[\]]+)|\[(\d+|\*)\]/y;
 type Segment = string | number;
 const ANY = '*';
 
+/** Where a root lives: a field of the record, or (`inner`) a field of that field. */
+interface RootPlace {
+  readonly root: RedactedRoot;
+  readonly field: string;
+  readonly inner: string | undefined;
+}
+
+const ROOT_PLACES: readonly RootPlace[] = REDACTED_ROOTS.map((root) => {
+  const [field, inner] = root.split('.') as [string, string | undefined];
+  return { root, field, inner };
+});
+
 interface PathRule {
-  readonly root: RedactedField;
+  readonly place: RootPlace;
   /** Keys, array indexes, or ANY (any key or index). */
   readonly segments: readonly Segment[];
 }
 
 /** Parses `root.key[0].key[*]`; undefined when the text is not such a path. */
 function parsePath(text: string): PathRule | undefined {
-  const root = REDACTED_FIELDS.find((field) => text.startsWith(field));
-  if (root === undefined) return undefined;
+  const place = ROOT_PLACES.find(({ root }) => text.startsWith(root));
+  if (place === undefined) return undefined;
   const segments: Segment[] = [];
-  PATH_SEGMENT.lastIndex = root.length;
+  PATH_SEGMENT.lastIndex = place.root.length;
   while (PATH_SEGMENT.lastIndex < text.length) {
     const match = PATH_SEGMENT.exec(text);
     if (match === null) return undefined;
@@ -58,10 +93,8 @@ function parsePath(text: string): PathRule | undefined {
     if (key !== undefined) segments.push(key);
     else segments.push(index === ANY ? ANY : Number(index));
   }
-  return segments.length > 0 ? { root, segments } : undefined;
+  return segments.length > 0 ? { place, segments } : undefined;
 }
-
-const normalizedKey = (key: string): string => key.toLowerCase().replaceAll(/[-_]/g, '');
 
 /** Every problem with a redaction configuration; empty when it is valid. `undefined` means the defaults. */
 export function redactionProblems(config: unknown): string[] {
@@ -81,7 +114,11 @@ export function redactionProblems(config: unknown): string[] {
   let count = 0;
   for (const [name, check, hint] of [
     ['keys', (item: string) => item.length <= MAX_KEY_CHARS && normalizedKey(item) !== '', `a key name`],
-    ['paths', (item: string) => parsePath(item) !== undefined, `a path like "requestParameters.card.number"`],
+    [
+      'paths',
+      (item: string) => parsePath(item) !== undefined,
+      `a path below one of ${REDACTED_ROOTS.join(', ')}, like "requestParameters.card.number"`,
+    ],
   ] as const) {
     const list = rules[name];
     if (list === undefined) continue;
@@ -120,7 +157,8 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
   Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-type Container = Record<string, unknown> | unknown[];
+type Fields = Record<string, unknown>;
+type Container = Fields | unknown[];
 
 function withChild(
   container: Container,
@@ -135,6 +173,22 @@ function withChild(
 }
 
 const isContainer = (value: unknown): value is Container => value !== null && typeof value === 'object';
+
+function rootValue(record: TrailRecord, place: RootPlace): unknown {
+  const fields: Fields = record;
+  const value = fields[place.field];
+  if (place.inner === undefined) return value;
+  return isContainer(value) && !Array.isArray(value) ? value[place.inner] : undefined;
+}
+
+/** Replaces a root's object; userIdentity is the producer's object, so it is copied rather than changed. */
+function setRootValue(record: TrailRecord, place: RootPlace, value: Container): void {
+  const fields: Fields = record;
+  fields[place.field] =
+    place.inner === undefined
+      ? value
+      : withChild(fields[place.field] as Fields, place.inner, value, undefined);
+}
 
 /** Masks every non-null value under a matching key, at any depth; returns the value itself when nothing matched. */
 function maskKeys(
@@ -218,9 +272,12 @@ export function compileRedaction(rules: RedactionRules = {}): Redactor {
   const useDefaults = rules.defaults ?? true;
   const paths = (rules.paths ?? []).map((text) => parsePath(text) as PathRule);
   if (!useDefaults && keys.size === 0 && paths.length === 0) return () => {};
-  const decide = (key: string): boolean =>
-    (useDefaults && DEFAULT_KEY_PATTERN.test(key)) || (keys.size > 0 && keys.has(normalizedKey(key)));
-  // Payload keys repeat from event to event (an API's parameter names), so decisions on short keys are kept.
+  const decide = (key: string): boolean => {
+    const normalized = normalizedKey(key);
+    return (useDefaults && DEFAULT_KEY_PATTERN.test(normalized)) || keys.has(normalized);
+  };
+  // Payload keys repeat from event to event (an API's parameter names), so decisions on short keys are kept and
+  // normalising (NFKC) costs only on a key's first sight.
   const decided = new Map<string, boolean>();
   const matches = (key: string): boolean => {
     let masked = decided.get(key);
@@ -236,20 +293,21 @@ export function compileRedaction(rules: RedactionRules = {}): Redactor {
   const path: Segment[] = [];
   return (record) => {
     const found: string[] = [];
-    for (const field of REDACTED_FIELDS) {
-      const payload = record[field];
+    for (const place of ROOT_PLACES) {
+      const payload = rootValue(record, place);
       if (!isContainer(payload)) continue;
       path.length = 0;
-      path.push(field);
+      path.push(place.root);
       const masked = maskKeys(payload, path, matches, found);
-      if (masked !== payload) record[field] = masked as Record<string, unknown>;
+      if (masked !== payload) setRootValue(record, place, masked);
     }
     for (const rule of paths) {
-      const payload = record[rule.root];
+      const payload = rootValue(record, rule.place);
       path.length = 0;
-      path.push(rule.root);
+      path.push(rule.place.root);
+      // Segments are never empty, so what comes back is the root's object, masked inside or as it was.
       const masked = maskPath(payload, rule, 0, path, found);
-      if (masked !== payload) record[rule.root] = masked as Record<string, unknown>;
+      if (masked !== payload) setRootValue(record, rule.place, masked as Container);
     }
     if (found.length > 0) record.ingestion.redactedFields = found;
   };

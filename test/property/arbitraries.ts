@@ -51,8 +51,8 @@ export const weirdString = fc.oneof(
   },
 );
 
-/** Keys the default redaction rules mask, in the spellings real APIs use. */
-export const sensitiveKey = fc.constantFrom(
+/** Keys the default redaction rules mask, in the spellings real APIs use and in look-alikes meant to slip by. */
+export const SENSITIVE_KEYS = [
   'password',
   'Password',
   'x-api-key',
@@ -63,7 +63,16 @@ export const sensitiveKey = fc.constantFrom(
   'privateKey',
   'credentials',
   'SecretAccessKey',
-);
+  'pass_word',
+  'Pass-Word',
+  'pass.word',
+  'PASS_PHRASE',
+  '\uFF30\uFF21\uFF33\uFF33\uFF37\uFF2F\uFF32\uFF24',
+  'pa\u00ADssword',
+  'pass\u200Bword',
+  '\u017Fecret',
+];
+export const sensitiveKey = fc.constantFrom(...SENSITIVE_KEYS);
 
 export const key = fc.oneof(
   { weight: 4, arbitrary: weirdString },
@@ -140,6 +149,8 @@ const override = fc.oneof(
   field('responseElements', payloadObject, 4),
   field('additionalEventData', payloadObject, 4),
   field('addendum', payloadObject, 2),
+  field('serviceEventDetails', payloadObject),
+  field('edgeDeviceDetails', payloadObject),
   field(
     'id',
     fc.oneof(fc.stringMatching(/^[-_A-Za-z0-9]{1,128}$/), weirdString, fc.constantFrom(...REUSED_IDS)),
@@ -172,6 +183,17 @@ const override = fc.oneof(
       fc.record(
         { type: weirdString, principalId: weirdString, arn: weirdString },
         { requiredKeys: ['type'] },
+      ),
+      // A CloudTrail Lake identity: free-form details and session context next to a lookup key.
+      fc.record(
+        {
+          type: fc.constant('CustomUser'),
+          principalId: fc.constant('u-1'),
+          accessKeyId: fc.constant('AKIAEXAMPLE'),
+          details: payloadObject,
+          sessionContext: payloadObject,
+        },
+        { requiredKeys: ['type', 'principalId', 'accessKeyId'] },
       ),
       jsonish,
     ),
@@ -207,5 +229,16 @@ export const eventWithSecretsJson = fc
       maxKeys: 3,
     }),
     additionalEventData: fc.option(fc.dictionary(sensitiveKey, fc.string(), { maxKeys: 2 }), { nil: null }),
+    addendum: fc.dictionary(fc.oneof(fc.string(), sensitiveKey), fc.string(), { maxKeys: 2 }),
+    details: fc.dictionary(fc.oneof(fc.string(), sensitiveKey), fc.jsonValue({ maxDepth: 2 }), {
+      maxKeys: 3,
+    }),
   })
-  .map((payloads) => JSON.stringify(sampleEvent(payloads)));
+  .map(({ details, ...payloads }) =>
+    JSON.stringify(
+      sampleEvent({
+        ...payloads,
+        userIdentity: { type: 'CustomUser', principalId: 'u-1', accessKeyId: 'AKIAEXAMPLE', details },
+      }),
+    ),
+  );

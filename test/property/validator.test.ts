@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateProducerEvent } from '../../lambda/core/event-model.js';
 import { DEFAULT_INGEST_POLICY, type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
-import { REDACTION_MASK } from '../../lambda/core/redaction.js';
+import { REDACTED_ROOTS, REDACTION_MASK } from '../../lambda/core/redaction.js';
 import { ENRICHMENT } from '../fixtures/events.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
-import { eventJson, eventWithSecretsJson, jsonish } from './arbitraries.js';
+import { eventJson, eventWithSecretsJson, jsonish, SENSITIVE_KEYS } from './arbitraries.js';
 
 const OPTIONS: IngestOptions = { ...ENRICHMENT, writeShards: 4, pickShard: () => 0 };
 const EVENT_CODES = ['FieldNotFound', 'FieldTooLong', 'InvalidData', 'EventTooLarge', 'InvalidRegion'];
@@ -37,17 +37,17 @@ async function putOne(text: string, options: IngestOptions) {
   return { input, result, stored, store };
 }
 
-/**
- * Walks what was sent beside what was stored, naming places the way ingestion.redactedFields does: where the
- * values differ, and where the sent value already was the mask text (masking it changes nothing visible).
- */
-function compare(
-  sent: unknown,
-  stored: unknown,
-  path: string,
-  changed: Map<string, unknown>,
-  maskText: string[],
-) {
+interface Comparison {
+  /** Places whose stored value differs from the sent one, with the stored value. */
+  readonly changed: Map<string, unknown>;
+  /** Places where the sent value already was the mask text (masking it changes nothing visible). */
+  readonly maskText: string[];
+  /** Places of a non-null value under one of the generators' sensitive keys, reached without a masked parent. */
+  readonly secrets: string[];
+}
+
+/** Walks what was sent beside what was stored, naming places the way ingestion.redactedFields does. */
+function compare(sent: unknown, stored: unknown, path: string, found: Comparison) {
   if (sent !== null && stored !== null && typeof sent === 'object' && typeof stored === 'object') {
     for (const key of Object.keys(sent)) {
       const part = Array.isArray(sent)
@@ -55,13 +55,33 @@ function compare(
         : /^[A-Za-z_$][\w$]*$/.test(key)
           ? `.${key}`
           : `[${JSON.stringify(key)}]`;
-      compare((sent as Json)[key], (stored as Json)[key], path + part, changed, maskText);
+      const value = (sent as Json)[key];
+      if (!Array.isArray(sent) && value !== null && SENSITIVE_KEYS.includes(key))
+        found.secrets.push(path + part);
+      compare(value, (stored as Json)[key], path + part, found);
     }
   } else if (JSON.stringify(sent) !== JSON.stringify(stored)) {
-    changed.set(path, stored);
+    found.changed.set(path, stored);
   } else if (sent === REDACTION_MASK) {
-    maskText.push(path);
+    found.maskText.push(path);
   }
+}
+
+/** The value at a dotted root like `userIdentity.details`. */
+const atRoot = (event: Json, root: string): unknown =>
+  root.split('.').reduce<unknown>((value, key) => (isJsonObject(value) ? value[key] : undefined), event);
+const isJsonObject = (value: unknown): value is Json =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** A copy of an event without the objects redaction may change. */
+function outsideRoots(event: Json): Json {
+  const copy = JSON.parse(JSON.stringify(event)) as Json;
+  for (const root of REDACTED_ROOTS) {
+    const [field, inner] = root.split('.') as [string, string | undefined];
+    const holder = inner === undefined ? copy : copy[field];
+    if (isJsonObject(holder)) delete holder[inner ?? field];
+  }
+  return copy;
 }
 
 describe('event validation and ingest on hostile input', () => {
@@ -106,21 +126,27 @@ describe('event validation and ingest on hostile input', () => {
     expect(accepted).toBeGreaterThan(500);
   });
 
-  it('masks exactly the fields it lists, and changes nothing else', async () => {
+  it('masks every secret and exactly the fields it lists, and changes nothing else', async () => {
     let masked = 0;
     await fc.assert(
       fc.asyncProperty(fc.oneof(eventJson, eventWithSecretsJson), async (text) => {
         const { input, stored } = await putOne(text, { ...OPTIONS, policy: DEFAULT_INGEST_POLICY });
         if (stored === undefined) return;
         const listed = ((stored.ingestion as Json).redactedFields as string[] | undefined) ?? [];
-        const changed = new Map<string, unknown>();
-        const maskText: string[] = [];
-        for (const field of ['requestParameters', 'responseElements', 'additionalEventData']) {
-          compare(input[field], stored[field], field, changed, maskText);
-        }
+        const found: Comparison = { changed: new Map(), maskText: [], secrets: [] };
+        for (const root of REDACTED_ROOTS) compare(atRoot(input, root), atRoot(stored, root), root, found);
+        const { changed, maskText, secrets } = found;
         for (const [path, value] of changed) expect(value, path).toBe(REDACTION_MASK);
         expect(listed).toEqual(expect.arrayContaining([...changed.keys()]));
         expect([...changed.keys(), ...maskText]).toEqual(expect.arrayContaining(listed));
+        // And nothing sensitive is left: every secret the generators planted, in every root, is listed.
+        expect(listed).toEqual(expect.arrayContaining(secrets));
+        // Outside the free-form objects nothing changes: userIdentity.accessKeyId stays a lookup key.
+        const { id, ...sent } = outsideRoots(input);
+        const kept = outsideRoots(stored);
+        for (const [name, value] of Object.entries(sent)) {
+          expect(JSON.stringify(kept[name]), name).toBe(JSON.stringify(value));
+        }
         if (listed.length > 0) masked++;
       }),
       { numRuns: 2500 },
