@@ -76,7 +76,7 @@ export class OpenTrailStack extends Stack {
       },
     };
     if (trail.insights) {
-      Object.assign(outputs, {
+      for (const [outputId, output] of Object.entries({
         EventBusName: {
           value: trail.insights.bus.eventBusName,
           description: 'EventBridge bus insight events are put on (source opentrail.insights)',
@@ -90,37 +90,49 @@ export class OpenTrailStack extends Stack {
           value: trail.insights.deadLetterQueue.queueUrl,
           description: 'Dead-letter queue of insights runs that failed or could not be started',
         },
-      });
+      })) {
+        addOutput(outputs, outputId, output);
+      }
     }
     for (const [outputId, [name, arn]] of uniqueOutputIds(
       Object.entries(trail.channelArns),
       'Channel',
       'Arn',
     )) {
-      outputs[outputId] = { value: arn, description: `ARN of the PutAuditEvents channel ${name}` };
+      addOutput(outputs, outputId, { value: arn, description: `ARN of the PutAuditEvents channel ${name}` });
     }
     if (trail.alarmTopic) {
-      outputs.AlarmTopicArn = { value: trail.alarmTopic.topicArn, description: 'Topic every alarm notifies' };
+      addOutput(outputs, 'AlarmTopicArn', {
+        value: trail.alarmTopic.topicArn,
+        description: 'Topic every alarm notifies',
+      });
     }
     if (trail.encryptionKey) {
-      outputs.EncryptionKeyArn = {
+      addOutput(outputs, 'EncryptionKeyArn', {
         value: trail.encryptionKey.keyArn,
         description: 'Customer managed key encrypting the trail',
-      };
+      });
     }
     if (trail.dashboard) {
-      outputs.DashboardName = {
+      addOutput(outputs, 'DashboardName', {
         value: trail.dashboard.dashboard.dashboardName,
         description: 'CloudWatch dashboard of the trail',
-      };
+      });
     }
     for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }
 }
 
+/** Adds one output, refusing an ID already taken: two outputs under one ID would lose one silently. */
+function addOutput<T>(outputs: Record<string, T>, outputId: string, output: T): void {
+  if (Object.hasOwn(outputs, outputId)) throw new Error(`OpenTrail: two stack outputs are named ${outputId}`);
+  outputs[outputId] = output;
+}
+
 /**
- * Output IDs for named things: `Channel<Name>Arn`, the name reduced to letters and digits, numbered when two
- * names reduce to the same ID.
+ * Output IDs for named things: `Channel<Name>Arn`, the name reduced to letters and digits. When that ID is
+ * taken, the entry's position (from 1) is appended to the name, and raised until the ID is free: a numbered ID
+ * can equal another name's own ID (`abc` and `abc3`).
  */
 function uniqueOutputIds<T extends readonly [string, string]>(
   entries: readonly T[],
@@ -131,7 +143,9 @@ function uniqueOutputIds<T extends readonly [string, string]>(
   return entries.map((entry, index) => {
     const [name] = entry;
     const base = `${prefix}${name.charAt(0).toUpperCase()}${name.slice(1)}`.replace(/[^A-Za-z0-9]/g, '');
-    const id = seen.has(`${base}${suffix}`) ? `${base}${index + 1}${suffix}` : `${base}${suffix}`;
+    let id = `${base}${suffix}`;
+    // Bounded: each try is a different ID and `seen` holds at most entries.length of them.
+    for (let number = index + 1; seen.has(id); number += 1) id = `${base}${number}${suffix}`;
     seen.add(id);
     return [id, entry];
   });

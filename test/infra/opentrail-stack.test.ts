@@ -22,6 +22,43 @@ import {
 } from './cdk-test-app.js';
 
 const MAPPING = 'AWS::Lambda::EventSourceMapping';
+/** Resources that hold data or are named by callers: replacing one loses its contents or breaks its users. */
+const STATEFUL_TYPES = [
+  'AWS::DynamoDB::GlobalTable',
+  'AWS::S3::Bucket',
+  'AWS::Logs::LogGroup',
+  'AWS::SQS::Queue',
+  'AWS::Events::EventBus',
+  'AWS::Glue::Database',
+  'AWS::Glue::Table',
+  'AWS::SecretsManager::Secret',
+  'AWS::KinesisFirehose::DeliveryStream',
+  'AWS::KMS::Key',
+];
+/** The logical IDs of the stack's stateful resources, as deployed stacks have them (README: upgrading). */
+const PINNED_STATEFUL_IDS = [
+  'AWS::DynamoDB::GlobalTable EventStoreTable9A84AAAA',
+  'AWS::Events::EventBus InsightsBus5D45813F',
+  'AWS::Glue::Database ArchiveDatabaseCC44DFCF',
+  'AWS::Glue::Table ArchiveTable38D6931A',
+  'AWS::KinesisFirehose::DeliveryStream ArchiveDeliveryStream87A0F874',
+  'AWS::Logs::LogGroup ArchiveConsumerHandlerLogs81D14E09',
+  'AWS::Logs::LogGroup ArchiveDeliveryErrorsCE456CD4',
+  'AWS::Logs::LogGroup InsightsCounterConsumerHandlerLogs96924D50',
+  'AWS::Logs::LogGroup InsightsInsightsLogsF8DD859A',
+  'AWS::Logs::LogGroup LogForwardConsumerHandlerLogs4C52681D',
+  'AWS::Logs::LogGroup LogForwardingEventLogGroup17C54D1C',
+  'AWS::Logs::LogGroup TrailApiAccessLogsA2B848C1',
+  'AWS::Logs::LogGroup TrailApiIngestLogs90FD002F',
+  'AWS::Logs::LogGroup TrailApiLookupLogs80C3CB8F',
+  'AWS::S3::Bucket ArchiveAccessLogsBucket848A773E',
+  'AWS::S3::Bucket ArchiveBucket49F1AC64',
+  'AWS::SQS::Queue ArchiveConsumerDeadLetterQueueE1AE5C24',
+  'AWS::SQS::Queue InsightsCounterConsumerDeadLetterQueue5A546A8F',
+  'AWS::SQS::Queue InsightsDeadLetterQueueFCE40B1C',
+  'AWS::SQS::Queue LogForwardConsumerDeadLetterQueue3D6F3529',
+  'AWS::SecretsManager::Secret TrailApiTokenSecret4AD3197D',
+];
 const DYNAMODB_WRITE_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:DeleteItem',
@@ -70,10 +107,47 @@ describe('OpenTrailStack', () => {
     return target.trail.insights;
   };
 
-  it('keeps the logical IDs the resources had before the Trail construct when the stack holds one Trail', () => {
-    // Assess
-    expect(logicalIdOf(stack, stack.trail.table.tableName)).toMatch(/^EventStoreTable[0-9A-F]{8}$/);
-    expect(logicalIdOf(stack, stack.trail.bucket.bucketName)).toMatch(/^ArchiveBucket[0-9A-F]{8}$/);
+  it('keeps the logical ID of every stateful resource, so an update replaces none, when the stack holds one Trail', () => {
+    // Act
+    const statefulIds = (target: Template) =>
+      Object.entries(target.toJSON().Resources as Record<string, { Type: string }>)
+        .filter(([, resource]) => STATEFUL_TYPES.includes(resource.Type))
+        .map(([logicalId, resource]) => `${resource.Type} ${logicalId}`)
+        .sort();
+
+    // Assess: taken from the synthesized template; a change here replaces (and may empty) a deployed resource.
+    expect(statefulIds(template)).toEqual(PINNED_STATEFUL_IDS);
+    expect(statefulIds(quietTemplate)).toEqual(
+      [...PINNED_STATEFUL_IDS, 'AWS::KMS::Key EncryptionKey1B843E66'].sort(),
+    );
+  });
+
+  it('gives every IAM role a user other than its own policy, and Firehose roles an external ID, with or without a customer key', () => {
+    for (const target of [template, quietTemplate]) {
+      // Act
+      const resources = target.toJSON().Resources as Record<string, { Type: string; Properties?: unknown }>;
+      const roles = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::IAM::Role');
+      const unused = roles
+        .map(([roleId]) => roleId)
+        .filter(
+          (roleId) =>
+            !Object.entries(resources).some(
+              ([logicalId, resource]) =>
+                logicalId !== roleId &&
+                resource.Type !== 'AWS::IAM::Policy' &&
+                JSON.stringify(resource).includes(`"${roleId}"`),
+            ),
+        );
+      const firehoseTrusts = roles
+        .map(([, role]) => JSON.stringify(role.Properties))
+        .filter((properties) => properties.includes('firehose.amazonaws.com'));
+
+      // Assess
+      expect(roles.length).toBeGreaterThanOrEqual(8);
+      expect(unused).toEqual([]);
+      expect(firehoseTrusts).toHaveLength(1);
+      expect(firehoseTrusts[0]).toContain('"sts:ExternalId"');
+    }
   });
 
   it('creates a rotated, retained customer key and encrypts the trail with it when createEncryptionKey is set', () => {
@@ -124,6 +198,30 @@ describe('OpenTrailStack', () => {
       template.hasOutput('DashboardName', { Value: resolve(stack.trail.dashboard?.dashboard.dashboardName) });
       expect(Object.keys(template.findOutputs('AlarmTopicArn'))).toEqual([]);
       quietTemplate.hasOutput('AlarmTopicArn', { Value: topicArn });
+    });
+
+    it("gives each channel its own output when names reduce to the same ID or to another name's numbered ID", () => {
+      // Prepare
+      const channels = createTestApp();
+      const clashing = new OpenTrailStack(channels.app, 'Clashing', {
+        env: TEST_ENV,
+        channels: [{ name: 'abc3' }, { name: 'abc' }, { name: 'a-bc' }],
+      });
+
+      // Act
+      const channelOutputs = Object.fromEntries(
+        Object.entries(Template.fromStack(clashing).findOutputs('*'))
+          .filter(([outputId]) => outputId.startsWith('Channel'))
+          .map(([outputId, output]) => [outputId, renderCfnString(output.Value)]),
+      );
+      channels.cleanup();
+
+      // Assess
+      expect(channelOutputs).toEqual({
+        ChannelAbc3Arn: 'arn:aws:cloudtrail:us-east-1:123456789012:channel/abc3',
+        ChannelAbcArn: 'arn:aws:cloudtrail:us-east-1:123456789012:channel/abc',
+        ChannelAbc4Arn: 'arn:aws:cloudtrail:us-east-1:123456789012:channel/a-bc',
+      });
     });
 
     it('outputs the insights bus name and ARN and both insights dead-letter queues when insights are on', () => {
