@@ -7,12 +7,16 @@ import {
   type IWidget,
   LogQueryVisualizationType,
   LogQueryWidget,
+  Metric,
+  SearchExpression,
   Stats,
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../lambda/adapters/ingest-metrics.js';
+import { FUNCTION_SERVICE_NAME } from '../defaults/lambda.js';
 
 /** One function or queue, with the name its line carries on the dashboard. */
 export interface NamedResource<T> {
@@ -57,16 +61,32 @@ export const DASHBOARD_QUERIES = {
     'stats count(*) as refused by code',
     'sort refused desc',
   ],
-  /** Events refused one by one inside accepted requests (`events put`, keys `stored` and `failed`). */
+  /**
+   * Events stored, refused one by one and filtered out inside accepted requests, from both put routes: `events put`
+   * (POST /events, keys `stored`, `failed`, `filtered`) and `audit events put` (POST /PutAuditEvents, keys `stored`
+   * and `failed`; its `stored` counts filtered events too, as CloudTrail reports them successful). The
+   * EventsFiltered metric counts filtered events of both routes.
+   */
   eventsPut: [
-    'filter message = "events put"',
-    'stats sum(stored) as stored, sum(failed) as refused by bin(5m)',
+    'filter message in ["events put", "audit events put"]',
+    'stats sum(stored) as stored, sum(failed) as refused, sum(filtered) as filtered by bin(5m)',
   ],
   /** Insights opened and closed per run (`insights run`, keys `started` and `ended`). */
   insightsOpened: [
     'filter message = "insights run"',
     'stats sum(started) as opened, sum(ended) as closed by bin(5m)',
   ],
+} as const;
+
+/**
+ * The metrics the ingest function writes in the embedded metric format (lambda/adapters/ingest-metrics.ts):
+ * EventsFiltered by Service, EventsRejected by Service and ErrorCode.
+ */
+export const INGEST_METRICS = {
+  namespace: METRICS_NAMESPACE,
+  service: FUNCTION_SERVICE_NAME,
+  filtered: 'EventsFiltered',
+  rejected: 'EventsRejected',
 } as const;
 
 const WIDTH = { full: 24, half: 12, third: 8 } as const;
@@ -128,19 +148,31 @@ export class TrailDashboard extends Construct {
       ],
       [
         logQuery(
-          'Events stored and refused per event',
+          'Events stored, refused and filtered per event',
           [props.ingestFunction],
           DASHBOARD_QUERIES.eventsPut,
           LogQueryVisualizationType.BAR,
+          WIDTH.half,
         ),
-        graph('Lookup latency (function)', [
-          props.lookupFunction.metricDuration({ statistic: Stats.percentile(50), label: 'p50' }),
-          props.lookupFunction.metricDuration({ statistic: Stats.percentile(99), label: 'p99' }),
-        ]),
-        graph('API latency (all routes)', [
-          props.httpApi.metricLatency({ statistic: Stats.percentile(50), label: 'p50' }),
-          props.httpApi.metricLatency({ statistic: Stats.percentile(99), label: 'p99' }),
-        ]),
+        graph('Events filtered and rejected by code (metrics)', ingestEventMetrics(period), WIDTH.half),
+      ],
+      [
+        graph(
+          'Lookup latency (function)',
+          [
+            props.lookupFunction.metricDuration({ statistic: Stats.percentile(50), label: 'p50' }),
+            props.lookupFunction.metricDuration({ statistic: Stats.percentile(99), label: 'p99' }),
+          ],
+          WIDTH.half,
+        ),
+        graph(
+          'API latency (all routes)',
+          [
+            props.httpApi.metricLatency({ statistic: Stats.percentile(50), label: 'p50' }),
+            props.httpApi.metricLatency({ statistic: Stats.percentile(99), label: 'p99' }),
+          ],
+          WIDTH.half,
+        ),
       ],
       [
         graph(
@@ -181,6 +213,32 @@ export class TrailDashboard extends Construct {
 
     this.dashboard = new Dashboard(this, 'Dashboard', { widgets: rows });
   }
+}
+
+/**
+ * EventsFiltered as one line and EventsRejected as one line per ErrorCode: a search expression, since the codes
+ * seen are not known when the dashboard is built. The metrics carry no stack dimension, so every OpenTrail stack
+ * in the account and Region adds to them.
+ */
+function ingestEventMetrics(period: Duration): IMetric[] {
+  const { namespace, service, filtered, rejected } = INGEST_METRICS;
+  return [
+    new Metric({
+      namespace,
+      metricName: filtered,
+      dimensionsMap: { Service: service },
+      statistic: Stats.SUM,
+      label: 'filtered',
+    }),
+    new SearchExpression({
+      expression:
+        `SEARCH('{${namespace},ErrorCode,Service} MetricName="${rejected}" Service="${service}"', ` +
+        `'Sum', ${period.toSeconds()})`,
+      // A CloudWatch dynamic label: each series is named by its ErrorCode.
+      label: `rejected \${PROP('Dim.ErrorCode')}`,
+      period,
+    }),
+  ];
 }
 
 /** Each OpenTrail function has its own log group (lib/trail-function.ts). */

@@ -31,6 +31,9 @@ export function defaultBundlingOptions(): BundlingOptions {
   };
 }
 
+/** The Powertools service name of every function: its log lines' `service` and its metrics' `Service` dimension. */
+export const FUNCTION_SERVICE_NAME = 'opentrail';
+
 /** Secure, observable defaults for a Node.js function: Graviton (arm64), Node.js 22, Powertools settings. */
 export function defaultNodejsFunctionProps(sizing: FunctionSizing): NodejsFunctionProps {
   return {
@@ -39,7 +42,7 @@ export function defaultNodejsFunctionProps(sizing: FunctionSizing): NodejsFuncti
     memorySize: sizing.memorySize,
     timeout: sizing.timeout,
     environment: {
-      POWERTOOLS_SERVICE_NAME: 'opentrail',
+      POWERTOOLS_SERVICE_NAME: FUNCTION_SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     },

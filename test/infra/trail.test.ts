@@ -4,7 +4,9 @@ import { AccountRootPrincipal, type Policy, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_QUERIES } from '../../lib/constructs/dashboard.js';
+import { publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
+import type { PutFailure } from '../../lambda/core/ingest.js';
+import { DASHBOARD_QUERIES, INGEST_METRICS } from '../../lib/constructs/dashboard.js';
 import { Trail } from '../../lib/trail.js';
 import {
   createTestApp,
@@ -274,7 +276,6 @@ describe('Trail', () => {
 
       // Assess
       expect(paths).toEqual([
-        'Dev/Trail/Archive/DeliveryStream/Service Role/DefaultPolicy',
         'Dev/Trail/ArchiveConsumer/HandlerRole/DefaultPolicy',
         'Dev/Trail/Insights/CounterConsumer/HandlerRole/DefaultPolicy',
         'Dev/Trail/Insights/InsightsRole/DefaultPolicy',
@@ -429,7 +430,8 @@ describe('Trail', () => {
         'Ingest rate (POST /events invocations)',
         'Rejects (HTTP status class)',
         'Rejected requests by code',
-        'Events stored and refused per event',
+        'Events stored, refused and filtered per event',
+        'Events filtered and rejected by code (metrics)',
         'Lookup latency (function)',
         'API latency (all routes)',
         'Pipeline lag (IteratorAge, max)',
@@ -448,6 +450,72 @@ describe('Trail', () => {
       );
       expect(latency).toContain('"stat":"p99"');
       expect(insights.query).toContain(DASHBOARD_QUERIES.insightsOpened.join('\n| '));
+    });
+
+    it('counts stored, refused and filtered events from both put routes when built', () => {
+      // Act
+      const eventsPut = widget(audit, 'Events stored, refused and filtered per event');
+
+      // Assess
+      expect(eventsPut.query).toContain(DASHBOARD_QUERIES.eventsPut.join('\n| '));
+      expect(eventsPut.query).toContain('"events put", "audit events put"');
+      expect(eventsPut.query).toContain('sum(filtered) as filtered');
+      expect(eventsPut.query).toContain(ref(audit.trailApi.ingestFunction.logGroup.logGroupName));
+    });
+
+    it('charts the EventsFiltered metric and one EventsRejected line per error code the ingest function writes when built', () => {
+      // Prepare: the metric documents the ingest function really writes for a filtered and a refused event.
+      const lines: string[] = [];
+      const refused: PutFailure = {
+        index: 1,
+        errorCode: 'FieldTooLong',
+        errorMessage: 'userAgent is too long',
+      };
+      publishIngestMetrics(
+        { successful: [], filtered: [{ index: 0, eventID: 'filtered-1' }], failed: [refused] },
+        (line) => lines.push(line),
+        0,
+      );
+      const written = lines.map((line) => {
+        const { _aws, Service } = JSON.parse(line);
+        const [directive] = _aws.CloudWatchMetrics;
+        return {
+          namespace: directive.Namespace,
+          name: directive.Metrics[0].Name,
+          dimensions: [...directive.Dimensions[0]].sort(),
+          service: Service,
+        };
+      });
+
+      // Act
+      const metrics = widget(audit, 'Events filtered and rejected by code (metrics)').metrics;
+
+      // Assess
+      expect(written).toEqual([
+        {
+          namespace: INGEST_METRICS.namespace,
+          name: INGEST_METRICS.filtered,
+          dimensions: ['Service'],
+          service: INGEST_METRICS.service,
+        },
+        {
+          namespace: INGEST_METRICS.namespace,
+          name: INGEST_METRICS.rejected,
+          dimensions: ['ErrorCode', 'Service'],
+          service: INGEST_METRICS.service,
+        },
+      ]);
+      expect(metrics).toEqual([
+        ['OpenTrail', 'EventsFiltered', 'Service', 'opentrail', { label: 'filtered', stat: 'Sum' }],
+        [
+          {
+            expression:
+              'SEARCH(\'{OpenTrail,ErrorCode,Service} MetricName="EventsRejected" Service="opentrail"\', \'Sum\', 60)',
+            label: `rejected \${PROP('Dim.ErrorCode')}`,
+            period: 60,
+          },
+        ],
+      ]);
     });
 
     it('leaves out the insights row and charts two consumers and queues when insights are off', () => {
