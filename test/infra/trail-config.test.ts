@@ -115,7 +115,9 @@ describe('validateTrailProps', () => {
       "selectors: the advanced selectors hold 501 values; CloudTrail's limit, kept here, is 500",
       'redaction defaults must be true or false',
       'redaction keys[0] must be a key name',
-      'redaction paths[0] must be a path like "requestParameters.card.number"',
+      'redaction paths[0] must be a path below one of requestParameters, responseElements, additionalEventData, ' +
+        'serviceEventDetails, addendum, edgeDeviceDetails, userIdentity.details, userIdentity.sessionContext, ' +
+        'like "requestParameters.card.number"',
     ]);
   });
 
