@@ -203,18 +203,22 @@ describe('OpenTrailStack', () => {
     it("gives each channel its own output when names reduce to the same ID or to another name's numbered ID", () => {
       // Prepare
       const channels = createTestApp();
-      const clashing = new OpenTrailStack(channels.app, 'Clashing', {
-        env: TEST_ENV,
-        channels: [{ name: 'abc3' }, { name: 'abc' }, { name: 'a-bc' }],
-      });
+      let channelOutputs: Record<string, string>;
+      try {
+        const clashing = new OpenTrailStack(channels.app, 'Clashing', {
+          env: TEST_ENV,
+          channels: [{ name: 'abc3' }, { name: 'abc' }, { name: 'a-bc' }],
+        });
 
-      // Act
-      const channelOutputs = Object.fromEntries(
-        Object.entries(Template.fromStack(clashing).findOutputs('*'))
-          .filter(([outputId]) => outputId.startsWith('Channel'))
-          .map(([outputId, output]) => [outputId, renderCfnString(output.Value)]),
-      );
-      channels.cleanup();
+        // Act
+        channelOutputs = Object.fromEntries(
+          Object.entries(Template.fromStack(clashing).findOutputs('*'))
+            .filter(([outputId]) => outputId.startsWith('Channel'))
+            .map(([outputId, output]) => [outputId, renderCfnString(output.Value)]),
+        );
+      } finally {
+        channels.cleanup();
+      }
 
       // Assess
       expect(channelOutputs).toEqual({
