@@ -45,7 +45,7 @@ export type Redactor = (record: TrailRecord) => void;
  * `Pass-Word`, `pass.word`, `ＰＡＳＳＷＯＲＤ` and `pa\u00ADssword` all read `password`.
  */
 const IGNORED_IN_KEYS = /[^\p{L}\p{N}\p{M}]|\p{Default_Ignorable_Code_Point}/gu;
-export const normalizedKey = (key: string): string =>
+const normalizedKey = (key: string): string =>
   key.normalize('NFKC').toLowerCase().replaceAll(IGNORED_IN_KEYS, '');
 
 /** Fragments of normalised keys that name secrets in real APIs (x-api-key, db_password, SecretAccessKey...). */
