@@ -57,10 +57,12 @@ export function createPutAuditEventsRoute({ config, writer, now, policy }: PutAu
     const response = putAuditEventsResponse(auditEvents, rejected, ingestedIndexes, result);
     // Counted from the response: refusals before ingest too, under the codes the client was told.
     publishIngestMetrics({ ...result, failed: response.failed });
+    // `successful` also lists the events the selectors filtered (as CloudTrail answers them): log them apart.
     logger.info('audit events put', {
       received: auditEvents.length,
-      stored: response.successful.length,
+      stored: result.successful.length,
       failed: response.failed.length,
+      filtered: result.filtered.length,
     });
     return json(200, response);
   };
