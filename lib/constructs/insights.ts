@@ -1,6 +1,5 @@
 import { type Acknowledgment, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, type IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -27,7 +26,7 @@ import {
   type InsightState,
 } from '../../lambda/core/insights/records.js';
 import type { FunctionSizing } from '../defaults/lambda.js';
-import { defaultDeadLetterQueueProps } from '../defaults/sqs.js';
+import { deadLetterQueueAlarm, defaultDeadLetterQueueProps } from '../defaults/sqs.js';
 import { definedProps } from '../props-merge.js';
 import {
   integerRangeProblem,
@@ -318,24 +317,13 @@ export class Insights extends Construct {
     // (SQS developer guide, "Amazon SQS key management").
     props.encryptionKey?.grant(this.scheduleRole, 'kms:GenerateDataKey', 'kms:Decrypt');
 
-    this.dlqAlarm = new Alarm(this, 'DeadLetterQueueAlarm', {
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: Stats.MAXIMUM,
-        period: Duration.minutes(1),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription:
-        `OpenTrail ${id}: an insights run failed or could not be started; the next run catches up, the ` +
+    this.dlqAlarm = deadLetterQueueAlarm(
+      this,
+      this.deadLetterQueue,
+      `OpenTrail ${id}: an insights run failed or could not be started; the next run catches up, the ` +
         'dead-letter queue holds the error',
-    });
-    if (props.alarmTopic) {
-      const action = new SnsAction(props.alarmTopic);
-      this.dlqAlarm.addAlarmAction(action);
-      this.dlqAlarm.addOkAction(action);
-    }
+      props.alarmTopic,
+    );
   }
 
   /**

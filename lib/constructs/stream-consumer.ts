@@ -1,6 +1,5 @@
 import { type Acknowledgment, Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, type DynamoEventSourceProps, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -12,7 +11,7 @@ import { Construct } from 'constructs';
 import { STREAM_FILTER_PATTERNS } from '../../lambda/core/pipeline.js';
 import { defaultStreamEventSourceProps } from '../defaults/event-source.js';
 import type { FunctionSizing } from '../defaults/lambda.js';
-import { defaultDeadLetterQueueProps } from '../defaults/sqs.js';
+import { deadLetterQueueAlarm, defaultDeadLetterQueueProps } from '../defaults/sqs.js';
 import { definedProps } from '../props-merge.js';
 import { integerRangeProblem, secondsRangeProblem, throwIfInvalid } from '../props-validation.js';
 import { createTrailFunction, RUNTIME_ACKNOWLEDGMENTS, type TrailFunctionProps } from '../trail-function.js';
@@ -160,24 +159,13 @@ export class StreamConsumer extends Construct {
     });
     this.function.addEventSource(this.eventSource);
 
-    this.dlqAlarm = new Alarm(this, 'DeadLetterQueueAlarm', {
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: Stats.MAXIMUM,
-        period: Duration.minutes(1),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription:
-        `OpenTrail ${id}: stream records gave up after their retries; the dead-letter queue names the shard and ` +
+    this.dlqAlarm = deadLetterQueueAlarm(
+      this,
+      this.deadLetterQueue,
+      `OpenTrail ${id}: stream records gave up after their retries; the dead-letter queue names the shard and ` +
         'sequence numbers to replay (within the stream retention of 24 h)',
-    });
-    if (props.alarmTopic) {
-      const action = new SnsAction(props.alarmTopic);
-      this.dlqAlarm.addAlarmAction(action);
-      this.dlqAlarm.addOkAction(action);
-    }
+      props.alarmTopic,
+    );
   }
 }
 
