@@ -4,6 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, type Environment, type Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 
 const REPO_ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -100,4 +102,20 @@ export function propertiesOf(template: Template, logicalId: string): Record<stri
   const resource: unknown = template.toJSON().Resources[logicalId];
   if (isRecord(resource) && isRecord(resource.Properties)) return resource.Properties;
   throw new Error(`${logicalId} has no properties in the template`);
+}
+
+/**
+ * What cdk-nag's AwsSolutions and Serverless packs (the ones bin/opentrail.ts runs) report under `scope` and
+ * nobody acknowledged: the rule, its severity and where. An empty list is what synthesis needs.
+ */
+export function unacknowledgedNagFindings(
+  scope: IConstruct,
+): Array<{ rule: string; severity?: string; at: Array<string | undefined> }> {
+  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+    pack.validateScope(scope).violations.map((violation) => ({
+      rule: violation.ruleName,
+      severity: violation.severity,
+      at: violation.violatingResources.map((resource) => resource.constructPath),
+    })),
+  );
 }
