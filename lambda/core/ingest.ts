@@ -247,7 +247,9 @@ export async function putEvents(
   });
 
   const idempotent = await Promise.all(
-    [...byProducerId.values()].map((prepared) => resolveProducerId(prepared, writer, options)),
+    [...byProducerId].map(([producerId, prepared]) =>
+      resolveProducerId(prepared, producerId, writer, options),
+    ),
   );
   const toWrite = [...fresh];
   const outcomeByIndex = new Map<number, PutSuccess | PutFailure>();
@@ -285,21 +287,17 @@ export async function putEvents(
 type Resolution = { kind: 'write'; prepared: Prepared } | { kind: 'done'; outcome: PutSuccess | PutFailure };
 
 /**
- * Idempotency by producer id: claim the id for the new eventID; if another eventID holds it, that event wins.
+ * Idempotency by producer id (scoped, producerIdScope): claim the id for the new eventID; if another eventID holds it, that event wins.
  * If the holder's items were never stored (an earlier attempt failed midway), this attempt stores them under
  * the held eventID, so the producer's retry heals the trail instead of duplicating it.
  */
 async function resolveProducerId(
   prepared: Prepared,
+  producerId: string,
   writer: EventWriter,
   options: IngestOptions,
   attemptsLeft = 3,
 ): Promise<Resolution> {
-  const producerId = producerIdScope(
-    prepared.event.eventSource,
-    prepared.event.id as string,
-    options.channelArn,
-  );
   if (attemptsLeft === 0) return { kind: 'done', outcome: storeFailure(prepared, 'Throttling') };
   try {
     const claim = await writer.claimProducerId(
@@ -321,7 +319,7 @@ async function resolveProducerId(
     );
     if (moved) return { kind: 'write', prepared };
     // Another attempt moved the claim first: start over against the new holder.
-    return resolveProducerId(prepared, writer, options, attemptsLeft - 1);
+    return resolveProducerId(prepared, producerId, writer, options, attemptsLeft - 1);
   } catch (error) {
     if (error instanceof StoreUnavailableError)
       return { kind: 'done', outcome: storeFailure(prepared, error.errorCode) };
