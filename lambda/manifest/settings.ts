@@ -1,7 +1,7 @@
 import type { Channel } from '../core/cloudtrail/channels.js';
 import { parseChannels } from '../core/cloudtrail/channels.js';
 import { LIMITS } from '../core/limits.js';
-import { LOG_LINE_FORMATS, type LogLineFormat } from '../core/pipeline.js';
+import { LOG_LINE_FORMATS } from '../core/pipeline.js';
 
 /**
  * Every setting an OpenTrail function reads, once: its environment variable, its type, its default and the
