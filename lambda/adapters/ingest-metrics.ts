@@ -1,43 +1,30 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { PutEventsResult } from '../core/ingest.js';
 
-/**
- * Ingest counts as CloudWatch metrics, in the embedded metric format: one JSON document per line on stdout, which
- * CloudWatch Logs turns into metrics without an API call. Written raw (console.log would prefix the line, and EMF
- * needs the JSON alone) and whatever the log level, so a quiet logger never hides a metric. Nothing is written
- * for a count of zero.
- */
+/** The CloudWatch namespace of ingest's metrics (the dashboard reads it). */
 export const METRICS_NAMESPACE = 'OpenTrail';
 
-export type MetricsSink = (line: string) => void;
-
-const stdout: MetricsSink = (line) => {
-  process.stdout.write(line);
-};
-
-const SERVICE = process.env.POWERTOOLS_SERVICE_NAME ?? 'opentrail';
-
-function emfLine(
-  name: string,
-  value: number,
-  dimensions: Readonly<Record<string, string>>,
-  timestamp: number,
-): string {
-  const document = {
-    _aws: {
-      Timestamp: timestamp,
-      CloudWatchMetrics: [
-        {
-          Namespace: METRICS_NAMESPACE,
-          Dimensions: [Object.keys(dimensions)],
-          Metrics: [{ Name: name, Unit: 'Count' }],
-        },
-      ],
-    },
-    ...dimensions,
-    [name]: value,
-  };
-  return `${JSON.stringify(document)}\n`;
+export interface IngestMetricsOptions {
+  /** The `Service` dimension. @default POWERTOOLS_SERVICE_NAME, else 'opentrail' */
+  readonly serviceName?: string;
 }
+
+/**
+ * Powertools Metrics for ingest: embedded metric format documents on stdout, which CloudWatch Logs turns into
+ * metrics without an API call. Silent when POWERTOOLS_METRICS_DISABLED is true (the unit tests set it).
+ */
+export function createIngestMetrics(options: IngestMetricsOptions = {}): Metrics {
+  const serviceName = options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? 'opentrail';
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+  // Powertools' own default dimension is a lower-case `service`; the dashboard and the metrics already in
+  // CloudWatch use `Service`.
+  metrics.clearDefaultDimensions();
+  metrics.setDefaultDimensions({ Service: serviceName });
+  return metrics;
+}
+
+/** The metrics of the function this Lambda container runs. */
+export const ingestMetrics = createIngestMetrics();
 
 /**
  * Ingest's result with the failures as the client was told them, so PutAuditEvents counts CloudTrail Data's
@@ -47,19 +34,20 @@ export type IngestOutcome = Omit<PutEventsResult, 'failed'> & {
   readonly failed: ReadonlyArray<{ readonly errorCode: string }>;
 };
 
-/** EventsFiltered (by service) and EventsRejected (by service and errorCode) for one put request. */
-export function publishIngestMetrics(
-  result: IngestOutcome,
-  sink: MetricsSink = stdout,
-  now = Date.now(),
-): void {
+/**
+ * EventsFiltered (by Service) and EventsRejected (by Service and ErrorCode) for one put request; nothing for a count
+ * of zero. Each is published at once: a document's metrics share its dimensions, so each ErrorCode needs its own.
+ */
+export function publishIngestMetrics(result: IngestOutcome, metrics: Metrics = ingestMetrics): void {
   if (result.filtered.length > 0) {
-    sink(emfLine('EventsFiltered', result.filtered.length, { Service: SERVICE }, now));
+    metrics.addMetric('EventsFiltered', MetricUnit.Count, result.filtered.length);
+    metrics.publishStoredMetrics();
   }
-  if (result.failed.length === 0) return;
   const byCode = new Map<string, number>();
   for (const { errorCode } of result.failed) byCode.set(errorCode, (byCode.get(errorCode) ?? 0) + 1);
   for (const [errorCode, count] of byCode) {
-    sink(emfLine('EventsRejected', count, { Service: SERVICE, ErrorCode: errorCode }, now));
+    metrics.addDimension('ErrorCode', errorCode);
+    metrics.addMetric('EventsRejected', MetricUnit.Count, count);
+    metrics.publishStoredMetrics();
   }
 }

@@ -2,8 +2,8 @@ import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, type Policy, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createIngestMetrics, publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
 import type { PutFailure } from '../../lambda/core/ingest.js';
 import { DASHBOARD_QUERIES, INGEST_METRICS } from '../../lib/constructs/dashboard.js';
 import { Trail } from '../../lib/trail.js';
@@ -459,17 +459,23 @@ describe('Trail', () => {
 
     it('charts the EventsFiltered metric and one EventsRejected line per error code the ingest function writes when built', () => {
       // Prepare: the metric documents the ingest function really writes for a filtered and a refused event.
-      const lines: string[] = [];
       const refused: PutFailure = {
         index: 1,
         errorCode: 'FieldTooLong',
         errorMessage: 'userAgent is too long',
       };
-      publishIngestMetrics(
-        { successful: [], filtered: [{ index: 0, eventID: 'filtered-1' }], failed: [refused] },
-        (line) => lines.push(line),
-        0,
-      );
+      const ingestMetrics = createIngestMetrics();
+      const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      let lines: string[];
+      try {
+        publishIngestMetrics(
+          { successful: [], filtered: [{ index: 0, eventID: 'filtered-1' }], failed: [refused] },
+          ingestMetrics,
+        );
+        lines = write.mock.calls.map(([line]) => String(line));
+      } finally {
+        write.mockRestore();
+      }
       const written = lines.map((line) => {
         const { _aws, Service } = JSON.parse(line);
         const [directive] = _aws.CloudWatchMetrics;

@@ -1,7 +1,12 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpEvent } from '../../lambda/adapters/http.js';
-import { publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
+import {
+  createIngestMetrics,
+  ingestMetrics,
+  publishIngestMetrics,
+} from '../../lambda/adapters/ingest-metrics.js';
 import type { PutEventsResult } from '../../lambda/core/ingest.js';
 import { compileRedaction } from '../../lambda/core/redaction.js';
 import { compileSelectors } from '../../lambda/core/selectors.js';
@@ -24,14 +29,29 @@ function post(body: string): HttpEvent {
   } as HttpEvent;
 }
 
+/**
+ * The unit project disables Powertools Metrics (vitest.config.ts); these tests build an enabled instance, as Lambda
+ * has, and read the documents it writes to stdout.
+ */
+function enabledMetrics(): { metrics: Metrics; documents: () => unknown[] } {
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  const metrics = createIngestMetrics();
+  vi.unstubAllEnvs();
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  return { metrics, documents: () => write.mock.calls.map(([line]) => JSON.parse(String(line))) };
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.useRealTimers();
 });
 
 describe('publishIngestMetrics', () => {
   it('writes one EMF document for the filtered count and one per rejection code', () => {
     // Prepare
-    const lines: string[] = [];
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW_MS);
+    const { metrics, documents } = enabledMetrics();
     const result: PutEventsResult = {
       successful: [],
       filtered: [
@@ -44,46 +64,59 @@ describe('publishIngestMetrics', () => {
         { index: 4, errorCode: 'InvalidRegion', errorMessage: '' },
       ],
     };
-    // Act
-    publishIngestMetrics(result, (line) => lines.push(line), NOW_MS);
-    // Assess
-    expect(lines.every((line) => line.endsWith('}\n'))).toBe(true);
-    expect(lines.map((line) => JSON.parse(line))).toEqual([
-      {
-        _aws: {
-          Timestamp: NOW_MS,
-          CloudWatchMetrics: [
-            {
-              Namespace: 'OpenTrail',
-              Dimensions: [['Service']],
-              Metrics: [{ Name: 'EventsFiltered', Unit: 'Count' }],
-            },
-          ],
-        },
-        Service: 'opentrail',
-        EventsFiltered: 2,
+    const document = (name: string, dimensions: Record<string, string>, value: number) => ({
+      _aws: {
+        Timestamp: NOW_MS,
+        CloudWatchMetrics: [
+          {
+            Namespace: 'OpenTrail',
+            Dimensions: [Object.keys(dimensions)],
+            Metrics: [{ Name: name, Unit: 'Count' }],
+          },
+        ],
       },
-      expect.objectContaining({ ErrorCode: 'InvalidRegion', EventsRejected: 2 }),
-      expect.objectContaining({ ErrorCode: 'InvalidData', EventsRejected: 1 }),
-    ]);
-    expect(JSON.parse(lines[1] ?? '')._aws.CloudWatchMetrics[0].Dimensions).toEqual([
-      ['Service', 'ErrorCode'],
+      ...dimensions,
+      [name]: value,
+    });
+
+    // Act
+    publishIngestMetrics(result, metrics);
+
+    // Assess
+    expect(documents()).toEqual([
+      document('EventsFiltered', { Service: 'opentrail' }, 2),
+      document('EventsRejected', { Service: 'opentrail', ErrorCode: 'InvalidRegion' }, 2),
+      document('EventsRejected', { Service: 'opentrail', ErrorCode: 'InvalidData' }, 1),
     ]);
   });
 
   it('writes nothing when every event was stored', () => {
-    const lines: string[] = [];
-    publishIngestMetrics({ successful: [{ index: 0, eventID: 'A' }], failed: [], filtered: [] }, (line) =>
-      lines.push(line),
-    );
-    expect(lines).toEqual([]);
+    // Prepare
+    const { metrics, documents } = enabledMetrics();
+
+    // Act
+    publishIngestMetrics({ successful: [{ index: 0, eventID: 'A' }], failed: [], filtered: [] }, metrics);
+
+    // Assess
+    expect(documents()).toEqual([]);
+  });
+
+  it('writes nothing when metrics are disabled, as in the unit tests', () => {
+    // Prepare
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+
+    // Act
+    publishIngestMetrics({ successful: [], failed: [], filtered: [{ index: 0, eventID: 'A' }] });
+
+    // Assess
+    expect(write).not.toHaveBeenCalled();
   });
 });
 
 describe('POST /events with a trail policy', () => {
-  it('answers filtered events in the response and counts them on stdout', async () => {
+  it('answers filtered events in the response and counts them in the metrics', async () => {
     // Prepare
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const addMetric = vi.spyOn(ingestMetrics, 'addMetric');
     const store = new MemoryEventStore();
     const handler = createIngestHandler({ config: CONFIG, writer: store, now: () => NOW_MS });
     // Act
@@ -97,14 +130,10 @@ describe('POST /events with a trail policy', () => {
     expect(body.filtered).toEqual([{ index: 0, eventID: expect.any(String) }]);
     expect(body.successful).toEqual([{ index: 1, eventID: expect.any(String) }]);
     expect(store.records.size).toBe(1);
-    const emf = write.mock.calls
-      .map(([line]) => String(line))
-      .filter((line) => line.includes('EventsFiltered'));
-    expect(emf.map((line) => JSON.parse(line).EventsFiltered)).toEqual([1]);
+    expect(addMetric.mock.calls).toEqual([['EventsFiltered', 'Count', 1]]);
   });
 
   it('applies the policy it is given: data events kept, payloads masked by configured keys only', async () => {
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const store = new MemoryEventStore();
     const policy = {
       selectors: compileSelectors({ data: true }),
