@@ -44,7 +44,11 @@ export interface HttpFrontOptions {
   readonly region: string;
   /** @default '000000000000' */
   readonly accountId?: string;
-  /** Bodies above this are refused with 413. @default 1 MiB (the put limit) + 64 KiB slack */
+  /**
+   * Bodies above this are refused with 413. Like API Gateway, the front reads (and discards) a refused body up to
+   * the 10 MB payload limit before answering; past that limit it answers at once and closes the connection.
+   * @default 1 MiB (the put limit) + 64 KiB slack
+   */
   readonly maxBodyBytes?: number;
   /** Like API Gateway's integration timeout. @default 30 000 ms */
   readonly handlerTimeoutMs?: number;
@@ -61,6 +65,10 @@ export interface HttpFront {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024 + 64 * 1024;
+/** HTTP API payload size quota, 10 MB, not adjustable (API Gateway developer guide, "Quotas ... HTTP API"). */
+const API_GATEWAY_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
+/** How long a refused connection keeps reading after the 413 before it closes anyway. */
+const LINGER_MS = 2_000;
 const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
 const CLOSE_GRACE_MS = 5_000;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -143,16 +151,20 @@ const handleRequest = async (
     return;
   }
 
-  const body = await readBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-  if (body === undefined) {
-    response.setHeader('connection', 'close');
-    writeError(response, {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const read = await readBody(request, maxBodyBytes, Math.max(maxBodyBytes, API_GATEWAY_PAYLOAD_LIMIT_BYTES));
+  if (read.kind === 'tooLarge') {
+    const reply = {
       statusCode: 413,
       code: 'RequestTooLarge',
-      message: `Request body exceeds ${options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`,
-    });
+      message: `Request body exceeds ${maxBodyBytes} bytes`,
+    };
+    // A body read to its end leaves the connection reusable; one past the payload limit is still arriving.
+    if (read.drained) writeError(response, reply);
+    else writeErrorAndLingeringClose(request, response, reply);
     return;
   }
+  const { body } = read;
 
   const headers = headerPairs(request);
   const verification = await options.verifySignature({ method, rawPath, rawQueryString, headers, body });
@@ -253,26 +265,49 @@ const splitOnce = (value: string, separator: string): [string, string] => {
   return index === -1 ? [value, ''] : [value.slice(0, index), value.slice(index + separator.length)];
 };
 
-/** Resolves to undefined once the body passes the limit; the rest is discarded, never buffered. */
-const readBody = async (request: IncomingMessage, maxBytes: number): Promise<Uint8Array | undefined> => {
-  const declaredLength = Number(request.headers['content-length'] ?? 0);
-  if (declaredLength > maxBytes) {
-    request.resume();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    total += buffer.length;
-    if (total > maxBytes) {
+type BodyRead =
+  | { readonly kind: 'body'; readonly body: Uint8Array }
+  /** drained: the whole body was read (and discarded); otherwise it passed drainBytes and is still arriving. */
+  | { readonly kind: 'tooLarge'; readonly drained: boolean };
+
+/**
+ * Keeps at most acceptBytes in memory. A body over acceptBytes is read to its end and discarded, as long as it
+ * stays within drainBytes, so that the client, still sending, is not reset before it can read the 413.
+ * Listeners rather than `for await`: leaving that loop early destroys the request, and with it the socket.
+ */
+const readBody = (request: IncomingMessage, acceptBytes: number, drainBytes: number): Promise<BodyRead> =>
+  new Promise((resolve, reject) => {
+    if (Number(request.headers['content-length'] ?? 0) > drainBytes) {
       request.resume();
-      return undefined;
+      resolve({ kind: 'tooLarge', drained: false });
+      return;
     }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-};
+    let chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer): void => {
+      total += chunk.length;
+      if (total > drainBytes) {
+        // Stay flowing with no listener: the rest is discarded as it arrives.
+        request.off('data', onData);
+        request.off('end', onEnd);
+        resolve({ kind: 'tooLarge', drained: false });
+      } else if (total > acceptBytes) {
+        chunks = [];
+      } else {
+        chunks.push(chunk);
+      }
+    };
+    const onEnd = (): void =>
+      resolve(
+        total > acceptBytes
+          ? { kind: 'tooLarge', drained: true }
+          : { kind: 'body', body: Buffer.concat(chunks) },
+      );
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('error', reject);
+    request.once('close', () => reject(new Error('The client closed the connection before the body ended')));
+  });
 
 const headerPairs = (request: IncomingMessage): Array<[string, string]> => {
   const pairs: Array<[string, string]> = [];
@@ -408,4 +443,30 @@ const writeError = (response: ServerResponse, reply: ErrorReply): void => {
   response.statusCode = reply.statusCode;
   response.setHeader('content-type', 'application/json');
   response.end(JSON.stringify({ code: reply.code, message: reply.message }));
+};
+
+/**
+ * Sends the whole answer now (its length is declared, so the client can read it) but ends the response, which
+ * closes the socket, only once the client stops sending or after LINGER_MS: closing a socket with unread bytes
+ * makes the kernel answer with a reset, which can destroy the 413 before the client reads it.
+ */
+const writeErrorAndLingeringClose = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  reply: ErrorReply,
+): void => {
+  const payload = JSON.stringify({ code: reply.code, message: reply.message });
+  response.writeHead(reply.statusCode, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    connection: 'close',
+  });
+  response.write(payload);
+  const close = (): void => {
+    clearTimeout(timer);
+    if (!response.writableEnded) response.end();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  request.once('end', close);
+  request.socket.once('close', close);
 };
