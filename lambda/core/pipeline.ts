@@ -20,21 +20,16 @@ export interface StreamRecordLike {
 /** The attribute holding the stored record; only event items have it. */
 export const RECORD_ATTRIBUTE = 'record';
 
-/** The attribute types a stored record may have: B (encoded, docs/storage.md), S (written before the codec). */
-export const STORED_RECORD_TYPES = ['B', 'S'] as const;
-
 /**
- * The event source mappings' filter (Lambda FilterCriteria, patterns ORed): INSERTs of items with a stored record
- * of either type. Lambda's event JSON renders B as a base64 string, which `exists` matches like any string. The
- * CDK construct and local mode both use these patterns.
+ * The event source mappings' filter (Lambda FilterCriteria): INSERTs of items with a stored record, which is B
+ * (encoded, docs/storage.md). Lambda's event JSON renders B as a base64 string, which `exists` matches like any
+ * string. The CDK construct and local mode both use it.
  */
-export const STREAM_FILTER_PATTERNS = STORED_RECORD_TYPES.map((type) => ({
-  eventName: ['INSERT'],
-  dynamodb: { NewImage: { [RECORD_ATTRIBUTE]: { [type]: [{ exists: true }] } } },
-}));
+export const STREAM_FILTER_PATTERNS = [
+  { eventName: ['INSERT'], dynamodb: { NewImage: { [RECORD_ATTRIBUTE]: { B: [{ exists: true }] } } } },
+];
 
-const hasStoredRecord = (value: StoredRecordValue | undefined): boolean =>
-  value?.B !== undefined || value?.S !== undefined;
+const hasStoredRecord = (value: StoredRecordValue | undefined): boolean => value?.B !== undefined;
 
 /**
  * Only new events travel: an INSERT of an event item. TTL expiries (REMOVE), updates and the table's other

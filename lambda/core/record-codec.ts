@@ -81,21 +81,18 @@ export function decodeRecord(bytes: Uint8Array): string {
 
 /**
  * The record as DynamoDB holds it in the `record` attribute: B, the codec's bytes (base64 in Lambda's stream event
- * JSON, bytes from the SDK), or S, the JSON itself in items written before the codec (docs/storage.md).
+ * JSON, bytes from the SDK; docs/storage.md).
  */
 export interface StoredRecordValue {
-  readonly S?: string;
   readonly B?: string | Uint8Array;
 }
 
 /**
- * The record JSON of a stored value: B decoded (byte for byte what was encoded), S as is; undefined when the
- * value holds neither. A B value that does not decode throws RecordCodecError: a reader fails at that record
- * rather than skipping or garbling an event.
+ * The record JSON of a stored value, byte for byte what was encoded; undefined when the value holds no B. A B value
+ * that does not decode throws RecordCodecError: a reader fails at that record rather than skipping or garbling an
+ * event.
  */
 export function storedRecordJson(value: StoredRecordValue | undefined): string | undefined {
-  if (value?.B !== undefined) {
-    return decodeRecord(typeof value.B === 'string' ? Buffer.from(value.B, 'base64') : value.B);
-  }
-  return value?.S;
+  if (value?.B === undefined) return undefined;
+  return decodeRecord(typeof value.B === 'string' ? Buffer.from(value.B, 'base64') : value.B);
 }

@@ -178,7 +178,7 @@ function contractEventSourceProps(
   deadLetterQueue: Queue,
 ): Pick<DynamoEventSourceProps, ContractEventSourceProp> {
   return {
-    // One pattern per stored record type (B encoded, S from before the codec); Lambda ORs them.
+    // Only INSERTs of event items (a stored record, B) reach the consumers.
     filters: STREAM_FILTER_PATTERNS.map((pattern) => FilterCriteria.filter(pattern)),
     reportBatchItemFailures: true,
     onFailure: new SqsDlq(deadLetterQueue),

@@ -126,39 +126,30 @@ describe('DynamoDbEventStore record format', () => {
     expect(resourceItems.every((item) => item.record === undefined)).toBe(true);
   });
 
-  it('reads a record stored as B (decoded) or as S (written before the codec), byte for byte', async () => {
-    // Prepare: one event item per form.
-    const [encoded, legacy] = await storedEvents(2);
+  it('reads records stored as B, decoded byte for byte, alone and in a batch', async () => {
+    // Prepare
+    const [first, second] = await storedEvents(2);
     const itemOf = (event: StoredEvent | undefined, record: AttributeValue) => ({
       pk: { S: event?.keys.key.pk ?? '' },
       sk: { S: event?.eventID ?? '' },
       record,
     });
-    dynamo
-      .on(GetItemCommand)
-      .resolvesOnce({ Item: itemOf(encoded, { B: encodeRecord(encoded?.recordJson ?? '') }) })
-      .resolvesOnce({ Item: itemOf(legacy, { S: legacy?.recordJson ?? '' }) });
-    dynamo.on(BatchGetItemCommand).resolves({
-      Responses: {
-        trail: [
-          itemOf(encoded, { B: encodeRecord(encoded?.recordJson ?? '') }),
-          itemOf(legacy, { S: legacy?.recordJson ?? '' }),
-        ],
-      },
-    });
+    const items = [first, second].map((event) => itemOf(event, { B: encodeRecord(event?.recordJson ?? '') }));
+    dynamo.on(GetItemCommand).resolvesOnce({ Item: items[0] }).resolvesOnce({ Item: items[1] });
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: { trail: items } });
     const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
-    const ids = [encoded?.eventID ?? '', legacy?.eventID ?? ''];
+    const ids = [first?.eventID ?? '', second?.eventID ?? ''];
 
     // Act
     const single = [await store.readRecord(ids[0] ?? ''), await store.readRecord(ids[1] ?? '')];
     const batch = await store.readRecords(ids);
 
     // Assess
-    expect(single).toEqual([encoded?.recordJson, legacy?.recordJson]);
+    expect(single).toEqual([first?.recordJson, second?.recordJson]);
     expect(batch).toEqual(
       new Map([
-        [ids[0], encoded?.recordJson],
-        [ids[1], legacy?.recordJson],
+        [ids[0], first?.recordJson],
+        [ids[1], second?.recordJson],
       ]),
     );
     expect(dynamo.commandCalls(BatchGetItemCommand)[0]?.args[0].input.RequestItems?.trail).toMatchObject({
