@@ -11,7 +11,7 @@ import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TRAIL_ENV } from '../lambda/core/environment.js';
+import { TRAIL_ENV } from '../lambda/manifest/settings.js';
 import { Archive, defaultDatabaseName } from './constructs/archive.js';
 import { type NamedResource, TrailDashboard } from './constructs/dashboard.js';
 import { EventAlarms } from './constructs/event-alarms.js';

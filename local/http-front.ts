@@ -26,6 +26,8 @@ export interface RouteTarget {
   /** The Lambda function's name, shown in the context (functionName, ARN, log group). */
   readonly functionName: string;
   readonly handler: HttpApiHandler;
+  /** The function's own timeout (the manifest's), within the integration timeout. @default the integration timeout */
+  readonly timeoutMs?: number;
 }
 
 /** Route key as API Gateway writes it ('GET /events/{eventId}') -> the function behind it. */
@@ -50,7 +52,7 @@ export interface HttpFrontOptions {
    * @default 1 MiB (the put limit) + 64 KiB slack
    */
   readonly maxBodyBytes?: number;
-  /** Like API Gateway's integration timeout. @default 30 000 ms */
+  /** API Gateway's integration timeout: no function runs longer for a request. @default 30 000 ms */
   readonly handlerTimeoutMs?: number;
   /** One line per request, and handler failures. @default drop them */
   readonly log?: (line: string) => void;
@@ -192,7 +194,8 @@ const handleRequest = async (
     caller: verification.caller,
     accountId,
   });
-  const timeoutMs = options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+  const integrationTimeoutMs = options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+  const timeoutMs = Math.min(match.route.target.timeoutMs ?? integrationTimeoutMs, integrationTimeoutMs);
   const context = createLambdaContext(match.route.target.functionName, options.region, accountId, timeoutMs);
 
   const outcome = await invokeWithTimeout(match.route.target.handler, event, context, timeoutMs);

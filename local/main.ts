@@ -1,32 +1,52 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { readIngestSettings } from '../lambda/adapters/ingest-policy-config.js';
+import type { RedactionRules } from '../lambda/core/redaction.js';
+import type { TrailSelectors } from '../lambda/core/selectors.js';
+import { ingestPolicy } from '../lambda/functions/ingest.js';
+import { readSettings } from '../lambda/manifest/settings.js';
 import { PROJECT_ROOT } from './emulator.js';
 import { type LocalCredentials, type LocalHandle, startLocal } from './runner.js';
 
 /**
  * `npm start`: runs local mode until SIGINT/SIGTERM. stdout carries exactly one line, the ready line, so
- * scripts can wait for it; everything else goes to stderr.
+ * scripts can wait for it; everything else (the functions' JSON log lines included) goes to stderr.
  */
 
 const CONFIG_FILE = join(PROJECT_ROOT, '.opentrail', 'local.json');
 
-// The functions log JSON to stdout, as Lambda wants; here that would bury the ready line, so from now on
-// stdout writes go to stderr and only the ready line uses the real stdout.
-const writeReadyLine = process.stdout.write.bind(process.stdout);
-process.stdout.write = process.stderr.write.bind(process.stderr);
 const STOP_TIMEOUT_MS = 15_000;
 
 const logToStderr = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-const parsePort = (value: string): number => {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`OPENTRAIL_PORT must be a port number (0-65535), not '${value}'`);
+const wholeNumber = (name: string, value: string, min: number, max: number): number => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, not '${value}'`);
   }
-  return port;
+  return number;
+};
+
+/** Local mode's settings from the environment: the trail's through the functions' own schema and messages. */
+const optionsFromEnvironment = (env: NodeJS.ProcessEnv) => {
+  const trail = readSettings(['selectors', 'redaction', 'logLine', 'insightsBaselineMinutes'], env);
+  // Checked by the function the ingest function runs at its cold start, before anything starts.
+  ingestPolicy(trail.selectors, trail.redaction);
+  const interval = env.OPENTRAIL_INSIGHTS_INTERVAL_SECONDS;
+  return {
+    port: wholeNumber('OPENTRAIL_PORT', env.OPENTRAIL_PORT ?? '3000', 0, 65_535),
+    region: env.AWS_REGION ?? env.OPENTRAIL_REGION ?? 'us-east-1',
+    ...(trail.selectors === undefined ? {} : { selectors: trail.selectors as TrailSelectors }),
+    ...(trail.redaction === undefined ? {} : { redaction: trail.redaction as RedactionRules }),
+    logLine: trail.logLine,
+    insights: {
+      baselineMinutes: trail.insightsBaselineMinutes,
+      ...(interval === undefined
+        ? {}
+        : { intervalSeconds: wholeNumber('OPENTRAIL_INSIGHTS_INTERVAL_SECONDS', interval, 1, 86_400) }),
+    },
+  };
 };
 
 const credentialPair = ({ accessKeyId, secretAccessKey }: LocalCredentials) => ({
@@ -91,16 +111,10 @@ const stopOnSignals = (running: () => LocalHandle | undefined): void => {
 const main = async (): Promise<void> => {
   let local: LocalHandle | undefined;
   stopOnSignals(() => local);
-  local = await startLocal({
-    port: parsePort(process.env.OPENTRAIL_PORT ?? '3000'),
-    region: process.env.AWS_REGION ?? process.env.OPENTRAIL_REGION ?? 'us-east-1',
-    // OPENTRAIL_SELECTORS and OPENTRAIL_REDACTION, parsed and checked by the function the ingest function runs at
-    // cold start: a bad value stops `npm start` before anything runs, with every problem named.
-    ...readIngestSettings(process.env),
-    log: logToStderr,
-  });
+  // A bad setting stops `npm start` before anything runs, with every problem named.
+  local = await startLocal({ ...optionsFromEnvironment(process.env), log: logToStderr });
   await writeConfig(local);
-  writeReadyLine(
+  process.stdout.write(
     `OpenTrail local API ready at ${local.apiUrl} (config: ${relative(process.cwd(), CONFIG_FILE)})\n`,
   );
 };

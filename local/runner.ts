@@ -6,6 +6,7 @@ import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventb
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createFunctionLogger } from '../lambda/adapters/logger.js';
 import {
   createPipelineResources,
   type PipelineNames,
@@ -13,21 +14,32 @@ import {
 } from '../lambda/adapters/pipeline-admin.js';
 import { createEventsTable } from '../lambda/adapters/table-admin.js';
 import { channelArn, DEFAULT_CHANNEL_NAME } from '../lambda/core/cloudtrail/channels.js';
-import { TRAIL_ENV } from '../lambda/core/environment.js';
 import type { InsightsRunSummary } from '../lambda/core/insights/run.js';
+import type { LogLineFormat } from '../lambda/core/pipeline.js';
 import type { RedactionRules } from '../lambda/core/redaction.js';
 import type { TrailSelectors } from '../lambda/core/selectors.js';
-import { routeKey, TRAIL_ROUTE_NAMES, TRAIL_ROUTES } from '../lambda/core/trail-routes.js';
+import { routeKey, TRAIL_ROUTES } from '../lambda/core/trail-routes.js';
+import type { AwsClientSettings, FunctionConfig, FunctionRuntime } from '../lambda/functions/runtime.js';
+import {
+  FUNCTIONS,
+  type FunctionName,
+  type FunctionSpec,
+  functionsTriggeredBy,
+  type ScheduleTrigger,
+  type StreamMapping,
+  streamMappingOf,
+} from '../lambda/manifest/functions.js';
+import { type SettingKey, type SettingsInput, withDefaults } from '../lambda/manifest/settings.js';
 import { type MotoEmulator, startEmulator } from './emulator.js';
-import { type RouteTarget, startHttpFront } from './http-front.js';
+import { FUNCTION_BUILDERS, type FunctionsTriggeredBy } from './functions.js';
+import { type HttpApiHandler, type RouteTarget, startHttpFront } from './http-front.js';
 import { createRouteAuthorizer, type LocalPrincipal } from './route-access.js';
-import { type Scheduler, startScheduler } from './scheduler.js';
+import { type ScheduledFunction, type Scheduler, startScheduler } from './scheduler.js';
 import { createSigV4Verifier, localUserArn } from './sigv4-verifier.js';
 import {
   createStreamPoller,
   latestStreamArn,
   type StreamFunction,
-  type StreamMappingSettings,
   type StreamPoller,
   type StreamPollerStats,
   type StreamPollerTiming,
@@ -35,20 +47,21 @@ import {
 } from './stream-poller.js';
 
 /**
- * Local mode: moto for the AWS side, the HTTP front for API Gateway, a stream poller per pipeline consumer for
- * the DynamoDB event source mappings, and the real handlers in this process, configured through the same
- * environment variables as in AWS.
+ * Local mode: moto for the AWS side, the HTTP front for API Gateway, a stream poller per stream consumer for the
+ * DynamoDB event source mappings, a scheduler for the scheduled functions, and the real functions in this
+ * process, each built from the deployment manifest (lambda/manifest/functions.ts) with its settings as values:
+ * the same functions, triggers and settings as the stack deploys.
  */
 
-/** The table stream's consumers (docs/pipeline.md). */
-export type StreamConsumer = 'archive' | 'logForward' | 'insightsCounter';
+/** The table stream's consumers (docs/pipeline.md): the manifest's stream-triggered functions. */
+export type StreamConsumer = FunctionsTriggeredBy<'stream'>;
 
 export const DEFAULT_PIPELINE_NAMES: PipelineNames = {
   bucketName: 'opentrail-archive',
   deliveryStreamName: 'opentrail-events',
   logGroupName: '/opentrail/events',
-  archiveDlqName: 'opentrail-archive-dlq',
-  logForwardDlqName: 'opentrail-log-forward-dlq',
+  archiveDlqName: deadLetterQueueName('archive'),
+  logForwardDlqName: deadLetterQueueName('logForward'),
 };
 
 export interface LocalCredentials {
@@ -79,15 +92,17 @@ export interface LocalOptions {
   readonly retentionDays?: number;
   /** @default 16 */
   readonly writeShards?: number;
+  /** What each forwarded log line holds. @default 'full' */
+  readonly logLine?: LogLineFormat;
   /** Names of the pipeline's bucket, delivery stream, log group and dead-letter queues. @default DEFAULT_PIPELINE_NAMES */
   readonly pipelineNames?: Partial<PipelineNames>;
   /** Wraps each stream consumer's handler, e.g. to inject faults in a test. @default the handlers as they are */
   readonly wrapStreamHandler?: (consumer: StreamConsumer, handler: StreamFunction) => StreamFunction;
-  /** Event source mapping settings and poller timings for both consumers. @default the stack's mapping */
-  readonly streamMapping?: StreamMappingSettings & StreamPollerTiming;
-  /** Insights: baseline window and how often the scheduled function runs. @default from OPENTRAIL_INSIGHTS_* or 7 days, 60 s */
+  /** Changes to every consumer's event source mapping, and the pollers' timings. @default the manifest's mappings */
+  readonly streamMapping?: Partial<StreamMapping> & StreamPollerTiming;
+  /** Insights: baseline window and how often the scheduled function runs. @default 7 days, the manifest's rate */
   readonly insights?: { readonly baselineMinutes?: number; readonly intervalSeconds?: number };
-  /** Diagnostics (emulator output, one line per request and per stream batch); never stdout. @default drop them */
+  /** Diagnostics: emulator output, the functions' JSON log lines, one line per request and per stream batch. @default drop them */
   readonly log?: (line: string) => void;
 }
 
@@ -119,19 +134,6 @@ export interface LocalHandle {
   stop(): Promise<void>;
 }
 
-/** Route key -> function, for every route of TRAIL_ROUTES: put routes run on ingest, lookup routes on lookup. */
-export const loadRoutes = async (): Promise<Map<string, RouteTarget>> => {
-  const ingest = await import('../lambda/handlers/ingest.js');
-  const lookup = await import('../lambda/handlers/lookup.js');
-  const targets = {
-    put: { functionName: 'opentrail-ingest', handler: ingest.handler },
-    lookup: { functionName: 'opentrail-lookup', handler: lookup.handler },
-  } satisfies Record<string, RouteTarget>;
-  return new Map(
-    TRAIL_ROUTE_NAMES.map((name) => [routeKey(TRAIL_ROUTES[name]), targets[TRAIL_ROUTES[name].access]]),
-  );
-};
-
 /** The three credential pairs of .opentrail/local.json. */
 export type LocalCaller = 'credentials' | 'producerCredentials' | 'readerCredentials';
 
@@ -144,29 +146,34 @@ const LOCAL_CALLERS: Readonly<
   readerCredentials: { userName: 'opentrail-reader', access: ['lookup'] },
 };
 
-/** Consumer -> function, as the stack deploys them (lambda/handlers, docs/pipeline.md). */
-const loadStreamConsumers = async (): Promise<Record<StreamConsumer, StreamTarget>> => {
-  const archive = await import('../lambda/handlers/archive.js');
-  const logForward = await import('../lambda/handlers/log-forward.js');
-  const insightsCounter = await import('../lambda/handlers/insights-counter.js');
-  return {
-    archive: { functionName: 'opentrail-archive', handler: archive.handler },
-    logForward: { functionName: 'opentrail-log-forward', handler: logForward.handler },
-    insightsCounter: { functionName: 'opentrail-insights-counter', handler: insightsCounter.handler },
-  };
-};
+const INSIGHTS_BUS_NAME = 'opentrail-insights';
+/** The account the local API reports as its own (requestContext.accountId) and callers' accounts. */
+const API_ACCOUNT_ID = '000000000000';
+/** The account local mode's functions run in (moto's default). */
+const LOCAL_ACCOUNT_ID = '123456789012';
 
-interface StreamTarget {
-  readonly functionName: string;
-  readonly handler: StreamFunction;
+/** A stream consumer's on-failure queue in local mode. */
+function deadLetterQueueName(consumer: StreamConsumer): string {
+  return `${FUNCTIONS[consumer].localName}-dlq`;
 }
 
-/**
- * The handlers read their configuration once, at module load, and a module loads once per process. The
- * first configuration therefore sticks; a later start that needs another one would silently talk to the
- * wrong emulator or table, so it is refused.
- */
-let loadedHandlerConfig: string | undefined;
+const spec = (name: FunctionName): FunctionSpec => FUNCTIONS[name];
+
+/** A manifest function built with its settings taken from `values`, its own logger and the emulator's clients. */
+function buildFunction<F extends FunctionName>(
+  name: F,
+  values: SettingsInput<SettingKey>,
+  runtime: Omit<FunctionRuntime, 'logger'>,
+  log: (line: string) => void,
+): ReturnType<(typeof FUNCTION_BUILDERS)[F]> {
+  const keys = FUNCTIONS[name].settings;
+  const config = withDefaults(keys, Object.fromEntries(keys.map((key) => [key, values[key]])));
+  const build = FUNCTION_BUILDERS[name] as (config: FunctionConfig<F>, runtime: FunctionRuntime) => unknown;
+  return build(config as FunctionConfig<F>, {
+    ...runtime,
+    logger: createFunctionLogger({ sink: log }),
+  }) as ReturnType<(typeof FUNCTION_BUILDERS)[F]>;
+}
 
 export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandle> => {
   const region = options.region ?? 'us-east-1';
@@ -204,17 +211,17 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       ? await startEmulator({ log: withoutRoutineAccessLines(log) })
       : undefined;
   const awsEndpoint = options.awsEndpoint ?? emulator?.url ?? '';
-  const clientConfig = { region, endpoint: awsEndpoint, credentials };
-  const dynamodb = new DynamoDBClient(clientConfig);
-  const streams = new DynamoDBStreamsClient(clientConfig);
-  const sqs = new SQSClient(clientConfig);
-  const eventBridge = new EventBridgeClient(clientConfig);
-  const pollers: StreamPoller[] = [];
-  let scheduler: Scheduler<InsightsRunSummary> | undefined;
+  const aws: AwsClientSettings = { region, endpoint: awsEndpoint, credentials };
+  const dynamodb = new DynamoDBClient(aws);
+  const streams = new DynamoDBStreamsClient(aws);
+  const sqs = new SQSClient(aws);
+  const eventBridge = new EventBridgeClient(aws);
+  const pollers = new Map<StreamConsumer, StreamPoller>();
+  const schedulers = new Map<FunctionName, Scheduler<unknown>>();
   const shutdown = async () => {
     try {
-      await scheduler?.stop();
-      await Promise.all(pollers.map((poller) => poller.stop()));
+      await Promise.all([...schedulers.values()].map((scheduler) => scheduler.stop()));
+      await Promise.all([...pollers.values()].map((poller) => poller.stop()));
     } finally {
       for (const client of [dynamodb, streams, sqs, eventBridge]) client.destroy();
       await emulator?.stop();
@@ -222,81 +229,88 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
   };
   const defaultChannelArn = channelArn('aws', region, API_ACCOUNT_ID, DEFAULT_CHANNEL_NAME);
   try {
-    const handlerEnvironment = {
-      [TRAIL_ENV.tableName]: tableName,
-      [TRAIL_ENV.retentionDays]: String(options.retentionDays ?? 90),
-      [TRAIL_ENV.writeShards]: String(options.writeShards ?? 16),
-      [TRAIL_ENV.deliveryStreamName]: names.deliveryStreamName,
-      [TRAIL_ENV.logGroupName]: names.logGroupName,
-      [TRAIL_ENV.eventBusName]: INSIGHTS_BUS_NAME,
-      [TRAIL_ENV.channels]: JSON.stringify([{ arn: defaultChannelArn }]),
-      // Empty means unset: the ingest function then applies the defaults (lambda/adapters/ingest-policy-config.ts).
-      [TRAIL_ENV.selectors]: options.selectors === undefined ? '' : JSON.stringify(options.selectors),
-      [TRAIL_ENV.redaction]: options.redaction === undefined ? '' : JSON.stringify(options.redaction),
-      [TRAIL_ENV.insightsBaselineMinutes]: String(
-        options.insights?.baselineMinutes ?? process.env[TRAIL_ENV.insightsBaselineMinutes] ?? 7 * 1440,
-      ),
-      AWS_REGION: region,
-      AWS_ENDPOINT_URL: awsEndpoint,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      POWERTOOLS_SERVICE_NAME: 'opentrail',
-    };
-    const handlerConfig = JSON.stringify(handlerEnvironment);
-    if (loadedHandlerConfig !== undefined && loadedHandlerConfig !== handlerConfig) {
-      throw new Error('The handlers were already loaded in this process with another configuration');
-    }
-    const [, pipeline, insightsDlqUrl] = await Promise.all([
+    const streamConsumers = functionsTriggeredBy('stream') as StreamConsumer[];
+    const [, pipeline, deadLetterQueueUrls] = await Promise.all([
       createEventsTable(dynamodb, tableName),
-      createPipeline(clientConfig, names),
-      createInsightsResources(eventBridge, sqs),
+      createPipeline(aws, names),
+      createDeadLetterQueues(sqs, streamConsumers, names),
+      createEventBus(eventBridge),
     ]);
-
-    Object.assign(process.env, handlerEnvironment, {
+    // What the stack's constructs would set for each function, as values (lambda/manifest/settings.ts).
+    const settings: SettingsInput<SettingKey> = {
+      region,
+      tableName,
+      retentionDays: options.retentionDays,
+      writeShards: options.writeShards,
+      deliveryStreamName: names.deliveryStreamName,
+      logGroupName: names.logGroupName,
+      logLine: options.logLine,
+      eventBusName: INSIGHTS_BUS_NAME,
+      channels: [{ name: DEFAULT_CHANNEL_NAME, arn: defaultChannelArn }],
+      selectors: options.selectors,
+      redaction: options.redaction,
+      insightsBaselineMinutes: options.insights?.baselineMinutes,
       // Only NextToken signing uses it; a fresh one per start invalidates tokens from an earlier run.
-      [TRAIL_ENV.tokenSecret]: randomBytes(32).toString('base64url'),
-    });
-    const routes = await loadRoutes();
-    const consumers = await loadStreamConsumers();
-    loadedHandlerConfig = handlerConfig;
+      tokenSecret: randomBytes(32).toString('base64url'),
+    };
+    const runtime = { aws };
+
+    const routes = new Map<string, RouteTarget>();
+    for (const name of functionsTriggeredBy('http')) {
+      const handler = buildFunction(name, settings, runtime, log) as HttpApiHandler;
+      for (const trigger of spec(name).triggers) {
+        if (trigger.kind !== 'http') continue;
+        for (const route of trigger.routes) {
+          routes.set(routeKey(TRAIL_ROUTES[route]), {
+            functionName: spec(name).localName,
+            handler,
+            timeoutMs: spec(name).timeoutSeconds * 1000,
+          });
+        }
+      }
+    }
 
     // One event source mapping per consumer, each with its own poller, progress and dead-letter queue.
     const streamArn = await latestStreamArn(dynamodb, tableName);
-    const dlqUrls: Record<StreamConsumer, string> = {
-      archive: pipeline.archiveDlqUrl,
-      logForward: pipeline.logForwardDlqUrl,
-      insightsCounter: insightsDlqUrl,
-    };
-    const startPoller = (consumer: StreamConsumer): StreamPoller => {
-      const { functionName, handler } = consumers[consumer];
+    const { streamMapping: mappingChanges = {} } = options;
+    for (const consumer of streamConsumers) {
+      const handler = buildFunction(consumer, settings, runtime, log) as StreamFunction;
       const poller = createStreamPoller({
-        ...options.streamMapping,
-        functionName,
+        mapping: { ...streamMappingOf(consumer), ...mappingChanges },
+        timing: mappingChanges,
+        functionTimeoutMs: spec(consumer).timeoutSeconds * 1000,
+        functionName: spec(consumer).localName,
         handler: options.wrapStreamHandler?.(consumer, handler) ?? handler,
         streams,
         streamArn,
-        onFailure: sqsFailureDestination(sqs, dlqUrls[consumer]),
+        onFailure: sqsFailureDestination(sqs, deadLetterQueueUrls[consumer]),
         log,
       });
-      pollers.push(poller);
+      pollers.set(consumer, poller);
       poller.start();
-      return poller;
-    };
-    const archivePoller = startPoller('archive');
-    const logForwardPoller = startPoller('logForward');
-    const insightsCounterPoller = startPoller('insightsCounter');
-    const insights = await import('../lambda/handlers/insights.js');
-    scheduler = startScheduler({
-      functionName: 'opentrail-insights',
-      handler: insights.handler,
-      intervalMs:
-        1000 *
-        Number(options.insights?.intervalSeconds ?? process.env.OPENTRAIL_INSIGHTS_INTERVAL_SECONDS ?? 60),
-      region,
-      accountId: LOCAL_ACCOUNT_ID,
-      log,
-    });
-    const insightsScheduler = scheduler;
+    }
+
+    for (const name of functionsTriggeredBy('schedule')) {
+      const trigger = spec(name).triggers.find(
+        (candidate): candidate is ScheduleTrigger => candidate.kind === 'schedule',
+      );
+      const intervalSeconds =
+        name === 'insights' && options.insights?.intervalSeconds !== undefined
+          ? options.insights.intervalSeconds
+          : (trigger?.rateMinutes ?? 1) * 60;
+      schedulers.set(
+        name,
+        startScheduler({
+          functionName: spec(name).localName,
+          handler: buildFunction(name, settings, runtime, log) as ScheduledFunction<unknown>,
+          intervalMs: intervalSeconds * 1000,
+          timeoutMs: spec(name).timeoutSeconds * 1000,
+          region,
+          accountId: LOCAL_ACCOUNT_ID,
+          log,
+        }),
+      );
+    }
 
     const front = await startHttpFront({
       routes,
@@ -318,12 +332,16 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       eventBusName: INSIGHTS_BUS_NAME,
       accountId: API_ACCOUNT_ID,
       channelArn: defaultChannelArn,
-      streamStats: () => ({
-        archive: archivePoller.stats(),
-        logForward: logForwardPoller.stats(),
-        insightsCounter: insightsCounterPoller.stats(),
-      }),
-      runInsights: () => insightsScheduler.runNow(),
+      streamStats: () =>
+        Object.fromEntries([...pollers].map(([consumer, poller]) => [consumer, poller.stats()])) as Record<
+          StreamConsumer,
+          StreamPollerStats
+        >,
+      runInsights: async () => {
+        const scheduler = schedulers.get('insights');
+        if (scheduler === undefined) throw new Error('the insights function is not scheduled');
+        return (await scheduler.runNow()) as InsightsRunSummary;
+      },
       stop: async () => {
         try {
           await front.close();
@@ -338,22 +356,33 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
   }
 };
 
-const INSIGHTS_BUS_NAME = 'opentrail-insights';
-const INSIGHTS_COUNTER_DLQ_NAME = 'opentrail-insights-counter-dlq';
-/** The account the local API reports as its own (requestContext.accountId) and callers' accounts. */
-const API_ACCOUNT_ID = '000000000000';
-/** The account local mode's functions run in (moto's default). */
-const LOCAL_ACCOUNT_ID = '123456789012';
-
-/** The insights bus and the counter consumer's dead-letter queue (docs/insights.md); idempotent. */
-const createInsightsResources = async (eventBridge: EventBridgeClient, sqs: SQSClient): Promise<string> => {
+/** The insights bus (docs/insights.md); idempotent. */
+const createEventBus = async (eventBridge: EventBridgeClient): Promise<void> => {
   try {
     await eventBridge.send(new CreateEventBusCommand({ Name: INSIGHTS_BUS_NAME }));
   } catch (error) {
     if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
   }
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: INSIGHTS_COUNTER_DLQ_NAME }));
-  return QueueUrl ?? '';
+};
+
+/** Every stream consumer's on-failure queue, as the stack gives each its own; idempotent. */
+const createDeadLetterQueues = async (
+  sqs: SQSClient,
+  consumers: readonly StreamConsumer[],
+  names: PipelineNames,
+): Promise<Record<StreamConsumer, string>> => {
+  const queueNames: Partial<Record<StreamConsumer, string>> = {
+    archive: names.archiveDlqName,
+    logForward: names.logForwardDlqName,
+  };
+  const urls = await Promise.all(
+    consumers.map(async (consumer) => {
+      const QueueName = queueNames[consumer] ?? deadLetterQueueName(consumer);
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName }));
+      return [consumer, QueueUrl ?? ''] as const;
+    }),
+  );
+  return Object.fromEntries(urls) as Record<StreamConsumer, string>;
 };
 
 /**
@@ -368,16 +397,13 @@ const withoutRoutineAccessLines =
   };
 
 /** The bucket, delivery stream, log group and dead-letter queues the stack would own (docs/pipeline.md). */
-const createPipeline = async (
-  clientConfig: { region: string; endpoint: string; credentials: LocalCredentials },
-  names: PipelineNames,
-): Promise<PipelineResources> => {
+const createPipeline = async (aws: AwsClientSettings, names: PipelineNames): Promise<PipelineResources> => {
   const clients = {
     // An emulator on an IP address has no bucket subdomains.
-    s3: new S3Client({ ...clientConfig, forcePathStyle: true }),
-    firehose: new FirehoseClient(clientConfig),
-    logs: new CloudWatchLogsClient(clientConfig),
-    sqs: new SQSClient(clientConfig),
+    s3: new S3Client({ ...aws, forcePathStyle: true }),
+    firehose: new FirehoseClient(aws),
+    logs: new CloudWatchLogsClient(aws),
+    sqs: new SQSClient(aws),
   };
   try {
     // moto evaluates no Firehose prefix expressions and appends the hour path itself (pipeline-admin.ts).

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from '../core/backoff.js';
 import type { LogLine, LogSink } from '../core/pipeline.js';
-import { logger } from './logger.js';
+import { logger as functionLogger, type Logger } from './logger.js';
 import { isRetryable } from './retryable.js';
 
 /**
@@ -23,6 +23,7 @@ export class CloudWatchLogSink implements LogSink {
     private readonly logGroupName: string,
     private readonly backoff: BackoffPolicy = DEFAULT_BACKOFF,
     now = new Date(),
+    private readonly logger: Logger = functionLogger,
   ) {
     this.logStreamName = `${now.toISOString().slice(0, 10).replaceAll('-', '/')}/${randomUUID()}`;
   }
@@ -40,11 +41,11 @@ export class CloudWatchLogSink implements LogSink {
         );
         const rejected = output.rejectedLogEventsInfo;
         if (rejected)
-          logger.warn('CloudWatch Logs rejected event lines as too old or too new', { ...rejected });
+          this.logger.warn('CloudWatch Logs rejected event lines as too old or too new', { ...rejected });
         return true;
       } catch (error) {
         if (!isRetryable(error)) {
-          logger.error('PutLogEvents failed', error as Error);
+          this.logger.error('PutLogEvents failed', error as Error);
           return false;
         }
       }

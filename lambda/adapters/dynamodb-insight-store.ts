@@ -13,7 +13,7 @@ import type { CounterKey, CounterUpdate, CounterWriter } from '../core/insights/
 import type { InsightStorePort, MinuteCounter, StoredInsightState } from '../core/insights/run.js';
 import { TABLE_LAYOUT } from '../core/table-layout.js';
 import type { DynamoDbEventStore } from './dynamodb-event-store.js';
-import { logger } from './logger.js';
+import { logger as functionLogger, type Logger } from './logger.js';
 
 /**
  * Insight counters and state in the events table (docs/insights.md), next to the events under prefixes of
@@ -40,6 +40,7 @@ export class DynamoDbInsightStore implements CounterWriter, InsightStorePort {
     private readonly tableName: string,
     /** Catalog writes go through the event store, which caches what this container wrote recently. */
     private readonly catalog: Pick<DynamoDbEventStore, 'writeCatalog' | 'readCatalog'>,
+    private readonly logger: Logger = functionLogger,
   ) {}
 
   async registerKeys(
@@ -87,7 +88,7 @@ export class DynamoDbInsightStore implements CounterWriter, InsightStorePort {
         return true;
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return true;
-        logger.warn('insight counter update failed', { error: (error as Error).message });
+        this.logger.warn('insight counter update failed', { error: (error as Error).message });
         return false;
       }
     });

@@ -1,6 +1,6 @@
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { DeliveryOutcome, StreamRecordLike } from '../core/pipeline.js';
-import { logger } from './logger.js';
+import { logger as functionLogger, type Logger } from './logger.js';
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 
@@ -12,6 +12,7 @@ export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Pr
 export function streamHandler(
   consumer: string,
   deliver: (records: readonly StreamRecordLike[]) => Promise<DeliveryOutcome>,
+  logger: Logger = functionLogger,
 ): StreamHandler {
   return async (event, context) => {
     logger.addContext(context);

@@ -1,10 +1,4 @@
-import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { requiredSetting } from '../adapters/config.js';
-import { FirehoseArchiveSink } from '../adapters/firehose-archive-sink.js';
-import { streamHandler } from '../adapters/stream.js';
-import { TRAIL_ENV } from '../core/environment.js';
-import { archiveBatch } from '../core/pipeline.js';
+import { lambdaHandler } from '../adapters/lambda-entry.js';
+import { buildArchive } from '../functions/archive.js';
 
-// Stream consumer: new events -> Firehose -> S3 (docs/pipeline.md). Configuration and client once per container.
-const sink = new FirehoseArchiveSink(new FirehoseClient({}), requiredSetting(TRAIL_ENV.deliveryStreamName));
-export const handler = streamHandler('archive', (records) => archiveBatch(records, sink, Date.now()));
+export const handler = lambdaHandler('archive', buildArchive);

@@ -255,3 +255,8 @@ export function settingsEnvironment(values: Readonly<Record<string, unknown>>): 
   }
   return variables;
 }
+
+/** Each setting's environment variable, by setting name. */
+export const TRAIL_ENV = Object.fromEntries(
+  Object.entries(SETTINGS).map(([key, spec]) => [key, spec.variable]),
+) as { readonly [K in SettingKey]: (typeof SETTINGS)[K]['variable'] };

@@ -17,7 +17,7 @@ import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-sche
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TRAIL_ENV } from '../../lambda/core/environment.js';
+import { TRAIL_ENV } from '../../lambda/manifest/settings.js';
 import { INSIGHT_TYPES, type InsightType } from '../../lambda/core/insights/counters.js';
 import {
   INSIGHT_DETAIL_TYPE,

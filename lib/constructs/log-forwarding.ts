@@ -3,7 +3,7 @@ import { type Grant, type IGrantable, PolicyStatement, ServicePrincipal } from '
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type LogGroupProps, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { TRAIL_ENV } from '../../lambda/core/environment.js';
+import { TRAIL_ENV } from '../../lambda/manifest/settings.js';
 import { LOG_LINE_FORMATS, type LogLineFormat } from '../../lambda/core/pipeline.js';
 import { defaultEventLogGroupProps } from '../defaults/logs.js';
 import { definedProps } from '../props-merge.js';

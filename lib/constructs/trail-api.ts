@@ -22,7 +22,7 @@ import {
   channelArn,
   DEFAULT_CHANNEL_NAME,
 } from '../../lambda/core/cloudtrail/channels.js';
-import { TRAIL_ENV } from '../../lambda/core/environment.js';
+import { TRAIL_ENV } from '../../lambda/manifest/settings.js';
 import {
   type RouteAccess,
   routesWithAccess,

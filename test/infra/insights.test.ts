@@ -5,7 +5,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRAIL_ENV } from '../../lambda/core/environment.js';
+import { TRAIL_ENV } from '../../lambda/manifest/settings.js';
 import { EventStore } from '../../lib/constructs/event-store.js';
 import { INSIGHT_DETAIL_TYPE, INSIGHT_EVENT_SOURCE, Insights } from '../../lib/constructs/insights.js';
 import { CONTRACT_FILTERS } from '../fixtures/stream-filter.js';

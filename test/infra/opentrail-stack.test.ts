@@ -5,7 +5,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRAIL_ENV } from '../../lambda/core/environment.js';
+import { TRAIL_ENV } from '../../lambda/manifest/settings.js';
 import type { Insights } from '../../lib/constructs/insights.js';
 import { OpenTrailStack } from '../../lib/opentrail-stack.js';
 import { CONTRACT_FILTERS } from '../fixtures/stream-filter.js';

@@ -1,14 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { readIngestPolicy } from '../../lambda/adapters/ingest-policy-config.js';
 import { REDACTION_MASK } from '../../lambda/core/redaction.js';
+import { ingestPolicy } from '../../lambda/functions/ingest.js';
+import { FUNCTIONS } from '../../lambda/manifest/functions.js';
+import { readSettings } from '../../lambda/manifest/settings.js';
 import { sampleRecord } from '../fixtures/events.js';
 
 const record = sampleRecord;
 
-describe('readIngestPolicy', () => {
+/** The ingest function's policy as its cold start builds it from the environment. */
+const policyFrom = (env: Record<string, string | undefined>) => {
+  const { selectors, redaction } = readSettings(FUNCTIONS.ingest.settings, {
+    OPENTRAIL_TABLE_NAME: 't',
+    ...env,
+  });
+  return ingestPolicy(selectors, redaction);
+};
+
+describe('the ingest policy', () => {
   it("uses CloudTrail's default trail and the default redaction when nothing is set", () => {
     // Act
-    const policy = readIngestPolicy({ OPENTRAIL_SELECTORS: '', OPENTRAIL_REDACTION: undefined });
+    const policy = policyFrom({ OPENTRAIL_SELECTORS: '', OPENTRAIL_REDACTION: undefined });
     const masked = record({ requestParameters: { password: 'p' } });
     policy.redact(masked);
     // Assess
@@ -19,7 +30,7 @@ describe('readIngestPolicy', () => {
   });
 
   it('reads the selectors and redaction rules from their JSON variables', () => {
-    const policy = readIngestPolicy({
+    const policy = policyFrom({
       OPENTRAIL_SELECTORS: JSON.stringify({ data: true, regions: ['eu-west-1'] }),
       OPENTRAIL_REDACTION: JSON.stringify({ defaults: false, keys: ['ssn'] }),
     });
@@ -30,11 +41,17 @@ describe('readIngestPolicy', () => {
     expect(masked.requestParameters).toEqual({ password: 'p', ssn: REDACTION_MASK });
   });
 
-  it('stops the cold start naming every problem, each with its variable', () => {
+  it('stops the cold start naming every variable that is not JSON', () => {
+    expect(() => policyFrom({ OPENTRAIL_SELECTORS: '{data', OPENTRAIL_REDACTION: '{keys: []}' })).toThrow(
+      /^OpenTrail configuration is invalid: OPENTRAIL_SELECTORS is not valid JSON: .*; OPENTRAIL_REDACTION is not valid JSON: .*$/,
+    );
+  });
+
+  it('stops the cold start naming every rule problem, each with its variable', () => {
     expect(() =>
-      readIngestPolicy({ OPENTRAIL_SELECTORS: '{"data": "yes"}', OPENTRAIL_REDACTION: '{keys: []}' }),
+      policyFrom({ OPENTRAIL_SELECTORS: '{"data": "yes"}', OPENTRAIL_REDACTION: '{"keys": "ssn"}' }),
     ).toThrow(
-      /^OpenTrail configuration is invalid: OPENTRAIL_REDACTION is not valid JSON: .*; OPENTRAIL_SELECTORS: data must be true or false$/,
+      /^OpenTrail configuration is invalid: OPENTRAIL_SELECTORS: data must be true or false; OPENTRAIL_REDACTION: .+$/,
     );
   });
 });

@@ -1,0 +1,37 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.js';
+import type { HttpHandler } from '../adapters/http.js';
+import type { IngestPolicy } from '../core/ingest.js';
+import { compileRedaction, type RedactionRules, redactionProblems } from '../core/redaction.js';
+import { compileSelectors, selectorProblems, type TrailSelectors } from '../core/selectors.js';
+import { SETTINGS } from '../manifest/settings.js';
+import { createIngestHandler } from '../routes/ingest.js';
+import type { FunctionConfig, FunctionRuntime } from './runtime.js';
+
+/**
+ * The trail's selectors and redaction rules, validated by the same functions the CDK app runs at synth and
+ * compiled once; invalid ones stop the function's start with every problem named, so a bad deployment never
+ * records the wrong events.
+ */
+export function ingestPolicy(selectors: unknown, redaction: unknown): IngestPolicy {
+  const problems = [
+    ...selectorProblems(selectors).map((problem) => `${SETTINGS.selectors.variable}: ${problem}`),
+    ...redactionProblems(redaction).map((problem) => `${SETTINGS.redaction.variable}: ${problem}`),
+  ];
+  if (problems.length > 0) throw new Error(`OpenTrail configuration is invalid: ${problems.join('; ')}`);
+  return {
+    selectors: compileSelectors(selectors as TrailSelectors | undefined),
+    redact: compileRedaction(redaction as RedactionRules | undefined),
+  };
+}
+
+/** The ingest function: POST /events and POST /PutAuditEvents. */
+export function buildIngest(config: FunctionConfig<'ingest'>, runtime: FunctionRuntime): HttpHandler {
+  return createIngestHandler({
+    config,
+    writer: new DynamoDbEventStore(new DynamoDBClient(runtime.aws), config.tableName),
+    policy: ingestPolicy(config.selectors, config.redaction),
+    logger: runtime.logger,
+    ...(runtime.now === undefined ? {} : { now: runtime.now }),
+  });
+}
