@@ -12,11 +12,18 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { maxAttempts: 8, baseDelayMs: 25,
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits before retry number `attempt` (1-based): a random delay up to min(max, base * 2^attempt). */
-export function backoffDelay(policy: BackoffPolicy, attempt: number): Promise<void> {
+/** The delay before retry number `attempt` (1-based): a random time up to min(max, base * 2^attempt). */
+export function backoffDelayMs(
+  policy: Pick<BackoffPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
+  attempt: number,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  const delay = Math.floor((policy.random ?? Math.random)() * ceiling);
-  return (policy.sleep ?? realSleep)(delay);
+  return Math.floor((policy.random ?? Math.random)() * ceiling);
+}
+
+/** Waits before retry number `attempt` (1-based), for backoffDelayMs. */
+export function backoffDelay(policy: BackoffPolicy, attempt: number): Promise<void> {
+  return (policy.sleep ?? realSleep)(backoffDelayMs(policy, attempt));
 }
 
 /** Runs `task` over `items` with at most `limit` in flight, keeping result order. */
