@@ -1,44 +1,32 @@
 /**
  * Lambda event filtering (FilterCriteria) for the stream pollers: the same pattern objects an event source
  * mapping takes, so local mode filters exactly like the mapping the stack deploys. Supported: exact values
- * (strings, numbers, null), `exists`, `prefix`, `suffix`, `equals-ignore-case` and `anything-but`. Any other
- * operator is refused when the filter is compiled, never silently ignored.
+ * (strings, numbers, booleans, null), `exists`, `prefix`, `suffix`, `equals-ignore-case` and `anything-but`.
+ * Any other operator, or a field that is neither a list of conditions nor a nested pattern, is refused when the
+ * filter is compiled, never silently ignored. Patterns come untyped (the manifest's `filters: object[]`, as
+ * CloudFormation takes them), so their shape is checked here.
  */
-
-export type FilterValue = string | number | boolean | null;
-export type FilterCondition =
-  | FilterValue
-  | { readonly exists: boolean }
-  | { readonly prefix: string }
-  | { readonly suffix: string }
-  | { readonly 'equals-ignore-case': string }
-  | { readonly 'anything-but': FilterValue | readonly FilterValue[] };
-
-/** A field maps to a list of conditions (any may match) or to a nested pattern. */
-export interface FilterPattern {
-  readonly [field: string]: readonly FilterCondition[] | FilterPattern;
-}
 
 export type RecordFilter = (record: unknown) => boolean;
 
 type LeafTest = (present: boolean, value: unknown) => boolean;
 
 /** A record passes when any of the patterns matches it; no patterns means every record passes. */
-export const compileFilters = (patterns: readonly FilterPattern[]): RecordFilter => {
+export const compileFilters = (patterns: readonly object[]): RecordFilter => {
   if (patterns.length === 0) return () => true;
   const compiled = patterns.map(compilePattern);
   return (record) => compiled.some((matches) => matches(record));
 };
 
-const compilePattern = (pattern: FilterPattern): RecordFilter => {
-  const fields = Object.entries(pattern).map(([field, rule]): [string, RecordFilter] => {
+const compilePattern = (pattern: object): RecordFilter => {
+  const fields = Object.entries(pattern).map(([field, rule]: [string, unknown]): [string, RecordFilter] => {
     if (Array.isArray(rule)) {
-      const tests = (rule as readonly FilterCondition[]).map((condition) =>
-        compileCondition(field, condition),
-      );
+      const tests = rule.map((condition: unknown) => compileCondition(field, condition));
       return [field, (object) => matchesLeaf(object, field, tests)];
     }
-    const nested = compilePattern(rule as FilterPattern);
+    if (!isObject(rule))
+      throw new Error(`Filter on '${field}': expected a list of conditions or a nested pattern`);
+    const nested = compilePattern(rule);
     return [field, (object) => isObject(object) && isObject(object[field]) && nested(object[field])];
   });
   return (object) => fields.every(([, matches]) => matches(object));
@@ -52,9 +40,12 @@ const matchesLeaf = (object: unknown, field: string, tests: readonly LeafTest[])
   return tests.some((test) => values.some((element) => test(present, element)));
 };
 
-const compileCondition = (field: string, condition: FilterCondition): LeafTest => {
-  if (condition === null || typeof condition !== 'object') {
+const compileCondition = (field: string, condition: unknown): LeafTest => {
+  if (condition === null || ['string', 'number', 'boolean'].includes(typeof condition)) {
     return (present, value) => present && value === condition;
+  }
+  if (!isObject(condition)) {
+    throw new Error(`Filter on '${field}': a condition is a value or an object with one operator`);
   }
   const entries = Object.entries(condition);
   const [operator, operand] = entries[0] ?? [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilters, type FilterPattern } from '../../../local/event-filter.js';
-import { PIPELINE_FILTERS } from '../../../local/stream-poller.js';
+import { streamMappingOf } from '../../../lambda/manifest/functions.js';
+import { compileFilters } from '../../../local/event-filter.js';
 
 const insert = (newImage: Record<string, unknown>) => ({
   eventName: 'INSERT',
@@ -8,16 +8,17 @@ const insert = (newImage: Record<string, unknown>) => ({
 });
 
 describe('event filter', () => {
-  it('passes an INSERT whose NewImage has a record, encoded (B, base64) or JSON (S), as the pipeline mapping filters', () => {
+  it('passes an INSERT whose NewImage has an encoded record (B, base64), as the manifest mapping filters', () => {
     // Prepare
-    const matches = compileFilters(PIPELINE_FILTERS);
+    const matches = compileFilters(streamMappingOf('archive').filters);
 
     // Assess
     expect(matches(insert({ record: { B: 'AXNzcw==' } }))).toBe(true);
-    expect(matches(insert({ record: { S: '{}' } }))).toBe(true);
     expect(matches(insert({ record: { N: '1' } }))).toBe(false);
     expect(matches(insert({ pk: { S: 'CATALOG' } }))).toBe(false);
-    expect(matches({ eventName: 'MODIFY', dynamodb: { NewImage: { record: { S: '{}' } } } })).toBe(false);
+    expect(matches({ eventName: 'MODIFY', dynamodb: { NewImage: { record: { B: 'AXNzcw==' } } } })).toBe(
+      false,
+    );
     expect(matches({ eventName: 'REMOVE', dynamodb: { Keys: {} } })).toBe(false);
   });
 
@@ -62,9 +63,19 @@ describe('event filter', () => {
 
   it('refuses an operator it does not implement instead of ignoring it', () => {
     // Prepare
-    const pattern = { size: [{ numeric: ['>', 0] }] } as unknown as FilterPattern;
+    const pattern = { size: [{ numeric: ['>', 0] }] };
 
     // Act / Assess
     expect(() => compileFilters([pattern])).toThrow(/operator 'numeric' is not supported/);
+  });
+
+  it('refuses a pattern whose shape is not a filter instead of matching nothing or everything', () => {
+    // Act / Assess: the manifest's patterns are plain objects, so their shape is checked when compiled.
+    expect(() => compileFilters([{ eventName: 'INSERT' }])).toThrow(
+      /expected a list of conditions or a nested pattern/,
+    );
+    expect(() => compileFilters([{ eventName: [['INSERT']] }])).toThrow(
+      /a condition is a value or an object/,
+    );
   });
 });
