@@ -1,31 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  type _Record,
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type Shard,
-  type AttributeValue as StreamAttributeValue,
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type {
-  AttributeValue,
-  Context,
-  DynamoDBBatchResponse,
-  DynamoDBRecord,
-  DynamoDBStreamEvent,
-} from 'aws-lambda';
-import { STREAM_FILTER_PATTERNS } from '../lambda/core/pipeline.js';
-import { compileFilters, type FilterPattern, type RecordFilter } from './event-filter.js';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { backoffDelayMs } from '../lambda/core/backoff.js';
+import type { StreamMapping } from '../lambda/manifest/functions.js';
+import { compileFilters, type RecordFilter } from './event-filter.js';
+import { createLambdaContext, describeError, functionArn, invokeWithTimeout } from './lambda-invoke.js';
 import {
-  createLambdaContext,
-  describeError,
-  functionArn,
-  type InvocationOutcome,
-  invokeWithTimeout,
-} from './lambda-invoke.js';
+  BatchDelivery,
+  type DeliveryPolicy,
+  type DiscardStep,
+  errorSummary,
+} from './stream-mapping/batch-delivery.js';
+import { type BatchLimits, batchingStep, pollWaitMs } from './stream-mapping/batching.js';
+import { type Clock, realClock } from './stream-mapping/clock.js';
+import { toLambdaRecord } from './stream-mapping/lambda-record.js';
+import { onFailureRecord, type StreamOnFailureRecord } from './stream-mapping/on-failure-record.js';
+import { ShardReader, type ShardState } from './stream-mapping/shard-reader.js';
 
 /**
  * Plays a Lambda event source mapping on a DynamoDB stream for one consumer (moto runs no Lambda): reads every
@@ -34,45 +32,16 @@ import {
  * an on-failure record in the consumer's SQS dead-letter queue. Each consumer has its own poller and its own
  * progress, so a failing consumer never holds back another (docs/pipeline.md).
  *
- * Where Lambda's documentation leaves a choice open, this poller decides as follows:
- * - a partial batch response that moved past some records starts the retry count again for the rest;
- * - after a split, each half has its full retry quota ("splitting batches doesn't consume the retry quota");
- * - approximateInvokeCount counts every invocation that carried the discarded records, before splits too;
- * - an itemIdentifier that names no record of the batch fails the whole batch, like an empty one;
- * - checkpoints live in memory: they survive stop() and start(), not a new process.
+ * This file only moves bytes (DescribeStream, GetShardIterator, GetRecords, the invocation, the on-failure
+ * send) and waits on its clock; the decisions are in stream-mapping/: batching.ts cuts batches,
+ * batch-delivery.ts handles failures (and lists the choices Lambda's documentation leaves open),
+ * on-failure-record.ts describes what is given up, shard-reader.ts keeps each shard's position.
  */
 
 export type StreamFunction = (
   event: DynamoDBStreamEvent,
   context: Context,
 ) => Promise<DynamoDBBatchResponse | undefined>;
-
-/** Lambda's on-failure destination record for stream event sources (Lambda Developer Guide, services-dynamodb-errors). */
-export interface StreamOnFailureRecord {
-  readonly requestContext: {
-    readonly requestId: string;
-    readonly functionArn: string;
-    readonly condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
-    readonly approximateInvokeCount: number;
-  };
-  /** The last invocation's outcome; absent when the records expired before any invocation. */
-  readonly responseContext?: {
-    readonly statusCode: number;
-    readonly executedVersion: string;
-    readonly functionError?: 'Unhandled';
-  };
-  readonly version: '1.0';
-  readonly timestamp: string;
-  readonly DDBStreamBatchInfo: {
-    readonly shardId: string;
-    readonly startSequenceNumber: string;
-    readonly endSequenceNumber: string;
-    readonly approximateArrivalOfFirstRecord: string;
-    readonly approximateArrivalOfLastRecord: string;
-    readonly batchSize: number;
-    readonly streamArn: string;
-  };
-}
 
 /** Where discarded batches are described: the mapping's DestinationConfig.OnFailure. */
 export interface FailureDestination {
@@ -85,34 +54,7 @@ export const sqsFailureDestination = (sqs: SQSClient, queueUrl: string): Failure
   },
 });
 
-/** The pipeline's mapping filters, the patterns the stack deploys: INSERTs of event items only. */
-export const PIPELINE_FILTERS: readonly FilterPattern[] = STREAM_FILTER_PATTERNS;
-
-/** The settings of a DynamoDB event source mapping that local mode honours, with Lambda's names in the docs. */
-export interface StreamMappingSettings {
-  /** BatchSize. @default 100 */
-  readonly batchSize?: number;
-  /** MaximumBatchingWindowInSeconds, in ms. @default 1 000 */
-  readonly maxBatchingWindowMs?: number;
-  /** The invocation payload limit a batch stays under (Lambda's 6 MB). @default 6 MiB */
-  readonly maxBatchBytes?: number;
-  /** MaximumRetryAttempts; -1 retries until the record is too old. @default 5 */
-  readonly retryAttempts?: number;
-  /** MaximumRecordAgeInSeconds; -1 is no limit (the stream's 24 h retention). @default 86 400 */
-  readonly maxRecordAgeSeconds?: number;
-  /** BisectBatchOnFunctionError. @default true */
-  readonly bisectBatchOnError?: boolean;
-  /** FunctionResponseTypes ReportBatchItemFailures. @default true */
-  readonly reportBatchItemFailures?: boolean;
-  /** StartingPosition, where a shard is read from when there is no checkpoint. @default 'TRIM_HORIZON' */
-  readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
-  /** FilterCriteria: a record is delivered when any pattern matches. @default PIPELINE_FILTERS */
-  readonly filters?: readonly FilterPattern[];
-  /** The function's timeout; a timeout is a function error. @default 60 000 ms */
-  readonly functionTimeoutMs?: number;
-}
-
-/** How the poller behaves between invocations; tests shrink these. */
+/** How the poller behaves between invocations, outside the mapping's settings; tests may shrink these. */
 export interface StreamPollerTiming {
   /** Wait between GetRecords calls that returned nothing (Lambda polls 4 times a second). @default 250 ms */
   readonly pollIntervalMs?: number;
@@ -122,11 +64,13 @@ export interface StreamPollerTiming {
   readonly retryMaxDelayMs?: number;
   /** How often the shard list is read again to find new shards. @default 10 000 ms */
   readonly shardRefreshMs?: number;
-  /** The clock record ages are measured with. @default Date.now */
-  readonly now?: () => number;
 }
 
-export interface StreamPollerOptions extends StreamMappingSettings, StreamPollerTiming {
+export interface StreamPollerOptions {
+  /** The event source mapping, as the manifest describes it (lambda/manifest/functions.ts). */
+  readonly mapping: StreamMapping;
+  /** The function's timeout; a timeout is a function error. */
+  readonly functionTimeoutMs: number;
   /** The consumer's function name: in the context, the function ARN and the on-failure record. */
   readonly functionName: string;
   readonly handler: StreamFunction;
@@ -136,6 +80,11 @@ export interface StreamPollerOptions extends StreamMappingSettings, StreamPoller
   readonly onFailure: FailureDestination;
   /** Diagnostics: one line per invocation and every failure. @default drop them */
   readonly log?: (line: string) => void;
+  /** Every wait and every record age. @default real time */
+  readonly clock?: Clock;
+  readonly timing?: StreamPollerTiming;
+  /** The invocation payload limit a batch stays under. @default Lambda's 6 MiB */
+  readonly maxBatchBytes?: number;
 }
 
 export interface StreamPollerStats {
@@ -169,61 +118,27 @@ export const latestStreamArn = async (dynamodb: DynamoDBClient, tableName: strin
   return Table.LatestStreamArn;
 };
 
-const DEFAULTS = {
-  batchSize: 100,
-  maxBatchingWindowMs: 1_000,
-  maxBatchBytes: 6 * 1024 * 1024,
-  retryAttempts: 5,
-  maxRecordAgeSeconds: 24 * 60 * 60,
-  bisectBatchOnError: true,
-  reportBatchItemFailures: true,
-  startingPosition: 'TRIM_HORIZON',
-  functionTimeoutMs: 60_000,
+const DEFAULT_TIMING: Required<StreamPollerTiming> = {
   pollIntervalMs: 250,
   retryBaseDelayMs: 100,
   retryMaxDelayMs: 5_000,
   shardRefreshMs: 10_000,
-} as const;
+};
+const MAX_BATCH_BYTES = 6 * 1024 * 1024;
 /** GetRecords' largest page. */
 const GET_RECORDS_LIMIT = 1_000;
 /** Back-off after a failed stream call (an emulator restart, an expired iterator) before trying again. */
-const READ_ERROR_DELAY_MS = { base: 250, max: 5_000 } as const;
+const readErrorDelayMs = (errorsInARow: number): number => Math.min(5_000, 250 * 2 ** errorsInARow);
 
 export const createStreamPoller = (options: StreamPollerOptions): StreamPoller => new Poller(options);
 
-type Settings = Required<StreamMappingSettings & StreamPollerTiming>;
-
 type MutableStats = { -readonly [K in keyof StreamPollerStats]: StreamPollerStats[K] };
 
-/** A run of consecutive records invoked together, with its retries and invocations so far. */
-interface Segment {
-  records: DynamoDBRecord[];
-  retries: number;
-  /** Invocations that carried these records, those of the batch it was split from included. */
-  invocations: number;
-  lastRequestId?: string;
-  lastResponse?: StreamOnFailureRecord['responseContext'];
-}
-
-/** How the mapping reads an invocation's outcome. */
-type InvocationResult =
-  | { readonly kind: 'success' }
-  | { readonly kind: 'partial'; readonly failedIndex: number }
-  | { readonly kind: 'failure'; readonly reason: string };
-
-type BatchResult = InvocationResult | { readonly kind: 'stopped' };
-
-interface ShardState {
-  readonly shardId: string;
-  readonly parentShardId: string | undefined;
-  /** The last record this consumer is done with (delivered, filtered out or discarded). */
-  checkpoint?: string;
-  finished: boolean;
-  reading?: Promise<void>;
-}
-
 class Poller implements StreamPoller {
-  private readonly settings: Settings;
+  private readonly timing: Required<StreamPollerTiming>;
+  private readonly limits: BatchLimits;
+  private readonly delivery: DeliveryPolicy;
+  private readonly clock: Clock;
   private readonly filter: RecordFilter;
   private readonly region: string;
   private readonly accountId: string;
@@ -243,27 +158,29 @@ class Poller implements StreamPoller {
   private wakeRefresh: (() => void) | undefined;
 
   constructor(private readonly options: StreamPollerOptions) {
-    this.settings = {
-      batchSize: options.batchSize ?? DEFAULTS.batchSize,
-      maxBatchingWindowMs: options.maxBatchingWindowMs ?? DEFAULTS.maxBatchingWindowMs,
-      maxBatchBytes: options.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
-      retryAttempts: options.retryAttempts ?? DEFAULTS.retryAttempts,
-      maxRecordAgeSeconds: options.maxRecordAgeSeconds ?? DEFAULTS.maxRecordAgeSeconds,
-      bisectBatchOnError: options.bisectBatchOnError ?? DEFAULTS.bisectBatchOnError,
-      reportBatchItemFailures: options.reportBatchItemFailures ?? DEFAULTS.reportBatchItemFailures,
-      startingPosition: options.startingPosition ?? DEFAULTS.startingPosition,
-      filters: options.filters ?? PIPELINE_FILTERS,
-      functionTimeoutMs: options.functionTimeoutMs ?? DEFAULTS.functionTimeoutMs,
-      pollIntervalMs: options.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
-      retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
-      retryMaxDelayMs: options.retryMaxDelayMs ?? DEFAULTS.retryMaxDelayMs,
-      shardRefreshMs: options.shardRefreshMs ?? DEFAULTS.shardRefreshMs,
-      now: options.now ?? Date.now,
-    };
-    if (!Number.isInteger(this.settings.batchSize) || this.settings.batchSize < 1) {
-      throw new Error(`batchSize must be a positive whole number (got ${this.settings.batchSize})`);
+    const { mapping } = options;
+    if (!Number.isInteger(mapping.batchSize) || mapping.batchSize < 1) {
+      throw new Error(`batchSize must be a positive whole number (got ${mapping.batchSize})`);
     }
-    this.filter = compileFilters(this.settings.filters);
+    // Refused rather than ignored: this poller reads one batch per shard at a time.
+    if (mapping.parallelizationFactor !== 1) {
+      throw new Error(
+        `parallelizationFactor ${mapping.parallelizationFactor} is not supported in local mode`,
+      );
+    }
+    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.limits = {
+      batchSize: mapping.batchSize,
+      maxBatchBytes: options.maxBatchBytes ?? MAX_BATCH_BYTES,
+      maxBatchingWindowMs: mapping.maxBatchingWindowSeconds * 1000,
+    };
+    this.delivery = {
+      mapping,
+      functionTimeoutMs: options.functionTimeoutMs,
+      retryBackoff: { baseDelayMs: this.timing.retryBaseDelayMs, maxDelayMs: this.timing.retryMaxDelayMs },
+    };
+    this.clock = options.clock ?? realClock;
+    this.filter = compileFilters(mapping.filters);
     // arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>; the label itself holds colons.
     const [, , , region, accountId] = options.streamArn.split(':');
     if (!region || !accountId) throw new Error(`Not a DynamoDB stream ARN: ${options.streamArn}`);
@@ -326,19 +243,11 @@ class Poller implements StreamPoller {
   }
 
   /** Waits for the next shard refresh: its interval, a shard reader ending, or stop(). */
-  private waitForRefresh(): Promise<void> {
-    return new Promise((resolve) => {
-      const signal = this.abort.signal;
-      const finish = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', finish);
-        this.wakeRefresh = undefined;
-        resolve();
-      };
-      const timer = setTimeout(finish, this.settings.shardRefreshMs);
-      this.wakeRefresh = finish;
-      signal.addEventListener('abort', finish, { once: true });
-    });
+  private async waitForRefresh(): Promise<void> {
+    const wake = new AbortController();
+    this.wakeRefresh = () => wake.abort();
+    await this.clock.sleep(this.timing.shardRefreshMs, AbortSignal.any([this.abort.signal, wake.signal]));
+    this.wakeRefresh = undefined;
   }
 
   /** Resolves with the promise's value, or undefined as soon as stop() is called. */
@@ -356,16 +265,7 @@ class Poller implements StreamPoller {
   /** A pause that stop() cuts short. */
   private pause(ms: number): Promise<void> {
     if (!this.running || ms <= 0) return Promise.resolve();
-    const signal = this.abort.signal;
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return this.clock.sleep(ms, this.abort.signal);
   }
 
   private async describeShards(): Promise<Shard[]> {
@@ -407,27 +307,25 @@ class Poller implements StreamPoller {
       // A bug, not an AWS error (those are handled where they happen): the shard is read again after a
       // refresh, from its checkpoint.
       this.log(`reading shard ${state.shardId} stopped: ${describeError(error)}`);
-      await this.pause(this.settings.shardRefreshMs);
+      await this.pause(this.timing.shardRefreshMs);
     }
   }
 
-  /**
-   * The next batch: up to batchSize records within maxBatchBytes, waiting up to the batching window after the
-   * first record for more. Empty when the shard has ended or the poller stops.
-   */
+  /** The next batch (batching.ts); empty when the shard has ended or the poller stops. */
   private async nextBatch(reader: ShardReader): Promise<DynamoDBRecord[]> {
-    const { batchSize, maxBatchBytes, maxBatchingWindowMs, pollIntervalMs } = this.settings;
     let windowEndsAt: number | undefined;
     while (this.running) {
-      const { records, full } = reader.peek(batchSize, maxBatchBytes);
-      if (records.length > 0) windowEndsAt ??= Date.now() + maxBatchingWindowMs;
-      const windowOver = windowEndsAt !== undefined && Date.now() >= windowEndsAt;
-      if (full || (records.length > 0 && (windowOver || reader.ended))) return records;
-      if (reader.ended) return [];
+      const step = batchingStep(
+        { buffer: reader.buffer, ended: reader.ended, windowEndsAt },
+        this.clock.now(),
+        this.limits,
+      );
+      if (step.kind === 'invoke') return step.records;
+      if (step.kind === 'ended') return [];
+      windowEndsAt = step.windowEndsAt;
       const read = await this.read(reader);
       if (read === 0 && !reader.ended) {
-        const untilWindowEnds = windowEndsAt === undefined ? pollIntervalMs : windowEndsAt - Date.now();
-        await this.pause(Math.min(pollIntervalMs, untilWindowEnds));
+        await this.pause(pollWaitMs(windowEndsAt, this.clock.now(), this.timing.pollIntervalMs));
       }
     }
     return [];
@@ -460,347 +358,121 @@ class Poller implements StreamPoller {
       if (error instanceof Error && error.name === 'TrimmedDataAccessException')
         reader.restartAtTrimHorizon();
       this.log(`reading shard ${shardId} failed (${reader.readErrors} in a row): ${errorSummary(error)}`);
-      await this.pause(Math.min(READ_ERROR_DELAY_MS.max, READ_ERROR_DELAY_MS.base * 2 ** reader.readErrors));
+      await this.pause(readErrorDelayMs(reader.readErrors));
       return 0;
     }
   }
 
   private async newIterator(reader: ShardReader): Promise<string> {
-    // Resume after what was read, or after the checkpoint of an earlier run; else at the starting position.
     const after = reader.resumeAfter();
     const { ShardIterator } = await this.options.streams.send(
       new GetShardIteratorCommand({
         StreamArn: this.options.streamArn,
         ShardId: reader.state.shardId,
         ...(after === undefined
-          ? { ShardIteratorType: reader.startAt ?? this.settings.startingPosition }
+          ? { ShardIteratorType: reader.startAt ?? this.options.mapping.startingPosition }
           : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
       }),
     );
-    if (ShardIterator === undefined)
+    if (ShardIterator === undefined) {
       throw new Error(`GetShardIterator returned no iterator for ${reader.state.shardId}`);
+    }
     return ShardIterator;
   }
 
-  // ---- Delivering a batch: the mapping's failure handling ----
+  // ---- Delivering a batch: performing batch-delivery.ts's steps ----
 
   /**
    * Delivers a batch until every record is either taken by the handler or described in the dead-letter queue,
    * moving the shard's checkpoint as runs of records are done. Answers false when stop() came first.
    */
-  private async deliverBatch(state: ShardState, batch: DynamoDBRecord[]): Promise<boolean> {
+  private async deliverBatch(state: ShardState, batch: readonly DynamoDBRecord[]): Promise<boolean> {
     const done = (records: readonly DynamoDBRecord[]) => {
       state.checkpoint = records.at(-1)?.dynamodb?.SequenceNumber ?? state.checkpoint;
     };
-    const pending: Segment[] = [{ records: batch, retries: 0, invocations: 0 }];
-    while (pending.length > 0) {
-      const segment = pending[0] as Segment;
-      const expired = this.countExpired(segment.records);
-      if (expired > 0) {
-        const discarded = segment.records.slice(0, expired);
-        if (!(await this.discard(state.shardId, segment, discarded, 'RecordAgeExceeded'))) return false;
-        done(discarded);
-        segment.records = segment.records.slice(expired);
-        if (segment.records.length === 0) {
-          pending.shift();
-          continue;
-        }
-      }
-      if (!this.running) return false;
-
-      const result = await this.invoke(segment);
-      if (result.kind === 'stopped') return false;
-      if (result.kind === 'success') {
-        this.counters.recordsDelivered += segment.records.length;
-        done(segment.records);
-        pending.shift();
-        continue;
-      }
-      this.counters.failedInvocations += 1;
-      if (result.kind === 'partial') {
-        // Records before the failed one are checkpointed and the rest is retried: with bisect on, Lambda
-        // "bisects at the returned sequence number". A partial response is no function error, so the rest is
-        // not split further; a record that keeps failing takes the records behind it to the DLQ with it.
-        const delivered = segment.records.slice(0, result.failedIndex);
-        this.counters.recordsDelivered += delivered.length;
-        done(delivered);
-        segment.records = segment.records.slice(result.failedIndex);
-        // Progress starts the count again: the retries are about the record now at the front.
-        segment.retries = delivered.length > 0 ? 1 : segment.retries + 1;
-      } else if (this.settings.bisectBatchOnError && segment.records.length > 1) {
-        // Splitting does not consume the retry quota (Lambda Developer Guide, services-dynamodb-errors).
-        const half = Math.ceil(segment.records.length / 2);
-        this.log(
-          `batch of ${segment.records.length} failed (${result.reason}); split into ${half} + ${segment.records.length - half}`,
-        );
-        pending.splice(
-          0,
-          1,
-          { ...segment, records: segment.records.slice(0, half), retries: 0 },
-          { ...segment, records: segment.records.slice(half), retries: 0 },
-        );
-        continue;
+    const delivery = new BatchDelivery(batch, this.delivery);
+    for (
+      let step = delivery.next(this.clock.now());
+      step.kind !== 'done';
+      step = delivery.next(this.clock.now())
+    ) {
+      if (step.kind === 'wait') {
+        await this.pause(step.ms);
+      } else if (step.kind === 'discard') {
+        if (!(await this.discard(state.shardId, step))) return false;
+        done(step.records);
+        delivery.discarded(step);
       } else {
-        segment.retries += 1;
+        if (!this.running) return false;
+        const delivered = await this.invoke(delivery, step.records);
+        if (delivered === undefined) return false;
+        done(delivered);
       }
-      if (this.settings.retryAttempts >= 0 && segment.retries > this.settings.retryAttempts) {
-        if (!(await this.discard(state.shardId, segment, segment.records, 'RetryAttemptsExhausted'))) {
-          return false;
-        }
-        done(segment.records);
-        pending.shift();
-        continue;
-      }
-      await this.pause(this.retryDelay(segment.retries));
     }
     return true;
   }
 
-  private async invoke(segment: Segment): Promise<BatchResult> {
-    const timeoutMs = this.settings.functionTimeoutMs;
+  /** Invokes the handler and reports to the delivery; answers the records it took, or undefined after stop(). */
+  private async invoke(
+    delivery: BatchDelivery,
+    records: readonly DynamoDBRecord[],
+  ): Promise<readonly DynamoDBRecord[] | undefined> {
+    const timeoutMs = this.options.functionTimeoutMs;
     const context = createLambdaContext(this.options.functionName, this.region, this.accountId, timeoutMs);
-    const startedAt = Date.now();
+    const startedAt = this.clock.now();
     this.counters.invocations += 1;
-    segment.invocations += 1;
-    segment.lastRequestId = context.awsRequestId;
+    // A copy: the handler may change its event, the delivery keeps its records.
     const outcome = await this.unlessStopped(
-      invokeWithTimeout(this.options.handler, { Records: segment.records }, context, timeoutMs),
+      invokeWithTimeout(this.options.handler, { Records: [...records] }, context, timeoutMs),
     );
     // stop() does not wait for a slow handler: its batch is not checkpointed and is delivered again later.
-    if (outcome === undefined) return { kind: 'stopped' };
-    segment.lastResponse = {
-      statusCode: 200,
-      executedVersion: '$LATEST',
-      ...(outcome.kind === 'result' ? {} : { functionError: 'Unhandled' as const }),
-    };
-    const result = this.interpret(outcome, segment.records);
+    if (outcome === undefined) return undefined;
+    const { result, delivered, split } = delivery.invoked(context.awsRequestId, outcome);
+    this.counters.recordsDelivered += delivered.length;
+    if (result.kind !== 'success') this.counters.failedInvocations += 1;
     const summary =
       result.kind === 'success'
         ? 'ok'
         : result.kind === 'partial'
           ? `partial failure from record ${result.failedIndex + 1}`
           : `failed: ${result.reason}`;
-    this.log(`${segment.records.length} records -> ${summary} (${Date.now() - startedAt} ms)`);
+    this.log(`${records.length} records -> ${summary} (${this.clock.now() - startedAt} ms)`);
     if (outcome.kind === 'error') this.log(`handler error: ${describeError(outcome.error)}`);
-    return result;
-  }
-
-  /**
-   * Reads the function's answer as Lambda does (Lambda Developer Guide, services-ddb-batchfailurereporting):
-   * no response, no list or an empty list is success; an empty, missing or unknown itemIdentifier fails the
-   * whole batch; several failures retry from the lowest sequence number.
-   */
-  private interpret(
-    outcome: InvocationOutcome<unknown>,
-    records: readonly DynamoDBRecord[],
-  ): InvocationResult {
-    if (outcome.kind === 'timeout') {
-      return { kind: 'failure', reason: `timed out after ${this.settings.functionTimeoutMs} ms` };
+    if (split !== undefined && result.kind === 'failure') {
+      this.log(`batch of ${records.length} failed (${result.reason}); split into ${split[0]} + ${split[1]}`);
     }
-    if (outcome.kind === 'error') return { kind: 'failure', reason: errorSummary(outcome.error) };
-    const response = outcome.result;
-    if (!this.settings.reportBatchItemFailures) return { kind: 'success' };
-    if (typeof response !== 'object' || response === null || !('batchItemFailures' in response)) {
-      return { kind: 'success' };
-    }
-    const failures: unknown = response.batchItemFailures;
-    if (failures === null || failures === undefined) return { kind: 'success' };
-    if (!Array.isArray(failures)) return { kind: 'failure', reason: 'batchItemFailures is not a list' };
-    let lowest: number | undefined;
-    for (const failure of failures as unknown[]) {
-      const identifier: unknown =
-        typeof failure === 'object' && failure !== null && 'itemIdentifier' in failure
-          ? failure.itemIdentifier
-          : undefined;
-      const index =
-        typeof identifier === 'string' && identifier !== ''
-          ? records.findIndex((record) => record.dynamodb?.SequenceNumber === identifier)
-          : -1;
-      if (index < 0) {
-        return {
-          kind: 'failure',
-          reason: `invalid itemIdentifier ${JSON.stringify(identifier) ?? 'undefined'}`,
-        };
-      }
-      lowest = Math.min(lowest ?? index, index);
-    }
-    return lowest === undefined ? { kind: 'success' } : { kind: 'partial', failedIndex: lowest };
-  }
-
-  /** Records at the front of a batch older than the maximum record age: they are never invoked. */
-  private countExpired(records: readonly DynamoDBRecord[]): number {
-    if (this.settings.maxRecordAgeSeconds < 0) return 0;
-    const oldestAllowed = this.settings.now() / 1000 - this.settings.maxRecordAgeSeconds;
-    const firstLive = records.findIndex(
-      (record) => (record.dynamodb?.ApproximateCreationDateTime ?? Number.POSITIVE_INFINITY) >= oldestAllowed,
-    );
-    return firstLive < 0 ? records.length : firstLive;
+    return delivered;
   }
 
   /** Describes given-up records in the dead-letter queue; tries until it is sent or stop() is called. */
-  private async discard(
-    shardId: string,
-    segment: Segment,
-    records: readonly DynamoDBRecord[],
-    condition: StreamOnFailureRecord['requestContext']['condition'],
-  ): Promise<boolean> {
-    const first = records[0]?.dynamodb;
-    const last = records.at(-1)?.dynamodb;
-    const record: StreamOnFailureRecord = {
-      requestContext: {
-        requestId: segment.lastRequestId ?? randomUUID(),
-        functionArn: functionArn(this.region, this.accountId, this.options.functionName),
-        condition,
-        approximateInvokeCount: segment.invocations,
-      },
-      ...(segment.lastResponse === undefined ? {} : { responseContext: segment.lastResponse }),
-      version: '1.0',
-      timestamp: new Date(this.settings.now()).toISOString(),
-      DDBStreamBatchInfo: {
-        shardId,
-        startSequenceNumber: first?.SequenceNumber ?? '',
-        endSequenceNumber: last?.SequenceNumber ?? '',
-        approximateArrivalOfFirstRecord: isoSeconds(first?.ApproximateCreationDateTime),
-        approximateArrivalOfLastRecord: isoSeconds(last?.ApproximateCreationDateTime),
-        batchSize: records.length,
-        streamArn: this.options.streamArn,
-      },
-    };
+  private async discard(shardId: string, step: DiscardStep): Promise<boolean> {
+    const record = onFailureRecord({
+      condition: step.condition,
+      records: step.records,
+      invocations: step.invocations,
+      requestId: step.lastRequestId ?? randomUUID(),
+      lastResponse: step.lastResponse,
+      functionArn: functionArn(this.region, this.accountId, this.options.functionName),
+      shardId,
+      streamArn: this.options.streamArn,
+      nowMs: this.clock.now(),
+    });
     const { startSequenceNumber, endSequenceNumber } = record.DDBStreamBatchInfo;
+    const { retryBackoff } = this.delivery;
     for (let attempt = 1; this.running; attempt++) {
       try {
         await this.options.onFailure.send(record);
-        this.counters.recordsSentToDlq += records.length;
+        this.counters.recordsSentToDlq += step.records.length;
         this.counters.dlqMessages += 1;
         this.log(
-          `${condition}: ${records.length} records (${startSequenceNumber}..${endSequenceNumber}) described in the dead-letter queue`,
+          `${step.condition}: ${step.records.length} records (${startSequenceNumber}..${endSequenceNumber}) described in the dead-letter queue`,
         );
         return true;
       } catch (error) {
         this.log(`sending to the dead-letter queue failed (attempt ${attempt}): ${errorSummary(error)}`);
-        await this.pause(this.retryDelay(attempt));
+        await this.pause(backoffDelayMs(retryBackoff, attempt));
       }
     }
     return false;
   }
-
-  private retryDelay(retry: number): number {
-    const ceiling = Math.min(this.settings.retryMaxDelayMs, this.settings.retryBaseDelayMs * 2 ** retry);
-    return Math.floor(Math.random() * ceiling);
-  }
 }
-
-/**
- * One shard's read position. GetRecords pages go into a buffer, filtered on arrival; batches are cut from its
- * front and removed once handled, so reading ahead never skips a record.
- */
-class ShardReader {
-  iterator: string | undefined;
-  readErrors = 0;
-  /** The shard is closed and read to its end. */
-  ended = false;
-  /** Set after trimmed data: where a new iterator starts instead of the mapping's starting position. */
-  startAt: 'TRIM_HORIZON' | undefined;
-  private lastRead: string | undefined;
-  private readonly buffer: Array<{ readonly record: DynamoDBRecord; readonly bytes: number }> = [];
-
-  constructor(readonly state: ShardState) {}
-
-  peek(batchSize: number, maxBytes: number): { records: DynamoDBRecord[]; full: boolean } {
-    const records: DynamoDBRecord[] = [];
-    let bytes = 0;
-    for (const entry of this.buffer) {
-      if (records.length === batchSize || (records.length > 0 && bytes + entry.bytes > maxBytes)) {
-        return { records, full: true };
-      }
-      records.push(entry.record);
-      bytes += entry.bytes;
-    }
-    return { records, full: false };
-  }
-
-  append(
-    lastSequenceNumber: string | undefined,
-    accepted: readonly DynamoDBRecord[],
-    next: string | undefined,
-  ) {
-    if (lastSequenceNumber !== undefined) this.lastRead = lastSequenceNumber;
-    for (const record of accepted)
-      this.buffer.push({ record, bytes: Buffer.byteLength(JSON.stringify(record)) });
-    // Nothing waits to be handled: whatever was read was filtered out, so the checkpoint moves past it.
-    if (this.buffer.length === 0 && lastSequenceNumber !== undefined)
-      this.state.checkpoint = lastSequenceNumber;
-    this.iterator = next;
-    // No next iterator: the shard is closed and everything in it has been read.
-    if (next === undefined) this.ended = true;
-  }
-
-  consume(count: number): void {
-    this.buffer.splice(0, count);
-  }
-
-  resumeAfter(): string | undefined {
-    return this.lastRead ?? this.state.checkpoint;
-  }
-
-  restartAtTrimHorizon(): void {
-    this.lastRead = undefined;
-    this.state.checkpoint = undefined;
-    this.startAt = 'TRIM_HORIZON';
-    this.buffer.length = 0;
-  }
-}
-
-/** A stream record as the Lambda service puts it in the event (the SDK's shape differs in a few places). */
-export const toLambdaRecord = (record: _Record, streamArn: string, region: string): DynamoDBRecord => {
-  const stream = record.dynamodb;
-  const created = stream?.ApproximateCreationDateTime;
-  return {
-    eventID: record.eventID,
-    eventName: record.eventName,
-    eventVersion: record.eventVersion,
-    eventSource: record.eventSource ?? 'aws:dynamodb',
-    // moto always says us-east-1; the stream's own region is what Lambda reports.
-    awsRegion: region,
-    dynamodb: stream && {
-      // Epoch seconds, rounded down: the SDK parses the field into a Date.
-      ...(created === undefined ? {} : { ApproximateCreationDateTime: Math.floor(created.getTime() / 1000) }),
-      ...(stream.Keys === undefined ? {} : { Keys: toLambdaImage(stream.Keys) }),
-      ...(stream.NewImage === undefined ? {} : { NewImage: toLambdaImage(stream.NewImage) }),
-      ...(stream.OldImage === undefined ? {} : { OldImage: toLambdaImage(stream.OldImage) }),
-      SequenceNumber: stream.SequenceNumber,
-      SizeBytes: stream.SizeBytes,
-      StreamViewType: stream.StreamViewType,
-    },
-    eventSourceARN: streamArn,
-    // TTL deletions carry the service as the identity; the event spells the keys in lower camel case.
-    ...(record.userIdentity === undefined
-      ? {}
-      : { userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId } }),
-  };
-};
-
-const toLambdaImage = (image: Record<string, StreamAttributeValue>): Record<string, AttributeValue> =>
-  Object.fromEntries(Object.entries(image).map(([name, value]) => [name, toLambdaAttribute(value)]));
-
-/** Binary values travel base64-encoded in the event's JSON; the SDK hands them over as bytes. */
-const toLambdaAttribute = (value: StreamAttributeValue): AttributeValue => {
-  if (value.S !== undefined) return { S: value.S };
-  if (value.N !== undefined) return { N: value.N };
-  if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
-  if (value.BOOL !== undefined) return { BOOL: value.BOOL };
-  if (value.NULL !== undefined) return { NULL: value.NULL };
-  if (value.SS !== undefined) return { SS: value.SS };
-  if (value.NS !== undefined) return { NS: value.NS };
-  if (value.BS !== undefined) return { BS: value.BS.map((bytes) => Buffer.from(bytes).toString('base64')) };
-  if (value.L !== undefined) return { L: value.L.map(toLambdaAttribute) };
-  if (value.M !== undefined) return { M: toLambdaImage(value.M) };
-  throw new Error(`Unknown attribute value type: ${JSON.stringify(Object.keys(value))}`);
-};
-
-/** 2019-11-14T00:13:19Z, as the on-failure record writes arrival times. */
-const isoSeconds = (epochSeconds: number | undefined): string =>
-  epochSeconds === undefined ? '' : new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-const errorSummary = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);

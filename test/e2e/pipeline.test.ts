@@ -20,7 +20,7 @@ import {
 } from '../../lambda/adapters/pipeline-admin.js';
 import { storedRecordJson } from '../../lambda/core/record-codec.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
-import type { StreamOnFailureRecord } from '../../local/stream-poller.js';
+import type { StreamOnFailureRecord } from '../../local/stream-mapping/on-failure-record.js';
 import { eventually, type PipelineReader, pipelineReader } from '../support/pipeline-reader.js';
 import { signedFetch } from '../support/signed-fetch.js';
 
@@ -51,7 +51,7 @@ describe('pipeline in local mode with a poison record', () => {
             }
           : handler,
       // A window long enough to take the whole put as one batch; one retry, no waits.
-      streamMapping: { maxBatchingWindowMs: 500, retryAttempts: 1, retryBaseDelayMs: 0, retryMaxDelayMs: 0 },
+      streamMapping: { maxBatchingWindowSeconds: 0.5, retryAttempts: 1, retryBaseDelayMs: 0, retryMaxDelayMs: 0 },
     });
     reader = pipelineReader(local);
   });

@@ -59,7 +59,7 @@ describe('pipeline on moto: 2,000 events, faults, a poison record and a replay',
         retryAttempts: 2,
         retryBaseDelayMs: 10,
         retryMaxDelayMs: 50,
-        maxBatchingWindowMs: 200,
+        maxBatchingWindowSeconds: 0.2,
       },
     });
     reader = pipelineReader(local);

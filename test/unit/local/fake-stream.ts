@@ -108,7 +108,7 @@ export class FakeStream {
         Keys: keys,
         ...(change.eventName === 'REMOVE'
           ? {}
-          : { NewImage: change.newImage ?? { ...keys, record: { S: eventJson(n) } } }),
+          : { NewImage: change.newImage ?? { ...keys, record: { B: eventBytes(n) } } }),
         SequenceNumber: String(FIRST_SEQUENCE_NUMBER + BigInt(index)),
         SizeBytes: 120,
         StreamViewType: 'NEW_IMAGE',
@@ -138,3 +138,6 @@ export class FakeStream {
 
 export const eventJson = (n: number): string =>
   JSON.stringify({ eventID: `id-${n}`, eventName: 'CreateOrder' });
+
+/** A stored record is Binary (docs/storage.md); the poller never decodes it, so plain UTF-8 bytes stand in. */
+export const eventBytes = (n: number): Uint8Array => new TextEncoder().encode(eventJson(n));

@@ -1,37 +1,39 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type StreamMapping, streamMappingOf } from '../../../lambda/manifest/functions.js';
+import type { StreamOnFailureRecord } from '../../../local/stream-mapping/on-failure-record.js';
 import {
   createStreamPoller,
   type StreamFunction,
-  type StreamOnFailureRecord,
   type StreamPoller,
   type StreamPollerOptions,
   sqsFailureDestination,
 } from '../../../local/stream-poller.js';
-import { eventJson, FakeStream, FIRST_ARRIVAL_SECONDS, SHARD_ID, STREAM_ARN } from './fake-stream.js';
+import { FakeClock } from './fake-clock.js';
+import { eventBytes, FakeStream, FIRST_ARRIVAL_SECONDS, SHARD_ID, STREAM_ARN } from './fake-stream.js';
 
 const DLQ_URL = 'http://127.0.0.1:5000/111122223333/opentrail-archive-dlq';
-/** Fast timings: no batching window, no retry waits, quick polls; the clock a minute after the first record. */
-const FAST = {
-  now: () => (FIRST_ARRIVAL_SECONDS + 60) * 1000,
-  pollIntervalMs: 2,
-  maxBatchingWindowMs: 0,
-  retryBaseDelayMs: 0,
-  retryMaxDelayMs: 0,
-  shardRefreshMs: 20,
+/** The archive's mapping from the manifest, without a batching window and with two retries. */
+const MAPPING: StreamMapping = {
+  ...streamMappingOf('archive'),
+  maxBatchingWindowSeconds: 0,
   retryAttempts: 2,
-} as const;
+};
+/** The clock starts a minute after the first record; the poller's own timings are its defaults. */
+const START_MS = (FIRST_ARRIVAL_SECONDS + 60) * 1000;
 
 const sqs = mockClient(SQSClient);
+let clock: FakeClock;
 let stream: FakeStream;
 let streamStub: ReturnType<FakeStream['install']>;
 const pollers: StreamPoller[] = [];
 
 beforeEach(() => {
+  clock = new FakeClock(START_MS);
   stream = new FakeStream();
   streamStub = stream.install();
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
@@ -43,27 +45,38 @@ afterEach(async () => {
   sqs.reset();
 });
 
-const startPoller = (handler: StreamFunction, overrides: Partial<StreamPollerOptions> = {}): StreamPoller => {
+interface PollerOverrides extends Partial<Omit<StreamPollerOptions, 'mapping'>> {
+  readonly mapping?: Partial<StreamMapping>;
+}
+
+const startPoller = (handler: StreamFunction, overrides: PollerOverrides = {}): StreamPoller => {
+  const { mapping, ...options } = overrides;
   const poller = createStreamPoller({
+    mapping: { ...MAPPING, ...mapping },
+    functionTimeoutMs: 60_000,
     functionName: 'opentrail-archive',
     handler,
     streams: new DynamoDBStreamsClient({ region: 'eu-west-1' }),
     streamArn: STREAM_ARN,
     onFailure: sqsFailureDestination(new SQSClient({ region: 'eu-west-1' }), DLQ_URL),
-    ...FAST,
-    ...overrides,
+    clock,
+    ...options,
   });
   pollers.push(poller);
   poller.start();
   return poller;
 };
 
-const until = async (condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(2);
-  }
+/** Runs the fake clock until `condition` holds. */
+const until = (condition: () => boolean, what: string): Promise<void> => clock.runUntil(condition, what);
+
+/** Answers true when `promise` settles within a few turns of the event loop, with no time passing. */
+const settlesAtOnce = (promise: Promise<unknown>): Promise<boolean> => {
+  const turns = async () => {
+    for (let turn = 0; turn < 10; turn++) await nextTurn();
+    return false;
+  };
+  return Promise.race([promise.then(() => true), turns()]);
 };
 
 /** The id an event record carries (its sort key), for short assertions. */
@@ -135,7 +148,11 @@ describe('stream poller: events and filtering', () => {
           dynamodb: {
             ApproximateCreationDateTime: FIRST_ARRIVAL_SECONDS,
             Keys: { pk: { S: 'E#2026-11-24#03' }, sk: { S: 'id-1' } },
-            NewImage: { pk: { S: 'E#2026-11-24#03' }, sk: { S: 'id-1' }, record: { S: eventJson(1) } },
+            NewImage: {
+              pk: { S: 'E#2026-11-24#03' },
+              sk: { S: 'id-1' },
+              record: { B: Buffer.from(eventBytes(1)).toString('base64') },
+            },
             SequenceNumber: stream.sequenceNumber(0),
             SizeBytes: 120,
             StreamViewType: 'NEW_IMAGE',
@@ -155,7 +172,7 @@ describe('stream poller: events and filtering', () => {
     stream.put(1, {
       newImage: {
         sk: { S: 'id-1' },
-        record: { S: eventJson(1) },
+        record: { B: eventBytes(1) },
         digest: { B: new Uint8Array([1, 2, 255]) },
         nested: { M: { list: { L: [{ BS: [new Uint8Array([0])] }, { N: '7' }] } } },
       },
@@ -202,7 +219,7 @@ describe('stream poller: events and filtering', () => {
     // Act
     const poller = startPoller(handler.handler);
     await until(() => poller.stats().recordsRead === 2, 'both records read');
-    await sleep(20);
+    await clock.runFor(10_000);
 
     // Assess
     expect(handler.calls).toEqual([]);
@@ -217,7 +234,7 @@ describe('stream poller: batching', () => {
     const handler = recording();
 
     // Act
-    startPoller(handler.handler, { batchSize: 100 });
+    startPoller(handler.handler, { mapping: { batchSize: 100 } });
     await until(() => handler.delivered.length === 250, 'all records delivered');
 
     // Assess
@@ -245,7 +262,7 @@ describe('stream poller: batching', () => {
     const handler = recording();
 
     // Act: the other records arrive while the first one waits in its window.
-    const poller = startPoller(handler.handler, { maxBatchingWindowMs: 1_000 });
+    const poller = startPoller(handler.handler, { mapping: { maxBatchingWindowSeconds: 1 } });
     await until(() => poller.stats().recordsRead === 1, 'the first record read');
     stream.put(2);
     stream.put(3);
@@ -253,6 +270,21 @@ describe('stream poller: batching', () => {
 
     // Assess
     expect(handler.calls).toEqual([['id-1', 'id-2', 'id-3']]);
+  });
+  it('measures the batching window on its clock, invoking when the window ends and not before', async () => {
+    // Prepare
+    stream.put(1);
+    const handler = recording();
+    startPoller(handler.handler, { mapping: { maxBatchingWindowSeconds: 5 } });
+
+    // Act
+    await clock.runFor(4_999);
+    const callsBeforeTheEnd = handler.calls.length;
+    await clock.runFor(1);
+
+    // Assess
+    expect(callsBeforeTheEnd).toBe(0);
+    expect(handler.calls).toEqual([['id-1']]);
   });
 });
 
@@ -303,7 +335,7 @@ describe('stream poller: failure handling', () => {
     const handler = recording(() => ({ batchItemFailures: [{ itemIdentifier: '' }] }));
 
     // Act
-    const poller = startPoller(handler.handler, { bisectBatchOnError: false, retryAttempts: 1 });
+    const poller = startPoller(handler.handler, { mapping: { bisectBatchOnError: false, retryAttempts: 1 } });
     await until(() => poller.stats().dlqMessages === 1, 'a DLQ message');
 
     // Assess: one invocation and one retry, then the whole batch is given up.
@@ -325,7 +357,7 @@ describe('stream poller: failure handling', () => {
     });
 
     // Act
-    const poller = startPoller(handler.handler, { retryAttempts: 2 });
+    const poller = startPoller(handler.handler, { mapping: { retryAttempts: 2 } });
     await until(
       () => poller.stats().recordsDelivered === 9 && poller.stats().dlqMessages === 1,
       'all handled',
@@ -384,7 +416,7 @@ describe('stream poller: failure handling', () => {
     const handler: StreamFunction = () => new Promise(() => {});
 
     // Act
-    const poller = startPoller(handler, { functionTimeoutMs: 10, retryAttempts: 0 });
+    const poller = startPoller(handler, { functionTimeoutMs: 10, mapping: { retryAttempts: 0 } });
     await until(() => poller.stats().dlqMessages === 1, 'a DLQ message');
 
     // Assess
@@ -397,14 +429,14 @@ describe('stream poller: failure handling', () => {
 
   it('sends records older than the maximum record age to the DLQ without invoking the handler', async () => {
     // Prepare: two records two hours old, then a fresh one.
-    const now = (FIRST_ARRIVAL_SECONDS + 2 * 3600) * 1000;
+    clock = new FakeClock((FIRST_ARRIVAL_SECONDS + 2 * 3600) * 1000);
     stream.put(1, { createdAtSeconds: FIRST_ARRIVAL_SECONDS });
     stream.put(2, { createdAtSeconds: FIRST_ARRIVAL_SECONDS + 1 });
     stream.put(3, { createdAtSeconds: FIRST_ARRIVAL_SECONDS + 2 * 3600 - 5 });
     const handler = recording();
 
     // Act
-    const poller = startPoller(handler.handler, { maxRecordAgeSeconds: 3600, now: () => now });
+    const poller = startPoller(handler.handler, { mapping: { maxRecordAgeSeconds: 3600 } });
     await until(() => poller.stats().recordsDelivered === 1, 'the fresh record delivered');
 
     // Assess
@@ -424,18 +456,17 @@ describe('stream poller: failure handling', () => {
 
   it('gives up on a record that grows too old while it is retried, even with unlimited retries', async () => {
     // Prepare: each failed invocation takes 30 s of the clock; the limit is 60 s.
-    let now = FIRST_ARRIVAL_SECONDS * 1000;
+    clock = new FakeClock(FIRST_ARRIVAL_SECONDS * 1000);
     stream.put(1, { createdAtSeconds: FIRST_ARRIVAL_SECONDS });
     const handler = recording(() => {
-      now += 30_000;
+      clock.advance(30_000);
       throw new Error('sink down');
     });
 
-    // Act
+    // Act: no retry waits, so only the invocations move the clock.
     const poller = startPoller(handler.handler, {
-      retryAttempts: -1,
-      maxRecordAgeSeconds: 60,
-      now: () => now,
+      mapping: { retryAttempts: -1, maxRecordAgeSeconds: 60 },
+      timing: { retryBaseDelayMs: 0, retryMaxDelayMs: 0 },
     });
     await until(() => poller.stats().dlqMessages === 1, 'a DLQ message');
 
@@ -527,11 +558,13 @@ describe('stream poller: progress', () => {
     const handler = recording(() => {
       throw new Error('down');
     });
-    const poller = startPoller(handler.handler, { retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 });
+    const poller = startPoller(handler.handler, {
+      timing: { retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 },
+    });
     await until(() => handler.calls.length === 1, 'one invocation');
 
     // Act
-    const stopped = await Promise.race([poller.stop().then(() => true), sleep(2_000).then(() => false)]);
+    const stopped = await settlesAtOnce(poller.stop());
 
     // Assess
     expect(stopped).toBe(true);
@@ -551,7 +584,7 @@ describe('stream poller: progress', () => {
     await until(() => calls.length === 1, 'one invocation');
 
     // Act
-    const stopped = await Promise.race([poller.stop().then(() => true), sleep(2_000).then(() => false)]);
+    const stopped = await settlesAtOnce(poller.stop());
     poller.start();
     await until(() => poller.stats().recordsDelivered === 1, 'the record delivered after the restart');
 
