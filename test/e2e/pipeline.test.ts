@@ -51,7 +51,12 @@ describe('pipeline in local mode with a poison record', () => {
             }
           : handler,
       // A window long enough to take the whole put as one batch; one retry, no waits.
-      streamMapping: { maxBatchingWindowSeconds: 0.5, retryAttempts: 1, retryBaseDelayMs: 0, retryMaxDelayMs: 0 },
+      streamMapping: {
+        maxBatchingWindowSeconds: 0.5,
+        retryAttempts: 1,
+        retryBaseDelayMs: 0,
+        retryMaxDelayMs: 0,
+      },
     });
     reader = pipelineReader(local);
   });
