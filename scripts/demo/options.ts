@@ -37,7 +37,8 @@ that opens an insight, then shows example lookups and where the archive and the 
   --url URL             a running OpenTrail API (npm start, or a deployed stack's ApiUrl); credentials from
                         .opentrail/local.json when it describes that URL, else AWS_ACCESS_KEY_ID,
                         AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), region from AWS_REGION.
-                        Default: start local mode in this process (port OPENTRAIL_PORT or a free one)
+                        Default: the local mode npm start runs (.opentrail/local.json, when its API
+                        answers), else local mode started in this process (port OPENTRAIL_PORT or a free one)
   --baseline-minutes M  history the traffic spreads over, ${LIMITS.baselineMinutes.min}-${LIMITS.baselineMinutes.max} (default ${DEFAULT_OPTIONS.baselineMinutes})
   --deadline SECONDS    hard limit for the whole demo (default ${DEFAULT_OPTIONS.deadlineSeconds})
   --seed S              traffic seed (default ${DEFAULT_OPTIONS.seed})

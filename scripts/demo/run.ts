@@ -3,6 +3,7 @@ import { CloudWatchLogsClient, DescribeLogStreamsCommand } from '@aws-sdk/client
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ARCHIVE_PREFIX_WITHOUT_TIME as ARCHIVE_OBJECTS } from '../../lambda/adapters/pipeline-admin.js';
 import { mapWithConcurrency } from '../../lambda/core/backoff.js';
+import { findLiveLocalMode } from '../../local/live-config.js';
 import { type Deadline, deadlineIn } from './deadline.js';
 import type { DemoOptions } from './options.js';
 import { signedFetch } from './signed-fetch.js';
@@ -55,6 +56,8 @@ export interface DemoIo {
   readonly print: (line: string) => void;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Where a running local mode describes itself. @default .opentrail/local.json (local/live-config.ts) */
+  readonly localConfigFile?: string;
 }
 
 const BATCH_SIZE = 100;
@@ -77,8 +80,10 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRep
   const deadline = deadlineIn(options.deadlineSeconds * 1000, now);
   const startedAt = now();
   const elapsed = () => `${((now() - startedAt) / 1000).toFixed(1).padStart(5)}s`;
-  const target = options.url
-    ? await remoteTarget(options.url)
+  // A local mode that `npm start` runs is used like --url, rather than starting a second one next to it.
+  const url = options.url ?? (await findLiveLocalMode({ file: io.localConfigFile }))?.apiUrl;
+  const target = url
+    ? await remoteTarget(url, process.env, io.localConfigFile)
     : await startInProcessTarget(options.baselineMinutes);
   try {
     io.print(`[${elapsed()}] OpenTrail demo against ${target.description}`);
@@ -99,13 +104,13 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRep
 
     io.print(`[${elapsed()}] waiting for the pipeline and the insights run`);
     await target.settle(sent.eventIDs.size, deadline, (progress) => io.print(`[${elapsed()}] ${progress}`));
-    if (options.url) {
+    if (url) {
       io.print(
         `[${elapsed()}] looking for the insight every ${INSIGHT_POLL_MS / 1000} s while the target's schedule runs ` +
           `(up to ${Math.round((deadline.remainingMs() - SUMMARY_RESERVE_MS) / 1000)} s)`,
       );
     }
-    const insight = await waitForInsight(target, plan.burst, deadline, Boolean(options.url));
+    const insight = await waitForInsight(target, plan.burst, deadline, Boolean(url));
     io.print(
       insight
         ? `[${elapsed()}] insight opened: ${insight.insightType} on ${plan.burst.eventSource} ${plan.burst.eventName}, ` +

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PROJECT_ROOT } from '../../local/emulator.js';
+import { LOCAL_CONFIG_FILE, type LocalModeConfig, readLocalConfig } from '../../local/live-config.js';
 import { startLocal } from '../../local/runner.js';
 import type { Deadline } from './deadline.js';
 import { UsageError } from './options.js';
@@ -75,27 +73,17 @@ export async function startInProcessTarget(baselineMinutes: number): Promise<Dem
   };
 }
 
-/** What `npm start` writes to .opentrail/local.json (local/main.ts). */
-interface LocalModeFile {
-  readonly apiUrl?: string;
-  readonly region?: string;
-  readonly awsEndpoint?: string;
-  readonly credentials?: SigningCredentials;
-  readonly bucketName?: string;
-  readonly logGroupName?: string;
-}
-
-const LOCAL_MODE_FILE = join(PROJECT_ROOT, '.opentrail', 'local.json');
-
 /**
  * A running API. Local mode's file describes it when it names the same URL (credentials, emulator); otherwise
  * credentials come from the environment, as for the AWS CLI.
  */
-export async function remoteTarget(url: string, env: NodeJS.ProcessEnv = process.env): Promise<DemoTarget> {
+export async function remoteTarget(
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+  localConfigFile = LOCAL_CONFIG_FILE,
+): Promise<DemoTarget> {
   const apiUrl = url.replace(/\/+$/, '');
-  const local = await readFile(LOCAL_MODE_FILE, 'utf8')
-    .then((text) => JSON.parse(text) as LocalModeFile)
-    .catch(() => undefined);
+  const local: LocalModeConfig | undefined = await readLocalConfig(localConfigFile);
   const noop = async () => {};
   if (local?.apiUrl?.replace(/\/+$/, '') === apiUrl && local.credentials !== undefined) {
     return {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inferClientType } from '../../lambda/core/client-type.js';
 import { inferReadOnly, validateProducerEvent } from '../../lambda/core/event-model.js';
@@ -22,7 +23,11 @@ describe('npm run demo', () => {
     const lines: string[] = [];
 
     // Act
-    const report: DemoReport = await runDemo(parsed.options, { print: (line) => lines.push(line) });
+    // No local.json: a local mode `npm start` may be running next to the test must not be picked up.
+    const report: DemoReport = await runDemo(parsed.options, {
+      print: (line) => lines.push(line),
+      localConfigFile: join(PROJECT_ROOT, '.opentrail', 'no-such-local.json'),
+    });
 
     // Assess
     expect(report).toMatchObject({ sent: 300, accepted: 300, failed: [] });
