@@ -1,8 +1,8 @@
 import { deflateRawSync, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { eventItems } from '../lambda/adapters/dynamodb-event-store.js';
 import { decodeRecord, encodeRecord, RECORD_FORMAT_DICTIONARY } from '../lambda/core/record-codec.js';
+import { typicalBatch } from '../test/fixtures/events.js';
 import { itemBytes, writeUnits } from './support/capacity.js';
-import { typicalBatch } from './support/events.js';
 import { cpuMicrosPerCall, progress, round } from './support/measure.js';
 import type { Outcome, Row } from './support/report.js';
 import { storeEvents } from './support/stored-events.js';

@@ -9,6 +9,9 @@ import { createIngestHandler } from '../lambda/routes/ingest.js';
 import { defaultStreamEventSourceProps } from '../lib/defaults/event-source.js';
 import { defaultEventLogGroupProps } from '../lib/defaults/logs.js';
 import { ARCHIVE_LIFECYCLE_DEFAULTS } from '../lib/defaults/s3.js';
+import { typicalBatch, typicalEvent } from '../test/fixtures/events.js';
+import { type Item, keysOnlyIndexEntry } from '../test/fixtures/memory-store.js';
+import { variedEvents } from '../test/fixtures/traffic.js';
 import {
   cloudTrailStages,
   DAYS_PER_MONTH,
@@ -38,14 +41,7 @@ import {
   type Scenario,
   streamBatches,
 } from './pipeline.js';
-import {
-  INDEX_ENTRY_OVERHEAD_BYTES,
-  type Item,
-  itemBytes,
-  keysOnlyIndexEntry,
-  writeUnits,
-} from './support/capacity.js';
-import { typicalBatch, typicalEvent, variedEvents } from './support/events.js';
+import { INDEX_ENTRY_OVERHEAD_BYTES, itemBytes, writeUnits } from './support/capacity.js';
 import { cpuMicrosPerCall, median, progress, round, withCapturedStdout } from './support/measure.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
 import { storeEvents } from './support/stored-events.js';

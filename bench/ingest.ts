@@ -16,21 +16,15 @@ import {
 import type { HttpEvent } from '../lambda/adapters/http.js';
 import { type ProducerEvent, validateProducerEvent } from '../lambda/core/event-model.js';
 import { parsePutEventsBody, putEvents } from '../lambda/core/ingest.js';
+import { idempotencyKey, producerIdScope } from '../lambda/core/keys.js';
 import type { EventWriter, StoredEvent, WriteResult } from '../lambda/core/ports.js';
 import { createIngestHandler } from '../lambda/routes/ingest.js';
 import { startLocal } from '../local/runner.js';
+import { ACCOUNT_ID, jsonBytes, largeEvent, typicalBatch, typicalEvent } from '../test/fixtures/events.js';
+import { type Item, MemoryEventStore } from '../test/fixtures/memory-store.js';
 import { signedFetch } from '../test/support/signed-fetch.js';
-import {
-  type Item,
-  itemBytes,
-  tableWriteCosts,
-  totalWru,
-  type WriteCost,
-  writeUnits,
-} from './support/capacity.js';
-import { ACCOUNT_ID, jsonBytes, largeEvent, typicalBatch, typicalEvent } from './support/events.js';
+import { itemBytes, tableWriteCosts, totalWru, type WriteCost, writeUnits } from './support/capacity.js';
 import { cpuMicrosPerCall, median, progress, round, withMutedStdout } from './support/measure.js';
-import { MemoryEventStore } from './support/memory-store.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
 import { benchIngestOptions as ingestOptions, PRODUCER_ARN } from './support/stored-events.js';
 
@@ -144,9 +138,9 @@ async function measureWru(nowMs: number) {
 
   const producerId = 'order-7f3c9a12-status-1';
   const withId = await storeOne({ ...typical, id: producerId }, nowMs);
-  const claim = withId.store.claims[0];
+  const claim = withId.store.getItem(idempotencyKey(producerIdScope(typical.eventSource, producerId)));
   if (!claim) throw new Error('an event with an id made no producer-id claim');
-  const claimBytes = itemBytes(claimItem(claim.producerId, claim.eventID, claim.expiresAt));
+  const claimBytes = itemBytes(claim);
 
   const catalogCosts = tableWriteCosts(
     store.catalogWrites.map(({ entry, expiresAt }) => catalogItem(entry, expiresAt)),

@@ -6,9 +6,9 @@ import autocannon from 'autocannon';
 import { DynamoDbEventStore } from '../lambda/adapters/dynamodb-event-store.js';
 import type { ProducerEvent } from '../lambda/core/event-model.js';
 import { type LocalHandle, startLocal } from '../local/runner.js';
+import { variedEvents } from '../test/fixtures/traffic.js';
 import { pipelineReader } from '../test/support/pipeline-reader.js';
 import { signRequest } from '../test/support/signed-fetch.js';
-import { variedEvents } from './support/events.js';
 import { median, progress, round, withMutedStdout } from './support/measure.js';
 import { type Outcome, type Row, type Status, statusOf, type Target } from './support/report.js';
 

@@ -1,10 +1,12 @@
 import type { TrailRecord } from '../lambda/core/event-model.js';
-import { lookupUsername } from '../lambda/core/identity.js';
 import { putEvents } from '../lambda/core/ingest.js';
 import { LOOKUP_KEYS, type LookupAttributes, type LookupKey, lookupEvents } from '../lambda/core/lookup.js';
-import { ACCOUNT_ID, seededRandom, variedEvents } from './support/events.js';
+import { ACCOUNT_ID } from '../test/fixtures/events.js';
+import { MemoryEventStore } from '../test/fixtures/memory-store.js';
+import { seededRandom } from '../test/fixtures/random.js';
+import { expectedMatches, lookupValues, variedEvents } from '../test/fixtures/traffic.js';
+import { emptyMeter, meterRead, meterTotal, type ReadMeter } from './support/capacity.js';
 import { progress, round } from './support/measure.js';
-import { emptyMeter, MemoryEventStore, meterTotal, type ReadMeter } from './support/memory-store.js';
 import type { Outcome, Row } from './support/report.js';
 
 /**
@@ -31,54 +33,11 @@ interface KeyResult {
   readonly meter: ReadMeter;
 }
 
-/** The most frequent value of `pick` over the records: the page of 50 should be full where the data allow. */
-function mostFrequent(records: readonly TrailRecord[], pick: (record: TrailRecord) => string[]): string {
-  const counts = new Map<string, number>();
-  for (const record of records)
-    for (const value of pick(record)) counts.set(value, (counts.get(value) ?? 0) + 1);
-  const [best] = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  if (!best) throw new Error('no values to look up');
-  return best[0];
-}
-
-function lookupValues(records: readonly TrailRecord[]): Record<LookupKey, string> {
-  const byTime = [...records].sort((a, b) => (a.eventID < b.eventID ? -1 : 1));
-  return {
-    EventId: byTime[Math.floor(byTime.length / 2)]?.eventID ?? '',
-    EventName: mostFrequent(records, (record) => [record.eventName]),
-    ReadOnly: mostFrequent(records, (record) => [String(record.readOnly)]),
-    Username: mostFrequent(records, (record) => [lookupUsername(record.userIdentity)]),
-    ResourceType: mostFrequent(records, (record) => (record.resources ?? []).flatMap((r) => r.type ?? [])),
-    ResourceName: mostFrequent(records, (record) => (record.resources ?? []).flatMap((r) => r.ARN ?? [])),
-    EventSource: mostFrequent(records, (record) => [record.eventSource]),
-    AccessKeyId: mostFrequent(records, (record) =>
-      record.userIdentity.accessKeyId === undefined ? [] : [record.userIdentity.accessKeyId],
-    ),
-  };
-}
-
-/** What a correct lookup returns, computed by brute force: the benchmark refuses to meter a wrong answer. */
-function expectedIDs(records: readonly TrailRecord[], attributes: LookupAttributes): string[] {
-  const matches = (record: TrailRecord): boolean =>
-    (attributes.EventId === undefined || record.eventID === attributes.EventId) &&
-    (attributes.EventName === undefined || record.eventName === attributes.EventName) &&
-    (attributes.ReadOnly === undefined || String(record.readOnly) === attributes.ReadOnly) &&
-    (attributes.Username === undefined || lookupUsername(record.userIdentity) === attributes.Username) &&
-    (attributes.ResourceType === undefined ||
-      (record.resources ?? []).some((resource) => resource.type === attributes.ResourceType)) &&
-    (attributes.ResourceName === undefined ||
-      (record.resources ?? []).some((resource) => resource.ARN === attributes.ResourceName)) &&
-    (attributes.EventSource === undefined || record.eventSource === attributes.EventSource) &&
-    (attributes.AccessKeyId === undefined || record.userIdentity.accessKeyId === attributes.AccessKeyId);
-  return records
-    .filter(matches)
-    .map((record) => record.eventID)
-    .sort()
-    .reverse();
-}
-
-async function seed(nowMs: number): Promise<{ store: MemoryEventStore; records: TrailRecord[] }> {
-  const store = new MemoryEventStore();
+async function seed(
+  nowMs: number,
+  meter: () => ReadMeter,
+): Promise<{ store: MemoryEventStore; records: TrailRecord[] }> {
+  const store = new MemoryEventStore({ onRead: (read) => meterRead(meter(), read) });
   const random = seededRandom(7);
   const events = variedEvents(EVENT_COUNT, nowMs, SPAN_MS);
   for (let i = 0; i < events.length; i += 100) {
@@ -99,22 +58,22 @@ async function seed(nowMs: number): Promise<{ store: MemoryEventStore; records: 
 export async function runLookup(): Promise<Outcome> {
   const nowMs = Date.now();
   progress(`lookup: seeding ${EVENT_COUNT} events`);
-  const { store, records } = await seed(nowMs);
+  let meter = emptyMeter();
+  const { store, records } = await seed(nowMs, () => meter);
   const values = lookupValues(records);
   const scenarios: Scenario[] = [...LOOKUP_KEYS, 'none'];
   const results = {} as Record<Scenario, KeyResult>;
 
   for (const scenario of scenarios) {
     const attributes: LookupAttributes = scenario === 'none' ? {} : { [scenario]: values[scenario] };
-    store.meter = emptyMeter();
+    meter = emptyMeter();
     const page = await lookupEvents(
       { attributes, startMs: nowMs - RETENTION_DAYS * 86_400_000, endMs: nowMs, maxResults: PAGE_SIZE },
       store,
       { writeShards: WRITE_SHARDS },
     );
-    const meter = store.meter;
     const returnedIDs = page.records.map((record) => (JSON.parse(record) as TrailRecord).eventID);
-    const expected = expectedIDs(records, attributes);
+    const expected = expectedMatches(records, attributes);
     if (returnedIDs.join() !== expected.slice(0, PAGE_SIZE).join()) {
       throw new Error(`lookup ${scenario} returned other events than a brute-force search`);
     }

@@ -4,8 +4,9 @@ import type { ProducerEvent } from '../lambda/core/event-model.js';
 import { putEvents } from '../lambda/core/ingest.js';
 import { LIMITS } from '../lambda/core/limits.js';
 import type { EventWriter, StoredEvent, WriteResult } from '../lambda/core/ports.js';
+import { ACCOUNT_ID, typicalEvent } from '../test/fixtures/events.js';
+import { seededRandom } from '../test/fixtures/random.js';
 import { itemBytes, writeUnits } from './support/capacity.js';
-import { ACCOUNT_ID, seededRandom, typicalEvent } from './support/events.js';
 import { progress, round } from './support/measure.js';
 import {
   PARTITION_WCU_LIMIT,

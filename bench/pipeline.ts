@@ -31,6 +31,9 @@ import {
   type StreamRecordLike,
 } from '../lambda/core/pipeline.js';
 import type { StoredEvent } from '../lambda/core/ports.js';
+import { ACCOUNT_ID, typicalBatch } from '../test/fixtures/events.js';
+import type { Item } from '../test/fixtures/memory-store.js';
+import { variedEvents } from '../test/fixtures/traffic.js';
 import {
   dominantStage,
   firehoseBilledBytes,
@@ -45,8 +48,7 @@ import {
   summarize,
 } from './cost-model.js';
 import { startAwsStub } from './support/aws-stub.js';
-import { type Item, itemBytes, writeUnits } from './support/capacity.js';
-import { ACCOUNT_ID, typicalBatch, variedEvents } from './support/events.js';
+import { itemBytes, writeUnits } from './support/capacity.js';
 import { cpuMicrosPerCall, median, progress, round, withCapturedStdout } from './support/measure.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
 import { storeEvents } from './support/stored-events.js';

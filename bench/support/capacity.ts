@@ -1,22 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type IndexLayout, TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
+import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
+import { type Item, keysOnlyIndexEntry, type TableRead } from '../../test/fixtures/memory-store.js';
 
 /**
- * DynamoDB's documented size and capacity rules, so the benchmarks can compute what a real table would charge
- * (moto returns a fixed ConsumedCapacity, NOTES.md item 15). Sources:
- * - item size: Developer Guide, "DynamoDB item sizes and formats" (CapacityUnitCalculations.html): attribute name
- *   bytes + value bytes; numbers about 1 byte per two significant digits + 1; Boolean and null 1 byte; List and
- *   Map 3 bytes + 1 byte per element.
- * - writes: 1 WRU per 1 KB of the item, rounded up, per item; each global secondary index the item lands in costs
- *   another write sized by its index entry (table keys + index keys + projected attributes).
- * - reads: 1 RRU per 4 KB strongly consistent, half that eventually consistent; a Query rounds the sum of the items
- *   it reads, BatchGetItem rounds every item on its own.
- * - index entries carry 100 bytes of indexing overhead (GSI storage considerations). The guide states it for
- *   storage; counting it for writes too is the conservative reading, and for KEYS_ONLY entries of a few hundred
- *   bytes it never changes the 1 WRU an entry costs.
+ * DynamoDB's documented size and capacity rules, so the benchmarks compute what a real table would charge (moto
+ * returns a fixed ConsumedCapacity, NOTES.md item 15). The rules and their sources: docs/costs.md ("DynamoDB
+ * size and capacity rules").
  */
-export type Item = Record<string, AttributeValue>;
-
 export const WRITE_UNIT_BYTES = 1024;
 export const READ_UNIT_BYTES = 4096;
 export const INDEX_ENTRY_OVERHEAD_BYTES = 100;
@@ -71,21 +61,6 @@ export function readUnits(bytes: number, consistency: Consistency = 'eventual'):
   return consistency === 'eventual' ? units / 2 : units;
 }
 
-/**
- * The entry an item puts in a KEYS_ONLY index: the table keys and the index keys. An item without both index
- * keys is not in the index (a sparse index) and costs nothing there.
- */
-export function keysOnlyIndexEntry(item: Item, index: IndexLayout): Item | undefined {
-  const names = [TABLE_LAYOUT.partitionKey, TABLE_LAYOUT.sortKey, index.partitionKey, index.sortKey];
-  if (item[index.partitionKey] === undefined || item[index.sortKey] === undefined) return undefined;
-  const entry: Item = {};
-  for (const name of names) {
-    const value = item[name];
-    if (value !== undefined) entry[name] = value;
-  }
-  return entry;
-}
-
 /** One billed write: a table item or an index entry. */
 export interface WriteCost {
   readonly what: string;
@@ -116,3 +91,43 @@ export function tableWriteCosts(items: readonly Item[], label: (item: Item) => s
 
 export const totalWru = (costs: readonly WriteCost[]): number =>
   costs.reduce((sum, cost) => sum + cost.wru, 0);
+
+/** Read units one lookup consumed, by operation. */
+export interface ReadMeter {
+  queries: number;
+  queryRru: number;
+  queryItems: number;
+  catalogQueries: number;
+  catalogRru: number;
+  batchGetItems: number;
+  batchGetRru: number;
+}
+
+export const emptyMeter = (): ReadMeter => ({
+  queries: 0,
+  queryRru: 0,
+  queryItems: 0,
+  catalogQueries: 0,
+  catalogRru: 0,
+  batchGetItems: 0,
+  batchGetRru: 0,
+});
+
+export const meterTotal = (meter: ReadMeter): number => meter.queryRru + meter.catalogRru + meter.batchGetRru;
+
+const readBytes = (items: readonly Item[]): number => items.reduce((sum, item) => sum + itemBytes(item), 0);
+
+/** Adds what a read costs, eventually consistent (rules in docs/costs.md). */
+export function meterRead(meter: ReadMeter, read: TableRead): void {
+  if (read.operation === 'get') {
+    meter.batchGetItems += 1;
+    meter.batchGetRru += readUnits(read.item ? itemBytes(read.item) : 0);
+  } else if (read.operation === 'catalog') {
+    meter.catalogQueries += 1;
+    meter.catalogRru += readUnits(readBytes(read.items));
+  } else {
+    meter.queries += 1;
+    meter.queryItems += read.items.length;
+    meter.queryRru += readUnits(readBytes(read.items));
+  }
+}

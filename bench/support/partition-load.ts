@@ -1,11 +1,6 @@
 import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
-import {
-  INDEX_ENTRY_OVERHEAD_BYTES,
-  type Item,
-  itemBytes,
-  keysOnlyIndexEntry,
-  writeUnits,
-} from './capacity.js';
+import { type Item, keysOnlyIndexEntry } from '../../test/fixtures/memory-store.js';
+import { INDEX_ENTRY_OVERHEAD_BYTES, itemBytes, writeUnits } from './capacity.js';
 
 /**
  * Write load per DynamoDB partition key, per second: what decides whether a partition is hot. A table partition

@@ -1,8 +1,8 @@
 import type { ProducerEvent } from '../../lambda/core/event-model.js';
 import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
 import type { StoredEvent } from '../../lambda/core/ports.js';
-import { ACCOUNT_ID } from './events.js';
-import { MemoryEventStore } from './memory-store.js';
+import { ACCOUNT_ID } from '../../test/fixtures/events.js';
+import { MemoryEventStore } from '../../test/fixtures/memory-store.js';
 
 /** The ingest options the benchmarks store events with: what a deployed trail would use. */
 export const PRODUCER_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/producer`;

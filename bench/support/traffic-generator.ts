@@ -1,29 +1,20 @@
-import { seededRandom } from './events.js';
+import {
+  gammaFactor,
+  integer,
+  logUniform,
+  normal,
+  pick,
+  poisson,
+  type Random,
+  seededRandom,
+  subSeed,
+  uniform,
+} from '../../test/fixtures/random.js';
 
 /**
- * Labelled synthetic traffic for the insights benchmark: per-minute counts of many counter keys (call-rate keys of
- * write calls and error-rate keys of failed calls) over several weeks, with what a real trail shows, and labels
- * saying which minutes are anomalies.
- *
- * - Daily seasonality: a smooth daily curve per key (office hours, evening consumers, flat machine traffic), its
- *   peak at a key's own hour (UTC), 3x to 15x above the night.
- * - Weekly seasonality: weekends scale the daytime part (0.15x to 0.6x for office traffic, 1x to 1.4x for evening
- *   traffic), not the night floor.
- * - Noise: Poisson counts of a rate that is itself noisy: a gamma factor per minute (coefficient of variation 5% to
- *   35%) and a lognormal factor per day (3% to 12%).
- * - Benign changes (never labelled as anomalies): slow growth or decline (-5% to +15% per week), one permanent
- *   level shift of 0.5x to 2x on about 40% of the keys, 1-minute micro-bursts of 3x to 8x (retries) about
- *   twice a week per key, and on some keys a daily batch job (5 to 20 minutes at 5x to 20x the key's mean rate at
- *   the same minute every day, some on weekdays only).
- * - Anomalies (labelled): write bursts on call-rate keys and error spikes on error-rate keys, short (3 to 10 minutes)
- *   or long (30 to 180 minutes), of 3x to 50x (log-uniform) the key's rate at that time, 1 to 4 per key, at least
- *   12 hours apart and away from the key's level shift and batch job.
- *
- * Labelling rules: an anomaly's magnitude is its rate over the key's own expected rate at its first minute (season,
- * level and growth included, noise not). Anomalies are only injected where they bring at least
- * MIN_ANOMALY_RATE calls per minute (the magnitude is raised to get there, up to 50x, or the anomaly is placed
- * elsewhere): a burst to a handful of calls is below any sensible minimum volume and is not an anomaly. A level
- * shift is benign whatever the detector thinks of it: a Start during one counts as a false insight.
+ * Labelled synthetic traffic for the insights benchmark: per-minute counts of call-rate and error-rate keys over
+ * several weeks, with labels saying which minutes are anomalies. What it models and how it labels: docs/insights.md
+ * ("The benchmark's synthetic traffic").
  */
 
 export const MINUTES_PER_DAY = 1440;
@@ -126,100 +117,12 @@ export interface SyntheticTraffic {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Random variates (all from one seeded uniform source, so a seed always gives the same traffic)
-
-type Random = () => number;
-
-const uniform = (random: Random, low: number, high: number): number => low + (high - low) * random();
-const logUniform = (random: Random, low: number, high: number): number =>
-  Math.exp(uniform(random, Math.log(low), Math.log(high)));
-const integer = (random: Random, low: number, high: number): number =>
-  Math.floor(uniform(random, low, high + 1));
-
-function normal(random: Random): number {
-  const u = Math.max(random(), Number.MIN_VALUE);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
-
-/** Gamma(shape, scale 1/shape): mean 1, coefficient of variation 1/sqrt(shape) (Marsaglia and Tsang). */
-function gammaFactor(random: Random, shape: number): number {
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(random);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = random();
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v)))
-      return (d * v) / shape;
-  }
-}
-
-const LOG_FACTORIALS = Array.from({ length: 10 }, (_, n) => {
-  let value = 0;
-  for (let i = 2; i <= n; i++) value += Math.log(i);
-  return value;
-});
-
-function logFactorial(k: number): number {
-  if (k < LOG_FACTORIALS.length) return LOG_FACTORIALS[k] as number;
-  const n = k + 1;
-  return (n - 0.5) * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * n) - 1 / (360 * n ** 3);
-}
-
-/** Poisson variates: multiplication below 30, Hörmann's transformed rejection (PTRS) above. */
-export function poisson(random: Random, lambda: number): number {
-  if (lambda <= 0) return 0;
-  if (lambda < 30) {
-    const limit = Math.exp(-lambda);
-    let k = 0;
-    let product = random();
-    while (product > limit) {
-      k++;
-      product *= random();
-    }
-    return k;
-  }
-  const root = Math.sqrt(lambda);
-  const logLambda = Math.log(lambda);
-  const b = 0.931 + 2.53 * root;
-  const a = -0.059 + 0.02483 * b;
-  const inverseAlpha = 1.1239 + 1.1328 / (b - 3.4);
-  const vr = 0.9277 - 3.6224 / (b - 2);
-  for (;;) {
-    const u = random() - 0.5;
-    const v = random();
-    const us = 0.5 - Math.abs(u);
-    const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
-    if (us >= 0.07 && v <= vr) return k;
-    if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (
-      Math.log(v) + Math.log(inverseAlpha) - Math.log(a / (us * us) + b) <=
-      -lambda + k * logLambda - logFactorial(k)
-    ) {
-      return k;
-    }
-  }
-}
-
-/** A seed per key and purpose, so the keys do not share a random stream. */
-const subSeed = (seed: number, index: number, purpose: number): number =>
-  (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35) + purpose * 0x27d4eb2f) >>> 0;
-
-// ---------------------------------------------------------------------------------------------------------------
 // Keys
 
 const SOURCES = ['orders.example.com', 'billing.example.com', 'accounts.example.com', 'storage.example.com'];
 const WRITE_NAMES = ['Create', 'Update', 'Delete', 'Put', 'Attach', 'Detach', 'Start', 'Stop'];
 const NOUNS = ['Order', 'Invoice', 'User', 'Object', 'Policy', 'Key', 'Job', 'Webhook'];
 const ERROR_CODES = ['ThrottlingException', 'AccessDenied', 'ValidationException', 'InternalError'];
-
-const pick = <T>(random: Random, values: readonly T[]): T =>
-  values[Math.floor(random() * values.length)] as T;
 
 function keySpec(random: Random, index: number, kind: KeyKind, minutes: number): KeySpec {
   const profileRoll = random();

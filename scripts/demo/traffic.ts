@@ -1,5 +1,5 @@
-import { seededRandom } from '../../bench/support/events.js';
 import type { ProducerEvent } from '../../lambda/core/event-model.js';
+import { pick, seededRandom } from '../../test/fixtures/random.js';
 
 /**
  * The demo's simulated world: three apps (orders, billing, auth) called by people and machines through the
@@ -197,7 +197,6 @@ export function planTraffic(options: TrafficOptions): TrafficPlan {
   const random = seededRandom(options.seed ?? 1);
   const nowMinute = Math.floor(options.nowMs / 60_000);
   const firstMinute = nowMinute - options.baselineMinutes;
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const totalWeight = ACTORS.reduce((sum, actor) => sum + actor.weight, 0);
   const pickActor = (): Actor => {
     let ticket = random() * totalWeight;
@@ -210,7 +209,8 @@ export function planTraffic(options: TrafficOptions): TrafficPlan {
   const planned: PlannedEvent[] = [];
   const add = (actor: Actor, app: DemoApp, eventName: string, timeMs: number, resource: number) => {
     const id = `demo-${options.runId}-${planned.length}`;
-    const failure = eventName === BURST_KEY.eventName || random() >= ERROR_SHARE ? undefined : pick(ERRORS);
+    const failure =
+      eventName === BURST_KEY.eventName || random() >= ERROR_SHARE ? undefined : pick(random, ERRORS);
     const event: ProducerEvent & { id: string } = {
       id,
       eventTime: new Date(timeMs).toISOString(),
@@ -234,8 +234,8 @@ export function planTraffic(options: TrafficOptions): TrafficPlan {
   const windowMs = options.baselineMinutes * 60_000;
   for (let i = 0; i < background; i++) {
     const actor = pickActor();
-    const app = pick(APPS);
-    const eventName = random() < actor.writeShare ? pick(app.writes) : pick(app.reads);
+    const app = pick(random, APPS);
+    const eventName = random() < actor.writeShare ? pick(random, app.writes) : pick(random, app.reads);
     add(actor, app, eventName, firstMinute * 60_000 + Math.floor(random() * windowMs), skewed(random));
   }
 

@@ -9,6 +9,7 @@ import {
 } from '../../lambda/core/ingest.js';
 import { producerIdScope } from '../../lambda/core/keys.js';
 import { LIMITS } from '../../lambda/core/limits.js';
+import { type LookupAttributes, lookupEvents } from '../../lambda/core/lookup.js';
 import { StoreUnavailableError } from '../../lambda/core/ports.js';
 import { compileRedaction, REDACTION_MASK, type RedactionRules } from '../../lambda/core/redaction.js';
 import { compileSelectors, type TrailSelectors } from '../../lambda/core/selectors.js';
@@ -19,6 +20,15 @@ import { MemoryEventStore } from '../fixtures/memory-store.js';
 const claimOf = (id: string) => producerIdScope('orders.example.com', id);
 
 const OPTIONS: IngestOptions = { ...ENRICHMENT, writeShards: 4 };
+
+/** The eventIDs a lookup over the last week finds in the store. */
+async function lookedUp(attributes: LookupAttributes, store: MemoryEventStore): Promise<string[]> {
+  const window = { startMs: ENRICHMENT.receivedAtMs - 7 * 86_400_000, endMs: ENRICHMENT.receivedAtMs };
+  const page = await lookupEvents({ attributes, ...window, maxResults: 50 }, store, {
+    writeShards: OPTIONS.writeShards,
+  });
+  return page.records.map((record) => (JSON.parse(record) as { eventID: string }).eventID);
+}
 
 function refusal(body: string | undefined): RequestError {
   try {
@@ -125,7 +135,7 @@ describe('putEvents', () => {
     const retried = await putEvents([event], store, OPTIONS);
     // Assess
     expect(failed.failed).toEqual([expect.objectContaining({ errorCode: 'Throttling', id: 'retry-me' })]);
-    const claimed = store.claims.get(claimOf('retry-me'));
+    const claimed = store.claimHolder(claimOf('retry-me'));
     expect(retried.successful).toEqual([{ index: 0, id: 'retry-me', eventID: claimed }]);
     expect(store.records.has(claimed ?? '')).toBe(true);
   });
@@ -149,12 +159,11 @@ describe('putEvents', () => {
     const failed = await putEvents([event], store, OPTIONS);
     const retried = await putEvents([event], store, OPTIONS);
     // Assess
-    const eventID = store.claims.get(claimOf('half-stored')) ?? '';
+    const eventID = store.claimHolder(claimOf('half-stored'));
     expect(failed.failed).toEqual([expect.objectContaining({ errorCode: 'Throttling' })]);
     expect(retried.successful).toEqual([{ index: 0, id: 'half-stored', eventID }]);
-    const resourcePartitions = [...store.partitions.entries()].filter(([pk]) => pk.startsWith('R'));
-    expect(resourcePartitions.map(([pk]) => pk.split('#')[0]).sort()).toEqual(['RN', 'RT']);
-    for (const [, members] of resourcePartitions) expect([...members]).toEqual([eventID]);
+    expect(await lookedUp({ ResourceName: 'arn:aws:s3:::half-stored-bucket' }, store)).toEqual([eventID]);
+    expect(await lookedUp({ ResourceType: 'AWS::S3::Bucket' }, store)).toEqual([eventID]);
     expect(store.records.size).toBe(1);
   });
 
@@ -189,20 +198,21 @@ describe('putEvents', () => {
 
   it('moves the claim to a new eventID when the retry cannot reuse the held one', async () => {
     const store = new MemoryEventStore();
-    store.claims.set(claimOf('moved'), '01ABCDEFGHJKMNPQRSTVWXYZ00');
+    await store.claimProducerId(claimOf('moved'), '01ABCDEFGHJKMNPQRSTVWXYZ00', 0);
     const result = await putEvents([sampleEvent({ id: 'moved' })], store, OPTIONS);
     const eventID = result.successful[0]?.eventID;
     expect(eventID).not.toBe('01ABCDEFGHJKMNPQRSTVWXYZ00');
-    expect(store.claims.get(claimOf('moved'))).toBe(eventID);
+    expect(store.claimHolder(claimOf('moved'))).toBe(eventID);
   });
 
   it('fails only the events whose catalog entry could not be written, so none is stored unlisted', async () => {
     // Prepare: the catalog entry of one source cannot be written.
     const store = new MemoryEventStore();
     const writeCatalog = store.writeCatalog.bind(store);
-    store.writeCatalog = async (entries) => {
+    store.writeCatalog = async (entries, expiresAt) => {
       const results = await writeCatalog(
         entries.filter((entry) => entry.attributes.eventSource !== 'lost.example.com'),
+        expiresAt,
       );
       let next = 0;
       return entries.map((entry) =>
@@ -260,7 +270,7 @@ describe('putEvents with selectors and redaction', () => {
     expect(result.failed.map((failure) => failure.index)).toEqual([2]);
     expect(store.records.size).toBe(1);
     expect(store.records.has(result.filtered[0]?.eventID ?? '')).toBe(false);
-    expect(store.claims.has('data-1')).toBe(false);
+    expect(store.claimHolder(claimOf('data-1'))).toBeUndefined();
   });
 
   it('keeps only writes when the trail records no reads', async () => {

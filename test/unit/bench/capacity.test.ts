@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   itemBytes,
-  keysOnlyIndexEntry,
   numberBytes,
   readUnits,
   tableWriteCosts,
@@ -9,6 +8,7 @@ import {
   writeUnits,
 } from '../../../bench/support/capacity.js';
 import { TABLE_LAYOUT } from '../../../lambda/core/table-layout.js';
+import { keysOnlyIndexEntry } from '../../fixtures/memory-store.js';
 
 const [byEventName] = TABLE_LAYOUT.indexes;
 

@@ -9,7 +9,7 @@ import {
   httpApiStage,
   s3ArchiveStage,
 } from '../../../bench/cost-model.js';
-import type { Item } from '../../../bench/support/capacity.js';
+import type { Item } from '../../fixtures/memory-store.js';
 
 /** Bytes per event that make exactly one billed GB per million events. */
 const ONE_GB_PER_MILLION = BYTES_PER_GB / 1_000_000;

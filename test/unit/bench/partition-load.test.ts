@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Item } from '../../../bench/support/capacity.js';
 import { PartitionLoad, partitionWrites } from '../../../bench/support/partition-load.js';
+import type { Item } from '../../fixtures/memory-store.js';
 
 const s = (value: string) => ({ S: value });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryEventStore, meterTotal } from '../../../bench/support/memory-store.js';
+import { emptyMeter, meterRead, meterTotal } from '../../bench/support/capacity.js';
+import { MemoryEventStore, type TableRead } from '../fixtures/memory-store.js';
 
 const put = (store: MemoryEventStore, pk: string, sk: string, extra: Record<string, { S: string }> = {}) =>
   store.putItem({ pk: { S: pk }, sk: { S: sk }, ...extra });
@@ -31,27 +32,31 @@ describe('MemoryEventStore as a reader', () => {
 
   it('serves index queries from keys-only entries when an item carries the index key', async () => {
     // Prepare
-    const store = new MemoryEventStore();
+    const reads: TableRead[] = [];
+    const store = new MemoryEventStore({ onRead: (read) => reads.push(read) });
     put(store, 'E#X#0', 'S1', { namePk: { S: '0#Get' }, record: { S: 'r'.repeat(5000) } });
 
     // Act
     const page = await store.queryPartition({ index: 'byEventName', partitionKey: '0#Get' }, 'A', 'Z', 5);
 
-    // Assess
+    // Assess: the index entry holds the keys only, not the 5 KB record
     expect(page.eventIDs).toEqual(['S1']);
-    expect(store.meter.queryRru).toBe(0.5); // the index entry is small, the 5 KB record is not read
+    expect(reads).toEqual([
+      { operation: 'query', items: [{ pk: { S: 'E#X#0' }, sk: { S: 'S1' }, namePk: { S: '0#Get' } }] },
+    ]);
   });
 
   it('meters the full items a table Query reads, rounded per Query', async () => {
     // Prepare
-    const store = new MemoryEventStore();
+    const meter = emptyMeter();
+    const store = new MemoryEventStore({ onRead: (read) => meterRead(meter, read) });
     for (const sk of ['A', 'B', 'C']) put(store, 'P', sk, { record: { S: 'r'.repeat(3000) } });
 
     // Act
     await store.queryPartition({ partitionKey: 'P' }, 'A', 'Z', 3);
 
     // Assess: about 9 KB read -> 3 units of 4 KB -> 1.5 RRU eventually consistent
-    expect(store.meter).toMatchObject({ queries: 1, queryItems: 3, queryRru: 1.5 });
-    expect(meterTotal(store.meter)).toBe(1.5);
+    expect(meter).toMatchObject({ queries: 1, queryItems: 3, queryRru: 1.5 });
+    expect(meterTotal(meter)).toBe(1.5);
   });
 });
