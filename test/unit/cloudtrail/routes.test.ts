@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrailConfig } from '../../../lambda/adapters/config.js';
+import { publishIngestMetrics } from '../../../lambda/adapters/ingest-metrics.js';
 import { eventDataChecksum } from '../../../lambda/core/cloudtrail/audit-events.js';
 import { LOOKUP_EVENTS_TARGETS } from '../../../lambda/core/cloudtrail/lookup-events.js';
 import { routeKey, TRAIL_ROUTES } from '../../../lambda/core/trail-routes.js';
@@ -51,14 +52,22 @@ function putAuditEvents(body: string, isBase64Encoded = false) {
   );
 }
 
-/** The EMF documents written to stdout while `run` ran. */
-async function metricsWhile(run: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+// The route's metrics are disabled in unit tests: count what it hands to publishIngestMetrics instead.
+vi.mock('../../../lambda/adapters/ingest-metrics.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../../lambda/adapters/ingest-metrics.js')>();
+  return { ...original, publishIngestMetrics: vi.fn(original.publishIngestMetrics) };
+});
+
+/** EventsRejected per ErrorCode, as the puts `run` makes publish them, in first-seen order. */
+async function rejectedWhile(run: () => Promise<unknown>): Promise<Array<[string, number]>> {
+  const publish = vi.mocked(publishIngestMetrics);
+  publish.mockClear();
   await run();
-  return write.mock.calls
-    .map(([chunk]) => String(chunk))
-    .filter((line) => line.includes('"CloudWatchMetrics"'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const counts = new Map<string, number>();
+  for (const [outcome] of publish.mock.calls) {
+    for (const { errorCode } of outcome.failed) counts.set(errorCode, (counts.get(errorCode) ?? 0) + 1);
+  }
+  return [...counts];
 }
 
 afterEach(() => {
@@ -127,7 +136,7 @@ describe('PutAuditEvents metrics', () => {
     let response: Awaited<ReturnType<typeof putAuditEvents>> | undefined;
 
     // Act
-    const metrics = await metricsWhile(async () => {
+    const rejected = await rejectedWhile(async () => {
       response = await putAuditEvents(body);
     });
 
@@ -139,9 +148,6 @@ describe('PutAuditEvents metrics', () => {
       ['source', 'InvalidEventSource'],
       ['long', 'FieldTooLong'],
     ]);
-    const rejected = metrics
-      .filter((document) => 'EventsRejected' in document)
-      .map((document) => [document.ErrorCode, document.EventsRejected]);
     expect(rejected).toEqual([
       ['InvalidChecksum', 1],
       ['InvalidRecipient', 1],
