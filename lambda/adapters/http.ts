@@ -1,15 +1,18 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type {
   APIGatewayProxyEventV2WithIAMAuthorizer,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { badRequest, RequestError } from '../core/errors.js';
+import { RequestError, type RequestErrorKind } from '../core/errors.js';
 import { StoreUnavailableError } from '../core/ports.js';
-import { logger } from './logger.js';
+import { logger as sharedLogger } from './logger.js';
 
 export type HttpEvent = APIGatewayProxyEventV2WithIAMAuthorizer;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+/** One route's work: it answers, or throws a RequestError for its protocol to name. */
+export type Route = (event: HttpEvent) => Promise<HttpResult>;
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const RETRY_AFTER_SECONDS = '1';
@@ -22,38 +25,32 @@ export function json(statusCode: number, body: unknown): HttpResult {
   return jsonText(statusCode, JSON.stringify(body));
 }
 
-export function errorResult(statusCode: number, code: string, message: string): HttpResult {
-  return json(statusCode, { code, message });
+/** An error as a client sees it: the HTTP status and the protocol's code. */
+export interface WireError {
+  readonly statusCode: number;
+  readonly code: string;
 }
 
-/** How a route writes an error: OpenTrail's `{ code, message }` by default, or a wire protocol's own shape. */
-export type ErrorFormat = (statusCode: number, code: string, message: string) => HttpResult;
+/** How one protocol answers errors: the shape it writes, and the wire name and status of each refusal. */
+export interface ErrorProtocol {
+  readonly format: (error: WireError, message: string) => HttpResult;
+  /** A kind without an entry cannot arise on this protocol's routes; if one does, it is answered as a bug (500). */
+  readonly refusals: Readonly<Partial<Record<RequestErrorKind, WireError>>>;
+}
 
-export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
-
-/** AWS JSON 1.1 (CloudTrail): `__type` in the body and the `x-amzn-errortype` header, as the SDKs read them. */
-export const awsJsonErrorResult: ErrorFormat = (statusCode, code, message) =>
-  jsonText(statusCode, JSON.stringify({ __type: code, message }), {
-    'content-type': AWS_JSON_CONTENT_TYPE,
-    'x-amzn-errortype': code,
-  });
-
-/** REST JSON (CloudTrail Data): `{ code, message }` plus the `x-amzn-errortype` header the SDKs read first. */
-export const restJsonErrorResult: ErrorFormat = (statusCode, code, message) =>
-  jsonText(statusCode, JSON.stringify({ code, message }), { 'x-amzn-errortype': code });
+// Failures of the function rather than refusals of the request: every protocol names them alike.
+const UNAVAILABLE: WireError = { statusCode: 503, code: 'ServiceUnavailable' };
+const INTERNAL: WireError = { statusCode: 500, code: 'InternalError' };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/**
- * The request body as text; a body that is not UTF-8 is refused rather than silently repaired, with the error
- * code of the route's protocol (OpenTrail's own by default).
- */
-export function bodyText(event: HttpEvent, errorCode = 'InvalidRequest'): string | undefined {
+/** The request body as text; a body that is not UTF-8 is refused rather than silently repaired. */
+export function bodyText(event: HttpEvent): string | undefined {
   if (event.body === undefined || !event.isBase64Encoded) return event.body;
   try {
     return strictUtf8.decode(Buffer.from(event.body, 'base64'));
   } catch {
-    throw badRequest(errorCode, 'the request body is not valid UTF-8');
+    throw new RequestError('InvalidRequestBody', 'the request body is not valid UTF-8');
   }
 }
 
@@ -77,19 +74,27 @@ function beforeDeadline<T>(work: Promise<T>, context: Context): Promise<T> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+export interface HttpHandlerOptions {
+  /** How errors are answered. */
+  readonly protocol: ErrorProtocol;
+  /**
+   * Off for writes: a 503 while the writes go on would invite a retry that duplicates events without ids.
+   * The write path bounds itself instead (DynamoDbEventStore callTimeoutMs and writeBudgetMs).
+   * @default true
+   */
+  readonly answerBeforeTimeout?: boolean;
+  /** @default the function's shared logger (lambda/adapters/logger.ts) */
+  readonly logger?: Logger;
+}
+
 /**
- * Wraps a route: known errors become `{ code, message }` with their status; a store that stays unavailable, or
- * a request about to outlive the function's timeout, becomes 503 with Retry-After; anything else is a 500 that
- * never shows internals to the caller.
+ * Wraps a route: refusals get their protocol's status and code; a store that stays unavailable, or a request
+ * about to outlive the function's timeout, becomes 503 with Retry-After; anything else is a 500 that never shows
+ * internals to the caller.
  */
 export function httpHandler(
-  route: (event: HttpEvent) => Promise<HttpResult>,
-  formatError: ErrorFormat = errorResult,
-  {
-    // Off for writes: a 503 while the writes go on would invite a retry that duplicates events without ids.
-    // The write path bounds itself instead (DynamoDbEventStore callTimeoutMs and writeBudgetMs).
-    answerBeforeTimeout = true,
-  }: { readonly answerBeforeTimeout?: boolean } = {},
+  route: Route,
+  { protocol, answerBeforeTimeout = true, logger = sharedLogger }: HttpHandlerOptions,
 ): HttpHandler {
   return async (event, context) => {
     logger.addContext(context);
@@ -97,17 +102,18 @@ export function httpHandler(
     try {
       return await (answerBeforeTimeout ? beforeDeadline(route(event), context) : route(event));
     } catch (error) {
-      if (error instanceof RequestError) {
-        logger.info('request refused', { code: error.code, statusCode: error.statusCode });
-        return formatError(error.statusCode, error.code, error.message);
+      const refusal = error instanceof RequestError ? protocol.refusals[error.kind] : undefined;
+      if (refusal !== undefined) {
+        logger.info('request refused', { code: refusal.code, statusCode: refusal.statusCode });
+        return protocol.format(refusal, (error as Error).message);
       }
       if (error instanceof StoreUnavailableError) {
         logger.warn('event store unavailable', { error: error.message });
-        const busy = formatError(503, 'ServiceUnavailable', 'the event store is busy; retry after a moment');
+        const busy = protocol.format(UNAVAILABLE, 'the event store is busy; retry after a moment');
         return { ...busy, headers: { ...busy.headers, 'retry-after': RETRY_AFTER_SECONDS } };
       }
       logger.error('unexpected failure', error as Error);
-      return formatError(500, 'InternalError', 'internal error; the request id identifies it in our logs');
+      return protocol.format(INTERNAL, 'internal error; the request id identifies it in our logs');
     } finally {
       logger.resetKeys();
     }

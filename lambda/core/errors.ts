@@ -1,17 +1,39 @@
 /**
- * Request-level errors: each carries the HTTP status and the stable code a client sees in `{ code, message }`.
- * Per-event problems are not errors; they are reported in the response's `failed` list.
+ * What a request got wrong, in the trail's own terms. Each protocol names these on the wire, with a status, in
+ * one table at the edge (lambda/routes/protocols.ts); the core knows neither.
+ */
+export type RequestErrorKind =
+  /** The body is missing, not UTF-8, or not the shape the operation takes. */
+  | 'InvalidRequestBody'
+  | 'InvalidJson'
+  | 'RequestTooLarge'
+  | 'TooManyEvents'
+  /** A query parameter that does not exist or is malformed. */
+  | 'InvalidParameter'
+  | 'InvalidLookupAttributes'
+  | 'InvalidTimeRange'
+  | 'InvalidMaxResults'
+  | 'InvalidEventCategory'
+  | 'InvalidNextToken'
+  | 'EventNotFound'
+  /** The request names an operation this API does not serve. */
+  | 'UnknownOperation'
+  | 'InvalidChannelArn'
+  | 'ChannelNotFound'
+  /** The caller is not among the principals the channel admits. */
+  | 'ChannelAccessDenied'
+  /** Two events of one request carry the same producer id. */
+  | 'DuplicateEventId';
+
+/**
+ * A refused request. Per-event problems are not errors; they are reported in the response's `failed` list.
  */
 export class RequestError extends Error {
-  override readonly name: string = 'RequestError';
+  override readonly name = 'RequestError';
   constructor(
-    readonly statusCode: 400 | 403 | 404 | 413 | 429 | 503,
-    readonly code: string,
+    readonly kind: RequestErrorKind,
     message: string,
   ) {
     super(message);
   }
 }
-
-export const badRequest = (code: string, message: string): RequestError =>
-  new RequestError(400, code, message);

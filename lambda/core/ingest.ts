@@ -1,4 +1,4 @@
-import { badRequest } from './errors.js';
+import { RequestError } from './errors.js';
 import { newEventId, parseEventId, sourceHash } from './event-id.js';
 import {
   buildRecord,
@@ -71,14 +71,17 @@ export interface IngestOptions extends EnrichmentContext {
   readonly policy?: IngestPolicy;
 }
 
-/** Turns a request body into the list of events it carries, or a 400 that says exactly what is wrong. */
+/** Turns a request body into the list of events it carries, or a refusal that says exactly what is wrong. */
 export function parsePutEventsBody(body: string | undefined): unknown[] {
   if (body === undefined || body.trim() === '') {
-    throw badRequest('InvalidRequest', 'the request body is empty; send an event or { "events": [...] }');
+    throw new RequestError(
+      'InvalidRequestBody',
+      'the request body is empty; send an event or { "events": [...] }',
+    );
   }
   const bytes = byteLength(body);
   if (bytes > LIMITS.requestBytes) {
-    throw badRequest(
+    throw new RequestError(
       'RequestTooLarge',
       `the request body is ${bytes} bytes; at most ${LIMITS.requestBytes} are allowed`,
     );
@@ -87,22 +90,29 @@ export function parsePutEventsBody(body: string | undefined): unknown[] {
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    throw badRequest('InvalidJson', `the request body is not valid JSON: ${(error as Error).message}`);
+    throw new RequestError('InvalidJson', `the request body is not valid JSON: ${(error as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw badRequest('InvalidRequest', 'the request body must be an event object or { "events": [...] }');
+    throw new RequestError(
+      'InvalidRequestBody',
+      'the request body must be an event object or { "events": [...] }',
+    );
   }
   if (!Object.hasOwn(parsed, 'events')) return [parsed];
   const extraKeys = Object.keys(parsed).filter((key) => key !== 'events');
   if (extraKeys.length > 0) {
-    throw badRequest('InvalidRequest', `a batch holds only "events"; unexpected: ${extraKeys.join(', ')}`);
+    throw new RequestError(
+      'InvalidRequestBody',
+      `a batch holds only "events"; unexpected: ${extraKeys.join(', ')}`,
+    );
   }
   const events = (parsed as { events: unknown }).events;
   if (!Array.isArray(events))
-    throw badRequest('InvalidRequest', '"events" must be an array of event objects');
-  if (events.length === 0) throw badRequest('InvalidRequest', '"events" is empty; send 1 to 100 events');
+    throw new RequestError('InvalidRequestBody', '"events" must be an array of event objects');
+  if (events.length === 0)
+    throw new RequestError('InvalidRequestBody', '"events" is empty; send 1 to 100 events');
   if (events.length > LIMITS.eventsPerRequest) {
-    throw badRequest(
+    throw new RequestError(
       'TooManyEvents',
       `"events" holds ${events.length} events; at most ${LIMITS.eventsPerRequest} per request`,
     );

@@ -1,9 +1,9 @@
-import { badRequest } from './errors.js';
+import { RequestError } from './errors.js';
 import { EVENT_ID_LENGTH } from './event-id.js';
 import { byteLength } from './event-model.js';
 import { LIMITS } from './limits.js';
-import { LOOKUP_KEYS, type LookupAttributes, type LookupKey, type LookupQuery } from './lookup.js';
-import { type NextTokenCodec, queryFingerprint } from './next-token.js';
+import { LOOKUP_KEYS, type LookupAttributes, type LookupKey, type PagedLookupRequest } from './lookup.js';
+import { queryFingerprint } from './next-token.js';
 
 /** The native `GET /events` query parameters, besides the lookup attribute keys. */
 const CONTROL_PARAMETERS = ['startTime', 'endTime', 'maxResults', 'nextToken', 'EventCategory'] as const;
@@ -11,13 +11,15 @@ const CONTROL_PARAMETERS = ['startTime', 'endTime', 'maxResults', 'nextToken', '
 export interface LookupRequestContext {
   readonly nowMs: number;
   readonly retentionDays: number;
-  readonly tokens: NextTokenCodec;
 }
 
 function parseTime(name: string, text: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(ms)) {
-    throw badRequest('InvalidTimeRange', `${name} must be an ISO 8601 time such as 2026-01-31T12:00:00Z`);
+    throw new RequestError(
+      'InvalidTimeRange',
+      `${name} must be an ISO 8601 time such as 2026-01-31T12:00:00Z`,
+    );
   }
   return ms;
 }
@@ -26,7 +28,7 @@ function parseMaxResults(text: string | undefined): number {
   if (text === undefined) return LIMITS.lookupDefaultMaxResults;
   const value = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
   if (!(value >= 1 && value <= LIMITS.lookupMaxResults)) {
-    throw badRequest(
+    throw new RequestError(
       'InvalidMaxResults',
       `maxResults must be a whole number from 1 to ${LIMITS.lookupMaxResults}`,
     );
@@ -35,12 +37,9 @@ function parseMaxResults(text: string | undefined): number {
 }
 
 /** CloudTrail's EventCategory: only `insight` exists. */
-export function parseEventCategory(
-  text: string | undefined,
-  errorCode = 'InvalidEventCategory',
-): 'insight' | undefined {
+export function parseEventCategory(text: string | undefined): 'insight' | undefined {
   if (text === undefined) return undefined;
-  if (text !== 'insight') throw badRequest(errorCode, 'EventCategory must be insight');
+  if (text !== 'insight') throw new RequestError('InvalidEventCategory', 'EventCategory must be insight');
   return 'insight';
 }
 
@@ -73,30 +72,27 @@ function characterCount(text: string): number {
 }
 
 /** Checks lookup attribute values the same way for every API that takes them. */
-export function checkLookupAttributes(
-  attributes: LookupAttributes,
-  errorCode = 'InvalidLookupAttributes',
-): void {
+export function checkLookupAttributes(attributes: LookupAttributes): void {
+  const invalid = (message: string) => new RequestError('InvalidLookupAttributes', message);
   const maxChars = LIMITS.lookupAttributeValueChars;
   for (const key of LOOKUP_KEYS) {
     const value = attributes[key];
     if (value === undefined) continue;
-    if (value === '') throw badRequest(errorCode, `${key} must not be empty`);
+    if (value === '') throw invalid(`${key} must not be empty`);
     const chars = characterCount(value);
     if (chars > maxChars) {
-      throw badRequest(errorCode, `${key} is ${chars} characters; at most ${maxChars} are allowed`);
+      throw invalid(`${key} is ${chars} characters; at most ${maxChars} are allowed`);
     }
     if (key === 'ReadOnly') {
       if (value !== 'true' && value !== 'false') {
-        throw badRequest(errorCode, 'ReadOnly must be true or false');
+        throw invalid('ReadOnly must be true or false');
       }
       continue;
     }
     const { field, maxBytes } = STORED_FIELDS[key];
     const bytes = byteLength(value);
     if (bytes > maxBytes) {
-      throw badRequest(
-        errorCode,
+      throw invalid(
         `${key} is ${bytes} UTF-8 bytes; ${field} is stored with at most ${maxBytes}, so no event can match`,
       );
     }
@@ -110,24 +106,26 @@ export function checkLookupAttributes(
 export function resolveWindow(
   startMs: number | undefined,
   endMs: number | undefined,
-  context: Pick<LookupRequestContext, 'nowMs' | 'retentionDays'>,
-  errorCode = 'InvalidTimeRange',
+  context: LookupRequestContext,
 ): { startMs: number; endMs: number } {
   const end = endMs ?? context.nowMs;
   const start = startMs ?? context.nowMs - context.retentionDays * 86_400_000;
-  if (start > end) throw badRequest(errorCode, 'startTime must not be after endTime');
+  if (start > end) throw new RequestError('InvalidTimeRange', 'startTime must not be after endTime');
   return { startMs: start, endMs: end };
 }
 
-/** Parses `GET /events` query parameters into a lookup query, or a 400 naming the bad parameter. */
+/**
+ * Parses `GET /events` query parameters into a paged lookup, or a refusal naming the bad parameter. With a
+ * nextToken the request has no window of its own: the token's wins (lookupPage).
+ */
 export function parseNativeLookup(
   parameters: Readonly<Record<string, string | undefined>>,
   context: LookupRequestContext,
-): { query: LookupQuery; fingerprint: string } {
+): PagedLookupRequest {
   const known = new Set<string>([...LOOKUP_KEYS, ...CONTROL_PARAMETERS]);
   const unknown = Object.keys(parameters).filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw badRequest(
+    throw new RequestError(
       'InvalidParameter',
       `unknown query parameter(s): ${unknown.join(', ')}; lookup keys are ${LOOKUP_KEYS.join(', ')}`,
     );
@@ -151,24 +149,11 @@ export function parseNativeLookup(
     endTime: endText,
     eventCategory,
   });
-  const token = parameters.nextToken;
-  if (token !== undefined) {
-    const cursor = context.tokens.decode(token, fingerprint);
-    return {
-      query: {
-        attributes,
-        startMs: cursor.startMs,
-        endMs: cursor.endMs,
-        maxResults,
-        afterEventID: cursor.afterEventID,
-        ...(eventCategory ? { eventCategory } : {}),
-      },
-      fingerprint,
-    };
-  }
-  const window = resolveWindow(requestedStart, requestedEnd, context);
+  const filters = { attributes, maxResults, ...(eventCategory ? { eventCategory } : {}) };
+  const nextToken = parameters.nextToken;
+  if (nextToken !== undefined) return { query: filters, fingerprint, nextToken };
   return {
-    query: { attributes, ...window, maxResults, ...(eventCategory ? { eventCategory } : {}) },
+    query: { ...filters, ...resolveWindow(requestedStart, requestedEnd, context) },
     fingerprint,
   };
 }

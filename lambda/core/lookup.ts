@@ -13,6 +13,7 @@ import {
   sourcePartitionsByHash,
   userPartitions,
 } from './keys.js';
+import type { NextTokenCodec } from './next-token.js';
 import type { EventReader } from './ports.js';
 
 /** CloudTrail's LookupEvents attribute keys. */
@@ -40,6 +41,23 @@ export interface LookupQuery {
   readonly afterEventID?: string;
   /** `insight` looks up insight events only; without it, insight events are never returned. */
   readonly eventCategory?: 'insight';
+}
+
+/** What a lookup filters on, besides its window. */
+export type LookupFilters = Omit<LookupQuery, 'startMs' | 'endMs' | 'afterEventID'>;
+
+/**
+ * A lookup as a protocol parsed it, with the fingerprint its nextTokens are bound to: a new lookup, or one resumed
+ * from a nextToken, whose window wins over any the request names.
+ */
+export type PagedLookupRequest =
+  | { readonly query: LookupQuery; readonly fingerprint: string; readonly nextToken?: undefined }
+  | { readonly query: LookupFilters; readonly fingerprint: string; readonly nextToken: string };
+
+/** One page for a client: the records and, when more exist, the nextToken that resumes the same lookup. */
+export interface LookupResult {
+  readonly records: string[];
+  readonly nextToken?: string;
 }
 
 export interface LookupPage {
@@ -244,4 +262,29 @@ export async function lookupEvents(
     records: page.map(({ record }) => record),
     ...(hasMore ? { lastEventID: page.at(-1)?.eventID } : {}),
   };
+}
+
+/** The query a request runs: as parsed, or resumed from its nextToken (whose window wins). */
+function resumedQuery(request: PagedLookupRequest, tokens: NextTokenCodec): LookupQuery {
+  if (request.nextToken === undefined) return request.query;
+  const cursor = tokens.decode(request.nextToken, request.fingerprint);
+  return {
+    ...request.query,
+    startMs: cursor.startMs,
+    endMs: cursor.endMs,
+    afterEventID: cursor.afterEventID,
+  };
+}
+
+/** Paged lookup, the same for every protocol: resume from the request's token, look up, sign the next token. */
+export async function lookupPage(
+  request: PagedLookupRequest,
+  reader: EventReader,
+  options: LookupOptions & { readonly tokens: NextTokenCodec },
+): Promise<LookupResult> {
+  const query = resumedQuery(request, options.tokens);
+  const page = await lookupEvents(query, reader, options);
+  if (page.lastEventID === undefined) return { records: page.records };
+  const cursor = { afterEventID: page.lastEventID, startMs: query.startMs, endMs: query.endMs };
+  return { records: page.records, nextToken: options.tokens.encode(cursor, request.fingerprint) };
 }

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { badRequest } from './errors.js';
+import { RequestError } from './errors.js';
 
 /**
  * Pagination tokens: opaque to clients, signed (HMAC-SHA256) so they cannot be forged or edited, and bound to
@@ -62,21 +62,18 @@ export class NextTokenCodec {
     return `${body}.${this.sign(body)}`;
   }
 
-  /** The cursor a token carries, or a 400 InvalidNextToken saying why it cannot be used. */
-  decode(token: string, fingerprint: string, errorCode = 'InvalidNextToken'): PageCursor {
+  /** The cursor a token carries, or an InvalidNextToken refusal saying why it cannot be used. */
+  decode(token: string, fingerprint: string): PageCursor {
+    const invalid = (message: string) => new RequestError('InvalidNextToken', message);
     const [body, signature, ...rest] = token.split('.');
     if (!body || !signature || rest.length > 0 || !this.verify(body, signature)) {
-      throw badRequest(errorCode, 'the nextToken is not one OpenTrail issued, or it was altered');
+      throw invalid('the nextToken is not one OpenTrail issued, or it was altered');
     }
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenPayload;
     if (payload.q !== fingerprint) {
-      throw badRequest(
-        errorCode,
-        'the nextToken belongs to a different query; repeat the same parameters with it',
-      );
+      throw invalid('the nextToken belongs to a different query; repeat the same parameters with it');
     }
-    if (payload.x < this.now())
-      throw badRequest(errorCode, 'the nextToken has expired; start the lookup again');
+    if (payload.x < this.now()) throw invalid('the nextToken has expired; start the lookup again');
     return { afterEventID: payload.c, startMs: payload.s, endMs: payload.e };
   }
 

@@ -1,16 +1,34 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TrailConfig } from '../adapters/config.js';
-import { awsJsonErrorResult, type HttpHandler, httpHandler, jsonText } from '../adapters/http.js';
-import { logger } from '../adapters/logger.js';
+import { type HttpHandler, jsonText, type Route } from '../adapters/http.js';
+import { logger as sharedLogger } from '../adapters/logger.js';
 import { RequestError } from '../core/errors.js';
 import { isEventId } from '../core/event-id.js';
-import { lookupEvents } from '../core/lookup.js';
+import { lookupPage } from '../core/lookup.js';
 import { parseNativeLookup } from '../core/lookup-request.js';
 import { NextTokenCodec } from '../core/next-token.js';
 import type { EventReader } from '../core/ports.js';
-import { routeKey, TRAIL_ROUTES } from '../core/trail-routes.js';
 import { createCloudTrailLookupRoute } from './cloudtrail-lookup.js';
+import { LOOKUP_EVENTS_PROTOCOL, NATIVE_PROTOCOL } from './protocols.js';
+import { createRouter } from './router.js';
 
-const LOOKUP_EVENTS_ROUTE_KEY = routeKey(TRAIL_ROUTES.LookupEvents);
+export interface LookupDependencies {
+  readonly config: TrailConfig;
+  readonly reader: EventReader;
+  readonly tokenSecret: () => Promise<string>;
+  readonly now?: () => number;
+  /** @default the function's shared logger (lambda/adapters/logger.ts) */
+  readonly logger?: Logger;
+}
+
+/** What the lookup routes share: the token codec is built once, on first use, from the secret. */
+export interface LookupRouteDependencies {
+  readonly config: TrailConfig;
+  readonly reader: EventReader;
+  readonly tokens: () => Promise<NextTokenCodec>;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
 
 /** A path parameter, percent-decoded when it can be; text that is not valid percent-encoding is taken as is. */
 function decodedPathParameter(text: string): string {
@@ -21,62 +39,54 @@ function decodedPathParameter(text: string): string {
   }
 }
 
-export interface LookupDependencies {
-  readonly config: TrailConfig;
-  readonly reader: EventReader;
-  readonly tokenSecret: () => Promise<string>;
-  readonly now?: () => number;
+/** GET /events: lookup, newest first, paged. */
+function createListEventsRoute({ config, reader, tokens, now, logger }: LookupRouteDependencies): Route {
+  return async (event) => {
+    const codec = await tokens();
+    const request = parseNativeLookup(event.queryStringParameters ?? {}, {
+      nowMs: now(),
+      retentionDays: config.retentionDays,
+    });
+    const page = await lookupPage(request, reader, { writeShards: config.writeShards, tokens: codec });
+    logger.info('events looked up', { returned: page.records.length, more: page.nextToken !== undefined });
+    const nextToken = page.nextToken === undefined ? '' : `,"nextToken":${JSON.stringify(page.nextToken)}`;
+    return jsonText(200, `{"events":[${page.records.join(',')}]${nextToken}}`);
+  };
+}
+
+/** GET /events/{eventId}: one record, exactly as stored. */
+function createGetEventRoute({ reader }: LookupRouteDependencies): Route {
+  return async (event) => {
+    const id = decodedPathParameter(event.pathParameters?.eventId ?? '');
+    const record = isEventId(id) ? (await reader.readRecords([id])).get(id) : undefined;
+    if (record === undefined) throw new RequestError('EventNotFound', `no event with eventID ${id}`);
+    return jsonText(200, record);
+  };
 }
 
 /**
- * GET /events (lookup, newest first, paged), GET /events/{eventId} (one record) and POST / (CloudTrail's
- * LookupEvents, docs/cloudtrail-compat.md).
+ * The lookup function: GET /events, GET /events/{eventId} and POST / (CloudTrail's LookupEvents,
+ * docs/cloudtrail-compat.md).
  */
 export function createLookupHandler({
   config,
   reader,
   tokenSecret,
   now = Date.now,
+  logger = sharedLogger,
 }: LookupDependencies): HttpHandler {
-  let tokens: NextTokenCodec | undefined;
-  const codec = async (): Promise<NextTokenCodec> => {
-    tokens ??= new NextTokenCodec(await tokenSecret(), now);
-    return tokens;
+  let codec: NextTokenCodec | undefined;
+  const tokens = async (): Promise<NextTokenCodec> => {
+    codec ??= new NextTokenCodec(await tokenSecret(), now);
+    return codec;
   };
-
-  const cloudTrailLookup = httpHandler(
-    createCloudTrailLookupRoute({ config, reader, tokens: codec, now }),
-    awsJsonErrorResult,
+  const dependencies = { config, reader, tokens, now, logger };
+  return createRouter<'lookup'>(
+    {
+      ListEvents: { route: createListEventsRoute(dependencies), protocol: NATIVE_PROTOCOL },
+      GetEvent: { route: createGetEventRoute(dependencies), protocol: NATIVE_PROTOCOL },
+      LookupEvents: { route: createCloudTrailLookupRoute(dependencies), protocol: LOOKUP_EVENTS_PROTOCOL },
+    },
+    { logger },
   );
-  const nativeLookup = httpHandler(async (event) => {
-    const eventId = event.pathParameters?.eventId;
-    if (event.routeKey.startsWith('GET /events/') || eventId !== undefined) {
-      const id = decodedPathParameter(eventId ?? '');
-      const record = isEventId(id) ? (await reader.readRecords([id])).get(id) : undefined;
-      if (record === undefined) throw new RequestError(404, 'EventNotFound', `no event with eventID ${id}`);
-      return jsonText(200, record);
-    }
-    const tokenCodec = await codec();
-    const { query, fingerprint } = parseNativeLookup(event.queryStringParameters ?? {}, {
-      nowMs: now(),
-      retentionDays: config.retentionDays,
-      tokens: tokenCodec,
-    });
-    const page = await lookupEvents(query, reader, { writeShards: config.writeShards });
-    logger.info('events looked up', { returned: page.records.length, more: page.lastEventID !== undefined });
-    const nextToken =
-      page.lastEventID === undefined
-        ? ''
-        : `,"nextToken":${JSON.stringify(
-            tokenCodec.encode(
-              { afterEventID: page.lastEventID, startMs: query.startMs, endMs: query.endMs },
-              fingerprint,
-            ),
-          )}`;
-    return jsonText(200, `{"events":[${page.records.join(',')}]${nextToken}}`);
-  });
-  return (event, context) =>
-    event.routeKey === LOOKUP_EVENTS_ROUTE_KEY
-      ? cloudTrailLookup(event, context)
-      : nativeLookup(event, context);
 }

@@ -1,9 +1,8 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TrailConfig } from '../adapters/config.js';
-import { bodyText, type HttpEvent, type HttpResult, json } from '../adapters/http.js';
+import { bodyText, json, type Route } from '../adapters/http.js';
 import { publishIngestMetrics } from '../adapters/ingest-metrics.js';
-import { logger } from '../adapters/logger.js';
 import {
-  AUDIT_EVENTS_ERRORS,
   type AuditEventFailure,
   parseExternalId,
   parsePutAuditEventsBody,
@@ -21,19 +20,26 @@ export interface PutAuditEventsDependencies {
   readonly writer: EventWriter;
   readonly now: () => number;
   readonly policy: IngestPolicy;
+  readonly logger: Logger;
 }
 
 /**
  * POST /PutAuditEvents?channelArn=...&externalId=...: CloudTrail Data's PutAuditEvents. Request-level checks
  * first (channel, caller, body), then each audit event is mapped and put like any producer event.
  */
-export function createPutAuditEventsRoute({ config, writer, now, policy }: PutAuditEventsDependencies) {
-  return async (event: HttpEvent): Promise<HttpResult> => {
+export function createPutAuditEventsRoute({
+  config,
+  writer,
+  now,
+  policy,
+  logger,
+}: PutAuditEventsDependencies): Route {
+  return async (event) => {
     const producerArn = event.requestContext.authorizer?.iam?.userArn;
     const channel = resolveChannel(event.queryStringParameters?.channelArn, config.channels);
     checkChannelPrincipal(channel, producerArn);
     const externalId = parseExternalId(event.queryStringParameters?.externalId);
-    const auditEvents = parsePutAuditEventsBody(bodyText(event, AUDIT_EVENTS_ERRORS.validation));
+    const auditEvents = parsePutAuditEventsBody(bodyText(event));
     const accountId = trailAccountId(config, event);
 
     const rejected = new Map<number, Omit<AuditEventFailure, 'id'>>();

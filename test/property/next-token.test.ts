@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RequestError } from '../../lambda/core/errors.js';
 import { NextTokenCodec, TOKEN_LIFETIME_MS } from '../../lambda/core/next-token.js';
 import { NOW_MS } from '../fixtures/events.js';
+import { expectRefusal, type Refusal } from '../fixtures/request-error.js';
 import { weirdString } from './arbitraries.js';
 
 const codec = new NextTokenCodec('s'.repeat(32), () => NOW_MS);
@@ -14,15 +14,8 @@ const cursor = fc.record({
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** The codec's refusal: a 400 InvalidNextToken, never anything else. */
-function refusal(token: string, fingerprint: string, tokens = codec): RequestError {
-  try {
-    tokens.decode(token, fingerprint);
-  } catch (error) {
-    if (error instanceof RequestError) return error;
-    throw error;
-  }
-  throw new Error(`the codec accepted ${JSON.stringify(token)}`);
-}
+const refusal = (token: string, fingerprint: string, tokens = codec): Refusal =>
+  expectRefusal(() => tokens.decode(token, fingerprint));
 
 describe('nextToken codec on generated tokens', () => {
   it('decodes what it encodes, for any cursor and query fingerprint', () => {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TrailConfig } from '../../lambda/adapters/config.js';
 import { DEADLINE_MARGIN_MS, type HttpResult, httpHandler, json } from '../../lambda/adapters/http.js';
 import { createIngestHandler } from '../../lambda/routes/ingest.js';
+import { NATIVE_PROTOCOL } from '../../lambda/routes/protocols.js';
 import { NOW_MS, sampleEvent } from '../fixtures/events.js';
 import { HTTP_CONTEXT, httpEvent } from '../fixtures/http.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
@@ -25,7 +26,7 @@ describe('httpHandler deadline', () => {
 
   it('answers 503 with Retry-After, before the function times out, when the route has not answered', async () => {
     // Prepare: a route that waits on a store that never answers.
-    const handler = httpHandler(() => new Promise<HttpResult>(() => {}));
+    const handler = httpHandler(() => new Promise<HttpResult>(() => {}), { protocol: NATIVE_PROTOCOL });
     let answer: HttpResult | undefined;
 
     // Act
@@ -51,7 +52,7 @@ describe('httpHandler deadline', () => {
 
   it('returns the route answer and leaves no timer behind when the route answers in time', async () => {
     // Prepare
-    const handler = httpHandler(async () => json(200, { ok: true }));
+    const handler = httpHandler(async () => json(200, { ok: true }), { protocol: NATIVE_PROTOCOL });
 
     // Act
     const answer = await handler(httpEvent({ routeKey: 'GET /events' }), contextWithRemaining(5_000));
@@ -63,7 +64,7 @@ describe('httpHandler deadline', () => {
 
   it('sets no deadline when the context cannot tell the remaining time', async () => {
     // Prepare
-    const handler = httpHandler(async () => json(200, { ok: true }));
+    const handler = httpHandler(async () => json(200, { ok: true }), { protocol: NATIVE_PROTOCOL });
 
     // Act
     const answer = await handler(httpEvent({ routeKey: 'GET /events' }), HTTP_CONTEXT);

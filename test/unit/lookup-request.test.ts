@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ErrorProtocol } from '../../lambda/adapters/http.js';
 import { parseLookupEventsRequest } from '../../lambda/core/cloudtrail/lookup-events.js';
-import { RequestError } from '../../lambda/core/errors.js';
 import { EVENT_ID_LENGTH } from '../../lambda/core/event-id.js';
 import { byteLength } from '../../lambda/core/event-model.js';
 import {
@@ -13,35 +13,32 @@ import {
 import { LIMITS } from '../../lambda/core/limits.js';
 import type { LookupKey } from '../../lambda/core/lookup.js';
 import { parseNativeLookup } from '../../lambda/core/lookup-request.js';
-import { NextTokenCodec } from '../../lambda/core/next-token.js';
+import { LOOKUP_EVENTS_PROTOCOL, NATIVE_PROTOCOL } from '../../lambda/routes/protocols.js';
 import { NOW_MS } from '../fixtures/events.js';
+import { refusalOf } from '../fixtures/request-error.js';
 
-const CONTEXT = {
-  nowMs: NOW_MS,
-  retentionDays: 90,
-  tokens: new NextTokenCodec('a-test-secret-of-enough-length', () => NOW_MS),
-};
+const CONTEXT = { nowMs: NOW_MS, retentionDays: 90 };
 
 /** DynamoDB's partition key limit: a Query on a longer key fails with a ValidationException. */
 const DYNAMODB_PARTITION_KEY_BYTES = 2048;
 
-/** `"<status> <code>: <message>"` of the refusal, or 'accepted'. */
-function outcomeOf(run: () => unknown): string {
-  try {
-    run();
-    return 'accepted';
-  } catch (error) {
-    if (error instanceof RequestError) return `${error.statusCode} ${error.code}: ${error.message}`;
-    throw error;
-  }
+/** `"<status> <code>: <message>"` of the refusal as `protocol` answers it, or 'accepted'. */
+function outcomeOf(run: () => unknown, protocol: ErrorProtocol): string {
+  const refusal = refusalOf(run, protocol);
+  return refusal === undefined ? 'accepted' : `${refusal.statusCode} ${refusal.code}: ${refusal.message}`;
 }
 
 /** The same attribute through both protocols: GET /events and CloudTrail's LookupEvents. */
 function lookupOutcomes(key: LookupKey, value: string): { native: string; cloudTrail: string } {
   return {
-    native: outcomeOf(() => parseNativeLookup({ [key]: value }, CONTEXT)),
-    cloudTrail: outcomeOf(() =>
-      parseLookupEventsRequest({ LookupAttributes: [{ AttributeKey: key, AttributeValue: value }] }, CONTEXT),
+    native: outcomeOf(() => parseNativeLookup({ [key]: value }, CONTEXT), NATIVE_PROTOCOL),
+    cloudTrail: outcomeOf(
+      () =>
+        parseLookupEventsRequest(
+          { LookupAttributes: [{ AttributeKey: key, AttributeValue: value }] },
+          CONTEXT,
+        ),
+      LOOKUP_EVENTS_PROTOCOL,
     ),
   };
 }

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RequestError } from '../../lambda/core/errors.js';
 import { NextTokenCodec, queryFingerprint, TOKEN_LIFETIME_MS } from '../../lambda/core/next-token.js';
+import { expectRefusal } from '../fixtures/request-error.js';
 
 const SECRET = 'a-test-secret-of-enough-length';
 const cursor = { afterEventID: '01ABCDEFGHJKMNPQRSTVWXYZ00', startMs: 1, endMs: 2 };
-
-function refusal(action: () => unknown): RequestError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof RequestError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('NextTokenCodec', () => {
   it('round-trips a cursor for the same query', () => {
@@ -30,7 +20,7 @@ describe('NextTokenCodec', () => {
   it('refuses a token reused with other parameters', () => {
     const codec = new NextTokenCodec(SECRET);
     const token = codec.encode(cursor, queryFingerprint({ EventName: 'x' }));
-    const error = refusal(() => codec.decode(token, queryFingerprint({ EventName: 'y' })));
+    const error = expectRefusal(() => codec.decode(token, queryFingerprint({ EventName: 'y' })));
     expect(error).toMatchObject({ statusCode: 400, code: 'InvalidNextToken' });
     expect(error.message).toContain('different query');
   });
@@ -49,14 +39,16 @@ describe('NextTokenCodec', () => {
       `${body}.${signature}.x`,
       '',
     ]) {
-      expect(refusal(() => codec.decode(token, fingerprint))).toMatchObject({ code: 'InvalidNextToken' });
+      expect(expectRefusal(() => codec.decode(token, fingerprint))).toMatchObject({
+        code: 'InvalidNextToken',
+      });
     }
   });
 
   it('refuses a token signed with another secret', () => {
     const fingerprint = queryFingerprint({});
     const token = new NextTokenCodec('another-secret-of-enough-length').encode(cursor, fingerprint);
-    expect(refusal(() => new NextTokenCodec(SECRET).decode(token, fingerprint))).toMatchObject({
+    expect(expectRefusal(() => new NextTokenCodec(SECRET).decode(token, fingerprint))).toMatchObject({
       code: 'InvalidNextToken',
     });
   });
@@ -66,6 +58,6 @@ describe('NextTokenCodec', () => {
     const codec = new NextTokenCodec(SECRET, () => now);
     const token = codec.encode(cursor, 'f');
     now += TOKEN_LIFETIME_MS + 1;
-    expect(refusal(() => codec.decode(token, 'f')).message).toContain('expired');
+    expect(expectRefusal(() => codec.decode(token, 'f')).message).toContain('expired');
   });
 });

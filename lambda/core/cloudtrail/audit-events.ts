@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badRequest } from '../errors.js';
+import { RequestError } from '../errors.js';
 import { byteLength, type ProducerEvent } from '../event-model.js';
 import type { PutEventsResult } from '../ingest.js';
 import { LIMITS } from '../limits.js';
@@ -42,11 +42,6 @@ export interface PutAuditEventsResponse {
   readonly failed: AuditEventFailure[];
 }
 
-export const AUDIT_EVENTS_ERRORS = {
-  validation: 'ValidationException',
-  duplicateId: 'DuplicatedAuditEventId',
-} as const;
-
 /** The eventData fields of the CloudTrail Lake integration schema, and which of them are required. */
 const LAKE_FIELDS = [
   'version',
@@ -84,21 +79,24 @@ const AWS_EVENT_SOURCE = /\.amazonaws\.com$/i;
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-const invalid = (message: string) => badRequest(AUDIT_EVENTS_ERRORS.validation, message);
+const invalidBody = (message: string) => new RequestError('InvalidRequestBody', message);
 
 /** The request body: 1 to 100 audit events, at most 1 MB, ids unique within the request. */
 export function parsePutAuditEventsBody(body: string | undefined): AuditEvent[] {
   if (body === undefined || body.trim() === '')
-    throw invalid('the request body is empty; send { "auditEvents": [...] }');
+    throw invalidBody('the request body is empty; send { "auditEvents": [...] }');
   const bytes = byteLength(body);
   if (bytes > LIMITS.requestBytes) {
-    throw invalid(`the request body is ${bytes} bytes; at most ${LIMITS.requestBytes} are allowed`);
+    throw new RequestError(
+      'RequestTooLarge',
+      `the request body is ${bytes} bytes; at most ${LIMITS.requestBytes} are allowed`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    throw invalid(`the request body is not valid JSON: ${(error as Error).message}`);
+    throw new RequestError('InvalidJson', `the request body is not valid JSON: ${(error as Error).message}`);
   }
   const auditEvents = isObject(parsed) ? parsed.auditEvents : undefined;
   if (
@@ -106,21 +104,22 @@ export function parsePutAuditEventsBody(body: string | undefined): AuditEvent[] 
     auditEvents.length === 0 ||
     auditEvents.length > LIMITS.eventsPerRequest
   ) {
-    throw invalid(`auditEvents must be a list of 1 to ${LIMITS.eventsPerRequest} audit events`);
+    throw invalidBody(`auditEvents must be a list of 1 to ${LIMITS.eventsPerRequest} audit events`);
   }
   const seen = new Set<string>();
   return auditEvents.map((entry: unknown, index) => {
-    if (!isObject(entry)) throw invalid(`auditEvents[${index}] must be an object { id, eventData }`);
+    if (!isObject(entry)) throw invalidBody(`auditEvents[${index}] must be an object { id, eventData }`);
     const { id, eventData, eventDataChecksum } = entry;
     if (typeof id !== 'string' || !LIMITS.producerIdPattern.test(id)) {
-      throw invalid(`auditEvents[${index}].id must be 1 to 128 letters, digits, '-' or '_'`);
+      throw invalidBody(`auditEvents[${index}].id must be 1 to 128 letters, digits, '-' or '_'`);
     }
-    if (typeof eventData !== 'string') throw invalid(`auditEvents[${index}].eventData must be a JSON string`);
+    if (typeof eventData !== 'string')
+      throw invalidBody(`auditEvents[${index}].eventData must be a JSON string`);
     if (eventDataChecksum !== undefined && typeof eventDataChecksum !== 'string') {
-      throw invalid(`auditEvents[${index}].eventDataChecksum must be a string`);
+      throw invalidBody(`auditEvents[${index}].eventDataChecksum must be a string`);
     }
     if (seen.has(id)) {
-      throw badRequest(AUDIT_EVENTS_ERRORS.duplicateId, `the audit event id ${id} appears more than once`);
+      throw new RequestError('DuplicateEventId', `the audit event id ${id} appears more than once`);
     }
     seen.add(id);
     return { id, eventData, ...(eventDataChecksum === undefined ? {} : { eventDataChecksum }) };
@@ -130,7 +129,10 @@ export function parsePutAuditEventsBody(body: string | undefined): AuditEvent[] 
 export function parseExternalId(externalId: string | undefined): string | undefined {
   if (externalId === undefined) return undefined;
   if (!EXTERNAL_ID_PATTERN.test(externalId)) {
-    throw invalid("externalId must be 2 to 1224 letters, digits or any of '_+=,.@:/-'");
+    throw new RequestError(
+      'InvalidParameter',
+      "externalId must be 2 to 1224 letters, digits or any of '_+=,.@:/-'",
+    );
   }
   return externalId;
 }

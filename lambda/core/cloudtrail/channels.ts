@@ -1,4 +1,4 @@
-import { badRequest, RequestError } from '../errors.js';
+import { RequestError } from '../errors.js';
 
 /**
  * Channels: the named sources a trail declares (CloudTrail Lake's channels for events from outside AWS).
@@ -19,13 +19,6 @@ export const DEFAULT_CHANNEL_NAME = 'default';
 
 const CHANNEL_ARN_PATTERN = /^arn:(aws[a-z-]*):cloudtrail:([a-z0-9-]+):(\d{12}):channel\/([^/]+)$/;
 
-export const CHANNEL_ERRORS = {
-  invalidArn: 'InvalidChannelARN',
-  notFound: 'ChannelNotFound',
-  /** CloudTrail Data's own name for a caller a channel does not admit; the SDKs raise its modeled exception. */
-  forbidden: 'ChannelInsufficientPermission',
-} as const;
-
 export function channelArn(partition: string, region: string, account: string, name: string): string {
   return `arn:${partition}:cloudtrail:${region}:${account}:channel/${name}`;
 }
@@ -45,12 +38,12 @@ export function resolveChannel(
   channels: readonly Channel[] | undefined,
 ): Channel | { readonly arn: string } {
   if (requested === undefined || requested === '') {
-    throw badRequest(CHANNEL_ERRORS.invalidArn, 'channelArn is required: the ARN of the channel to put to');
+    throw new RequestError('InvalidChannelArn', 'channelArn is required: the ARN of the channel to put to');
   }
   const isName = CHANNEL_NAME_PATTERN.test(requested) && !requested.startsWith('arn:');
   if (!isName && channelNameOf(requested) === undefined) {
-    throw badRequest(
-      CHANNEL_ERRORS.invalidArn,
+    throw new RequestError(
+      'InvalidChannelArn',
       `${JSON.stringify(requested)} is not a channel ARN (arn:<partition>:cloudtrail:<region>:<account>:channel/<name>)`,
     );
   }
@@ -59,8 +52,8 @@ export function resolveChannel(
     isName ? candidate.name === requested : candidate.arn === requested,
   );
   if (channel === undefined) {
-    throw badRequest(
-      CHANNEL_ERRORS.notFound,
+    throw new RequestError(
+      'ChannelNotFound',
       `no channel ${requested}; this trail declares ${channels.map((known) => known.arn).join(', ')}`,
     );
   }
@@ -86,7 +79,7 @@ export function principalCovers(principal: string, callerArn: string): boolean {
   return root !== null && caller !== null && root[1] === caller[1] && root[2] === caller[2];
 }
 
-/** Refuses a caller the channel does not admit (403, CloudTrail Data's ChannelInsufficientPermission). */
+/** Refuses a caller the channel does not admit. */
 export function checkChannelPrincipal(
   channel: Channel | { readonly arn: string },
   callerArn: string | undefined,
@@ -96,8 +89,7 @@ export function checkChannelPrincipal(
   if (callerArn !== undefined && principals.some((principal) => principalCovers(principal, callerArn)))
     return;
   throw new RequestError(
-    403,
-    CHANNEL_ERRORS.forbidden,
+    'ChannelAccessDenied',
     `${callerArn ?? 'this caller'} may not put events to channel ${channel.arn}`,
   );
 }

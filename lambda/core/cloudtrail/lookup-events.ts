@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js';
+import { RequestError } from '../errors.js';
 import type { TrailRecord } from '../event-model.js';
 import { lookupUsername } from '../identity.js';
 import { LIMITS } from '../limits.js';
@@ -7,7 +7,7 @@ import {
   type LookupAttributes,
   type LookupKey,
   type LookupPage,
-  type LookupQuery,
+  type PagedLookupRequest,
 } from '../lookup.js';
 import {
   checkLookupAttributes,
@@ -19,8 +19,8 @@ import { queryFingerprint } from '../next-token.js';
 
 /**
  * CloudTrail's LookupEvents on the wire (awsJson1_1): the request as the SDKs send it, parsed into OpenTrail's
- * lookup query, and the page shaped as CloudTrail answers it. Error codes are CloudTrail's exception names, so an
- * SDK raises the same exception class it raises for CloudTrail.
+ * lookup query, and the page shaped as CloudTrail answers it. Refusals name their domain kind; the route's error
+ * table gives them CloudTrail's exception names, so an SDK raises the same exception class it raises for CloudTrail.
  */
 
 /** The X-Amz-Target the SDKs send (the short form) and the fully qualified form the Smithy model names. */
@@ -28,24 +28,6 @@ export const LOOKUP_EVENTS_TARGETS: readonly string[] = [
   'CloudTrail_20131101.LookupEvents',
   'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents',
 ];
-
-export const CLOUDTRAIL_ERRORS = {
-  lookupAttributes: 'InvalidLookupAttributesException',
-  timeRange: 'InvalidTimeRangeException',
-  maxResults: 'InvalidMaxResultsException',
-  nextToken: 'InvalidNextTokenException',
-  eventCategory: 'InvalidEventCategoryException',
-  /** What an awsJson service answers to a target it does not serve, or a body it cannot read. */
-  unknownOperation: 'UnknownOperationException',
-  serialization: 'SerializationException',
-} as const;
-
-export interface CloudTrailLookupRequest {
-  readonly query: LookupQuery;
-  readonly fingerprint: string;
-  /** The token to resume from, checked against the fingerprint by the caller's codec. */
-  readonly nextToken?: string;
-}
 
 /** One entry of LookupEvents' `Events`, as CloudTrail returns it. */
 export interface CloudTrailEvent {
@@ -67,7 +49,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /** A member of the wrong JSON type: the SDKs never send one, so it is a hand-made request. */
 const wrongType = (member: string, expected: string) =>
-  badRequest(CLOUDTRAIL_ERRORS.serialization, `${member} must be ${expected}`);
+  new RequestError('InvalidRequestBody', `${member} must be ${expected}`);
 
 /** Parses the body text; an empty body is an empty request, as the AWS CLI never sends but curl may. */
 export function parseJsonBody(body: string | undefined): Record<string, unknown> {
@@ -76,14 +58,13 @@ export function parseJsonBody(body: string | undefined): Record<string, unknown>
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    throw badRequest(
-      CLOUDTRAIL_ERRORS.serialization,
-      `the request body is not valid JSON: ${(error as Error).message}`,
-    );
+    throw new RequestError('InvalidJson', `the request body is not valid JSON: ${(error as Error).message}`);
   }
   if (!isObject(parsed)) throw wrongType('the request body', 'a JSON object');
   return parsed;
 }
+
+const invalidAttributes = (message: string) => new RequestError('InvalidLookupAttributes', message);
 
 function parseAttributes(value: unknown): LookupAttributes {
   if (value === undefined || value === null) return {};
@@ -94,26 +75,22 @@ function parseAttributes(value: unknown): LookupAttributes {
     if (!isObject(entry)) throw wrongType('LookupAttributes[]', 'an object {AttributeKey, AttributeValue}');
     const { AttributeKey: key, AttributeValue: attributeValue } = entry;
     if (typeof key !== 'string' || !keys.has(key)) {
-      throw badRequest(
-        CLOUDTRAIL_ERRORS.lookupAttributes,
+      throw invalidAttributes(
         `AttributeKey ${JSON.stringify(key)} is not valid; use one of ${LOOKUP_KEYS.join(', ')}`,
       );
     }
     if (typeof attributeValue !== 'string') {
-      throw badRequest(CLOUDTRAIL_ERRORS.lookupAttributes, `AttributeValue of ${key} must be a string`);
+      throw invalidAttributes(`AttributeValue of ${key} must be a string`);
     }
     const lookupKey = key as LookupKey;
     const earlier = attributes[lookupKey];
     // Every attribute is honoured (AND), so two different values of one key could never match.
     if (earlier !== undefined && earlier !== attributeValue) {
-      throw badRequest(
-        CLOUDTRAIL_ERRORS.lookupAttributes,
-        `${key} is given twice with different values; an event has only one ${key}`,
-      );
+      throw invalidAttributes(`${key} is given twice with different values; an event has only one ${key}`);
     }
     attributes[lookupKey] = attributeValue;
   }
-  checkLookupAttributes(attributes, CLOUDTRAIL_ERRORS.lookupAttributes);
+  checkLookupAttributes(attributes);
   return attributes;
 }
 
@@ -121,7 +98,7 @@ function parseAttributes(value: unknown): LookupAttributes {
 function parseEpochSeconds(member: string, value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw badRequest(CLOUDTRAIL_ERRORS.timeRange, `${member} must be a time in epoch seconds`);
+    throw new RequestError('InvalidTimeRange', `${member} must be a time in epoch seconds`);
   }
   return Math.round(value * 1000);
 }
@@ -130,7 +107,7 @@ function parseMaxResults(value: unknown): number {
   if (value === undefined || value === null) return LIMITS.lookupDefaultMaxResults;
   const max = LIMITS.cloudTrailLookupMaxResults;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw badRequest(CLOUDTRAIL_ERRORS.maxResults, `MaxResults must be a whole number from 1 to ${max}`);
+    throw new RequestError('InvalidMaxResults', `MaxResults must be a whole number from 1 to ${max}`);
   }
   return value;
 }
@@ -143,22 +120,19 @@ function optionalString(member: string, value: unknown): string | undefined {
 
 /**
  * A LookupEvents request as OpenTrail's lookup query. Unknown members are ignored, as AWS services do for
- * members newer than their model. With a NextToken the caller decodes the token and takes its window.
+ * members newer than their model. The window is checked even with a NextToken, whose own window then wins.
  */
 export function parseLookupEventsRequest(
   body: Record<string, unknown>,
-  context: Pick<LookupRequestContext, 'nowMs' | 'retentionDays'>,
-): CloudTrailLookupRequest {
+  context: LookupRequestContext,
+): PagedLookupRequest {
   const attributes = parseAttributes(body.LookupAttributes);
   const startMs = parseEpochSeconds('StartTime', body.StartTime);
   const endMs = parseEpochSeconds('EndTime', body.EndTime);
   const maxResults = parseMaxResults(body.MaxResults);
-  const eventCategory = parseEventCategory(
-    optionalString('EventCategory', body.EventCategory),
-    CLOUDTRAIL_ERRORS.eventCategory,
-  );
+  const eventCategory = parseEventCategory(optionalString('EventCategory', body.EventCategory));
   const nextToken = optionalString('NextToken', body.NextToken);
-  const window = resolveWindow(startMs, endMs, context, CLOUDTRAIL_ERRORS.timeRange);
+  const window = resolveWindow(startMs, endMs, context);
   const fingerprint = queryFingerprint({
     api: 'cloudtrail',
     attributes,
@@ -166,11 +140,8 @@ export function parseLookupEventsRequest(
     endTime: endMs,
     eventCategory,
   });
-  return {
-    query: { attributes, ...window, maxResults, ...(eventCategory ? { eventCategory } : {}) },
-    fingerprint,
-    ...(nextToken === undefined ? {} : { nextToken }),
-  };
+  const query = { attributes, ...window, maxResults, ...(eventCategory ? { eventCategory } : {}) };
+  return nextToken === undefined ? { query, fingerprint } : { query, fingerprint, nextToken };
 }
 
 /** One stored record as a LookupEvents entry. */
@@ -195,7 +166,10 @@ export function toCloudTrailEvent(recordJson: string): CloudTrailEvent {
 }
 
 /** The LookupEvents response body; NextToken only when another page exists. */
-export function lookupEventsResponse(page: LookupPage, nextToken: string | undefined): string {
+export function lookupEventsResponse(
+  page: Pick<LookupPage, 'records'>,
+  nextToken: string | undefined,
+): string {
   return JSON.stringify({
     Events: page.records.map(toCloudTrailEvent),
     ...(nextToken === undefined ? {} : { NextToken: nextToken }),

@@ -10,9 +10,13 @@ import {
   toProducerEvent,
 } from '../../../lambda/core/cloudtrail/audit-events.js';
 import { type IngestOptions, putEvents } from '../../../lambda/core/ingest.js';
+import { PUT_AUDIT_EVENTS_PROTOCOL } from '../../../lambda/routes/protocols.js';
 import { ENRICHMENT } from '../../fixtures/events.js';
 import { MemoryEventStore } from '../../fixtures/memory-store.js';
 import { requestErrorOf } from '../../fixtures/request-error.js';
+
+/** The error PutAuditEvents answers for what `run` throws, or 'none'. */
+const auditErrorOf = (run: () => unknown): string => requestErrorOf(run, PUT_AUDIT_EVENTS_PROTOCOL);
 
 const ACCOUNT = '123456789012';
 
@@ -78,7 +82,7 @@ describe('parsePutAuditEventsBody', () => {
     ],
   ])('refuses %s with %s', (body, expected) => {
     // Assess
-    expect(requestErrorOf(() => parsePutAuditEventsBody(body))).toBe(expected);
+    expect(auditErrorOf(() => parsePutAuditEventsBody(body))).toBe(expected);
   });
 
   it('refuses a body over 1 MB', () => {
@@ -86,7 +90,7 @@ describe('parsePutAuditEventsBody', () => {
     const body = JSON.stringify({ auditEvents: [{ id: 'a', eventData: 'x'.repeat(1024 * 1024) }] });
 
     // Assess
-    expect(requestErrorOf(() => parsePutAuditEventsBody(body))).toBe('400 ValidationException');
+    expect(auditErrorOf(() => parsePutAuditEventsBody(body))).toBe('400 ValidationException');
   });
 });
 
@@ -95,8 +99,8 @@ describe('parseExternalId', () => {
     // Assess
     expect(parseExternalId('tenant-7@example')).toBe('tenant-7@example');
     expect(parseExternalId(undefined)).toBeUndefined();
-    expect(requestErrorOf(() => parseExternalId('x'))).toBe('400 ValidationException');
-    expect(requestErrorOf(() => parseExternalId('has space'))).toBe('400 ValidationException');
+    expect(auditErrorOf(() => parseExternalId('x'))).toBe('400 ValidationException');
+    expect(auditErrorOf(() => parseExternalId('has space'))).toBe('400 ValidationException');
   });
 });
 

@@ -7,7 +7,11 @@ import {
   principalCovers,
   resolveChannel,
 } from '../../../lambda/core/cloudtrail/channels.js';
+import { PUT_AUDIT_EVENTS_PROTOCOL } from '../../../lambda/routes/protocols.js';
 import { requestErrorOf } from '../../fixtures/request-error.js';
+
+/** The error PutAuditEvents answers for what `run` throws, or 'none'. */
+const channelErrorOf = (run: () => unknown): string => requestErrorOf(run, PUT_AUDIT_EVENTS_PROTOCOL);
 
 const DEFAULT_ARN = channelArn('aws', 'us-east-1', '123456789012', 'default');
 const AUDIT_ARN = channelArn('aws', 'us-east-1', '123456789012', 'audit.app');
@@ -36,7 +40,7 @@ describe('resolveChannel', () => {
     ['other', '400 ChannelNotFound'],
   ])('refuses %s with %s', (requested, expected) => {
     // Assess
-    expect(requestErrorOf(() => resolveChannel(requested, CHANNELS))).toBe(expected);
+    expect(channelErrorOf(() => resolveChannel(requested, CHANNELS))).toBe(expected);
   });
 
   it('accepts any well-formed channel ARN when the trail declares no channels', () => {
@@ -66,10 +70,10 @@ describe('channel principals', () => {
   it('answers 403 ChannelInsufficientPermission to a caller the channel does not list', () => {
     // Assess
     expect(
-      requestErrorOf(() => checkChannelPrincipal(AUDIT_CHANNEL, 'arn:aws:iam::123456789012:user/bob')),
+      channelErrorOf(() => checkChannelPrincipal(AUDIT_CHANNEL, 'arn:aws:iam::123456789012:user/bob')),
     ).toBe('403 ChannelInsufficientPermission');
     expect(
-      requestErrorOf(() => checkChannelPrincipal(DEFAULT_CHANNEL, 'arn:aws:iam::123456789012:user/bob')),
+      channelErrorOf(() => checkChannelPrincipal(DEFAULT_CHANNEL, 'arn:aws:iam::123456789012:user/bob')),
     ).toBe('none');
   });
 });
