@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrailConfig } from '../../lambda/adapters/config.js';
+import { logger as sharedLogger } from '../../lambda/adapters/logger.js';
 import { createIngestHandler } from '../../lambda/routes/ingest.js';
 import { createLookupHandler } from '../../lambda/routes/lookup.js';
 import { NOW_MS, sampleEvent } from '../fixtures/events.js';
@@ -368,5 +370,58 @@ describe('POST /PutAuditEvents (CloudTrail Data)', () => {
     // Assess
     expect(response.statusCode).toBe(400);
     expect(response.headers).toMatchObject({ 'x-amzn-errortype': 'DuplicatedAuditEventId' });
+  });
+});
+
+describe('the routers', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('answers 404 NotFound to a route key the function does not serve', async () => {
+    // Prepare
+    const { lookup } = setup();
+    const ingest = createIngestHandler({ config: CONFIG, writer: new MemoryEventStore(), now: () => NOW_MS });
+
+    // Act
+    const answers = await Promise.all([
+      ingest(httpEvent({ routeKey: 'GET /events' }), CONTEXT),
+      lookup(httpEvent({ routeKey: 'POST /events' }), CONTEXT),
+    ]);
+
+    // Assess
+    for (const answer of answers) {
+      expect(answer.statusCode).toBe(404);
+      expect(JSON.parse(answer.body ?? '')).toMatchObject({ code: 'NotFound' });
+    }
+  });
+
+  it('log through the logger they are given, not the shared one', async () => {
+    // Prepare
+    const own = new Logger({ serviceName: 'own', logLevel: 'SILENT' });
+    const ownInfo = vi.spyOn(own, 'info');
+    const sharedInfo = vi.spyOn(sharedLogger, 'info');
+    const store = new MemoryEventStore();
+    const ingest = createIngestHandler({ config: CONFIG, writer: store, now: () => NOW_MS, logger: own });
+    const lookup = createLookupHandler({
+      config: CONFIG,
+      reader: store,
+      tokenSecret: async () => 'x'.repeat(32),
+      now: () => NOW_MS,
+      logger: own,
+    });
+
+    // Act
+    await ingest(httpEvent({ routeKey: 'POST /events', body: JSON.stringify(sampleEvent()) }), CONTEXT);
+    await lookup(httpEvent({ routeKey: 'GET /events' }), CONTEXT);
+    await lookup(httpEvent({ routeKey: 'GET /events', queryStringParameters: { maxResults: '0' } }), CONTEXT);
+
+    // Assess
+    expect(ownInfo.mock.calls.map(([message]) => message)).toEqual([
+      'events put',
+      'events looked up',
+      'request refused',
+    ]);
+    expect(sharedInfo).not.toHaveBeenCalled();
   });
 });
