@@ -168,7 +168,14 @@ class Poller implements StreamPoller {
         `parallelizationFactor ${mapping.parallelizationFactor} is not supported in local mode`,
       );
     }
-    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    const timing = options.timing ?? {};
+    // Field by field: a timing given as undefined keeps its default.
+    this.timing = {
+      pollIntervalMs: timing.pollIntervalMs ?? DEFAULT_TIMING.pollIntervalMs,
+      retryBaseDelayMs: timing.retryBaseDelayMs ?? DEFAULT_TIMING.retryBaseDelayMs,
+      retryMaxDelayMs: timing.retryMaxDelayMs ?? DEFAULT_TIMING.retryMaxDelayMs,
+      shardRefreshMs: timing.shardRefreshMs ?? DEFAULT_TIMING.shardRefreshMs,
+    };
     this.limits = {
       batchSize: mapping.batchSize,
       maxBatchBytes: options.maxBatchBytes ?? MAX_BATCH_BYTES,
