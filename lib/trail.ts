@@ -1,17 +1,26 @@
-import { ArnFormat, RemovalPolicies, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  AspectPriority,
+  Aspects,
+  RemovalPolicies,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { EventBus, IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import type { CfnTable, Database } from 'aws-cdk-lib/aws-glue';
-import { type Grant, type IGrantable, Policy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { type CfnLogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TRAIL_ENV } from '../lambda/manifest/settings.js';
+import { CustomerKeyAspect } from './aspects/customer-key.js';
 import { Archive, defaultDatabaseName } from './constructs/archive.js';
 import { type NamedResource, TrailDashboard } from './constructs/dashboard.js';
 import { EventAlarms } from './constructs/event-alarms.js';
@@ -42,9 +51,6 @@ function ingestPolicyEnvironment({ selectors, redaction }: TrailProps): Record<s
     ...(redaction === undefined ? {} : { [TRAIL_ENV.redaction]: JSON.stringify(redaction) }),
   };
 }
-
-/** KMS names these action families with wildcards; CDK's key grants for queues and tables include them. */
-const KMS_WILDCARD_ACTIONS = ['kms:GenerateDataKey*', 'kms:ReEncrypt*'] as const;
 
 /**
  * OpenTrail as one reusable construct: the events table and the API in front of it, and the pipeline behind it:
@@ -156,7 +162,11 @@ export class Trail extends Construct {
       });
     }
 
-    if (encryptionKey) this.useKeyEverywhere(encryptionKey);
+    if (encryptionKey) {
+      allowLogsToUseKey(encryptionKey, this);
+      // An aspect sees the whole tree at synthesis, constructs added after this one included.
+      Aspects.of(this).add(new CustomerKeyAspect(encryptionKey), { priority: AspectPriority.MUTATING });
+    }
     // Development stacks: everything goes with the stack (the table and buckets were prepared above).
     if (destroy) RemovalPolicies.of(this).destroy();
   }
@@ -326,41 +336,5 @@ export class Trail extends Construct {
       });
     }
     return topic;
-  }
-
-  /**
-   * The constructs take the key where their L2s do (table, bucket, Firehose, queues, bus, topic, event log
-   * group). The function, access and delivery-error log groups are created by helpers without a key prop, so the
-   * key is set on every log group of the trail here, once. Then the KMS wildcard actions CDK's grants add are
-   * acknowledged on each policy that scopes them to this key and nothing else.
-   */
-  private useKeyEverywhere(key: IKey): void {
-    allowLogsToUseKey(key, this);
-    for (const group of this.node.findAll().filter((child) => child instanceof LogGroup)) {
-      const cfnGroup = group.node.defaultChild as CfnLogGroup;
-      cfnGroup.kmsKeyId ??= key.keyArn;
-    }
-    const stack = Stack.of(this);
-    const keyArn = JSON.stringify(stack.resolve(key.keyArn));
-    for (const policy of this.node.findAll().filter((child) => child instanceof Policy)) {
-      const statements = policy.document.toJSON()?.Statement;
-      const wildcardStatements = (Array.isArray(statements) ? statements : [])
-        .map((statement: unknown) => stack.resolve(statement) as { Action?: unknown; Resource?: unknown })
-        .filter((statement) =>
-          KMS_WILDCARD_ACTIONS.some((action) => [statement.Action].flat().includes(action)),
-        );
-      const scopedToKey = wildcardStatements.every(
-        (statement) => JSON.stringify([statement.Resource].flat()) === `[${keyArn}]`,
-      );
-      if (wildcardStatements.length === 0 || !scopedToKey) continue;
-      Validations.of(policy).acknowledge(
-        ...KMS_WILDCARD_ACTIONS.map((action) => ({
-          id: `AwsSolutions-IAM5[Action::${action}]`,
-          reason:
-            `Granted by CDK for the trail's customer managed key: KMS names the ${action} family with a wildcard, ` +
-            'and the statement is scoped to that one key.',
-        })),
-      );
-    }
   }
 }

@@ -284,14 +284,14 @@ export class Archive extends Construct {
       encryption: props.encryptionKey
         ? StreamEncryption.customerManagedKey(props.encryptionKey)
         : StreamEncryption.awsOwnedKey(),
+      // Without `role`, a customer key makes DeliveryStream create a 'Service Role' (firehose.amazonaws.com, no
+      // external ID) holding the key, which nothing would use: a direct-put stream names only its destination's
+      // role, and Firehose encrypts the stream through a KMS grant it creates on the key itself. The delivery role
+      // without policy updates, as the destination has it, so the stream's key grant adds nothing either.
+      role: this.deliveryRole.withoutPolicyUpdates(),
     });
     // Firehose checks its access when the stream is created: the policy must exist by then.
     this.deliveryStream.node.addDependency(deliveryPolicy);
-    // With a customer key and no `role`, DeliveryStream creates a 'Service Role' (firehose.amazonaws.com, no
-    // external ID) and grants it the key, but nothing uses it: a direct-put stream names only its destination's
-    // role (DeliveryRole), and Firehose encrypts the stream through a KMS grant it creates on the key itself.
-    // Removed, so no assumable role holds the key for nothing (a no-op without a key).
-    this.deliveryStream.node.tryRemoveChild('Service Role');
 
     this.database = new Database(this, 'Database', {
       databaseName,
