@@ -1,9 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import type { IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { InsightRuleOptions } from './constructs/insights.js';
 import { throwIfInvalid } from './props-validation.js';
 import { HIDDEN_TRAIL_ID, Trail } from './trail.js';
 import { type TrailProps, type TrailResourceSettings, validateTrailProps } from './trail-config.js';
@@ -40,11 +38,6 @@ export class OpenTrailStack extends Stack {
       ...(this.encryptionKey ? { encryptionKey: this.encryptionKey } : {}),
     });
     this.addOutputs();
-  }
-
-  /** `stack.onInsight(target, options)`, kept from before the Trail construct: see `Trail.onInsight`. */
-  public onInsight(target: IRuleTarget, options?: InsightRuleOptions): Rule {
-    return this.trail.onInsight(target, options);
   }
 
   private addOutputs(): void {

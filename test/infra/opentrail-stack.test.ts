@@ -86,7 +86,7 @@ describe('OpenTrailStack', () => {
   const noInsights = new OpenTrailStack(extra.app, 'NoInsights', { env: TEST_ENV, insights: false });
   const withRule = new OpenTrailStack(extra.app, 'WithRule', { env: TEST_ENV });
   const insightQueue = new Queue(withRule, 'InsightQueue');
-  const startRule = withRule.onInsight(new SqsQueue(insightQueue), { states: ['Start'] });
+  const startRule = withRule.trail.onInsight(new SqsQueue(insightQueue), { states: ['Start'] });
 
   let template: Template;
   let quietTemplate: Template;
