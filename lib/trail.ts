@@ -19,7 +19,7 @@ import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TRAIL_ENV } from '../lambda/manifest/settings.js';
+import { FUNCTIONS, type FunctionName } from '../lambda/manifest/functions.js';
 import { CustomerKeyAspect } from './aspects/customer-key.js';
 import { Archive, defaultDatabaseName } from './constructs/archive.js';
 import { type NamedResource, TrailDashboard } from './constructs/dashboard.js';
@@ -32,6 +32,8 @@ import { TrailApi } from './constructs/trail-api.js';
 import { checkEnvironmentBudget } from './lambda-environment.js';
 import { throwIfInvalid } from './props-validation.js';
 import { type TrailProps, validateTrailProps } from './trail-config.js';
+import { grantPermissions, type PermissionGrants, type SettingValues } from './trail-function.js';
+import { functionsOf, type StreamConsumerName } from './trail-functions.js';
 
 export type { ChannelProps } from './constructs/trail-api.js';
 export type {
@@ -44,13 +46,16 @@ export type {
 /** CDK leaves this construct id out of logical IDs: a Trail with it keeps the IDs its resources had in a stack. */
 export const HIDDEN_TRAIL_ID = 'Default';
 
-/** The selectors and redaction rules as the ingest function reads them (readIngestPolicy); unset means the defaults. */
-function ingestPolicyEnvironment({ selectors, redaction }: TrailProps): Record<string, string> {
+/** The selectors and redaction rules as the ingest function reads them (ingestPolicy); unset means the defaults. */
+function ingestPolicySettings({ selectors, redaction }: TrailProps): SettingValues {
   return {
-    ...(selectors === undefined ? {} : { [TRAIL_ENV.selectors]: JSON.stringify(selectors) }),
-    ...(redaction === undefined ? {} : { [TRAIL_ENV.redaction]: JSON.stringify(redaction) }),
+    selectors: selectors === undefined ? undefined : JSON.stringify(selectors),
+    redaction: redaction === undefined ? undefined : JSON.stringify(redaction),
   };
 }
+
+/** `archive` -> `Archive`: how a stream consumer's dashboard widget, queue and output are named. */
+const pascalCase = (name: string): string => `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 
 /**
  * OpenTrail as one reusable construct: the events table and the API in front of it, and the pipeline behind it:
@@ -64,8 +69,8 @@ export class Trail extends Construct {
   public readonly trailApi: TrailApi;
   public readonly archive: Archive;
   public readonly logForwarding: LogForwarding;
-  public readonly archiveConsumer: StreamConsumer;
-  public readonly logForwardConsumer: StreamConsumer;
+  /** The stream consumers the trail itself holds (the insights counter belongs to `insights`). */
+  private readonly trailConsumers: ReadonlyMap<FunctionName, StreamConsumer>;
   /** Undefined when `eventAlarms` is false. */
   public readonly eventAlarms?: EventAlarms;
   /** Undefined when `insights` is false. */
@@ -96,7 +101,7 @@ export class Trail extends Construct {
       logRetention,
       throttle: props.apiThrottle,
       channels: props.channels,
-      ingestFunctionProps: { environment: ingestPolicyEnvironment(props) },
+      settings: ingestPolicySettings(props),
     });
     checkEnvironmentBudget(
       this.trailApi.ingestFunction,
@@ -110,26 +115,35 @@ export class Trail extends Construct {
       encryptionKey,
       removalPolicy: props.removalPolicy,
     });
-    this.archiveConsumer = new StreamConsumer(this, 'ArchiveConsumer', {
-      eventStore: this.eventStore,
-      entry: 'lambda/handlers/archive.ts',
-      environment: { [TRAIL_ENV.deliveryStreamName]: this.archive.deliveryStream.deliveryStreamName },
-      logRetention,
-      alarmTopic: this.alarmTopic,
-      encryptionKey,
-    });
-    this.archive.grantPutRecords(this.archiveConsumer.function);
-
     this.logForwarding = new LogForwarding(this, 'LogForwarding', { ...props.logForwarding, encryptionKey });
-    this.logForwardConsumer = new StreamConsumer(this, 'LogForwardConsumer', {
-      eventStore: this.eventStore,
-      entry: 'lambda/handlers/log-forward.ts',
-      environment: this.logForwarding.forwarderEnvironment(),
-      logRetention,
-      alarmTopic: this.alarmTopic,
-      encryptionKey,
-    });
-    this.logForwarding.grantForward(this.logForwardConsumer.function);
+
+    // The manifest's stream consumers of the archive and the event log, each with what it reads and may touch.
+    const settings: SettingValues = {
+      tableName: this.eventStore.table.tableName,
+      retentionDays: this.eventStore.retentionDays,
+      writeShards: this.eventStore.writeShards,
+      deliveryStreamName: this.archive.deliveryStream.deliveryStreamName,
+      logGroupName: this.logForwarding.logGroup.logGroupName,
+      logLine: this.logForwarding.logLine,
+    };
+    const grants: PermissionGrants = {
+      'archive:putRecords': (grantee) => this.archive.grantPutRecords(grantee),
+      'eventLog:write': (grantee) => this.logForwarding.grantForward(grantee),
+    };
+    this.trailConsumers = new Map(
+      [...functionsOf('archive', 'stream'), ...functionsOf('logForwarding', 'stream')].map((name) => {
+        const consumer = new StreamConsumer(this, FUNCTIONS[name].constructId, {
+          eventStore: this.eventStore,
+          consumer: name as StreamConsumerName,
+          settings,
+          logRetention,
+          alarmTopic: this.alarmTopic,
+          encryptionKey,
+        });
+        grantPermissions(consumer.function, FUNCTIONS[name], grants);
+        return [name, consumer];
+      }),
+    );
     if (props.eventAlarms !== false) {
       this.eventAlarms = new EventAlarms(this, 'EventAlarms', {
         ...(typeof props.eventAlarms === 'object' ? props.eventAlarms : {}),
@@ -254,12 +268,29 @@ export class Trail extends Construct {
     return this.insights.onInsight(target, options);
   }
 
-  /** The stream consumers, named after their sink. */
+  /** The archive's stream consumer. */
+  public get archiveConsumer(): StreamConsumer {
+    return this.trailConsumer('archive');
+  }
+
+  /** The event log's stream consumer. */
+  public get logForwardConsumer(): StreamConsumer {
+    return this.trailConsumer('logForward');
+  }
+
+  private trailConsumer(name: FunctionName): StreamConsumer {
+    const consumer = this.trailConsumers.get(name);
+    if (consumer === undefined) throw new Error(`Trail: the manifest has no stream consumer ${name}`);
+    return consumer;
+  }
+
+  /** The stream consumers, named after their manifest function. */
   private streamConsumers(): NamedResource<StreamConsumer>[] {
     return [
-      { name: 'Archive', resource: this.archiveConsumer },
-      { name: 'LogForward', resource: this.logForwardConsumer },
-      ...(this.insights ? [{ name: 'InsightsCounter', resource: this.insights.counterConsumer }] : []),
+      ...[...this.trailConsumers].map(([name, resource]) => ({ name: pascalCase(name), resource })),
+      ...(this.insights
+        ? [{ name: pascalCase('insightsCounter'), resource: this.insights.counterConsumer }]
+        : []),
     ];
   }
 

@@ -5,7 +5,7 @@ import { buildInsightsCounter } from '../lambda/functions/insights-counter.js';
 import { buildLogForward } from '../lambda/functions/log-forward.js';
 import { buildLookup } from '../lambda/functions/lookup.js';
 import type { FunctionConfig, FunctionRuntime } from '../lambda/functions/runtime.js';
-import type { FUNCTIONS, FunctionName } from '../lambda/manifest/functions.js';
+import type { FunctionName } from '../lambda/manifest/functions.js';
 
 /**
  * How local mode builds each function of the manifest: the same builders the Lambda entry points call
@@ -21,10 +21,3 @@ export const FUNCTION_BUILDERS = {
 } as const satisfies {
   readonly [F in FunctionName]: (config: FunctionConfig<F>, runtime: FunctionRuntime) => unknown;
 };
-
-type TriggerKinds<F extends FunctionName> = (typeof FUNCTIONS)[F]['triggers'][number]['kind'];
-
-/** The functions a trigger kind drives, as a type. */
-export type FunctionsTriggeredBy<K extends string> = {
-  [F in FunctionName]: K extends TriggerKinds<F> ? F : never;
-}[FunctionName];

@@ -18,21 +18,18 @@ import type { InsightsRunSummary } from '../lambda/core/insights/run.js';
 import type { LogLineFormat } from '../lambda/core/pipeline.js';
 import type { RedactionRules } from '../lambda/core/redaction.js';
 import type { TrailSelectors } from '../lambda/core/selectors.js';
-import { routeKey, TRAIL_ROUTES } from '../lambda/core/trail-routes.js';
 import type { AwsClientSettings, FunctionConfig, FunctionRuntime } from '../lambda/functions/runtime.js';
 import {
   FUNCTIONS,
   type FunctionName,
-  type FunctionSpec,
+  type FunctionsTriggeredBy,
   functionsTriggeredBy,
-  type ScheduleTrigger,
   type StreamMapping,
-  streamMappingOf,
 } from '../lambda/manifest/functions.js';
-import { type SettingKey, type SettingsInput, withDefaults } from '../lambda/manifest/settings.js';
 import { type MotoEmulator, startEmulator } from './emulator.js';
-import { FUNCTION_BUILDERS, type FunctionsTriggeredBy } from './functions.js';
+import { FUNCTION_BUILDERS } from './functions.js';
 import { type HttpApiHandler, type RouteTarget, startHttpFront } from './http-front.js';
+import { type LocalFunctionPlan, planLocalFunctions } from './plan.js';
 import { createRouteAuthorizer, type LocalPrincipal } from './route-access.js';
 import { type ScheduledFunction, type Scheduler, startScheduler } from './scheduler.js';
 import { createSigV4Verifier, localUserArn } from './sigv4-verifier.js';
@@ -147,6 +144,7 @@ const LOCAL_CALLERS: Readonly<
 };
 
 const INSIGHTS_BUS_NAME = 'opentrail-insights';
+const DEFAULT_TABLE_NAME = 'opentrail-events';
 /** The account the local API reports as its own (requestContext.accountId) and callers' accounts. */
 const API_ACCOUNT_ID = '000000000000';
 /** The account local mode's functions run in (moto's default). */
@@ -157,27 +155,54 @@ function deadLetterQueueName(consumer: StreamConsumer): string {
   return `${FUNCTIONS[consumer].localName}-dlq`;
 }
 
-const spec = (name: FunctionName): FunctionSpec => FUNCTIONS[name];
-
-/** A manifest function built with its settings taken from `values`, its own logger and the emulator's clients. */
-function buildFunction<F extends FunctionName>(
-  name: F,
-  values: SettingsInput<SettingKey>,
-  runtime: Omit<FunctionRuntime, 'logger'>,
+/** A planned function built with its own logger and the emulator's clients. */
+function buildFunction(
+  plan: LocalFunctionPlan,
+  aws: AwsClientSettings,
   log: (line: string) => void,
-): ReturnType<(typeof FUNCTION_BUILDERS)[F]> {
-  const keys = FUNCTIONS[name].settings;
-  const config = withDefaults(keys, Object.fromEntries(keys.map((key) => [key, values[key]])));
-  const build = FUNCTION_BUILDERS[name] as (config: FunctionConfig<F>, runtime: FunctionRuntime) => unknown;
-  return build(config as FunctionConfig<F>, {
-    ...runtime,
-    logger: createFunctionLogger({ sink: log }),
-  }) as ReturnType<(typeof FUNCTION_BUILDERS)[F]>;
+): unknown {
+  const build = FUNCTION_BUILDERS[plan.name] as (
+    config: FunctionConfig<FunctionName>,
+    runtime: FunctionRuntime,
+  ) => unknown;
+  return build(plan.config, { aws, logger: createFunctionLogger({ sink: log }) });
 }
+
+/** Every function local mode runs for these options, with its settings and triggers (local/plan.ts). */
+export function planLocal(options: LocalOptions = {}): LocalFunctionPlan[] {
+  const region = options.region ?? 'us-east-1';
+  const names: PipelineNames = { ...DEFAULT_PIPELINE_NAMES, ...options.pipelineNames };
+  const { pollIntervalMs, retryBaseDelayMs, retryMaxDelayMs, shardRefreshMs, ...mappingChanges } =
+    options.streamMapping ?? {};
+  return planLocalFunctions({
+    // What the stack's constructs set for each function, as values (lambda/manifest/settings.ts).
+    settings: {
+      region,
+      tableName: options.tableName ?? DEFAULT_TABLE_NAME,
+      retentionDays: options.retentionDays,
+      writeShards: options.writeShards,
+      deliveryStreamName: names.deliveryStreamName,
+      logGroupName: names.logGroupName,
+      logLine: options.logLine,
+      eventBusName: INSIGHTS_BUS_NAME,
+      channels: [{ name: DEFAULT_CHANNEL_NAME, arn: defaultChannelArn(region) }],
+      selectors: options.selectors,
+      redaction: options.redaction,
+      insightsBaselineMinutes: options.insights?.baselineMinutes,
+      // Only NextToken signing uses it; a fresh one per start invalidates tokens from an earlier run.
+      tokenSecret: randomBytes(32).toString('base64url'),
+    },
+    mappingChanges,
+    intervalSeconds: { insights: options.insights?.intervalSeconds },
+  });
+}
+
+const defaultChannelArn = (region: string): string =>
+  channelArn('aws', region, API_ACCOUNT_ID, DEFAULT_CHANNEL_NAME);
 
 export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandle> => {
   const region = options.region ?? 'us-east-1';
-  const tableName = options.tableName ?? 'opentrail-events';
+  const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   const pairs: Record<LocalCaller, LocalCredentials> = {
     credentials: options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
     producerCredentials: options.producerCredentials ?? {
@@ -227,7 +252,6 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       await emulator?.stop();
     }
   };
-  const defaultChannelArn = channelArn('aws', region, API_ACCOUNT_ID, DEFAULT_CHANNEL_NAME);
   try {
     const streamConsumers = functionsTriggeredBy('stream') as StreamConsumer[];
     const [, pipeline, deadLetterQueueUrls] = await Promise.all([
@@ -236,80 +260,49 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       createDeadLetterQueues(sqs, streamConsumers, names),
       createEventBus(eventBridge),
     ]);
-    // What the stack's constructs would set for each function, as values (lambda/manifest/settings.ts).
-    const settings: SettingsInput<SettingKey> = {
-      region,
-      tableName,
-      retentionDays: options.retentionDays,
-      writeShards: options.writeShards,
-      deliveryStreamName: names.deliveryStreamName,
-      logGroupName: names.logGroupName,
-      logLine: options.logLine,
-      eventBusName: INSIGHTS_BUS_NAME,
-      channels: [{ name: DEFAULT_CHANNEL_NAME, arn: defaultChannelArn }],
-      selectors: options.selectors,
-      redaction: options.redaction,
-      insightsBaselineMinutes: options.insights?.baselineMinutes,
-      // Only NextToken signing uses it; a fresh one per start invalidates tokens from an earlier run.
-      tokenSecret: randomBytes(32).toString('base64url'),
-    };
-    const runtime = { aws };
+    const { pollIntervalMs, retryBaseDelayMs, retryMaxDelayMs, shardRefreshMs } = options.streamMapping ?? {};
+    const plans = planLocal(options);
 
     const routes = new Map<string, RouteTarget>();
-    for (const name of functionsTriggeredBy('http')) {
-      const handler = buildFunction(name, settings, runtime, log) as HttpApiHandler;
-      for (const trigger of spec(name).triggers) {
-        if (trigger.kind !== 'http') continue;
-        for (const route of trigger.routes) {
-          routes.set(routeKey(TRAIL_ROUTES[route]), {
-            functionName: spec(name).localName,
-            handler,
-            timeoutMs: spec(name).timeoutSeconds * 1000,
-          });
-        }
-      }
-    }
-
-    // One event source mapping per consumer, each with its own poller, progress and dead-letter queue.
     const streamArn = await latestStreamArn(dynamodb, tableName);
-    const { streamMapping: mappingChanges = {} } = options;
-    for (const consumer of streamConsumers) {
-      const handler = buildFunction(consumer, settings, runtime, log) as StreamFunction;
-      const poller = createStreamPoller({
-        mapping: { ...streamMappingOf(consumer), ...mappingChanges },
-        timing: mappingChanges,
-        functionTimeoutMs: spec(consumer).timeoutSeconds * 1000,
-        functionName: spec(consumer).localName,
-        handler: options.wrapStreamHandler?.(consumer, handler) ?? handler,
-        streams,
-        streamArn,
-        onFailure: sqsFailureDestination(sqs, deadLetterQueueUrls[consumer]),
-        log,
-      });
-      pollers.set(consumer, poller);
-      poller.start();
-    }
-
-    for (const name of functionsTriggeredBy('schedule')) {
-      const trigger = spec(name).triggers.find(
-        (candidate): candidate is ScheduleTrigger => candidate.kind === 'schedule',
-      );
-      const intervalSeconds =
-        name === 'insights' && options.insights?.intervalSeconds !== undefined
-          ? options.insights.intervalSeconds
-          : (trigger?.rateMinutes ?? 1) * 60;
-      schedulers.set(
-        name,
-        startScheduler({
-          functionName: spec(name).localName,
-          handler: buildFunction(name, settings, runtime, log) as ScheduledFunction<unknown>,
-          intervalMs: intervalSeconds * 1000,
-          timeoutMs: spec(name).timeoutSeconds * 1000,
-          region,
-          accountId: LOCAL_ACCOUNT_ID,
+    for (const plan of plans) {
+      const handler = buildFunction(plan, aws, log);
+      const { localName: functionName, timeoutMs } = plan;
+      for (const key of plan.routeKeys) {
+        routes.set(key, { functionName, handler: handler as HttpApiHandler, timeoutMs });
+      }
+      if (plan.mapping !== undefined) {
+        // One event source mapping per consumer, each with its own poller, progress and dead-letter queue.
+        const consumer = plan.name as StreamConsumer;
+        const streamHandler = handler as StreamFunction;
+        const poller = createStreamPoller({
+          mapping: plan.mapping,
+          timing: { pollIntervalMs, retryBaseDelayMs, retryMaxDelayMs, shardRefreshMs },
+          functionTimeoutMs: timeoutMs,
+          functionName,
+          handler: options.wrapStreamHandler?.(consumer, streamHandler) ?? streamHandler,
+          streams,
+          streamArn,
+          onFailure: sqsFailureDestination(sqs, deadLetterQueueUrls[consumer]),
           log,
-        }),
-      );
+        });
+        pollers.set(consumer, poller);
+        poller.start();
+      }
+      if (plan.intervalMs !== undefined) {
+        schedulers.set(
+          plan.name,
+          startScheduler({
+            functionName,
+            handler: handler as ScheduledFunction<unknown>,
+            intervalMs: plan.intervalMs,
+            timeoutMs,
+            region,
+            accountId: LOCAL_ACCOUNT_ID,
+            log,
+          }),
+        );
+      }
     }
 
     const front = await startHttpFront({
@@ -331,7 +324,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       pipeline,
       eventBusName: INSIGHTS_BUS_NAME,
       accountId: API_ACCOUNT_ID,
-      channelArn: defaultChannelArn,
+      channelArn: defaultChannelArn(region),
       streamStats: () =>
         Object.fromEntries([...pollers].map(([consumer, poller]) => [consumer, poller.stats()])) as Record<
           StreamConsumer,

@@ -1,9 +1,8 @@
 import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
 
-export type { Logger } from '@aws-lambda-powertools/logger';
+import { SERVICE_NAME } from '../manifest/functions.js';
 
-/** The Powertools service name of every OpenTrail function: its log lines' `service`. */
-export const SERVICE_NAME = 'opentrail';
+export type { Logger } from '@aws-lambda-powertools/logger';
 
 /** A Logger that hands each JSON line to a sink instead of stdout: local mode runs several functions in one process. */
 class SinkLogger extends Logger {

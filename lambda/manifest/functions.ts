@@ -9,6 +9,9 @@ import type { SettingKey } from './settings.js';
  * its handler (lambda/handlers/<name>.ts, built by lambda/functions/<name>.ts).
  */
 
+/** The Powertools service name of every function: its log lines' `service` and its metrics' `Service` dimension. */
+export const SERVICE_NAME = 'opentrail';
+
 /** A DynamoDB stream event source mapping, with Lambda's settings (CreateEventSourceMapping). */
 export interface StreamMapping {
   readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
@@ -215,6 +218,13 @@ export type FunctionName = keyof typeof FUNCTIONS;
 
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as readonly FunctionName[];
 
+type TriggerKinds<F extends FunctionName> = (typeof FUNCTIONS)[F]['triggers'][number]['kind'];
+
+/** The functions a trigger kind drives, as a type: `FunctionsTriggeredBy<'stream'>` are the stream consumers. */
+export type FunctionsTriggeredBy<K extends Trigger['kind']> = {
+  [F in FunctionName]: K extends TriggerKinds<F> ? F : never;
+}[FunctionName];
+
 /** The settings one function reads. */
 export type FunctionSettingKey<F extends FunctionName> = (typeof FUNCTIONS)[F]['settings'][number];
 
@@ -225,11 +235,16 @@ export function functionsTriggeredBy(kind: Trigger['kind']): FunctionName[] {
   );
 }
 
-/** A function's stream mapping; throws for a function no stream triggers. */
-export function streamMappingOf(name: FunctionName): StreamMapping {
+function triggerOf<K extends Trigger['kind']>(name: FunctionName, kind: K): Extract<Trigger, { kind: K }> {
   const trigger = (FUNCTIONS[name] as FunctionSpec).triggers.find(
-    (candidate): candidate is StreamTrigger => candidate.kind === 'stream',
+    (candidate): candidate is Extract<Trigger, { kind: K }> => candidate.kind === kind,
   );
-  if (trigger === undefined) throw new Error(`${name} has no stream trigger`);
-  return trigger.mapping;
+  if (trigger === undefined) throw new Error(`${name} has no ${kind} trigger`);
+  return trigger;
 }
+
+/** A function's stream mapping; throws for a function no stream triggers. */
+export const streamMappingOf = (name: FunctionName): StreamMapping => triggerOf(name, 'stream').mapping;
+
+/** A function's schedule; throws for a function no schedule triggers. */
+export const scheduleOf = (name: FunctionName): ScheduleTrigger => triggerOf(name, 'schedule');

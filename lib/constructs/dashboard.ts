@@ -16,7 +16,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambda/adapters/ingest-metrics.js';
-import { FUNCTION_SERVICE_NAME } from '../defaults/lambda.js';
+import { SERVICE_NAME } from '../../lambda/manifest/functions.js';
 
 /** One function or queue, with the name its line carries on the dashboard. */
 export interface NamedResource<T> {
@@ -84,7 +84,7 @@ export const DASHBOARD_QUERIES = {
  */
 export const INGEST_METRICS = {
   namespace: METRICS_NAMESPACE,
-  service: FUNCTION_SERVICE_NAME,
+  service: SERVICE_NAME,
   filtered: 'EventsFiltered',
   rejected: 'EventsRejected',
 } as const;

@@ -17,7 +17,6 @@ import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-sche
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TRAIL_ENV } from '../../lambda/manifest/settings.js';
 import { INSIGHT_TYPES, type InsightType } from '../../lambda/core/insights/counters.js';
 import {
   INSIGHT_DETAIL_TYPE,
@@ -25,7 +24,8 @@ import {
   INSIGHT_STATES,
   type InsightState,
 } from '../../lambda/core/insights/records.js';
-import type { FunctionSizing } from '../defaults/lambda.js';
+import { FUNCTIONS, scheduleOf } from '../../lambda/manifest/functions.js';
+import { SETTINGS } from '../../lambda/manifest/settings.js';
 import { deadLetterQueueAlarm, defaultDeadLetterQueueProps } from '../defaults/sqs.js';
 import { definedProps } from '../props-merge.js';
 import {
@@ -35,7 +35,14 @@ import {
   positiveNumberProblem,
   throwIfInvalid,
 } from '../props-validation.js';
-import { createTrailFunction, RUNTIME_ACKNOWLEDGMENTS, type TrailFunctionProps } from '../trail-function.js';
+import {
+  createTrailFunction,
+  grantPermissions,
+  type PermissionGrants,
+  RUNTIME_ACKNOWLEDGMENTS,
+  type SettingValues,
+  type TrailFunctionProps,
+} from '../trail-function.js';
 import type { EventStore } from './event-store.js';
 import { StreamConsumer, type StreamEventSourceProps } from './stream-consumer.js';
 
@@ -154,22 +161,13 @@ export interface InsightRuleOptions {
   readonly description?: string;
 }
 
+/** The insights function's schedule in the manifest (lambda/manifest/functions.ts). */
+const SCHEDULE_TRIGGER = scheduleOf('insights');
+
 const INSIGHTS_DEFAULTS = {
-  schedule: Duration.minutes(1),
-  baselineDays: 7,
+  schedule: Duration.minutes(SCHEDULE_TRIGGER.rateMinutes),
   logRetention: RetentionDays.ONE_MONTH,
-  // The run handles complete minutes only and must end before the next one starts.
-  sizing: { memorySize: 512, timeout: Duration.seconds(55) },
-  // Counter updates are not idempotent across different batches of the same records, so a failed batch is
-  // retried whole (the store refuses the same records twice) rather than split.
-  counterEventSource: { batchSize: 1000, maxBatchingWindow: Duration.seconds(5), bisectBatchOnError: false },
-} as const satisfies {
-  schedule: Duration;
-  baselineDays: number;
-  logRetention: RetentionDays;
-  sizing: FunctionSizing;
-  counterEventSource: StreamEventSourceProps;
-};
+} as const;
 
 const MINUTES_PER_DAY = 1440;
 
@@ -186,7 +184,10 @@ const EVENT_BUS_NAME_PATTERN = /^[/.\-_A-Za-z0-9]{1,256}$/;
  * A failed run is not retried: the next run handles the minutes this one left. A run waiting longer than this
  * (the function throttled) is dropped to the dead-letter queue, since later runs have done its work.
  */
-const ASYNC_INVOKE = { retryAttempts: 0, maxEventAge: Duration.minutes(10) } as const;
+const ASYNC_INVOKE = {
+  retryAttempts: SCHEDULE_TRIGGER.retryAttempts,
+  maxEventAge: Duration.seconds(SCHEDULE_TRIGGER.maxEventAgeSeconds),
+} as const;
 /** Scheduler gives up on a delivery it cannot make at once, for the same reason; the minimum event age is 60 s. */
 const SCHEDULE_RETRY = { retryAttempts: 0, maxEventAge: Duration.minutes(1) } as const;
 
@@ -243,30 +244,43 @@ export class Insights extends Construct {
     throwIfInvalid('Insights', insightsPropsProblems(props));
     const { eventStore } = props;
     const logRetention = props.logRetention ?? INSIGHTS_DEFAULTS.logRetention;
-    this.baselineMinutes = (props.baselineDays ?? INSIGHTS_DEFAULTS.baselineDays) * MINUTES_PER_DAY;
+    this.baselineMinutes =
+      props.baselineDays === undefined
+        ? SETTINGS.insightsBaselineMinutes.default
+        : props.baselineDays * MINUTES_PER_DAY;
 
     this.bus = new EventBus(this, 'Bus', {
       ...definedProps({ eventBusName: props.eventBusName, kmsKey: props.encryptionKey }),
       description: `OpenTrail insight events (source ${INSIGHT_EVENT_SOURCE}, detail-type ${INSIGHT_DETAIL_TYPE})`,
     });
 
-    this.counterConsumer = new StreamConsumer(this, 'CounterConsumer', {
+    const settings: SettingValues = {
+      tableName: eventStore.table.tableName,
+      retentionDays: eventStore.retentionDays,
+      writeShards: eventStore.writeShards,
+      eventBusName: this.bus.eventBusName,
+      insightsBaselineMinutes: this.baselineMinutes,
+      // Left out, the detector uses its own defaults.
+      insightsSensitivity: props.sensitivity,
+      insightsMinVolume: props.minVolume,
+    };
+    const grants: PermissionGrants = {
+      'events:count': (grantee) => eventStore.grantCountEvents(grantee),
+      'events:runInsights': (grantee) => eventStore.grantRunInsights(grantee),
+      'insightsBus:putEvents': (grantee) => this.bus.grantPutEventsTo(grantee),
+    };
+
+    this.counterConsumer = new StreamConsumer(this, FUNCTIONS.insightsCounter.constructId, {
       eventStore,
-      entry: 'lambda/handlers/insights-counter.ts',
-      environment: {
-        [TRAIL_ENV.tableName]: eventStore.table.tableName,
-        [TRAIL_ENV.insightsBaselineMinutes]: String(this.baselineMinutes),
-      },
+      consumer: 'insightsCounter',
+      settings,
       functionProps: props.counterFunctionProps,
-      eventSourceProps: {
-        ...INSIGHTS_DEFAULTS.counterEventSource,
-        ...definedProps(props.counterEventSourceProps),
-      },
+      eventSourceProps: props.counterEventSourceProps,
       logRetention,
       alarmTopic: props.alarmTopic,
       encryptionKey: props.encryptionKey,
     });
-    eventStore.grantCountEvents(this.counterConsumer.function);
+    grantPermissions(this.counterConsumer.function, FUNCTIONS.insightsCounter, grants);
 
     this.deadLetterQueue = new Queue(
       this,
@@ -275,20 +289,10 @@ export class Insights extends Construct {
     );
     Validations.of(this.deadLetterQueue).acknowledge(...QUEUE_ACKNOWLEDGMENTS);
 
-    this.insightsFunction = createTrailFunction(this, 'Insights', {
-      entry: 'lambda/handlers/insights.ts',
-      sizing: INSIGHTS_DEFAULTS.sizing,
+    this.insightsFunction = createTrailFunction(this, FUNCTIONS.insights.constructId, {
+      spec: FUNCTIONS.insights,
       userProps: props.functionProps,
-      environment: {
-        [TRAIL_ENV.tableName]: eventStore.table.tableName,
-        [TRAIL_ENV.retentionDays]: String(eventStore.retentionDays),
-        [TRAIL_ENV.writeShards]: String(eventStore.writeShards),
-        [TRAIL_ENV.eventBusName]: this.bus.eventBusName,
-        [TRAIL_ENV.insightsBaselineMinutes]: String(this.baselineMinutes),
-        // Left out, the detector uses its own defaults.
-        ...optionalVariable(TRAIL_ENV.insightsSensitivity, props.sensitivity),
-        ...optionalVariable(TRAIL_ENV.insightsMinVolume, props.minVolume),
-      },
+      settings,
       logRetention,
       acknowledgments: FUNCTION_ACKNOWLEDGMENTS,
     });
@@ -296,8 +300,7 @@ export class Insights extends Construct {
       ...ASYNC_INVOKE,
       onFailure: new SqsDestination(this.deadLetterQueue),
     });
-    eventStore.grantRunInsights(this.insightsFunction);
-    this.bus.grantPutEventsTo(this.insightsFunction);
+    grantPermissions(this.insightsFunction, FUNCTIONS.insights, grants);
 
     this.scheduleRole = new Role(this, 'ScheduleRole', {
       assumedBy: schedulerPrincipal(this),
@@ -414,11 +417,6 @@ export function insightsPropsProblems(props: Omit<InsightsProps, 'eventStore'>):
     minimumNumberProblem('minVolume', props.minVolume, LIMITS.minVolume),
     eventBusNameProblem(props.eventBusName),
   ];
-}
-
-/** `{ name: value }` for a setting that is given, `{}` for one left to the handler's default. */
-function optionalVariable(name: string, value: number | undefined): Record<string, string> {
-  return value === undefined ? {} : { [name]: String(value) };
 }
 
 function eventBusNameProblem(name: string | undefined): string | undefined {

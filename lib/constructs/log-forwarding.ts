@@ -3,7 +3,6 @@ import { type Grant, type IGrantable, PolicyStatement, ServicePrincipal } from '
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type LogGroupProps, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { TRAIL_ENV } from '../../lambda/manifest/settings.js';
 import { LOG_LINE_FORMATS, type LogLineFormat } from '../../lambda/core/pipeline.js';
 import { defaultEventLogGroupProps } from '../defaults/logs.js';
 import { definedProps } from '../props-merge.js';
@@ -59,11 +58,6 @@ export class LogForwarding extends Construct {
     });
     if (props.encryptionKey) allowLogsToUseKey(props.encryptionKey, this);
     this.logLine = props.logLine ?? 'full';
-  }
-
-  /** The log-forward function's environment for this group. */
-  public forwarderEnvironment(): Record<string, string> {
-    return { [TRAIL_ENV.logGroupName]: this.logGroup.logGroupName, [TRAIL_ENV.logLine]: this.logLine };
   }
 
   /** Lets the log-forward function create log streams in this group and put events into them; nothing else. */

@@ -1,4 +1,4 @@
-import { type Acknowledgment, Duration, Validations } from 'aws-cdk-lib';
+import { type Acknowledgment, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria } from 'aws-cdk-lib/aws-lambda';
@@ -8,13 +8,18 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { STREAM_FILTER_PATTERNS } from '../../lambda/core/pipeline.js';
-import { defaultStreamEventSourceProps } from '../defaults/event-source.js';
-import type { FunctionSizing } from '../defaults/lambda.js';
+import { FUNCTIONS, type StreamMapping, streamMappingOf } from '../../lambda/manifest/functions.js';
+import { eventSourcePropsOf } from '../defaults/event-source.js';
 import { deadLetterQueueAlarm, defaultDeadLetterQueueProps } from '../defaults/sqs.js';
 import { definedProps } from '../props-merge.js';
 import { integerRangeProblem, secondsRangeProblem, throwIfInvalid } from '../props-validation.js';
-import { createTrailFunction, RUNTIME_ACKNOWLEDGMENTS, type TrailFunctionProps } from '../trail-function.js';
+import {
+  createTrailFunction,
+  RUNTIME_ACKNOWLEDGMENTS,
+  type SettingValues,
+  type TrailFunctionProps,
+} from '../trail-function.js';
+import type { StreamConsumerName } from '../trail-functions.js';
 import type { EventStore } from './event-store.js';
 
 /** Mapping settings the pipeline contract fixes (docs/pipeline.md): which records travel and where failures go. */
@@ -26,22 +31,22 @@ export type StreamEventSourceProps = Partial<Omit<DynamoEventSourceProps, Contra
 export interface StreamConsumerProps {
   /** The table whose stream the function consumes. */
   readonly eventStore: EventStore;
-  /** Handler file, relative to the repository root; it exports `handler` (docs/pipeline.md). */
-  readonly entry: string;
-  /** Environment variables the function needs (names from `TRAIL_ENV`); they win over `functionProps`. */
-  readonly environment?: Record<string, string>;
+  /** Which stream consumer of the deployment manifest (lambda/manifest/functions.ts) this is. */
+  readonly consumer: StreamConsumerName;
+  /** The values of the settings the consumer reads (its manifest entry lists them); they win over `functionProps`. */
+  readonly settings: SettingValues;
   /**
    * Overrides for the function (memory, timeout, environment, bundling ...).
    *
-   * @default - arm64, Node.js 22, 512 MB, 60 s, bundled ES module
+   * @default - the manifest's: arm64, Node.js 22, 512 MB, 60 s, bundled ES module
    */
   readonly functionProps?: TrailFunctionProps;
   /**
    * Overrides of the event source mapping defaults (batch size, window, retries, record age, ...). The filter,
    * the partial batch responses and the on-failure queue are fixed by the pipeline contract.
    *
-   * @default - TRIM_HORIZON, batches of 100 within 1 s, bisect on error, 5 retries, records up to 24 h old,
-   * parallelization factor 1
+   * @default - the manifest's mapping; for most consumers TRIM_HORIZON, batches of 100 within 1 s, bisect on
+   * error, 5 retries, records up to 24 h old, parallelization factor 1
    */
   readonly eventSourceProps?: StreamEventSourceProps;
   /**
@@ -64,10 +69,7 @@ export interface StreamConsumerProps {
   readonly encryptionKey?: IKey;
 }
 
-const STREAM_CONSUMER_DEFAULTS = {
-  sizing: { memorySize: 512, timeout: Duration.seconds(60) },
-  logRetention: RetentionDays.ONE_MONTH,
-} as const satisfies { sizing: FunctionSizing; logRetention: RetentionDays };
+const DEFAULT_LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /** The ranges Lambda accepts for a DynamoDB stream mapping, with retries kept finite. */
 const LIMITS = {
@@ -135,12 +137,12 @@ export class StreamConsumer extends Construct {
       ),
     ]);
 
+    const mapping = streamMappingOf(props.consumer);
     this.function = createTrailFunction(this, 'Handler', {
-      entry: props.entry,
-      sizing: STREAM_CONSUMER_DEFAULTS.sizing,
+      spec: FUNCTIONS[props.consumer],
       userProps: props.functionProps,
-      environment: props.environment ?? {},
-      logRetention: props.logRetention ?? STREAM_CONSUMER_DEFAULTS.logRetention,
+      settings: props.settings,
+      logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
       acknowledgments: FUNCTION_ACKNOWLEDGMENTS,
     });
 
@@ -153,9 +155,9 @@ export class StreamConsumer extends Construct {
 
     // Binding grants the function the stream reads (table.grantStreamRead) and sending to the queue.
     this.eventSource = new DynamoEventSource(props.eventStore.table, {
-      ...defaultStreamEventSourceProps(),
+      ...eventSourcePropsOf(mapping),
       ...definedProps(source),
-      ...contractEventSourceProps(this.deadLetterQueue),
+      ...contractEventSourceProps(mapping, this.deadLetterQueue),
     });
     this.function.addEventSource(this.eventSource);
 
@@ -175,12 +177,13 @@ export class StreamConsumer extends Construct {
  * on-failure destination.
  */
 function contractEventSourceProps(
+  mapping: StreamMapping,
   deadLetterQueue: Queue,
 ): Pick<DynamoEventSourceProps, ContractEventSourceProp> {
   return {
     // Only INSERTs of event items (a stored record, B) reach the consumers.
-    filters: STREAM_FILTER_PATTERNS.map((pattern) => FilterCriteria.filter(pattern)),
-    reportBatchItemFailures: true,
+    filters: mapping.filters.map((pattern) => FilterCriteria.filter(pattern)),
+    reportBatchItemFailures: mapping.reportBatchItemFailures,
     onFailure: new SqsDlq(deadLetterQueue),
   };
 }

@@ -1,4 +1,4 @@
-import { type Acknowledgment, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type Acknowledgment, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -22,7 +22,6 @@ import {
   channelArn,
   DEFAULT_CHANNEL_NAME,
 } from '../../lambda/core/cloudtrail/channels.js';
-import { TRAIL_ENV } from '../../lambda/manifest/settings.js';
 import {
   type RouteAccess,
   routesWithAccess,
@@ -30,10 +29,18 @@ import {
   TRAIL_ROUTES,
   type TrailRouteName,
 } from '../../lambda/core/trail-routes.js';
-import type { FunctionSizing } from '../defaults/lambda.js';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambda/manifest/functions.js';
 import { definedProps } from '../props-merge.js';
 import { positiveNumberProblem, throwIfInvalid } from '../props-validation.js';
-import { createTrailFunction, RUNTIME_ACKNOWLEDGMENTS, type TrailFunctionProps } from '../trail-function.js';
+import {
+  createTrailFunction,
+  grantPermissions,
+  type PermissionGrants,
+  RUNTIME_ACKNOWLEDGMENTS,
+  type SettingValues,
+  type TrailFunctionProps,
+} from '../trail-function.js';
+import { functionsOf } from '../trail-functions.js';
 import type { EventStore } from './event-store.js';
 
 export type { TrailFunctionProps } from '../trail-function.js';
@@ -81,19 +88,22 @@ export interface TrailApiProps {
    * @default - one channel named `default` that any producer may put to
    */
   readonly channels?: readonly ChannelProps[];
+  /**
+   * Values of further settings the API functions read (lambda/manifest/settings.ts), e.g. the Trail's selectors
+   * and redaction rules; each function receives those its manifest entry lists.
+   *
+   * @default - none
+   */
+  readonly settings?: SettingValues;
 }
 
 const TRAIL_API_DEFAULTS = {
   logRetention: RetentionDays.ONE_MONTH,
   throttle: { rateLimit: 1000, burstLimit: 2000 },
   // Above the write path's worst case with a stalled store (about 18 s, DynamoDbEventStore writeBudgetMs).
-  ingestSizing: { memorySize: 512, timeout: Duration.seconds(25) },
-  lookupSizing: { memorySize: 512, timeout: Duration.seconds(15) },
 } as const satisfies {
   logRetention: RetentionDays;
   throttle: Required<ThrottleSettings>;
-  ingestSizing: FunctionSizing;
-  lookupSizing: FunctionSizing;
 };
 
 /** HTTP API context variables, one JSON object per request (HTTP API logging variables). */
@@ -159,6 +169,8 @@ export class TrailApi extends Construct {
 
   /** One route per entry of TRAIL_ROUTES (lambda/core/trail-routes.ts), which local mode enforces too. */
   private readonly routes: Record<TrailRouteName, HttpRoute>;
+  /** The API functions of the manifest, by name. */
+  private readonly functions: ReadonlyMap<FunctionName, NodejsFunction>;
 
   constructor(scope: Construct, id: string, props: TrailApiProps) {
     super(scope, id);
@@ -178,11 +190,6 @@ export class TrailApi extends Construct {
     );
     const logRetention = props.logRetention ?? TRAIL_API_DEFAULTS.logRetention;
     const { eventStore } = props;
-    const storeEnvironment = {
-      [TRAIL_ENV.tableName]: eventStore.table.tableName,
-      [TRAIL_ENV.retentionDays]: String(eventStore.retentionDays),
-      [TRAIL_ENV.writeShards]: String(eventStore.writeShards),
-    };
 
     this.tokenSecret = new Secret(this, 'TokenSecret', {
       description: 'HMAC key that signs OpenTrail lookup pagination tokens',
@@ -195,23 +202,40 @@ export class TrailApi extends Construct {
         'already run through IAM, and rotating the key would break NextTokens in flight. Replace the secret if it leaks.',
     });
 
-    this.ingestFunction = this.createFunction('Ingest', {
-      entry: 'lambda/handlers/ingest.ts',
-      sizing: TRAIL_API_DEFAULTS.ingestSizing,
-      userProps: props.ingestFunctionProps,
-      environment: { ...storeEnvironment, [TRAIL_ENV.channels]: stack.toJsonString(declaredChannels) },
-      logRetention,
-    });
-    this.lookupFunction = this.createFunction('Lookup', {
-      entry: 'lambda/handlers/lookup.ts',
-      sizing: TRAIL_API_DEFAULTS.lookupSizing,
-      userProps: props.lookupFunctionProps,
-      environment: { ...storeEnvironment, [TRAIL_ENV.tokenSecretArn]: this.tokenSecret.secretArn },
-      logRetention,
-    });
-    eventStore.grantWriteEvents(this.ingestFunction);
-    eventStore.grantReadEvents(this.lookupFunction);
-    this.tokenSecret.grantRead(this.lookupFunction);
+    // Every API function of the manifest, with what it reads and what it may touch.
+    const settings: SettingValues = {
+      tableName: eventStore.table.tableName,
+      retentionDays: eventStore.retentionDays,
+      writeShards: eventStore.writeShards,
+      channels: stack.toJsonString(declaredChannels),
+      tokenSecretArn: this.tokenSecret.secretArn,
+      ...props.settings,
+    };
+    const grants: PermissionGrants = {
+      'events:write': (grantee) => eventStore.grantWriteEvents(grantee),
+      'events:read': (grantee) => eventStore.grantReadEvents(grantee),
+      'tokenSecret:read': (grantee) => this.tokenSecret.grantRead(grantee),
+    };
+    const userProps: Partial<Record<FunctionName, TrailFunctionProps>> = {
+      ingest: props.ingestFunctionProps,
+      lookup: props.lookupFunctionProps,
+    };
+    this.functions = new Map(
+      functionsOf('api', 'http').map((name) => {
+        const spec = FUNCTIONS[name];
+        const fn = createTrailFunction(this, spec.constructId, {
+          spec,
+          userProps: userProps[name],
+          settings,
+          logRetention,
+          acknowledgments: FUNCTION_ACKNOWLEDGMENTS,
+        });
+        grantPermissions(fn, spec, grants);
+        return [name, fn];
+      }),
+    );
+    this.ingestFunction = this.functionNamed('ingest');
+    this.lookupFunction = this.functionNamed('lookup');
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'OpenTrail: put and look up activity events (IAM auth)',
@@ -230,20 +254,25 @@ export class TrailApi extends Construct {
       },
     });
 
-    // Each route on the function that owns its side, CloudTrail's wire protocols included (docs/cloudtrail-compat.md).
-    const integrations: Record<RouteAccess, HttpLambdaIntegration> = {
-      put: new HttpLambdaIntegration('IngestIntegration', this.ingestFunction),
-      lookup: new HttpLambdaIntegration('LookupIntegration', this.lookupFunction),
-    };
+    // Each route on the function the manifest gives it, CloudTrail's wire protocols included (docs/cloudtrail-compat.md).
     const routes: Partial<Record<TrailRouteName, HttpRoute>> = {};
-    for (const name of TRAIL_ROUTE_NAMES) {
-      const { method, path, access } = TRAIL_ROUTES[name];
-      routes[name] = new HttpRoute(this, `${name}Route`, {
-        httpApi: this.httpApi,
-        routeKey: HttpRouteKey.with(path, HttpMethod[method]),
-        integration: integrations[access],
-      });
+    for (const [name, fn] of this.functions) {
+      const spec: FunctionSpec = FUNCTIONS[name];
+      const integration = new HttpLambdaIntegration(`${spec.constructId}Integration`, fn);
+      for (const trigger of spec.triggers) {
+        if (trigger.kind !== 'http') continue;
+        for (const route of trigger.routes) {
+          const { method, path } = TRAIL_ROUTES[route];
+          routes[route] = new HttpRoute(this, `${route}Route`, {
+            httpApi: this.httpApi,
+            routeKey: HttpRouteKey.with(path, HttpMethod[method]),
+            integration,
+          });
+        }
+      }
     }
+    const unserved = TRAIL_ROUTE_NAMES.filter((route) => routes[route] === undefined);
+    if (unserved.length > 0) throw new Error(`TrailApi: no function serves ${unserved.join(', ')}`);
     this.routes = routes as Record<TrailRouteName, HttpRoute>;
   }
 
@@ -268,16 +297,9 @@ export class TrailApi extends Construct {
       .reduce((all, grant) => all.combine(grant));
   }
 
-  private createFunction(
-    id: string,
-    options: {
-      entry: string;
-      sizing: FunctionSizing;
-      userProps: TrailFunctionProps | undefined;
-      environment: Record<string, string>;
-      logRetention: RetentionDays;
-    },
-  ): NodejsFunction {
-    return createTrailFunction(this, id, { ...options, acknowledgments: FUNCTION_ACKNOWLEDGMENTS });
+  private functionNamed(name: FunctionName): NodejsFunction {
+    const fn = this.functions.get(name);
+    if (fn === undefined) throw new Error(`TrailApi: the manifest has no API function ${name}`);
+    return fn;
   }
 }

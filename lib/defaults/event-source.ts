@@ -1,20 +1,21 @@
 import { Duration } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { DynamoEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { StreamMapping } from '../../lambda/manifest/functions.js';
 
 /**
- * Defaults for a DynamoDB stream consumer: read from the oldest record, batches of 100 gathered for at most 1 s,
- * bisect a failing batch, retry 5 times and for at most 24 h (the stream's own retention), one batch per shard at
- * a time so stream order is kept.
+ * A consumer's stream mapping as the manifest describes it (lambda/manifest/functions.ts), in CDK's terms,
+ * without the settings the pipeline contract fixes (filters, partial batch responses, on-failure queue): the
+ * StreamConsumer construct adds those.
  */
-export function defaultStreamEventSourceProps(): DynamoEventSourceProps {
+export function eventSourcePropsOf(mapping: StreamMapping): DynamoEventSourceProps {
   return {
-    startingPosition: StartingPosition.TRIM_HORIZON,
-    batchSize: 100,
-    maxBatchingWindow: Duration.seconds(1),
-    bisectBatchOnError: true,
-    retryAttempts: 5,
-    maxRecordAge: Duration.hours(24),
-    parallelizationFactor: 1,
+    startingPosition: StartingPosition[mapping.startingPosition],
+    batchSize: mapping.batchSize,
+    maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds),
+    bisectBatchOnError: mapping.bisectBatchOnError,
+    retryAttempts: mapping.retryAttempts,
+    maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds),
+    parallelizationFactor: mapping.parallelizationFactor,
   };
 }

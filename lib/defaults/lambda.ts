@@ -1,17 +1,11 @@
-import type { Duration } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { SERVICE_NAME } from '../../lambda/manifest/functions.js';
 import { definedProps } from '../props-merge.js';
 
 /** Lets CommonJS dependencies bundled into an ES module call `require` (esbuild issue 1921). */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
-
-/** Memory and timeout are chosen per function: there is no sensible shared value. */
-export interface FunctionSizing {
-  readonly memorySize: number;
-  readonly timeout: Duration;
-}
 
 /**
  * Bundles the handler and its dependencies, the AWS SDK included, into one minified ES module with source maps.
@@ -31,18 +25,16 @@ export function defaultBundlingOptions(): BundlingOptions {
   };
 }
 
-/** The Powertools service name of every function: its log lines' `service` and its metrics' `Service` dimension. */
-export const FUNCTION_SERVICE_NAME = 'opentrail';
-
-/** Secure, observable defaults for a Node.js function: Graviton (arm64), Node.js 22, Powertools settings. */
-export function defaultNodejsFunctionProps(sizing: FunctionSizing): NodejsFunctionProps {
+/**
+ * Secure, observable defaults for a Node.js function: Graviton (arm64), Node.js 22, Powertools settings. Memory
+ * and timeout are each function's own, in the manifest (lambda/manifest/functions.ts).
+ */
+export function defaultNodejsFunctionProps(): NodejsFunctionProps {
   return {
     runtime: Runtime.NODEJS_22_X,
     architecture: Architecture.ARM_64,
-    memorySize: sizing.memorySize,
-    timeout: sizing.timeout,
     environment: {
-      POWERTOOLS_SERVICE_NAME: FUNCTION_SERVICE_NAME,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     },

@@ -8,12 +8,13 @@ import {
   mergeNodejsFunctionProps,
 } from '../../lib/defaults/lambda.js';
 
+/** A function's sizing from its manifest entry, the layer between the defaults and the user's props. */
 const SIZING = { memorySize: 512, timeout: Duration.seconds(15) };
 
 describe('Lambda defaults', () => {
   it('bundles one minified ES module with source maps and the SDK when defaults apply', () => {
     // Act
-    const { bundling } = defaultNodejsFunctionProps(SIZING);
+    const { bundling } = defaultNodejsFunctionProps();
 
     // Assess
     expect(bundling).toMatchObject({
@@ -30,7 +31,7 @@ describe('Lambda defaults', () => {
 
   it('lets user props win over defaults and required props win over both when layers are merged', () => {
     // Prepare
-    const defaults = defaultNodejsFunctionProps(SIZING);
+    const defaults = defaultNodejsFunctionProps();
     const user = { memorySize: 1024, environment: { POWERTOOLS_LOG_LEVEL: 'DEBUG', TABLE: 'user' } };
     const required = { handler: 'handler', environment: { TABLE: 'required' } };
 
@@ -49,7 +50,7 @@ describe('Lambda defaults', () => {
 
   it('keeps the other bundling options when a user overrides one of them', () => {
     // Act
-    const merged = mergeNodejsFunctionProps(defaultNodejsFunctionProps(SIZING), {
+    const merged = mergeNodejsFunctionProps(defaultNodejsFunctionProps(), {
       bundling: { minify: false },
     });
 
@@ -63,7 +64,7 @@ describe('Lambda defaults', () => {
 
   it('keeps the default when a user sets a key to undefined', () => {
     // Act
-    const merged = mergeNodejsFunctionProps(defaultNodejsFunctionProps(SIZING), {
+    const merged = mergeNodejsFunctionProps(defaultNodejsFunctionProps(), SIZING, {
       memorySize: undefined,
       timeout: undefined,
     });

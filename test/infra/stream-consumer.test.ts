@@ -26,8 +26,8 @@ describe('StreamConsumer', () => {
   const store = new EventStore(defaultStack, 'EventStore');
   const consumer = new StreamConsumer(defaultStack, 'Archiver', {
     eventStore: store,
-    entry: 'lambda/handlers/archive.ts',
-    environment: { OPENTRAIL_DELIVERY_STREAM_NAME: 'the-stream' },
+    consumer: 'archive',
+    settings: { deliveryStreamName: 'the-stream' },
   });
 
   const overrideStack = new Stack(app, 'Overrides', { env: TEST_ENV });
@@ -35,8 +35,8 @@ describe('StreamConsumer', () => {
   const topic = new Topic(overrideStack, 'Alarms');
   const tuned = new StreamConsumer(overrideStack, 'Forwarder', {
     eventStore: overrideStore,
-    entry: 'lambda/handlers/log-forward.ts',
-    environment: { OPENTRAIL_LOG_GROUP_NAME: 'required-group' },
+    consumer: 'logForward',
+    settings: { logGroupName: 'required-group' },
     functionProps: { memorySize: 1024, environment: { OPENTRAIL_LOG_GROUP_NAME: 'user-group' } },
     // An undefined override must not erase a secure default.
     eventSourceProps: {
@@ -256,7 +256,8 @@ describe('StreamConsumer', () => {
       const build = () =>
         new StreamConsumer(stack, 'Consumer', {
           eventStore,
-          entry: 'lambda/handlers/archive.ts',
+          consumer: 'archive',
+          settings: { deliveryStreamName: 'the-stream' },
           eventSourceProps: {
             batchSize: 0,
             maxBatchingWindow: Duration.seconds(301),
