@@ -165,7 +165,7 @@ function buildFunction(
     config: FunctionConfig<FunctionName>,
     runtime: FunctionRuntime,
   ) => unknown;
-  return build(plan.config, { aws, logger: createFunctionLogger({ sink: log }) });
+  return build(plan.config, { aws, logger: createFunctionLogger({ sink: log }), metricsOutput: log });
 }
 
 /** Every function local mode runs for these options, with its settings and triggers (local/plan.ts). */

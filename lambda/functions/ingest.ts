@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.js';
 import type { HttpHandler } from '../adapters/http.js';
+import { createIngestMetrics } from '../adapters/ingest-metrics.js';
 import type { IngestPolicy } from '../core/ingest.js';
 import { compileRedaction, type RedactionRules, redactionProblems } from '../core/redaction.js';
 import { compileSelectors, selectorProblems, type TrailSelectors } from '../core/selectors.js';
@@ -32,6 +33,9 @@ export function buildIngest(config: FunctionConfig<'ingest'>, runtime: FunctionR
     writer: new DynamoDbEventStore(new DynamoDBClient(runtime.aws), config.tableName),
     policy: ingestPolicy(config.selectors, config.redaction),
     logger: runtime.logger,
+    metrics: createIngestMetrics(
+      runtime.metricsOutput === undefined ? {} : { output: runtime.metricsOutput },
+    ),
     ...(runtime.now === undefined ? {} : { now: runtime.now }),
   });
 }

@@ -12,6 +12,8 @@ export interface AwsClientSettings {
 /** What a function is built with besides its settings: its own logger and where its SDK clients go. */
 export interface FunctionRuntime {
   readonly logger: Logger;
+  /** Where the function's EMF metric documents go. @default stdout, where CloudWatch Logs reads them */
+  readonly metricsOutput?: (line: string) => void;
   readonly aws: AwsClientSettings;
   /** The clock. @default Date.now */
   readonly now?: () => number;

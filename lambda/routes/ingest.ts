@@ -1,7 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { TrailConfig } from '../adapters/config.js';
 import { bodyText, type HttpHandler, json, type Route } from '../adapters/http.js';
-import { publishIngestMetrics } from '../adapters/ingest-metrics.js';
+import { createIngestMetrics, publishIngestMetrics } from '../adapters/ingest-metrics.js';
 import { logger as sharedLogger } from '../adapters/logger.js';
 import { DEFAULT_INGEST_POLICY, type IngestPolicy, parsePutEventsBody, putEvents } from '../core/ingest.js';
 import type { EventWriter } from '../core/ports.js';
@@ -18,14 +19,23 @@ export interface IngestDependencies {
   readonly policy?: IngestPolicy;
   /** @default the function's shared logger (lambda/adapters/logger.ts) */
   readonly logger?: Logger;
+  /** @default the function's metrics, written to stdout (lambda/adapters/ingest-metrics.ts) */
+  readonly metrics?: Metrics;
 }
 
 /** POST /events: one event or { events: [...] }; every event is judged on its own. */
-function createPutEventsRoute({ config, writer, now, policy, logger }: Required<IngestDependencies>): Route {
+function createPutEventsRoute({
+  config,
+  writer,
+  now,
+  policy,
+  logger,
+  metrics,
+}: Required<IngestDependencies>): Route {
   return async (event) => {
     const inputs = parsePutEventsBody(bodyText(event));
     const result = await putEvents(inputs, writer, requestIngestOptions(config, event, now(), policy));
-    publishIngestMetrics(result);
+    publishIngestMetrics(result, metrics);
     logger.info('events put', {
       received: inputs.length,
       stored: result.successful.length,
@@ -43,8 +53,9 @@ export function createIngestHandler({
   now = Date.now,
   policy = DEFAULT_INGEST_POLICY,
   logger = sharedLogger,
+  metrics = createIngestMetrics(),
 }: IngestDependencies): HttpHandler {
-  const dependencies = { config, writer, now, policy, logger };
+  const dependencies = { config, writer, now, policy, logger, metrics };
   return createRouter<'put'>(
     {
       PutEvents: { route: createPutEventsRoute(dependencies), protocol: NATIVE_PROTOCOL },

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { TrailConfig } from '../adapters/config.js';
 import { bodyText, json, type Route } from '../adapters/http.js';
 import { publishIngestMetrics } from '../adapters/ingest-metrics.js';
@@ -21,6 +22,7 @@ export interface PutAuditEventsDependencies {
   readonly now: () => number;
   readonly policy: IngestPolicy;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
 /**
@@ -33,6 +35,7 @@ export function createPutAuditEventsRoute({
   now,
   policy,
   logger,
+  metrics,
 }: PutAuditEventsDependencies): Route {
   return async (event) => {
     const producerArn = event.requestContext.authorizer?.iam?.userArn;
@@ -62,7 +65,7 @@ export function createPutAuditEventsRoute({
     const result = await putEvents(inputs, writer, options);
     const response = putAuditEventsResponse(auditEvents, rejected, ingestedIndexes, result);
     // Counted from the response: refusals before ingest too, under the codes the client was told.
-    publishIngestMetrics({ ...result, failed: response.failed });
+    publishIngestMetrics({ ...result, failed: response.failed }, metrics);
     // `successful` also lists the events the selectors filtered (as CloudTrail answers them): log them apart.
     logger.info('audit events put', {
       received: auditEvents.length,

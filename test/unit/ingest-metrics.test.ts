@@ -2,11 +2,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpEvent } from '../../lambda/adapters/http.js';
-import {
-  createIngestMetrics,
-  ingestMetrics,
-  publishIngestMetrics,
-} from '../../lambda/adapters/ingest-metrics.js';
+import { createIngestMetrics, publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
 import type { PutEventsResult } from '../../lambda/core/ingest.js';
 import { compileRedaction } from '../../lambda/core/redaction.js';
 import { compileSelectors } from '../../lambda/core/selectors.js';
@@ -106,19 +102,61 @@ describe('publishIngestMetrics', () => {
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
 
     // Act
-    publishIngestMetrics({ successful: [], failed: [], filtered: [{ index: 0, eventID: 'A' }] });
+    publishIngestMetrics(
+      { successful: [], failed: [], filtered: [{ index: 0, eventID: 'A' }] },
+      createIngestMetrics(),
+    );
 
     // Assess
     expect(write).not.toHaveBeenCalled();
   });
 });
 
+describe('createIngestMetrics with an output', () => {
+  it('hands each document to the output and writes nothing to stdout', () => {
+    // Prepare
+    const lines: string[] = [];
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    const metrics = createIngestMetrics({ output: (line) => lines.push(line) });
+    vi.unstubAllEnvs();
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+
+    // Act
+    publishIngestMetrics(
+      {
+        successful: [],
+        filtered: [{ index: 0, eventID: 'A' }],
+        failed: [{ index: 1, errorCode: 'FieldTooLong', errorMessage: 'too long' }],
+      },
+      metrics,
+    );
+
+    // Assess
+    expect(write).not.toHaveBeenCalled();
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ Service: 'opentrail', EventsFiltered: 1 }),
+      expect.objectContaining({ Service: 'opentrail', ErrorCode: 'FieldTooLong', EventsRejected: 1 }),
+    ]);
+  });
+
+  it('hands nothing to the output while metrics are disabled', () => {
+    // Prepare
+    const lines: string[] = [];
+    const metrics = createIngestMetrics({ output: (line) => lines.push(line) });
+    // Act
+    publishIngestMetrics({ successful: [], failed: [], filtered: [{ index: 0, eventID: 'A' }] }, metrics);
+    // Assess
+    expect(lines).toEqual([]);
+  });
+});
+
 describe('POST /events with a trail policy', () => {
   it('answers filtered events in the response and counts them in the metrics', async () => {
     // Prepare
-    const addMetric = vi.spyOn(ingestMetrics, 'addMetric');
+    const metrics = createIngestMetrics();
+    const addMetric = vi.spyOn(metrics, 'addMetric');
     const store = new MemoryEventStore();
-    const handler = createIngestHandler({ config: CONFIG, writer: store, now: () => NOW_MS });
+    const handler = createIngestHandler({ config: CONFIG, writer: store, now: () => NOW_MS, metrics });
     // Act
     const response = await handler(
       post(JSON.stringify({ events: [sampleEvent({ eventCategory: 'Data' }), sampleEvent()] })),
