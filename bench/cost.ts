@@ -5,8 +5,8 @@ import { LIMITS } from '../lambda/core/limits.js';
 import type { StoredEvent } from '../lambda/core/ports.js';
 import { encodeRecord } from '../lambda/core/record-codec.js';
 import { TABLE_LAYOUT } from '../lambda/core/table-layout.js';
+import { FUNCTIONS, streamMappingOf } from '../lambda/manifest/functions.js';
 import { createIngestHandler } from '../lambda/routes/ingest.js';
-import { defaultStreamEventSourceProps } from '../lib/defaults/event-source.js';
 import { defaultEventLogGroupProps } from '../lib/defaults/logs.js';
 import { ARCHIVE_LIFECYCLE_DEFAULTS } from '../lib/defaults/s3.js';
 import { typicalBatch, typicalEvent } from '../test/fixtures/events.js';
@@ -66,15 +66,18 @@ const RETENTION_DAYS = LIMITS.retentionDays.default;
 const LOG_GROUP_RETENTION_DAYS = Number(defaultEventLogGroupProps().retention);
 /** Months of the archive's first year in S3 Standard before the lifecycle rule moves it to Standard-IA. */
 const ARCHIVE_STANDARD_MONTHS = ARCHIVE_LIFECYCLE_DEFAULTS.infrequentAccessAfterDays / DAYS_PER_MONTH;
-const STREAM_BATCH_SIZE =
-  defaultStreamEventSourceProps().batchSize ?? PIPELINE_ASSUMPTIONS.eventsPerInvocation;
+const STREAM_BATCH_SIZE = streamMappingOf('archive').batchSize;
 
 /** What the cost model takes as given rather than measured; every figure is printed in the notes. */
 export const COST_ASSUMPTIONS = {
   /** Steady traffic: fills the buffers and spreads the fixed per-minute costs (insights run) over events. */
   eventsPerSecond: PIPELINE_ASSUMPTIONS.eventsPerSecond,
-  /** Memory of each function as the stack sizes them (lib/constructs: trail-api ingestSizing, stream-consumer and insights sizing). */
-  memoryMb: { ingest: 512, streamConsumers: 512, insights: 512 },
+  /** Memory of each function as the manifest sizes them (lambda/manifest/functions.ts). */
+  memoryMb: {
+    ingest: FUNCTIONS.ingest.memoryMb,
+    streamConsumers: FUNCTIONS.archive.memoryMb,
+    insights: FUNCTIONS.insights.memoryMb,
+  },
   /** One BatchWriteItem of 25 items from Lambda, waited for; the adapter runs up to 8 at once (not measured here). */
   batchWriteMs: 15,
   parallelBatchWrites: 8,

@@ -28,7 +28,7 @@ import {
 } from '../lambda/manifest/functions.js';
 import { type MotoEmulator, startEmulator } from './emulator.js';
 import { FUNCTION_BUILDERS } from './functions.js';
-import { type HttpApiHandler, type RouteTarget, startHttpFront } from './http-front.js';
+import { type HttpApiHandler, type RouteTable, type RouteTarget, startHttpFront } from './http-front.js';
 import { type LocalFunctionPlan, planLocalFunctions } from './plan.js';
 import { createRouteAuthorizer, type LocalPrincipal } from './route-access.js';
 import { type ScheduledFunction, type Scheduler, startScheduler } from './scheduler.js';
@@ -123,6 +123,8 @@ export interface LocalHandle {
   readonly accountId: string;
   /** The default channel PutAuditEvents puts to (docs/cloudtrail-compat.md). */
   readonly channelArn: string;
+  /** Route key -> function, as the HTTP front serves them (a test can put a second front on the same functions). */
+  readonly routes: RouteTable;
   /** Each consumer's poller counters: invocations, records delivered, records sent to its DLQ. */
   streamStats(): Record<StreamConsumer, StreamPollerStats>;
   /** Runs the scheduled insights function now and returns its summary. */
@@ -325,6 +327,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       eventBusName: INSIGHTS_BUS_NAME,
       accountId: API_ACCOUNT_ID,
       channelArn: defaultChannelArn(region),
+      routes,
       streamStats: () =>
         Object.fromEntries([...pollers].map(([consumer, poller]) => [consumer, poller.stats()])) as Record<
           StreamConsumer,

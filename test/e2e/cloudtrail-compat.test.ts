@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventDataChecksum, toLakeEventData } from '../../lambda/core/cloudtrail/audit-events.js';
 import { LOOKUP_KEYS, type LookupAttributes } from '../../lambda/core/lookup.js';
 import { type HttpFront, startHttpFront } from '../../local/http-front.js';
-import { type LocalHandle, loadRoutes, startLocal } from '../../local/runner.js';
+import { type LocalHandle, startLocal } from '../../local/runner.js';
 import { createSigV4Verifier } from '../../local/sigv4-verifier.js';
 import { expectedMatches } from '../fixtures/traffic.js';
 import {
@@ -183,7 +183,7 @@ describe('CloudTrail wire compatibility (local mode, real clients)', () => {
     // costs milliseconds; what is under test here is the wire, which the shard count does not change.
     local = await startLocal({ writeShards: 2 });
     apiGateway = await startHttpFront({
-      routes: await loadRoutes(),
+      routes: local.routes,
       verifySignature: createSigV4Verifier({
         credentials: [local.credentials],
         region: local.region,

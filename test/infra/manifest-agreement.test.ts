@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../lambda/manifest/functions.js';
 import { SETTINGS, type SettingKey } from '../../lambda/manifest/settings.js';
 import { OpenTrailStack } from '../../lib/opentrail-stack.js';
-import { type LocalFunctionPlan, planLocal } from '../../local/runner.js';
+import type { LocalFunctionPlan } from '../../local/plan.js';
+import { planLocal } from '../../local/runner.js';
 import { createTestApp, isRecord, logicalIdOf, propertiesOf, TEST_ENV } from './cdk-test-app.js';
 
 /**
@@ -51,7 +52,9 @@ describe('the manifest, as the stack deploys it and as local mode runs it', () =
   it('deploys and runs every manifest function, and nothing else', () => {
     // Assess
     expect([...plans.keys()]).toEqual(FUNCTION_NAMES);
-    expect(stack.trail.functions.map(({ name }) => name).sort()).toEqual(FUNCTION_NAMES.map(pascalCase).sort());
+    expect(stack.trail.functions.map(({ name }) => name).sort()).toEqual(
+      FUNCTION_NAMES.map(pascalCase).sort(),
+    );
   });
 
   it.each(FUNCTION_NAMES)('gives %s the same memory, timeout and architecture on both sides', (name) => {
@@ -86,33 +89,36 @@ describe('the manifest, as the stack deploys it and as local mode runs it', () =
     }
   });
 
-  it.each(
-    FUNCTION_NAMES.filter((name) => planOf(name).mapping !== undefined),
-  )('maps the table stream to %s with the same settings on both sides', (name) => {
-    // Prepare
-    const functionId = functionIdOf(name);
-    const mappings = Object.values(resources).filter(
-      (resource) =>
-        resource.Type === 'AWS::Lambda::EventSourceMapping' &&
-        isRecord(resource.Properties?.FunctionName) &&
-        resource.Properties.FunctionName.Ref === functionId,
-    );
-    const mapping = planOf(name).mapping;
-    // Assess
-    expect(mappings).toHaveLength(1);
-    expect(mappings[0]?.Properties).toMatchObject({
-      StartingPosition: mapping?.startingPosition,
-      BatchSize: mapping?.batchSize,
-      MaximumBatchingWindowInSeconds: mapping?.maxBatchingWindowSeconds,
-      BisectBatchOnFunctionError: mapping?.bisectBatchOnError,
-      MaximumRetryAttempts: mapping?.retryAttempts,
-      MaximumRecordAgeInSeconds: mapping?.maxRecordAgeSeconds,
-      ParallelizationFactor: mapping?.parallelizationFactor,
-      FunctionResponseTypes: mapping?.reportBatchItemFailures ? ['ReportBatchItemFailures'] : [],
-      FilterCriteria: { Filters: mapping?.filters.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) },
-      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
-    });
-  });
+  it.each(FUNCTION_NAMES.filter((name) => planOf(name).mapping !== undefined))(
+    'maps the table stream to %s with the same settings on both sides',
+    (name) => {
+      // Prepare
+      const functionId = functionIdOf(name);
+      const mappings = Object.values(resources).filter(
+        (resource) =>
+          resource.Type === 'AWS::Lambda::EventSourceMapping' &&
+          isRecord(resource.Properties?.FunctionName) &&
+          resource.Properties.FunctionName.Ref === functionId,
+      );
+      const mapping = planOf(name).mapping;
+      // Assess
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0]?.Properties).toMatchObject({
+        StartingPosition: mapping?.startingPosition,
+        BatchSize: mapping?.batchSize,
+        MaximumBatchingWindowInSeconds: mapping?.maxBatchingWindowSeconds,
+        BisectBatchOnFunctionError: mapping?.bisectBatchOnError,
+        MaximumRetryAttempts: mapping?.retryAttempts,
+        MaximumRecordAgeInSeconds: mapping?.maxRecordAgeSeconds,
+        ParallelizationFactor: mapping?.parallelizationFactor,
+        FunctionResponseTypes: mapping?.reportBatchItemFailures ? ['ReportBatchItemFailures'] : [],
+        FilterCriteria: {
+          Filters: mapping?.filters.map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
+        },
+        DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+      });
+    },
+  );
 
   it('sends every route to the same function on both sides', () => {
     // Prepare: route key -> the function its integration invokes, in the template...
@@ -131,7 +137,9 @@ describe('the manifest, as the stack deploys it and as local mode runs it', () =
         return `${String(resource.Properties?.RouteKey)} -> ${owner}`;
       });
     // ...and in local mode's plan.
-    const local = [...plans.values()].flatMap((plan) => plan.routeKeys.map((key) => `${key} -> ${plan.name}`));
+    const local = [...plans.values()].flatMap((plan) =>
+      plan.routeKeys.map((key) => `${key} -> ${plan.name}`),
+    );
     // Assess
     expect(deployed.sort()).toEqual(local.sort());
   });

@@ -1,9 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TRAIL_ENV } from '../../lambda/manifest/settings.js';
 import type { RedactionRules } from '../../lambda/core/redaction.js';
 import type { TrailSelectors } from '../../lambda/core/selectors.js';
+import { TRAIL_ENV } from '../../lambda/manifest/settings.js';
 import { environmentSize, LAMBDA_ENVIRONMENT_BYTES } from '../../lib/lambda-environment.js';
 import { Trail } from '../../lib/trail.js';
 import { createTestApp, isRecord, logicalIdOf, TEST_ENV } from './cdk-test-app.js';

@@ -126,7 +126,7 @@ describe('createIngestMetrics with an output', () => {
       {
         successful: [],
         filtered: [{ index: 0, eventID: 'A' }],
-        failed: [{ index: 1, errorCode: 'FieldTooLong', errorMessage: 'too long' }],
+        failed: [{ errorCode: 'FieldTooLong' }],
       },
       metrics,
     );
