@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { RequestError } from '../../lambda/core/errors.js';
 import {
   DEFAULT_INGEST_POLICY,
   type IngestOptions,
@@ -15,6 +14,7 @@ import { compileRedaction, REDACTION_MASK, type RedactionRules } from '../../lam
 import { compileSelectors, type TrailSelectors } from '../../lambda/core/selectors.js';
 import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
+import { expectRefusal } from '../fixtures/request-error.js';
 
 /** The claim a sample event's producer id makes (ids are unique per eventSource). */
 const claimOf = (id: string) => producerIdScope('orders.example.com', id);
@@ -30,15 +30,8 @@ async function lookedUp(attributes: LookupAttributes, store: MemoryEventStore): 
   return page.records.map((record) => (JSON.parse(record) as { eventID: string }).eventID);
 }
 
-function refusal(body: string | undefined): RequestError {
-  try {
-    parsePutEventsBody(body);
-  } catch (error) {
-    if (error instanceof RequestError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+/** The refusal parsePutEventsBody throws for `body`, as the native API answers it. */
+const refusal = (body: string | undefined) => expectRefusal(() => parsePutEventsBody(body));
 
 describe('parsePutEventsBody', () => {
   it('accepts one event or a batch', () => {
