@@ -59,6 +59,18 @@ export interface TrailProps {
    */
   readonly apiThrottle?: ThrottleSettings;
   /**
+   * Throttling of each put route, a bucket of its own (see TrailApiProps.putThrottle).
+   *
+   * @default { rateLimit: 1000, burstLimit: 2000 }
+   */
+  readonly putThrottle?: ThrottleSettings;
+  /**
+   * Throttling of each lookup route, a bucket of its own, so a producer flood never throttles readers.
+   *
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  readonly lookupThrottle?: ThrottleSettings;
+  /**
    * The S3 archive, its Firehose stream and its Athena table: lifecycle (days to Standard-IA, Glacier Instant
    * Retrieval, expiry), Object Lock, buffering, database name, bucket overrides.
    *
@@ -187,6 +199,10 @@ export function validateTrailProps(props: TrailProps & TrailResourceSettings): s
     oneOfProblem('logRetention', props.logRetention, LOG_RETENTION_DAYS),
     positiveNumberProblem('apiThrottle.rateLimit', props.apiThrottle?.rateLimit),
     positiveNumberProblem('apiThrottle.burstLimit', props.apiThrottle?.burstLimit),
+    ...(['putThrottle', 'lookupThrottle'] as const).flatMap((side) => [
+      positiveNumberProblem(`${side}.rateLimit`, props[side]?.rateLimit),
+      positiveNumberProblem(`${side}.burstLimit`, props[side]?.burstLimit),
+    ]),
     ...nestedProblems(
       'archive',
       archivePropsProblems({
@@ -252,6 +268,14 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
     apiThrottle: optionalObject<ThrottleSettings>({
       rateLimit: read.number('apiRateLimit'),
       burstLimit: read.number('apiBurstLimit'),
+    }),
+    putThrottle: optionalObject<ThrottleSettings>({
+      rateLimit: read.number('putRateLimit'),
+      burstLimit: read.number('putBurstLimit'),
+    }),
+    lookupThrottle: optionalObject<ThrottleSettings>({
+      rateLimit: read.number('lookupRateLimit'),
+      burstLimit: read.number('lookupBurstLimit'),
     }),
     archive: optionalObject<TrailArchiveOptions>({
       infrequentAccessAfterDays: read.number('archiveInfrequentAccessAfterDays'),
@@ -322,6 +346,10 @@ export const TRAIL_CONTEXT_KEYS = [
   'logRetentionDays',
   'apiRateLimit',
   'apiBurstLimit',
+  'putRateLimit',
+  'putBurstLimit',
+  'lookupRateLimit',
+  'lookupBurstLimit',
   'archiveInfrequentAccessAfterDays',
   'archiveGlacierAfterDays',
   'archiveExpirationDays',

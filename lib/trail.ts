@@ -100,6 +100,8 @@ export class Trail extends Construct {
       eventStore: this.eventStore,
       logRetention,
       throttle: props.apiThrottle,
+      putThrottle: props.putThrottle,
+      lookupThrottle: props.lookupThrottle,
       channels: props.channels,
       settings: ingestPolicySettings(props),
     });

@@ -1,6 +1,7 @@
 import { type Acknowledgment, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -24,6 +25,7 @@ import {
 } from '../../lambda/core/cloudtrail/channels.js';
 import {
   type RouteAccess,
+  routeKey,
   routesWithAccess,
   TRAIL_ROUTE_NAMES,
   TRAIL_ROUTES,
@@ -69,6 +71,19 @@ export interface TrailApiProps {
    */
   readonly throttle?: ThrottleSettings;
   /**
+   * Throttling of each put route (`POST /events`, `POST /PutAuditEvents`), its own token bucket, so a producer
+   * flood is throttled before it takes the lookup side's share. A field left out keeps its default.
+   *
+   * @default { rateLimit: 1000, burstLimit: 2000 }
+   */
+  readonly putThrottle?: ThrottleSettings;
+  /**
+   * Throttling of each lookup route (`GET /events`, `GET /events/{eventId}`, `POST /`), its own token bucket.
+   *
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  readonly lookupThrottle?: ThrottleSettings;
+  /**
    * Overrides for the ingest function (memory, timeout, runtime, environment, bundling ...). Environment variables
    * named in `TRAIL_ENV` are set by the construct and win.
    *
@@ -100,10 +115,16 @@ export interface TrailApiProps {
 const TRAIL_API_DEFAULTS = {
   logRetention: RetentionDays.ONE_MONTH,
   throttle: { rateLimit: 1000, burstLimit: 2000 },
+  // A lookup costs more than a put (a page of up to 1,000 records): readers get a smaller bucket of their own.
+  sideThrottle: {
+    put: { rateLimit: 1000, burstLimit: 2000 },
+    lookup: { rateLimit: 100, burstLimit: 200 },
+  },
   // Above the write path's worst case with a stalled store (about 18 s, DynamoDbEventStore writeBudgetMs).
 } as const satisfies {
   logRetention: RetentionDays;
   throttle: Required<ThrottleSettings>;
+  sideThrottle: Record<RouteAccess, Required<ThrottleSettings>>;
 };
 
 /** HTTP API context variables, one JSON object per request (HTTP API logging variables). */
@@ -178,6 +199,10 @@ export class TrailApi extends Construct {
     throwIfInvalid('TrailApi', [
       positiveNumberProblem('throttle.rateLimit', props.throttle?.rateLimit),
       positiveNumberProblem('throttle.burstLimit', props.throttle?.burstLimit),
+      positiveNumberProblem('putThrottle.rateLimit', props.putThrottle?.rateLimit),
+      positiveNumberProblem('putThrottle.burstLimit', props.putThrottle?.burstLimit),
+      positiveNumberProblem('lookupThrottle.rateLimit', props.lookupThrottle?.rateLimit),
+      positiveNumberProblem('lookupThrottle.burstLimit', props.lookupThrottle?.burstLimit),
       ...channelProblems(channels),
     ]);
     const stack = Stack.of(this);
@@ -274,6 +299,24 @@ export class TrailApi extends Construct {
     const unserved = TRAIL_ROUTE_NAMES.filter((route) => routes[route] === undefined);
     if (unserved.length > 0) throw new Error(`TrailApi: no function serves ${unserved.join(', ')}`);
     this.routes = routes as Record<TrailRouteName, HttpRoute>;
+
+    // Each side's routes with a bucket of their own (HTTP API route-level throttling, Stage RouteSettings).
+    const sideThrottle: Record<RouteAccess, Required<ThrottleSettings>> = {
+      put: { ...TRAIL_API_DEFAULTS.sideThrottle.put, ...definedProps(props.putThrottle) },
+      lookup: { ...TRAIL_API_DEFAULTS.sideThrottle.lookup, ...definedProps(props.lookupThrottle) },
+    };
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    cfnStage.routeSettings = Object.fromEntries(
+      TRAIL_ROUTE_NAMES.map((name) => {
+        const { rateLimit, burstLimit } = sideThrottle[TRAIL_ROUTES[name].access];
+        return [
+          routeKey(TRAIL_ROUTES[name]),
+          { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit },
+        ];
+      }),
+    );
+    // A stage can only name routes that exist.
+    for (const route of Object.values(this.routes)) cfnStage.node.addDependency(route);
   }
 
   /** The URL of the default stage. */

@@ -298,6 +298,31 @@ describe('TrailApi', () => {
         DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
       });
     });
+
+    it('gives every put route a bucket of 1000/2000 and every lookup route one of 100/200 when defaults apply', () => {
+      // Prepare
+      const put = { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 };
+      const lookup = { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 };
+      // Assess
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        RouteSettings: {
+          'POST /events': put,
+          'POST /PutAuditEvents': put,
+          'GET /events': lookup,
+          'GET /events/{eventId}': lookup,
+          'POST /': lookup,
+        },
+      });
+    });
+
+    it('creates the stage after the routes its route settings name', () => {
+      // Prepare
+      const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+      const routeIds = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
+      // Assess
+      expect(routeIds).toHaveLength(5);
+      expect([...(stage?.DependsOn ?? [])].sort()).toEqual(expect.arrayContaining(routeIds.sort()));
+    });
   });
 
   describe('grants to callers', () => {
