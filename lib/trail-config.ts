@@ -71,6 +71,14 @@ export interface TrailProps {
    */
   readonly lookupThrottle?: ThrottleSettings;
   /**
+   * Reserves each API function's concurrency as the manifest sizes it (ingest 200, lookup 40): a producer flood can
+   * then take neither the readers' share nor the stream consumers'. The account needs 100 unreserved beyond that;
+   * turn it off for an account with a small concurrency quota.
+   *
+   * @default true
+   */
+  readonly reservedConcurrency?: boolean;
+  /**
    * The S3 archive, its Firehose stream and its Athena table: lifecycle (days to Standard-IA, Glacier Instant
    * Retrieval, expiry), Object Lock, buffering, database name, bucket overrides.
    *
@@ -277,6 +285,7 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
       rateLimit: read.number('lookupRateLimit'),
       burstLimit: read.number('lookupBurstLimit'),
     }),
+    reservedConcurrency: read.boolean('reservedConcurrency'),
     archive: optionalObject<TrailArchiveOptions>({
       infrequentAccessAfterDays: read.number('archiveInfrequentAccessAfterDays'),
       glacierInstantRetrievalAfterDays: read.number('archiveGlacierAfterDays'),
@@ -350,6 +359,7 @@ export const TRAIL_CONTEXT_KEYS = [
   'putBurstLimit',
   'lookupRateLimit',
   'lookupBurstLimit',
+  'reservedConcurrency',
   'archiveInfrequentAccessAfterDays',
   'archiveGlacierAfterDays',
   'archiveExpirationDays',

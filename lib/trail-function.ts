@@ -64,6 +64,8 @@ export interface TrailFunctionOptions {
   readonly logRetention: RetentionDays;
   /** Findings this function carries, each with a reason. */
   readonly acknowledgments: readonly Acknowledgment[];
+  /** Whether the manifest's reserved concurrency applies (accounts with a small concurrency quota turn it off). @default true */
+  readonly reserveConcurrency?: boolean;
 }
 
 /**
@@ -84,7 +86,7 @@ export function createTrailFunction(
     `${id}Function`,
     mergeNodejsFunctionProps(
       defaultNodejsFunctionProps(),
-      manifestProps(options.spec),
+      manifestProps(options.spec, options.reserveConcurrency ?? true),
       options.userProps ?? {},
       {
         entry: path.resolve(REPO_ROOT, options.spec.entry),
@@ -101,12 +103,15 @@ export function createTrailFunction(
   return fn;
 }
 
-/** Memory, timeout and architecture as the manifest sizes the function; user props may change them. */
-function manifestProps(spec: FunctionSpec) {
+/** Memory, timeout, architecture and reserved concurrency as the manifest sizes the function; user props may change them. */
+function manifestProps(spec: FunctionSpec, reserveConcurrency: boolean) {
   return {
     memorySize: spec.memoryMb,
     timeout: Duration.seconds(spec.timeoutSeconds),
     architecture: spec.architecture === 'arm64' ? Architecture.ARM_64 : Architecture.X86_64,
+    ...(reserveConcurrency && spec.reservedConcurrency !== undefined
+      ? { reservedConcurrentExecutions: spec.reservedConcurrency }
+      : {}),
   };
 }
 

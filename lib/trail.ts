@@ -102,6 +102,7 @@ export class Trail extends Construct {
       throttle: props.apiThrottle,
       putThrottle: props.putThrottle,
       lookupThrottle: props.lookupThrottle,
+      reservedConcurrency: props.reservedConcurrency,
       channels: props.channels,
       settings: ingestPolicySettings(props),
     });

@@ -79,6 +79,12 @@ export interface FunctionSpec {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly architecture: 'arm64';
+  /**
+   * Reserved concurrency: instances kept for this function and the most it may run, so a flood on one side can
+   * neither take the other's capacity nor starve the stream consumers (which run one batch per shard and are
+   * left unreserved so they keep up as shards grow). Unset: the account's unreserved pool.
+   */
+  readonly reservedConcurrency?: number;
   readonly triggers: readonly Trigger[];
   /** The settings the function reads (lambda/manifest/settings.ts). */
   readonly settings: readonly SettingKey[];
@@ -113,6 +119,8 @@ export const FUNCTIONS = {
     // Above the write path's worst case with a stalled store (about 18 s, DynamoDbEventStore writeBudgetMs).
     timeoutSeconds: 25,
     architecture: 'arm64',
+    // The put routes' 1,000 requests/s at about 0.2 s each.
+    reservedConcurrency: 200,
     triggers: [{ kind: 'http', routes: ['PutEvents', 'PutAuditEvents'] }],
     settings: [
       'region',
@@ -134,6 +142,8 @@ export const FUNCTIONS = {
     memoryMb: 512,
     timeoutSeconds: 15,
     architecture: 'arm64',
+    // The lookup routes' 100 requests/s at up to 0.4 s each.
+    reservedConcurrency: 40,
     triggers: [{ kind: 'http', routes: ['ListEvents', 'GetEvent', 'LookupEvents'] }],
     settings: [
       'region',

@@ -84,6 +84,12 @@ export interface TrailApiProps {
    */
   readonly lookupThrottle?: ThrottleSettings;
   /**
+   * Reserves each function's concurrency as the manifest sizes it (lambda/manifest/functions.ts).
+   *
+   * @default true
+   */
+  readonly reservedConcurrency?: boolean;
+  /**
    * Overrides for the ingest function (memory, timeout, runtime, environment, bundling ...). Environment variables
    * named in `TRAIL_ENV` are set by the construct and win.
    *
@@ -254,6 +260,7 @@ export class TrailApi extends Construct {
           settings,
           logRetention,
           acknowledgments: FUNCTION_ACKNOWLEDGMENTS,
+          reserveConcurrency: props.reservedConcurrency ?? true,
         });
         grantPermissions(fn, spec, grants);
         return [name, fn];

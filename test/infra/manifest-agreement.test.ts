@@ -63,6 +63,9 @@ describe('the manifest, as the stack deploys it and as local mode runs it', () =
     // Assess
     expect(deployed.MemorySize).toBe(FUNCTIONS[name].memoryMb);
     expect(deployed.Architectures).toEqual([FUNCTIONS[name].architecture]);
+    expect(deployed.ReservedConcurrentExecutions).toBe(
+      (FUNCTIONS[name] as { reservedConcurrency?: number }).reservedConcurrency,
+    );
     expect(Number(deployed.Timeout) * 1000).toBe(planOf(name).timeoutMs);
   });
 

@@ -224,6 +224,7 @@ describe('trailPropsFromContext', () => {
       putBurstLimit: '80',
       lookupRateLimit: '5',
       lookupBurstLimit: '10',
+      reservedConcurrency: 'false',
       archiveInfrequentAccessAfterDays: '60',
       archiveGlacierAfterDays: '180',
       archiveExpirationDays: '3650',
@@ -269,6 +270,7 @@ describe('trailPropsFromContext', () => {
       apiThrottle: { rateLimit: 50, burstLimit: 100 },
       putThrottle: { rateLimit: 40, burstLimit: 80 },
       lookupThrottle: { rateLimit: 5, burstLimit: 10 },
+      reservedConcurrency: false,
       archive: {
         infrequentAccessAfterDays: 60,
         glacierInstantRetrievalAfterDays: 180,
