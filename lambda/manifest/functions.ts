@@ -107,6 +107,9 @@ const STREAM_MAPPING: StreamMapping = {
   onFailure: 'deadLetterQueue',
 };
 
+/** What every API route reads (TrailConfig, lambda/adapters/config.ts). */
+export const API_SETTINGS = ['region', 'tableName', 'retentionDays', 'writeShards', 'accountId'] as const;
+
 const STREAM_CONSUMER_SIZE = { memoryMb: 512, timeoutSeconds: 60, architecture: 'arm64' } as const;
 
 export const FUNCTIONS = {
@@ -122,16 +125,7 @@ export const FUNCTIONS = {
     // The put routes' 1,000 requests/s at about 0.2 s each.
     reservedConcurrency: 200,
     triggers: [{ kind: 'http', routes: ['PutEvents', 'PutAuditEvents'] }],
-    settings: [
-      'region',
-      'tableName',
-      'retentionDays',
-      'writeShards',
-      'accountId',
-      'channels',
-      'selectors',
-      'redaction',
-    ],
+    settings: [...API_SETTINGS, 'channels', 'selectors', 'redaction'],
     permissions: ['events:write'],
   },
   lookup: {
@@ -145,15 +139,7 @@ export const FUNCTIONS = {
     // The lookup routes' 100 requests/s at up to 0.4 s each.
     reservedConcurrency: 40,
     triggers: [{ kind: 'http', routes: ['ListEvents', 'GetEvent', 'LookupEvents'] }],
-    settings: [
-      'region',
-      'tableName',
-      'retentionDays',
-      'writeShards',
-      'accountId',
-      'tokenSecret',
-      'tokenSecretArn',
-    ],
+    settings: [...API_SETTINGS, 'tokenSecret', 'tokenSecretArn'],
     permissions: ['events:read', 'tokenSecret:read'],
   },
   archive: {
