@@ -21,6 +21,11 @@ export interface LocalCredential {
   readonly secretAccessKey: string;
   /** IAM user name shown in the caller's ARN. @default 'local' */
   readonly userName?: string;
+  /**
+   * The session token of temporary credentials; a request signed with this key must carry exactly this token in
+   * X-Amz-Security-Token. @default none: a long-term key, so a request carrying any token is refused
+   */
+  readonly sessionToken?: string;
 }
 
 export interface CallerIdentity {
@@ -32,7 +37,12 @@ export interface CallerIdentity {
 }
 
 export type SigV4Verification =
-  | { readonly ok: true; readonly caller: CallerIdentity }
+  | {
+      readonly ok: true;
+      readonly caller: CallerIdentity;
+      /** The service the signature is scoped to (execute-api, or a name local mode also accepts). */
+      readonly signingService: string;
+    }
   | { readonly ok: false; readonly code: SigV4FailureCode; readonly message: string };
 
 /** A request as it arrived on the wire: path and query still percent-encoded, headers in arrival order. */
@@ -65,6 +75,12 @@ export interface SigV4VerifierOptions {
 export type SigV4Verifier = (request: ReceivedRequest) => Promise<SigV4Verification>;
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
+/**
+ * Headers a signature depends on that must appear once: Node's `req.headers` would join a repeated one with ', ',
+ * and the Authorization parser would skip a junk second value, so a request could carry an unverified extra.
+ */
+const SINGLE_HEADERS = ['authorization', 'x-amz-date', 'x-amz-security-token'];
+const INVALID_TOKEN_MESSAGE = 'The security token included in the request is invalid.';
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 const AMZ_DATE_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const INVALID_SIGNATURE_MESSAGE =
@@ -102,6 +118,10 @@ export const createSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifie
   }
 
   return async (request) => {
+    const repeated = SINGLE_HEADERS.find((name) => headerValues(request.headers, name).length > 1);
+    if (repeated !== undefined) {
+      return fail('IncompleteSignatureException', `The '${repeated}' header must appear at most once.`);
+    }
     const authorization = headerValue(request.headers, 'authorization');
     if (authorization === undefined)
       return fail('MissingAuthenticationToken', 'Missing Authentication Token');
@@ -125,8 +145,10 @@ export const createSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifie
     }
 
     const credential = credentialsByKey.get(parsed.accessKeyId);
-    if (credential === undefined) {
-      return fail('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    // Like IAM: an unknown key, or a session token the key was not issued with (or a missing one), is refused.
+    const sessionToken = headerValue(request.headers, 'x-amz-security-token');
+    if (credential === undefined || !sameToken(credential.sessionToken, sessionToken)) {
+      return fail('UnrecognizedClientException', INVALID_TOKEN_MESSAGE);
     }
 
     const scopeFailure = checkScope(parsed, amzDate, options.region, services);
@@ -159,6 +181,7 @@ export const createSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifie
     const userName = credential.userName ?? 'local';
     return {
       ok: true,
+      signingService: parsed.scopeService,
       caller: {
         accessKeyId: credential.accessKeyId,
         accountId,
@@ -185,6 +208,20 @@ export const parseQueryString = (rawQueryString: string): Array<[string, string]
       return [decodeComponent(name), decodeComponent(value)];
     });
 
+/**
+ * Query values grouped by name in arrival order. A Map, since the names are the client's: as keys of a plain
+ * object, `constructor` or `__proto__` would read or replace what Object.prototype holds.
+ */
+export const groupQuery = (rawQueryString: string): Map<string, string[]> => {
+  const groups = new Map<string, string[]>();
+  for (const [name, value] of parseQueryString(rawQueryString)) {
+    const values = groups.get(name);
+    if (values === undefined) groups.set(name, [value]);
+    else values.push(value);
+  }
+  return groups;
+};
+
 // A malformed escape is kept as sent, so it can only lead to a signature mismatch, never a crash.
 const decodeComponent = (component: string): string => {
   try {
@@ -194,13 +231,17 @@ const decodeComponent = (component: string): string => {
   }
 };
 
+const headerValues = (headers: ReceivedRequest['headers'], name: string): string[] =>
+  headers.filter(([headerName]) => headerName.toLowerCase() === name).map(([, value]) => value.trim());
+
 /** Repeated headers are combined with commas, as SigV4 canonicalisation and API Gateway both do. */
 const headerValue = (headers: ReceivedRequest['headers'], name: string): string | undefined => {
-  const values = headers
-    .filter(([headerName]) => headerName.toLowerCase() === name)
-    .map(([, value]) => value.trim());
+  const values = headerValues(headers, name);
   return values.length === 0 ? undefined : values.join(',');
 };
+
+const sameToken = (issued: string | undefined, sent: string | undefined): boolean =>
+  issued === undefined || sent === undefined ? issued === sent : constantTimeEquals(issued, sent);
 
 const parseAuthorization = (authorization: string): ParsedAuthorization | Failure => {
   const trimmed = authorization.trim();
@@ -317,17 +358,19 @@ const computeSignature = async (
   signingDate: Date,
 ): Promise<string> => {
   const signedHeaderNames = new Set(parsed.signedHeaders);
-  const headers: Record<string, string> = {};
-  for (const name of signedHeaderNames) {
-    const value = headerValue(request.headers, name);
-    if (value !== undefined) headers[name] = value;
-  }
-  const query: Record<string, string | string[]> = {};
-  for (const [name, value] of parseQueryString(request.rawQueryString)) {
-    const existing = query[name];
-    query[name] =
-      existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-  }
+  // Built with fromEntries: own properties whatever the names, where assignment would hit Object.prototype.
+  const headers: Record<string, string> = Object.fromEntries(
+    [...signedHeaderNames].flatMap((name) => {
+      const value = headerValue(request.headers, name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+  const query: Record<string, string | string[]> = Object.fromEntries(
+    [...groupQuery(request.rawQueryString)].map(([name, values]) => [
+      name,
+      values.length === 1 ? (values[0] ?? '') : values,
+    ]),
+  );
   const signer = new SignatureV4({
     service: parsed.scopeService,
     region: parsed.scopeRegion,

@@ -93,6 +93,7 @@ describe('HTTP front on oversized bodies (API Gateway answers 413, never resets)
     verified += 1;
     return {
       ok: true,
+      signingService: 'execute-api',
       caller: {
         accessKeyId: 'AKIDTEST',
         accountId: '000000000000',

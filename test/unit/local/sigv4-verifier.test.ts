@@ -65,6 +65,7 @@ describe('SigV4 verifier', () => {
     // Assess
     expect(result).toEqual({
       ok: true,
+      signingService: 'execute-api',
       caller: {
         accessKeyId: 'test',
         accountId: '000000000000',
@@ -205,6 +206,60 @@ describe('SigV4 verifier', () => {
     // Assess
     expect(result).toMatchObject({ message: 'The security token included in the request is invalid.' });
   });
+
+  it.each([
+    { case: 'a session token to a long-term key', issued: undefined, sent: 'bogus' },
+    { case: 'another session token', issued: 'issued-token', sent: 'bogus' },
+    { case: 'no session token to temporary credentials', issued: 'issued-token', sent: undefined },
+  ])('rejects with UnrecognizedClientException a signed request carrying $case', async ({ issued, sent }) => {
+    // Prepare
+    const withToken = createSigV4Verifier({
+      credentials: [{ ...CREDENTIALS, ...(issued === undefined ? {} : { sessionToken: issued }) }],
+      region: REGION,
+    });
+    const signed = await signRequest(URL_WITH_QUERY, {
+      credentials: { ...CREDENTIALS, ...(sent === undefined ? {} : { sessionToken: sent }) },
+      region: REGION,
+    });
+
+    // Act
+    const result = await withToken(toReceived(signed));
+
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      code: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    });
+  });
+
+  it('accepts the session token a credential was issued with', async () => {
+    // Prepare
+    const withToken = createSigV4Verifier({
+      credentials: [{ ...CREDENTIALS, sessionToken: 'issued-token' }],
+      region: REGION,
+    });
+    const signed = await signRequest(URL_WITH_QUERY, {
+      credentials: { ...CREDENTIALS, sessionToken: 'issued-token' },
+      region: REGION,
+    });
+
+    // Act & Assess
+    expect(await withToken(toReceived(signed))).toMatchObject({ ok: true });
+  });
+
+  it.each(['authorization', 'x-amz-date', 'x-amz-security-token'])(
+    'rejects with IncompleteSignatureException a request carrying %s twice',
+    async (name) => {
+      // Prepare: a correctly signed request plus two junk copies (the first may stand in for a missing one).
+      const request = await signedPost();
+      const junk: [string, string] = [name, 'junk'];
+      const repeated: ReceivedRequest = { ...request, headers: [...request.headers, junk, junk] };
+
+      // Act & Assess
+      await expectFailure(repeated, 'IncompleteSignatureException');
+    },
+  );
 
   it('rejects with InvalidSignatureException when signed for another service', async () => {
     // Prepare
