@@ -8,9 +8,15 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { createLambdaContext, describeError, invokeWithTimeout } from './lambda-invoke.js';
+import {
+  createLambdaContext,
+  describeError,
+  fitsSyncPayload,
+  invokeWithTimeout,
+  LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES,
+} from './lambda-invoke.js';
 import type { RouteAuthorizer } from './route-access.js';
-import { type CallerIdentity, parseQueryString, type SigV4Verifier } from './sigv4-verifier.js';
+import { type CallerIdentity, groupQuery, type SigV4Verifier } from './sigv4-verifier.js';
 
 /**
  * Plays API Gateway (HTTP API, payload format 2.0, IAM authorization) in front of the Lambda handlers:
@@ -54,6 +60,18 @@ export interface HttpFrontOptions {
   readonly maxBodyBytes?: number;
   /** API Gateway's integration timeout: no function runs longer for a request. @default 30 000 ms */
   readonly handlerTimeoutMs?: number;
+  /**
+   * How long a client may take to send a whole request, headers and body; past it Node answers 408 and closes the
+   * connection, so a trickled body cannot hold a connection for minutes. The headers get at most 10 s of it.
+   * @default 30 000 ms, API Gateway's integration timeout: no slower client is served in AWS either
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Open connections at once; a connection past the cap is closed on arrival (Node's `server.maxConnections`).
+   * @default 256: far more than the CLI, the SDKs and the tests open, far below the process's 1,024 file
+   * descriptors, which the emulator's clients need too
+   */
+  readonly maxConnections?: number;
   /** One line per request, and handler failures. @default drop them */
   readonly log?: (line: string) => void;
 }
@@ -72,6 +90,15 @@ const API_GATEWAY_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
 /** How long a refused connection keeps reading after the 413 before it closes anyway. */
 const LINGER_MS = 2_000;
 const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const MAX_HEADERS_TIMEOUT_MS = 10_000;
+/** Idle keep-alive connections close after this, so they do not hold places under the connection cap. */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** How often Node checks the request and headers timeouts; its default, 30 s, would make them 30 s late. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+const DEFAULT_MAX_CONNECTIONS = 256;
+/** The only signing name API Gateway's IAM authorization accepts. */
+const API_GATEWAY_SIGNING_SERVICE = 'execute-api';
 const CLOSE_GRACE_MS = 5_000;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -95,21 +122,49 @@ interface ErrorReply {
   readonly message: string;
 }
 
+/** What every request of one front shares. */
+interface FrontContext {
+  readonly routes: readonly CompiledRoute[];
+  readonly options: HttpFrontOptions;
+  readonly log: (line: string) => void;
+  /** Called with the service of every verified signature. */
+  readonly noteSigningService: (service: string) => void;
+}
+
 export const startHttpFront = async (options: HttpFrontOptions): Promise<HttpFront> => {
-  const routes = compileRoutes(options.routes);
   const log = options.log ?? (() => {});
-  const server = createServer((request, response) => {
-    const startedAt = Date.now();
-    handleRequest(request, response, routes, options, log)
-      .catch((error: unknown) => {
-        log(`Request failed outside the handler: ${describeError(error)}`);
-        if (!response.headersSent) {
-          writeError(response, { statusCode: 500, code: 'InternalError', message: 'Internal server error' });
-        }
-      })
-      .finally(() =>
-        log(`${request.method} ${request.url} -> ${response.statusCode} (${Date.now() - startedAt} ms)`),
-      );
+  const front: FrontContext = {
+    routes: compileRoutes(options.routes),
+    options,
+    log,
+    noteSigningService: warnOnceOnForeignSigningService(log),
+  };
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(MAX_HEADERS_TIMEOUT_MS, requestTimeout),
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    (request, response) => {
+      const startedAt = Date.now();
+      handleRequest(request, response, front)
+        .catch((error: unknown) => {
+          log(`Request failed outside the handler: ${describeError(error)}`);
+          if (!response.headersSent) writeGatewayError(response, 500, 'Internal Server Error');
+        })
+        .finally(() =>
+          log(`${request.method} ${request.url} -> ${response.statusCode} (${Date.now() - startedAt} ms)`),
+        );
+    },
+  );
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  let dropped = false;
+  server.on('drop', () => {
+    if (dropped) return;
+    dropped = true;
+    log(`Connection cap of ${server.maxConnections} reached: connections past it are closed on arrival`);
   });
   server.listen(options.port, '127.0.0.1');
   await once(server, 'listening');
@@ -134,12 +189,26 @@ export const startHttpFront = async (options: HttpFrontOptions): Promise<HttpFro
   };
 };
 
+/**
+ * Local mode accepts the CloudTrail clients' signing names so the AWS CLI works unchanged; API Gateway refuses
+ * them, so the first such client is named in the log, once per front.
+ */
+const warnOnceOnForeignSigningService = (log: (line: string) => void) => {
+  let warned = false;
+  return (service: string): void => {
+    if (warned || service === API_GATEWAY_SIGNING_SERVICE) return;
+    warned = true;
+    log(
+      `A client signed its request as '${service}': local mode accepts it, but API Gateway accepts ` +
+        `'${API_GATEWAY_SIGNING_SERVICE}' only, so the same client is refused in AWS (docs/cloudtrail-compat.md)`,
+    );
+  };
+};
+
 const handleRequest = async (
   request: IncomingMessage,
   response: ServerResponse,
-  routes: readonly CompiledRoute[],
-  options: HttpFrontOptions,
-  log: (line: string) => void,
+  { routes, options, log, noteSigningService }: FrontContext,
 ): Promise<void> => {
   const requestId = randomUUID();
   response.setHeader('apigw-requestid', requestId);
@@ -149,7 +218,7 @@ const handleRequest = async (
   // API Gateway matches the route first: an unknown route is a 404 even without a signature.
   const match = matchRoute(routes, method, rawPath);
   if (match === undefined) {
-    writeError(response, { statusCode: 404, code: 'NotFound', message: `No route for ${method} ${rawPath}` });
+    writeGatewayError(response, 404, 'Not Found');
     return;
   }
 
@@ -175,6 +244,7 @@ const handleRequest = async (
     writeError(response, { statusCode: 403, code: verification.code, message: verification.message });
     return;
   }
+  noteSigningService(verification.signingService);
   if (options.authorize?.(verification.caller, match.route.routeKey) === false) {
     log(`${verification.caller.userArn} may not call ${match.route.routeKey} (request ${requestId})`);
     writeForbidden(response);
@@ -194,19 +264,40 @@ const handleRequest = async (
     caller: verification.caller,
     accountId,
   });
+  const { functionName } = match.route.target;
+  // Lambda refuses the invocation; API Gateway answers 413 without running the function.
+  if (!fitsSyncPayload(event)) {
+    log(
+      `${functionName}: the event exceeds Lambda's ${LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES} byte limit (request ${requestId})`,
+    );
+    writeGatewayError(response, 413, 'Request Entity Too Large');
+    return;
+  }
   const integrationTimeoutMs = options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
-  const timeoutMs = Math.min(match.route.target.timeoutMs ?? integrationTimeoutMs, integrationTimeoutMs);
-  const context = createLambdaContext(match.route.target.functionName, options.region, accountId, timeoutMs);
+  const functionTimeoutMs = match.route.target.timeoutMs ?? integrationTimeoutMs;
+  const timeoutMs = Math.min(functionTimeoutMs, integrationTimeoutMs);
+  const context = createLambdaContext(functionName, options.region, accountId, timeoutMs);
 
   const outcome = await invokeWithTimeout(match.route.target.handler, event, context, timeoutMs);
   if (outcome.kind === 'timeout') {
-    log(`${match.route.target.functionName} did not respond within ${timeoutMs} ms (request ${requestId})`);
-    writeError(response, { statusCode: 503, code: 'ServiceUnavailable', message: 'Service Unavailable' });
+    log(`${functionName} did not respond within ${timeoutMs} ms (request ${requestId})`);
+    // The function's own timeout is a function error ("Task timed out"), which API Gateway answers 500; only
+    // the integration timeout, reached first, is API Gateway's own 503.
+    if (functionTimeoutMs < integrationTimeoutMs) writeGatewayError(response, 500, 'Internal Server Error');
+    else writeGatewayError(response, 503, 'Service Unavailable');
     return;
   }
   if (outcome.kind === 'error') {
-    log(`${match.route.target.functionName} failed (request ${requestId}): ${describeError(outcome.error)}`);
-    writeError(response, { statusCode: 500, code: 'InternalError', message: 'Internal server error' });
+    log(`${functionName} failed (request ${requestId}): ${describeError(outcome.error)}`);
+    writeGatewayError(response, 500, 'Internal Server Error');
+    return;
+  }
+  // Lambda fails an invocation whose response is over the limit: a function error for API Gateway.
+  if (!fitsSyncPayload(outcome.result)) {
+    log(
+      `${functionName}: the response exceeds Lambda's ${LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES} byte limit (request ${requestId})`,
+    );
+    writeGatewayError(response, 500, 'Internal Server Error');
     return;
   }
   writeResult(response, outcome.result);
@@ -230,36 +321,44 @@ const compileRoutes = (table: RouteTable): CompiledRoute[] =>
 
 const isParameterSegment = (segment: string): boolean => segment.startsWith('{') && segment.endsWith('}');
 
+/**
+ * Matches the path as sent, like API Gateway: no empty segment (`//events`, `/events/`), literal segments compared
+ * without decoding (`/%65vents` is not `/events`); only a path variable's value is percent-decoded.
+ */
 const matchRoute = (
   routes: readonly CompiledRoute[],
   method: string,
   rawPath: string,
 ): RouteMatch | undefined => {
-  const requestSegments = rawPath
-    .split('/')
-    .filter((segment) => segment !== '')
-    .map(decodeSegment);
+  if (!rawPath.startsWith('/')) return undefined;
+  const requestSegments = rawPath === '/' ? [] : rawPath.slice(1).split('/');
+  if (requestSegments.includes('')) return undefined;
   for (const route of routes) {
     if (route.method !== method || route.segments.length !== requestSegments.length) continue;
-    const pathParameters: Record<string, string> = {};
+    const pathParameters = new Map<string, string>();
     const matches = route.segments.every((segment, index) => {
       const value = requestSegments[index] ?? '';
       if (!isParameterSegment(segment)) return segment === value;
-      pathParameters[segment.slice(1, -1)] = value;
-      return true;
+      const decoded = decodeSegment(value);
+      if (decoded !== undefined) pathParameters.set(segment.slice(1, -1), decoded);
+      return decoded !== undefined;
     });
     if (matches) {
-      return { route, pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined };
+      return {
+        route,
+        pathParameters: pathParameters.size > 0 ? Object.fromEntries(pathParameters) : undefined,
+      };
     }
   }
   return undefined;
 };
 
-const decodeSegment = (segment: string): string => {
+/** undefined for a malformed escape (`%zz`), which matches no path variable. */
+const decodeSegment = (segment: string): string | undefined => {
   try {
     return decodeURIComponent(segment);
   } catch {
-    return segment;
+    return undefined;
   }
 };
 
@@ -334,8 +433,9 @@ interface EventParts {
 }
 
 const buildEvent = (parts: EventParts): APIGatewayProxyEventV2WithIAMAuthorizer => {
-  // Like API Gateway: names lower-cased, repeated headers joined with commas, cookies moved to `cookies`.
-  const headers: Record<string, string> = {};
+  // Like API Gateway: names lower-cased, repeated headers joined with commas, cookies moved to `cookies`. Maps,
+  // then fromEntries: the names are the client's, and `constructor` or `__proto__` must stay plain own keys.
+  const headerValues = new Map<string, string>();
   const cookies: string[] = [];
   for (const [name, value] of parts.headers) {
     const lowerName = name.toLowerCase();
@@ -348,15 +448,15 @@ const buildEvent = (parts: EventParts): APIGatewayProxyEventV2WithIAMAuthorizer 
       );
       continue;
     }
-    headers[lowerName] = headers[lowerName] === undefined ? value : `${headers[lowerName]},${value}`;
+    const existing = headerValues.get(lowerName);
+    headerValues.set(lowerName, existing === undefined ? value : `${existing},${value}`);
   }
-  const queryStringParameters: Record<string, string> = {};
-  for (const [name, value] of parseQueryString(parts.rawQueryString)) {
-    const existing = queryStringParameters[name];
-    queryStringParameters[name] = existing === undefined ? value : `${existing},${value}`;
-  }
+  const headers: Record<string, string> = Object.fromEntries(headerValues);
+  const queryStringParameters: Record<string, string> = Object.fromEntries(
+    [...groupQuery(parts.rawQueryString)].map(([name, values]) => [name, values.join(',')]),
+  );
   const now = new Date();
-  const domainName = (headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
+  const domainName = (headerValues.get('host') ?? '127.0.0.1').replace(/:\d+$/, '');
   const textBody = decodeUtf8(parts.body);
   return {
     version: '2.0',
@@ -388,7 +488,7 @@ const buildEvent = (parts: EventParts): APIGatewayProxyEventV2WithIAMAuthorizer 
         path: parts.rawPath,
         protocol: `HTTP/${parts.request.httpVersion}`,
         sourceIp: parts.request.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
+        userAgent: headerValues.get('user-agent') ?? '',
       },
       requestId: parts.requestId,
       routeKey: parts.match.route.routeKey,
@@ -436,10 +536,15 @@ const writeResult = (response: ServerResponse, result: APIGatewayProxyStructured
  * the route: 403 and `{"message":"Forbidden"}`; the error type header lets SDK clients name the error.
  */
 const writeForbidden = (response: ServerResponse): void => {
-  response.statusCode = 403;
-  response.setHeader('content-type', 'application/json');
   response.setHeader('x-amzn-errortype', 'AccessDeniedException');
-  response.end(JSON.stringify({ message: 'Forbidden' }));
+  writeGatewayError(response, 403, 'Forbidden');
+};
+
+/** API Gateway's own answers (no route, integration failures): `{"message": ...}` and nothing else. */
+const writeGatewayError = (response: ServerResponse, statusCode: number, message: string): void => {
+  response.statusCode = statusCode;
+  response.setHeader('content-type', 'application/json');
+  response.end(JSON.stringify({ message }));
 };
 
 const writeError = (response: ServerResponse, reply: ErrorReply): void => {

@@ -8,6 +8,17 @@ import type { Context } from 'aws-lambda';
 
 const LAMBDA_MEMORY_LIMIT_MB = '1024';
 
+/**
+ * Lambda's synchronous invocation payload quota, "6 MB" for the request and the response alike (Lambda quotas;
+ * Invoke API). Lambda refuses a request "must be smaller than 6291456 bytes" and names 6,291,556 bytes in its
+ * response error (Function.ResponseSizeTooLarge): one limit for both keeps local mode the stricter side.
+ */
+export const LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
+
+/** Whether a value, serialised as JSON the way Lambda carries it, fits the synchronous payload limit. */
+export const fitsSyncPayload = (value: unknown): boolean =>
+  Buffer.byteLength(JSON.stringify(value) ?? '') < LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES;
+
 export const functionArn = (region: string, accountId: string, functionName: string): string =>
   `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
 

@@ -216,7 +216,7 @@ describe('HTTP front (API Gateway HTTP API in local mode)', () => {
     expect(Buffer.from(await response.arrayBuffer()).toString()).toBe('binary!');
   });
 
-  it('answers 500 InternalError without internals when the handler throws', async () => {
+  it('answers API Gateway\'s 500 {"message":"Internal Server Error"}, without internals, when the handler throws', async () => {
     // Prepare
     nextResult = async () => {
       throw new Error('connection string postgres://secret@db');
@@ -227,10 +227,10 @@ describe('HTTP front (API Gateway HTTP API in local mode)', () => {
 
     // Assess
     expect(response.status).toBe(500);
-    expect(await response.text()).toBe('{"code":"InternalError","message":"Internal server error"}');
+    expect(await response.text()).toBe('{"message":"Internal Server Error"}');
   });
 
-  it('answers 503 when the handler does not respond within the timeout', async () => {
+  it('answers 503 {"message":"Service Unavailable"} when the handler does not respond within the integration timeout', async () => {
     // Prepare
     nextResult = () =>
       new Promise((resolve) => setTimeout(() => resolve({ statusCode: 200 }), 3_000).unref());
@@ -240,7 +240,7 @@ describe('HTTP front (API Gateway HTTP API in local mode)', () => {
 
     // Assess
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ code: 'ServiceUnavailable' });
+    expect(await response.json()).toEqual({ message: 'Service Unavailable' });
   });
 
   it('answers 403 with the reason code and x-amzn-errortype, without calling the handler', async () => {
@@ -307,7 +307,7 @@ describe('HTTP front (API Gateway HTTP API in local mode)', () => {
     }
   });
 
-  it('answers 404 NotFound for a route that does not exist, signed or not', async () => {
+  it('answers 404 {"message":"Not Found"} for a route that does not exist, signed or not', async () => {
     // Act
     const unsigned = await fetch(new URL('/events/e1/extra', front.url), {
       signal: AbortSignal.timeout(5_000),
@@ -316,7 +316,7 @@ describe('HTTP front (API Gateway HTTP API in local mode)', () => {
 
     // Assess
     expect(unsigned.status).toBe(404);
-    expect(await unsigned.json()).toMatchObject({ code: 'NotFound' });
+    expect(await unsigned.json()).toEqual({ message: 'Not Found' });
     expect(wrongMethod.status).toBe(404);
   });
 
