@@ -42,6 +42,7 @@ const CATALOG_MAX_PAGES = 100;
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_LAYOUT;
 const EVENT_ID = 'eventID';
+const CONTENT_HASH = 'contentHash';
 
 const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
@@ -134,13 +135,18 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     );
   }
 
-  async claimProducerId(producerId: string, eventID: string, expiresAt: number): Promise<ClaimResult> {
+  async claimProducerId(
+    producerId: string,
+    eventID: string,
+    expiresAt: number,
+    contentHash: string,
+  ): Promise<ClaimResult> {
     try {
       await this.writeCall((callOptions) =>
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: claimItem(producerId, eventID, expiresAt),
+            Item: claimItem(producerId, eventID, expiresAt, contentHash),
             ConditionExpression: 'attribute_not_exists(#pk)',
             ExpressionAttributeNames: { '#pk': PK },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -151,10 +157,16 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
       return { claimed: true };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const held = error.Item?.[EVENT_ID]?.S ?? (await this.readClaim(producerId));
-      if (held === undefined)
+      const held = error.Item?.[EVENT_ID] === undefined ? await this.readClaim(producerId) : error.Item;
+      const heldEventID = held?.[EVENT_ID]?.S;
+      if (heldEventID === undefined)
         throw new StoreUnavailableError('the producer id claim vanished while being read');
-      return { claimed: false, eventID: held };
+      const heldHash = held?.[CONTENT_HASH]?.S;
+      return {
+        claimed: false,
+        eventID: heldEventID,
+        ...(heldHash === undefined ? {} : { contentHash: heldHash }),
+      };
     }
   }
 
@@ -163,13 +175,14 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     fromEventID: string,
     toEventID: string,
     expiresAt: number,
+    contentHash: string,
   ): Promise<boolean> {
     try {
       await this.writeCall((callOptions) =>
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: claimItem(producerId, toEventID, expiresAt),
+            Item: claimItem(producerId, toEventID, expiresAt, contentHash),
             ConditionExpression: '#eventID = :from',
             ExpressionAttributeNames: { '#eventID': EVENT_ID },
             ExpressionAttributeValues: { ':from': s(fromEventID) },
@@ -299,7 +312,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     return entries;
   }
 
-  private async readClaim(producerId: string): Promise<string | undefined> {
+  private async readClaim(producerId: string): Promise<Item | undefined> {
     const output = await this.writeCall((callOptions) =>
       this.client.send(
         new GetItemCommand({
@@ -378,9 +391,14 @@ export function catalogItem(entry: CatalogEntry, expiresAt: number): Item {
   };
 }
 
-/** The item that claims a producer id for an eventID. */
-export function claimItem(producerId: string, eventID: string, expiresAt: number): Item {
-  return { ...keyItem(idempotencyKey(producerId)), [EVENT_ID]: s(eventID), [TTL]: n(expiresAt) };
+/** The item that claims a producer id for an eventID, with the content hash a re-put is compared against. */
+export function claimItem(producerId: string, eventID: string, expiresAt: number, contentHash: string): Item {
+  return {
+    ...keyItem(idempotencyKey(producerId)),
+    [EVENT_ID]: s(eventID),
+    [CONTENT_HASH]: s(contentHash),
+    [TTL]: n(expiresAt),
+  };
 }
 
 /**

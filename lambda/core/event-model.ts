@@ -28,7 +28,13 @@ export type EventErrorCode =
   | 'InvalidData'
   | 'EventTooLarge'
   /** awsRegion names a region the trail does not record (the selectors' region list). */
-  | 'InvalidRegion';
+  | 'InvalidRegion'
+  /** recipientAccountId is not the trail's account (lambda/core/provenance.ts). */
+  | 'InvalidRecipient'
+  /** eventSource is an AWS service's, or OpenTrail's own (lambda/core/provenance.ts). */
+  | 'InvalidEventSource'
+  /** The producer's id was put before with other content (docs/storage.md, Idempotency). */
+  | 'IdempotencyConflict';
 
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
@@ -319,6 +325,12 @@ function describeSchemaError(errors: readonly SchemaError[]): EventFailure {
     }
     return failure('InvalidData', `unknown field(s): ${unknown.join(', ')}`);
   }
+  if (first.keyword === 'maxItems' && path === 'resources') {
+    return failure(
+      'FieldTooLong',
+      `resources has more than ${LIMITS.resourcesPerEvent} entries; at most ${LIMITS.resourcesPerEvent} are allowed per event (each one writes index items)`,
+    );
+  }
   if (first.keyword === 'maxLength' || first.keyword === 'maxItems') {
     return failure('FieldTooLong', `${path} ${first.message}`);
   }
@@ -451,13 +463,32 @@ export interface EnrichmentContext {
   readonly externalId?: string;
 }
 
+const CALENDAR_FIELDS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/;
+
+/**
+ * The eventTime in epoch milliseconds, NaN when it names no calendar date and time: Date.parse rolls
+ * `2026-11-31` over to December 1 and `T24:00:00` to the next day, so the parsed time must give back the fields.
+ */
 export function eventTimeMs(event: ProducerEvent, receivedAtMs: number): number {
-  return event.eventTime === undefined ? receivedAtMs : Date.parse(event.eventTime);
+  if (event.eventTime === undefined) return receivedAtMs;
+  const ms = Date.parse(event.eventTime);
+  const fields = CALENDAR_FIELDS.exec(event.eventTime);
+  if (fields === null || Number.isNaN(ms)) return Number.NaN;
+  const date = new Date(ms);
+  const parsed = [
+    date.getUTCFullYear(),
+    date.getUTCMonth() + 1,
+    date.getUTCDate(),
+    date.getUTCHours(),
+    date.getUTCMinutes(),
+    date.getUTCSeconds(),
+  ];
+  return parsed.every((value, i) => value === Number(fields[i + 1])) ? ms : Number.NaN;
 }
 
 /** Checks what depends on the clock: the event must fall inside the retention window and not in the future. */
 export function checkEventTime(timeMs: number, context: EnrichmentContext): EventFailure | undefined {
-  if (Number.isNaN(timeMs)) return failure('InvalidData', 'eventTime is not a real date');
+  if (Number.isNaN(timeMs)) return failure('InvalidData', 'eventTime is not a calendar date and time');
   if (timeMs > context.receivedAtMs + LIMITS.futureSkewMs) {
     return failure('InvalidData', 'eventTime is more than 15 minutes in the future');
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RequestError } from './errors.js';
 import { newEventId, parseEventId, sourceHash } from './event-id.js';
 import {
@@ -13,6 +14,7 @@ import {
   type TrailRecord,
   validateProducerEvent,
 } from './event-model.js';
+import { owningPrincipal } from './iam-principal.js';
 import { eventKeys, producerIdScope } from './keys.js';
 import { LIMITS } from './limits.js';
 import {
@@ -22,6 +24,7 @@ import {
   StoreUnavailableError,
   type WriteResult,
 } from './ports.js';
+import { checkProvenance, type ProvenanceMode } from './provenance.js';
 import { compileRedaction, type Redactor } from './redaction.js';
 import { compileSelectors, type SelectorPolicy } from './selectors.js';
 
@@ -55,6 +58,8 @@ export interface PutEventsResult {
 export interface IngestPolicy {
   readonly selectors: SelectorPolicy;
   readonly redact: Redactor;
+  /** Where events may say they come from (lambda/core/provenance.ts). @default 'strict' */
+  readonly provenance?: ProvenanceMode;
 }
 
 /** CloudTrail's default trail (management reads and writes, no data events, every region) and default redaction. */
@@ -67,7 +72,7 @@ export interface IngestOptions extends EnrichmentContext {
   readonly writeShards: number;
   /** Picks a write shard; injectable so tests are deterministic. */
   readonly pickShard?: (shards: number) => number;
-  /** Selectors and redaction; without one every event is recorded as sent. */
+  /** Selectors, redaction and provenance; without one every event is recorded as sent, provenance strict. */
   readonly policy?: IngestPolicy;
 }
 
@@ -124,6 +129,13 @@ interface Prepared {
   readonly index: number;
   readonly event: ProducerEvent;
   readonly stored: StoredEvent;
+}
+
+/** An event with a producer id, and what its claim holds (resolveProducerId). */
+interface Claimed {
+  readonly prepared: Prepared;
+  readonly scope: string;
+  readonly contentHash: string;
 }
 
 type Preparation =
@@ -204,7 +216,10 @@ function prepareNew(index: number, input: unknown, options: IngestOptions): Prep
   if (!validation.ok) return { kind: 'failed', failure: eventFailure(index, input, validation) };
   const event = validation.event;
   const timeMs = eventTimeMs(event, options.receivedAtMs);
-  const problem = checkEventTime(timeMs, options) ?? checkRegion(event, options);
+  const problem =
+    checkEventTime(timeMs, options) ??
+    checkProvenance(event, options.defaultAccountId, options.policy?.provenance) ??
+    checkRegion(event, options);
   if (problem) return { kind: 'failed', failure: eventFailure(index, event, problem) };
   const shard = (options.pickShard ?? randomShard)(options.writeShards);
   return prepare(index, event, newEventId(timeMs, event.eventSource, shard), timeMs, options);
@@ -233,8 +248,9 @@ export async function putEvents(
   const failed: PutFailure[] = [];
   const filtered: PutFiltered[] = [];
   const fresh: Prepared[] = [];
-  const byProducerId = new Map<string, Prepared>();
-  const repeats: Array<{ index: number; producerId: string }> = [];
+  const claims = new Map<string, Claimed>();
+  const repeats: Claimed[] = [];
+  const principal = options.producerArn === undefined ? '' : owningPrincipal(options.producerArn);
 
   inputs.forEach((input, index) => {
     const preparation = prepareNew(index, input, options);
@@ -251,15 +267,17 @@ export async function putEvents(
       fresh.push(preparation.prepared);
       return;
     }
-    const producerId = producerIdScope(event.eventSource, event.id, options.channelArn);
-    if (byProducerId.has(producerId)) repeats.push({ index, producerId });
-    else byProducerId.set(producerId, preparation.prepared);
+    const claim: Claimed = {
+      prepared: preparation.prepared,
+      scope: producerIdScope(event.eventSource, event.id, options.channelArn, principal),
+      contentHash: producerContentHash(event),
+    };
+    if (claims.has(claim.scope)) repeats.push(claim);
+    else claims.set(claim.scope, claim);
   });
 
   const idempotent = await Promise.all(
-    [...byProducerId].map(([producerId, prepared]) =>
-      resolveProducerId(prepared, producerId, writer, options),
-    ),
+    [...claims.values()].map((claim) => resolveProducerId(claim, writer, options)),
   );
   const toWrite = [...fresh];
   const outcomeByIndex = new Map<number, PutSuccess | PutFailure>();
@@ -284,10 +302,15 @@ export async function putEvents(
     else failed.push(outcome);
   }
   for (const repeat of repeats) {
-    const first = byProducerId.get(repeat.producerId);
-    const outcome = first ? outcomeByIndex.get(first.index) : undefined;
-    if (outcome && 'eventID' in outcome) successful.push({ ...outcome, index: repeat.index });
-    else if (outcome) failed.push({ ...outcome, index: repeat.index });
+    const first = claims.get(repeat.scope);
+    const outcome = first ? outcomeByIndex.get(first.prepared.index) : undefined;
+    const index = repeat.prepared.index;
+    if (first !== undefined && first.contentHash !== repeat.contentHash) {
+      failed.push(
+        idempotencyConflict(repeat.prepared, outcome && 'eventID' in outcome ? outcome.eventID : undefined),
+      );
+    } else if (outcome && 'eventID' in outcome) successful.push({ ...outcome, index });
+    else if (outcome) failed.push({ ...outcome, index });
   }
   successful.sort((a, b) => a.index - b.index);
   failed.sort((a, b) => a.index - b.index);
@@ -297,39 +320,74 @@ export async function putEvents(
 type Resolution = { kind: 'write'; prepared: Prepared } | { kind: 'done'; outcome: PutSuccess | PutFailure };
 
 /**
- * Idempotency by producer id (scoped, producerIdScope): claim the id for the new eventID; if another eventID holds it, that event wins.
- * If the holder's items were never stored (an earlier attempt failed midway), this attempt stores them under
- * the held eventID, so the producer's retry heals the trail instead of duplicating it.
+ * "Same content" for idempotency: the SHA-256 of the producer's event as sent (for PutAuditEvents, its eventData
+ * as mapped), serialised as canonical JSON (object keys sorted, no whitespace). A retry that writes its fields in
+ * another order is the same event; a changed, added or removed value is not.
+ */
+export function producerContentHash(event: ProducerEvent): string {
+  return createHash('sha256').update(canonicalJson(event)).digest('base64url');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const object = value as Record<string, unknown>;
+  const fields = Object.keys(object)
+    .filter((key) => object[key] !== undefined)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`);
+  return `{${fields.join(',')}}`;
+}
+
+/** A re-put under a claimed id with other content: another event, which must never be answered as this one. */
+function idempotencyConflict(prepared: Prepared, heldEventID: string | undefined): PutFailure {
+  const held = heldEventID === undefined ? '' : ` (eventID ${heldEventID})`;
+  return {
+    ...withId(prepared.index, prepared.event),
+    errorCode: 'IdempotencyConflict',
+    errorMessage: `id ${prepared.event.id} was put before with other content${held}; a different event needs a different id`,
+  };
+}
+
+/**
+ * Idempotency by producer id (scoped, producerIdScope): claim the id for the new eventID and the event's content
+ * hash. If the id is claimed with the same content, that event wins; with other content, the put is refused
+ * (IdempotencyConflict). If the holder's items were never stored (an earlier attempt failed midway), this attempt
+ * stores them under the held eventID, so the producer's retry heals the trail instead of duplicating it.
  */
 async function resolveProducerId(
-  prepared: Prepared,
-  producerId: string,
+  claim: Claimed,
   writer: EventWriter,
   options: IngestOptions,
   attemptsLeft = 3,
 ): Promise<Resolution> {
+  const { prepared, scope, contentHash } = claim;
   if (attemptsLeft === 0) return { kind: 'done', outcome: storeFailure(prepared, 'Throttling') };
   try {
-    const claim = await writer.claimProducerId(
-      producerId,
+    const held = await writer.claimProducerId(
+      scope,
       prepared.stored.eventID,
       prepared.stored.expiresAt,
+      contentHash,
     );
-    if (claim.claimed) return { kind: 'write', prepared };
-    const existing = await writer.readRecord(claim.eventID);
+    if (held.claimed) return { kind: 'write', prepared };
+    if (held.contentHash !== contentHash)
+      return { kind: 'done', outcome: idempotencyConflict(prepared, held.eventID) };
+    const existing = await writer.readRecord(held.eventID);
     if (existing !== undefined)
-      return { kind: 'write', prepared: restored(prepared, claim.eventID, existing, options) };
-    const rebuilt = rebuildForHeldId(prepared, claim.eventID, options);
+      return { kind: 'write', prepared: restored(prepared, held.eventID, existing, options) };
+    const rebuilt = rebuildForHeldId(prepared, held.eventID, options);
     if (rebuilt) return { kind: 'write', prepared: rebuilt };
     const moved = await writer.reassignProducerId(
-      producerId,
-      claim.eventID,
+      scope,
+      held.eventID,
       prepared.stored.eventID,
       prepared.stored.expiresAt,
+      contentHash,
     );
     if (moved) return { kind: 'write', prepared };
     // Another attempt moved the claim first: start over against the new holder.
-    return resolveProducerId(prepared, producerId, writer, options, attemptsLeft - 1);
+    return resolveProducerId(claim, writer, options, attemptsLeft - 1);
   } catch (error) {
     if (error instanceof StoreUnavailableError)
       return { kind: 'done', outcome: storeFailure(prepared, error.errorCode) };
@@ -364,8 +422,7 @@ function rebuildForHeldId(
 ): Prepared | undefined {
   const held = parseEventId(heldEventID);
   if (!held || held.sourceHash !== sourceHash(prepared.event.eventSource)) return undefined;
-  if (prepared.event.eventTime !== undefined && Date.parse(prepared.event.eventTime) !== held.timeMs)
-    return undefined;
+  if (eventTimeMs(prepared.event, held.timeMs) !== held.timeMs) return undefined;
   const preparation = prepare(prepared.index, prepared.event, heldEventID, held.timeMs, options);
   return preparation.kind === 'prepared' ? preparation.prepared : undefined;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseEventId, shardChar, sourceHash } from './event-id.js';
 import type { TrailRecord } from './event-model.js';
 import { lookupUsername } from './identity.js';
@@ -42,12 +43,21 @@ function eventPartitionKey(hash: string, shard: number): string {
 }
 
 /**
- * What a producer id is unique within: its eventSource (one application's ids), and for PutAuditEvents its
- * channel. Unrelated sources that count their ids from 1 never claim each other's events. Neither a producer id
- * nor a channel ARN holds `#`, so the parts cannot run into each other.
+ * What a producer id is unique within: the principal that put it (iam-principal.ts owningPrincipal; '' for a
+ * caller API Gateway did not authenticate), for PutAuditEvents its channel, and its eventSource. One producer
+ * never claims another's event, and unrelated sources that count their ids from 1 never claim each other's. The
+ * scope is hashed: its parts are unambiguous as a JSON list, and the claim key stays far below DynamoDB's
+ * 2,048-byte partition key whatever their lengths.
  */
-export function producerIdScope(eventSource: string, producerId: string, channelArn = ''): string {
-  return `${channelArn}#${eventSource}#${producerId}`;
+export function producerIdScope(
+  eventSource: string,
+  producerId: string,
+  channelArn = '',
+  principal = '',
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([principal, channelArn, eventSource, producerId]))
+    .digest('base64url');
 }
 
 /** The claim item of a scoped producer id (producerIdScope). */

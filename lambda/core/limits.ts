@@ -16,7 +16,11 @@ export const LIMITS = {
   keyFieldBytes: 1 * KB,
   /** Resource ARNs become key values too: DynamoDB partition keys hold at most 2,048 bytes. */
   resourceArnBytes: 2000,
-  resourcesPerEvent: 50,
+  /**
+   * Each resource writes up to two index items (its ARN, its type; docs/storage.md), so this caps what one event
+   * can make the table write: at most 21 items, 2,100 for a full request. CloudTrail's events name one to a few.
+   */
+  resourcesPerEvent: 10,
   /** Objects nested deeper than this are refused: deeper JSON is almost always an attack or a bug. */
   nestingDepth: 64,
   eventsPerRequest: 100,

@@ -18,21 +18,36 @@ export type WriteResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly errorCode: StoreFailureCode };
 
-export type ClaimResult = { readonly claimed: true } | { readonly claimed: false; readonly eventID: string };
+/**
+ * A claim that already existed names the eventID holding it and the content hash it was made with (ingest.ts
+ * producerContentHash); `contentHash` is absent only on a claim item no OpenTrail ingest wrote.
+ */
+export type ClaimResult =
+  | { readonly claimed: true }
+  | { readonly claimed: false; readonly eventID: string; readonly contentHash?: string };
 
 export interface EventWriter {
   /** Writes catalog entries (idempotent overwrites); one result per entry. */
   writeCatalog(entries: readonly CatalogEntry[], expiresAt: number): Promise<WriteResult[]>;
   /** Writes each event's item and resource items; an event succeeds only when all its items are stored. */
   writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]>;
-  /** Claims a scoped producer id (keys.ts producerIdScope) for an eventID unless another eventID holds it. Throws StoreUnavailable. */
-  claimProducerId(producerId: string, eventID: string, expiresAt: number): Promise<ClaimResult>;
+  /**
+   * Claims a scoped producer id (keys.ts producerIdScope) for an eventID and the content hash of the event, unless
+   * the id is claimed already. Throws StoreUnavailable.
+   */
+  claimProducerId(
+    producerId: string,
+    eventID: string,
+    expiresAt: number,
+    contentHash: string,
+  ): Promise<ClaimResult>;
   /** Moves a claim from one eventID to another, only if it still points at `fromEventID`. */
   reassignProducerId(
     producerId: string,
     fromEventID: string,
     toEventID: string,
     expiresAt: number,
+    contentHash: string,
   ): Promise<boolean>;
   /** The stored record, read strongly consistently. */
   readRecord(eventID: string): Promise<string | undefined>;

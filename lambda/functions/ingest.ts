@@ -3,6 +3,7 @@ import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.js';
 import type { HttpHandler } from '../adapters/http.js';
 import { createIngestMetrics } from '../adapters/ingest-metrics.js';
 import type { IngestPolicy } from '../core/ingest.js';
+import type { ProvenanceMode } from '../core/provenance.js';
 import { compileRedaction, type RedactionRules, redactionProblems } from '../core/redaction.js';
 import { compileSelectors, selectorProblems, type TrailSelectors } from '../core/selectors.js';
 import { SETTINGS } from '../manifest/settings.js';
@@ -12,9 +13,13 @@ import type { FunctionConfig, FunctionRuntime } from './runtime.js';
 /**
  * The trail's selectors and redaction rules, validated by the same functions the CDK app runs at synth and
  * compiled once; invalid ones stop the function's start with every problem named, so a bad deployment never
- * records the wrong events.
+ * records the wrong events. The provenance mode needs no check here: its setting admits only valid modes.
  */
-export function ingestPolicy(selectors: unknown, redaction: unknown): IngestPolicy {
+export function ingestPolicy(
+  selectors: unknown,
+  redaction: unknown,
+  provenance: ProvenanceMode = 'strict',
+): IngestPolicy {
   const problems = [
     ...selectorProblems(selectors).map((problem) => `${SETTINGS.selectors.variable}: ${problem}`),
     ...redactionProblems(redaction).map((problem) => `${SETTINGS.redaction.variable}: ${problem}`),
@@ -23,6 +28,7 @@ export function ingestPolicy(selectors: unknown, redaction: unknown): IngestPoli
   return {
     selectors: compileSelectors(selectors as TrailSelectors | undefined),
     redact: compileRedaction(redaction as RedactionRules | undefined),
+    provenance,
   };
 }
 
@@ -31,7 +37,7 @@ export function buildIngest(config: FunctionConfig<'ingest'>, runtime: FunctionR
   return createIngestHandler({
     config,
     writer: new DynamoDbEventStore(new DynamoDBClient(runtime.aws), config.tableName),
-    policy: ingestPolicy(config.selectors, config.redaction),
+    policy: ingestPolicy(config.selectors, config.redaction, config.provenance),
     logger: runtime.logger,
     metrics: createIngestMetrics(
       runtime.metricsOutput === undefined ? {} : { output: runtime.metricsOutput },

@@ -125,7 +125,7 @@ export const FUNCTIONS = {
     // The put routes' 1,000 requests/s at about 0.2 s each.
     reservedConcurrency: 200,
     triggers: [{ kind: 'http', routes: ['PutEvents', 'PutAuditEvents'] }],
-    settings: [...API_SETTINGS, 'channels', 'selectors', 'redaction'],
+    settings: [...API_SETTINGS, 'channels', 'selectors', 'redaction', 'provenance'],
     permissions: ['events:write'],
   },
   lookup: {

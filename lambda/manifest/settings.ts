@@ -2,6 +2,7 @@ import type { Channel } from '../core/cloudtrail/channels.js';
 import { parseChannels } from '../core/cloudtrail/channels.js';
 import { LIMITS } from '../core/limits.js';
 import { LOG_LINE_FORMATS } from '../core/pipeline.js';
+import { PROVENANCE_MODES } from '../core/provenance.js';
 
 /**
  * Every setting an OpenTrail function reads, once: its environment variable, its type, its default and the
@@ -150,6 +151,14 @@ export const SETTINGS = {
     kind: 'json',
     variable: 'OPENTRAIL_REDACTION',
     description: 'The redaction rules as JSON (docs/selectors.md); unset: the default rules.',
+  },
+  provenance: {
+    kind: 'choice',
+    variable: 'OPENTRAIL_PROVENANCE',
+    values: PROVENANCE_MODES,
+    default: 'strict',
+    description:
+      "strict: both put routes refuse a foreign recipientAccountId and AWS event sources; relaxed: accept them as sent (lambda/core/provenance.ts). OpenTrail's own identities are refused either way.",
   },
 } as const satisfies Record<string, SettingSpec>;
 

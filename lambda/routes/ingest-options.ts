@@ -25,6 +25,6 @@ export function requestIngestOptions(
 }
 
 /** The account the trail records for: the configured one, or the API's own. */
-export function trailAccountId(config: TrailConfig, event: HttpEvent): string {
+function trailAccountId(config: TrailConfig, event: HttpEvent): string {
   return config.accountId ?? event.requestContext.accountId;
 }

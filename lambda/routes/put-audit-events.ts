@@ -14,7 +14,7 @@ import { checkChannelPrincipal, resolveChannel } from '../core/cloudtrail/channe
 import type { ProducerEvent } from '../core/event-model.js';
 import { type IngestOptions, type IngestPolicy, putEvents } from '../core/ingest.js';
 import type { EventWriter } from '../core/ports.js';
-import { requestIngestOptions, trailAccountId } from './ingest-options.js';
+import { requestIngestOptions } from './ingest-options.js';
 
 export interface PutAuditEventsDependencies {
   readonly config: TrailConfig;
@@ -39,17 +39,16 @@ export function createPutAuditEventsRoute({
 }: PutAuditEventsDependencies): Route {
   return async (event) => {
     const producerArn = event.requestContext.authorizer?.iam?.userArn;
-    const channel = resolveChannel(event.queryStringParameters?.channelArn, config.channels);
+    const channel = resolveChannel(event.queryStringParameters?.channelArn, config.channels, producerArn);
     checkChannelPrincipal(channel, producerArn);
     const externalId = parseExternalId(event.queryStringParameters?.externalId);
     const auditEvents = parsePutAuditEventsBody(bodyText(event));
-    const accountId = trailAccountId(config, event);
 
     const rejected = new Map<number, Omit<AuditEventFailure, 'id'>>();
     const inputs: ProducerEvent[] = [];
     const ingestedIndexes: number[] = [];
     auditEvents.forEach((auditEvent, index) => {
-      const mapping = toProducerEvent(auditEvent, accountId);
+      const mapping = toProducerEvent(auditEvent);
       if (mapping.ok) {
         inputs.push(mapping.event);
         ingestedIndexes.push(index);

@@ -93,7 +93,7 @@ describe('DynamoDbEventStore.claimProducerId', () => {
       }),
     );
     const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
-    expect(await store.claimProducerId('a', 'NEW', 1)).toEqual({ claimed: false, eventID: 'HELD' });
+    expect(await store.claimProducerId('a', 'NEW', 1, 'HASH')).toEqual({ claimed: false, eventID: 'HELD' });
     expect(dynamo.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
       ConditionExpression: 'attribute_not_exists(#pk)',
       Item: { pk: { S: 'ID#a' }, eventID: { S: 'NEW' } },

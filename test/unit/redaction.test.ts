@@ -179,7 +179,7 @@ describe('compileRedaction with the default rules', () => {
       eventTime: '2026-11-20T10:00:00Z',
       recipientAccountId: '123456789012',
     });
-    const mapping = toProducerEvent({ id: 'a-1', eventData }, '123456789012');
+    const mapping = toProducerEvent({ id: 'a-1', eventData });
     if (!mapping.ok) throw new Error(mapping.errorMessage);
     const store = new MemoryEventStore();
     // Act

@@ -73,9 +73,6 @@ const USER_IDENTITY_FIELDS = ['type', 'principalId', 'details'] as const;
 /** `externalId` as the cloudtrail-data model constrains it. */
 const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
 
-/** AWS services' own event sources; a custom integration must not claim one (docs/cloudtrail-compat.md). */
-const AWS_EVENT_SOURCE = /\.amazonaws\.com$/i;
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -154,9 +151,10 @@ const fail = (errorCode: AuditEventErrorCode, errorMessage: string): Mapping => 
 
 /**
  * Checks one audit event against its checksum and the Lake integration schema, and maps it onto a producer
- * event; types and sizes of the mapped event are then checked by the event model like any other event.
+ * event; types, sizes and provenance (recipient, eventSource: lambda/core/provenance.ts) of the mapped event are
+ * then checked by ingest like any other event's.
  */
-export function toProducerEvent(auditEvent: AuditEvent, trailAccountId: string): Mapping {
+export function toProducerEvent(auditEvent: AuditEvent): Mapping {
   if (
     auditEvent.eventDataChecksum !== undefined &&
     auditEvent.eventDataChecksum !== eventDataChecksum(auditEvent.eventData)
@@ -193,18 +191,6 @@ export function toProducerEvent(auditEvent: AuditEvent, trailAccountId: string):
   if (!LIMITS.producerIdPattern.test(UID)) {
     return fail('InvalidData', "eventData.UID must be letters, digits, '-' or '_'");
   }
-  if (fields.recipientAccountId !== trailAccountId) {
-    return fail(
-      'InvalidRecipient',
-      `eventData.recipientAccountId must be ${trailAccountId}, the account that owns this trail's channels`,
-    );
-  }
-  if (typeof fields.eventSource === 'string' && AWS_EVENT_SOURCE.test(fields.eventSource)) {
-    return fail(
-      'InvalidEventSource',
-      `eventData.eventSource ${fields.eventSource} is reserved for AWS services`,
-    );
-  }
   return {
     ok: true,
     event: { ...fields, userIdentity, id: UID, sourceEventVersion: version } as ProducerEvent,
@@ -223,17 +209,27 @@ export function toLakeEventData(record: Record<string, unknown>): Record<string,
   return lake;
 }
 
-/** Per-event codes of OpenTrail's event model in CloudTrail Data's vocabulary (its list has no others). */
-const toAuditEventCode = (code: PutEventsResult['failed'][number]['errorCode']): AuditEventErrorCode => {
-  switch (code) {
+/**
+ * Per-event codes of OpenTrail's event model in CloudTrail Data's vocabulary: the codes its model documents for
+ * ResultErrorEntry.errorCode (botocore cloudtrail-data 2021-08-11), so clients written against that list handle
+ * every answer. A code the list lacks becomes the nearest one, and the message starts with OpenTrail's own.
+ */
+function toAuditEventFailure({
+  errorCode,
+  errorMessage,
+}: Pick<PutEventsResult['failed'][number], 'errorCode' | 'errorMessage'>): Omit<AuditEventFailure, 'id'> {
+  switch (errorCode) {
     case 'EventTooLarge':
-      return 'FieldTooLong';
+      return { errorCode: 'FieldTooLong', errorMessage };
     case 'InvalidRegion':
-      return 'InvalidData';
+      return { errorCode: 'InvalidData', errorMessage };
+    // Not retryable as sent, like InvalidData: the UID names another event.
+    case 'IdempotencyConflict':
+      return { errorCode: 'InvalidData', errorMessage: `${errorCode}: ${errorMessage}` };
     default:
-      return code;
+      return { errorCode, errorMessage };
   }
-};
+}
 
 /** Ends a message cut to CloudTrail Data's ErrorMessage limit, so a reader knows it was cut. */
 export const TRUNCATION_MARKER = '… (truncated)';
@@ -265,10 +261,7 @@ export function putAuditEventsResponse(
     outcomes.set(ingestedIndexes[success.index] ?? -1, { eventID: success.eventID });
   }
   for (const failure of result.failed) {
-    outcomes.set(ingestedIndexes[failure.index] ?? -1, {
-      errorCode: toAuditEventCode(failure.errorCode),
-      errorMessage: failure.errorMessage,
-    });
+    outcomes.set(ingestedIndexes[failure.index] ?? -1, toAuditEventFailure(failure));
   }
   const response: PutAuditEventsResponse = { successful: [], failed: [] };
   auditEvents.forEach(({ id }, index) => {

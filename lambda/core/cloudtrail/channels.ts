@@ -1,4 +1,5 @@
 import { RequestError } from '../errors.js';
+import { ASSUMED_ROLE_ARN } from '../iam-principal.js';
 
 /**
  * Channels: the named sources a trail declares (CloudTrail Lake's channels for events from outside AWS).
@@ -31,11 +32,13 @@ export function channelNameOf(arn: string): string | undefined {
 
 /**
  * The channel a PutAuditEvents request names. Without configured channels every well-formed channel ARN is
- * accepted; with them, an unknown one is ChannelNotFound.
+ * accepted; with them, an unknown one is ChannelNotFound, which names only the channels `callerArn` may put to, so
+ * a producer cannot learn what other principals' channels are called.
  */
 export function resolveChannel(
   requested: string | undefined,
   channels: readonly Channel[] | undefined,
+  callerArn?: string,
 ): Channel | { readonly arn: string } {
   if (requested === undefined || requested === '') {
     throw new RequestError('InvalidChannelArn', 'channelArn is required: the ARN of the channel to put to');
@@ -52,16 +55,16 @@ export function resolveChannel(
     isName ? candidate.name === requested : candidate.arn === requested,
   );
   if (channel === undefined) {
+    const usable = channels.filter((known) => admits(known, callerArn)).map((known) => known.arn);
     throw new RequestError(
       'ChannelNotFound',
-      `no channel ${requested}; this trail declares ${channels.map((known) => known.arn).join(', ')}`,
+      `no channel ${requested}; ${usable.length > 0 ? `you may put to ${usable.join(', ')}` : 'this trail has no channel you may put to'}`,
     );
   }
   return channel;
 }
 
 const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/;
-const ASSUMED_ROLE_ARN = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/;
 const ACCOUNT_ROOT_ARN = /^arn:([^:]+):iam::(\d{12}):root$/;
 const CALLER_ACCOUNT = /^arn:([^:]+):(?:iam|sts)::(\d{12}):/;
 
@@ -79,15 +82,19 @@ export function principalCovers(principal: string, callerArn: string): boolean {
   return root !== null && caller !== null && root[1] === caller[1] && root[2] === caller[2];
 }
 
+/** Whether the channel lets the caller put to it: it names no principals, or one that covers the caller. */
+function admits(channel: Channel | { readonly arn: string }, callerArn: string | undefined): boolean {
+  const principals = 'principals' in channel ? channel.principals : undefined;
+  if (principals === undefined) return true;
+  return callerArn !== undefined && principals.some((principal) => principalCovers(principal, callerArn));
+}
+
 /** Refuses a caller the channel does not admit. */
 export function checkChannelPrincipal(
   channel: Channel | { readonly arn: string },
   callerArn: string | undefined,
 ) {
-  const principals = 'principals' in channel ? channel.principals : undefined;
-  if (principals === undefined) return;
-  if (callerArn !== undefined && principals.some((principal) => principalCovers(principal, callerArn)))
-    return;
+  if (admits(channel, callerArn)) return;
   throw new RequestError(
     'ChannelAccessDenied',
     `${callerArn ?? 'this caller'} may not put events to channel ${channel.arn}`,
