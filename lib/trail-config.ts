@@ -5,6 +5,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Node } from 'constructs';
 import type { LogLineFormat } from '../lambda/core/pipeline.js';
+import { PROVENANCE_MODES, type ProvenanceMode } from '../lambda/core/provenance.js';
 import { type RedactionRules, redactionProblems } from '../lambda/core/redaction.js';
 import { selectorProblems, type TrailSelectors } from '../lambda/core/selectors.js';
 import { type ArchiveProps, archivePropsProblems, type ObjectLockMode } from './constructs/archive.js';
@@ -121,6 +122,14 @@ export interface TrailProps {
    */
   readonly selectors?: TrailSelectors;
   /**
+   * Where producers' events may claim to come from, on both put routes: `strict` refuses a foreign
+   * `recipientAccountId` and `*.amazonaws.com` event sources (as PutAuditEvents does); `relaxed` keeps them as sent,
+   * for trails that collect forwarded events. OpenTrail's own identities are refused either way.
+   *
+   * @default 'strict'
+   */
+  readonly provenance?: ProvenanceMode;
+  /**
    * What the ingest function masks in requestParameters, responseElements and additionalEventData before an event
    * is stored: the default secret-looking keys, more key names, exact paths (docs/selectors.md).
    *
@@ -233,6 +242,7 @@ export function validateTrailProps(props: TrailProps & TrailResourceSettings): s
     // ones already start with `redaction`.
     ...selectorProblems(props.selectors).map((problem) => `selectors: ${problem}`),
     ...redactionProblems(props.redaction),
+    oneOfProblem('provenance', props.provenance, PROVENANCE_MODES),
     ...(props.channels === undefined ? [] : channelProblems(props.channels)),
     oneOfProblem('removalPolicy', props.removalPolicy, REMOVAL_POLICIES),
     props.alarmEmail === undefined ||
@@ -331,6 +341,8 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
     // Checked by selectorProblems and redactionProblems in the validation.
     selectors: read.json('selectors') as TrailSelectors | undefined,
     redaction: read.json('redaction') as RedactionRules | undefined,
+    // Checked against PROVENANCE_MODES by the validation.
+    provenance: read.string('provenance') as ProvenanceMode | undefined,
     alarmEmail: read.string('alarmEmail'),
     alarmTopicArn: read.string('alarmTopicArn'),
     encryptionKeyArn: read.string('encryptionKeyArn'),
@@ -387,6 +399,7 @@ export const TRAIL_CONTEXT_KEYS = [
   'channels',
   'selectors',
   'redaction',
+  'provenance',
   'alarmEmail',
   'alarmTopicArn',
   'encryptionKeyArn',

@@ -46,11 +46,12 @@ export type {
 /** CDK leaves this construct id out of logical IDs: a Trail with it keeps the IDs its resources had in a stack. */
 export const HIDDEN_TRAIL_ID = 'Default';
 
-/** The selectors and redaction rules as the ingest function reads them (ingestPolicy); unset means the defaults. */
-function ingestPolicySettings({ selectors, redaction }: TrailProps): SettingValues {
+/** The selectors, redaction rules and provenance as the ingest function reads them; unset means the defaults. */
+function ingestPolicySettings({ selectors, redaction, provenance }: TrailProps): SettingValues {
   return {
     selectors: selectors === undefined ? undefined : JSON.stringify(selectors),
     redaction: redaction === undefined ? undefined : JSON.stringify(redaction),
+    provenance,
   };
 }
 

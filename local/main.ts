@@ -30,7 +30,10 @@ const wholeNumber = (name: string, value: string, min: number, max: number): num
 
 /** Local mode's settings from the environment: the trail's through the functions' own schema and messages. */
 const optionsFromEnvironment = (env: NodeJS.ProcessEnv) => {
-  const trail = readSettings(['selectors', 'redaction', 'logLine', 'insightsBaselineMinutes'], env);
+  const trail = readSettings(
+    ['selectors', 'redaction', 'provenance', 'logLine', 'insightsBaselineMinutes'],
+    env,
+  );
   // Checked by the function the ingest function runs at its cold start, before anything starts.
   ingestPolicy(trail.selectors, trail.redaction);
   const interval = env.OPENTRAIL_INSIGHTS_INTERVAL_SECONDS;
@@ -39,6 +42,7 @@ const optionsFromEnvironment = (env: NodeJS.ProcessEnv) => {
     region: env.AWS_REGION ?? env.OPENTRAIL_REGION ?? 'us-east-1',
     ...(trail.selectors === undefined ? {} : { selectors: trail.selectors as TrailSelectors }),
     ...(trail.redaction === undefined ? {} : { redaction: trail.redaction as RedactionRules }),
+    provenance: trail.provenance,
     logLine: trail.logLine,
     insights: {
       baselineMinutes: trail.insightsBaselineMinutes,

@@ -16,6 +16,7 @@ import { createEventsTable } from '../lambda/adapters/table-admin.js';
 import { channelArn, DEFAULT_CHANNEL_NAME } from '../lambda/core/cloudtrail/channels.js';
 import type { InsightsRunSummary } from '../lambda/core/insights/run.js';
 import type { LogLineFormat } from '../lambda/core/pipeline.js';
+import type { ProvenanceMode } from '../lambda/core/provenance.js';
 import type { RedactionRules } from '../lambda/core/redaction.js';
 import type { TrailSelectors } from '../lambda/core/selectors.js';
 import type { AwsClientSettings, FunctionConfig, FunctionRuntime } from '../lambda/functions/runtime.js';
@@ -85,6 +86,8 @@ export interface LocalOptions {
   readonly selectors?: TrailSelectors;
   /** The redaction rules the ingest function applies (docs/selectors.md). @default the default rules */
   readonly redaction?: RedactionRules;
+  /** Where producers' events may claim to come from (lambda/core/provenance.ts). @default 'strict' */
+  readonly provenance?: ProvenanceMode;
   /** @default 90 */
   readonly retentionDays?: number;
   /** @default 16 */
@@ -190,6 +193,7 @@ export function planLocal(options: LocalOptions = {}): LocalFunctionPlan[] {
       channels: [{ name: DEFAULT_CHANNEL_NAME, arn: defaultChannelArn(region) }],
       selectors: options.selectors,
       redaction: options.redaction,
+      provenance: options.provenance,
       insightsBaselineMinutes: options.insights?.baselineMinutes,
       // Only NextToken signing uses it; a fresh one per start invalidates tokens from an earlier run.
       tokenSecret: randomBytes(32).toString('base64url'),

@@ -80,15 +80,29 @@ describe('the manifest, as the stack deploys it and as local mode runs it', () =
       }),
     );
     const config = planOf(name).config as Readonly<Record<string, unknown>>;
-    const localKeys = FUNCTIONS[name].settings.filter((key) => config[key] !== undefined);
 
-    // Assess: the same settings have values, but for the one-sided ones...
-    const twoSided = (key: SettingKey) => ONE_SIDED[key] === undefined;
-    expect([...deployedSettings.keys()].filter(twoSided).sort()).toEqual(localKeys.filter(twoSided).sort());
-    // ...and every value the template holds as text (not a resource's name) is the one local mode uses.
-    for (const [key, value] of deployedSettings) {
-      if (typeof value !== 'string' || key === 'channels' || !twoSided(key)) continue;
-      expect(`${key}=${String(config[key])}`).toBe(`${key}=${value}`);
+    // Assess: each setting has the same effective value on both sides (a variable left out means its default),
+    // but for the one-sided ones; a value only CloudFormation knows (a resource's name) must be given locally too.
+    const listed: readonly SettingKey[] = FUNCTIONS[name].settings;
+    expect([...deployedSettings.keys()].filter((key) => !listed.includes(key))).toEqual([]);
+    for (const key of listed) {
+      if (ONE_SIDED[key] !== undefined) continue;
+      const deployedValue = deployedSettings.get(key);
+      const spec = SETTINGS[key] as { default?: unknown };
+      const local = config[key];
+      if (deployedValue === undefined) {
+        expect(`${key}=${String(local)}`).toBe(`${key}=${String(spec.default)}`);
+      } else if (typeof deployedValue === 'string' && key !== 'channels') {
+        const localText =
+          typeof local === 'string'
+            ? local
+            : typeof local === 'number'
+              ? String(local)
+              : JSON.stringify(local);
+        expect(`${key}=${localText}`).toBe(`${key}=${deployedValue}`);
+      } else {
+        expect(local, key).toBeDefined();
+      }
     }
   });
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { ProducerEvent } from '../../lambda/core/event-model.js';
 import {
   DEFAULT_INGEST_POLICY,
   type IngestOptions,
   type IngestPolicy,
   parsePutEventsBody,
+  producerContentHash,
   putEvents,
 } from '../../lambda/core/ingest.js';
 import { producerIdScope } from '../../lambda/core/keys.js';
@@ -191,8 +193,14 @@ describe('putEvents', () => {
 
   it('moves the claim to a new eventID when the retry cannot reuse the held one', async () => {
     const store = new MemoryEventStore();
-    await store.claimProducerId(claimOf('moved'), '01ABCDEFGHJKMNPQRSTVWXYZ00', 0);
-    const result = await putEvents([sampleEvent({ id: 'moved' })], store, OPTIONS);
+    const moved = sampleEvent({ id: 'moved' });
+    await store.claimProducerId(
+      claimOf('moved'),
+      '01ABCDEFGHJKMNPQRSTVWXYZ00',
+      0,
+      producerContentHash(moved as ProducerEvent),
+    );
+    const result = await putEvents([moved], store, OPTIONS);
     const eventID = result.successful[0]?.eventID;
     expect(eventID).not.toBe('01ABCDEFGHJKMNPQRSTVWXYZ00');
     expect(store.claimHolder(claimOf('moved'))).toBe(eventID);
