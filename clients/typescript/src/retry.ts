@@ -1,0 +1,35 @@
+/** How requests are retried after throttling (429), a 5xx or a network error. */
+export interface RetryOptions {
+  /** Attempts per request, the first included. @default 8 */
+  readonly maxAttempts?: number;
+  /** The first retry waits up to this long; each later one up to twice the previous bound. @default 100 */
+  readonly baseDelayMs?: number;
+  /** No wait is longer than this. @default 5000 */
+  readonly maxDelayMs?: number;
+  /** The jitter's source of randomness, in [0, 1). @default Math.random */
+  readonly random?: () => number;
+}
+
+export type RetryPolicy = Required<RetryOptions>;
+
+export const retryPolicy = (options: RetryOptions = {}): RetryPolicy => ({
+  maxAttempts: options.maxAttempts ?? 8,
+  baseDelayMs: options.baseDelayMs ?? 100,
+  maxDelayMs: options.maxDelayMs ?? 5000,
+  random: options.random ?? Math.random,
+});
+
+/**
+ * "Full jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform wait up to the exponential
+ * bound, so producers that failed together do not retry together.
+ */
+export const backoffMs = (policy: RetryPolicy, retry: number): number =>
+  policy.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+
+/** Throttled or failed on the server side: the same request may succeed later. */
+export const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;
+
+/** Per-event codes the trail answers when its store could not take the event yet (README, POST /events). */
+export const RETRYABLE_EVENT_CODES: ReadonlySet<string> = new Set(['Throttling', 'InternalFailure']);
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
