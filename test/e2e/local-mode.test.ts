@@ -117,13 +117,13 @@ describe('local mode (npm start)', () => {
     });
   });
 
-  it('answers an unknown route with 404 NotFound', async () => {
+  it("answers an unknown route with API Gateway's 404 Not Found", async () => {
     // Act
     const response = await api('/no-such-route');
 
     // Assess
     expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ code: 'NotFound' });
+    expect(await response.json()).toEqual({ message: 'Not Found' });
   });
 
   it('refuses a body over the request limit with 413 RequestTooLarge', async () => {
