@@ -34,6 +34,8 @@ export interface RouteTarget {
   readonly handler: HttpApiHandler;
   /** The function's own timeout (the manifest's), within the integration timeout. @default the integration timeout */
   readonly timeoutMs?: number;
+  /** The function's memory (the manifest's), as its context reports it. @default Lambda's 128 MB */
+  readonly memoryMb?: number;
 }
 
 /** Route key as API Gateway writes it ('GET /events/{eventId}') -> the function behind it. */
@@ -276,7 +278,13 @@ const handleRequest = async (
   const integrationTimeoutMs = options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
   const functionTimeoutMs = match.route.target.timeoutMs ?? integrationTimeoutMs;
   const timeoutMs = Math.min(functionTimeoutMs, integrationTimeoutMs);
-  const context = createLambdaContext(functionName, options.region, accountId, timeoutMs);
+  const context = createLambdaContext(
+    functionName,
+    options.region,
+    accountId,
+    timeoutMs,
+    match.route.target.memoryMb,
+  );
 
   const outcome = await invokeWithTimeout(match.route.target.handler, event, context, timeoutMs);
   if (outcome.kind === 'timeout') {

@@ -6,7 +6,8 @@ import type { Context } from 'aws-lambda';
  * context like the runtime's, and a function timeout.
  */
 
-const LAMBDA_MEMORY_LIMIT_MB = '1024';
+/** Lambda's own default memory, for a function whose size is not given. */
+const DEFAULT_MEMORY_MB = 128;
 
 /**
  * Lambda's synchronous invocation payload quota, "6 MB" for the request and the response alike (Lambda quotas;
@@ -27,6 +28,8 @@ export const createLambdaContext = (
   region: string,
   accountId: string,
   timeoutMs: number,
+  /** The function's memory as the manifest sizes it: the context's memoryLimitInMB. */
+  memoryMb: number = DEFAULT_MEMORY_MB,
 ): Context => {
   const deadline = Date.now() + timeoutMs;
   const callbackStyle = () => {
@@ -37,7 +40,7 @@ export const createLambdaContext = (
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: functionArn(region, accountId, functionName),
-    memoryLimitInMB: LAMBDA_MEMORY_LIMIT_MB,
+    memoryLimitInMB: String(memoryMb),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]local`,

@@ -19,6 +19,7 @@ export interface LocalFunctionPlan {
   /** The function's name in its context and logs. */
   readonly localName: string;
   readonly timeoutMs: number;
+  readonly memoryMb: number;
   /** The function's settings, checked and with defaults applied as its cold start would. */
   readonly config: FunctionConfig<FunctionName>;
   /** Route keys (`GET /events/{eventId}`) the HTTP front sends to it. */
@@ -47,6 +48,7 @@ export function planLocalFunctions(input: LocalPlanInput): LocalFunctionPlan[] {
       name,
       localName: spec.localName,
       timeoutMs: spec.timeoutSeconds * 1000,
+      memoryMb: spec.memoryMb,
       config: config as FunctionConfig<FunctionName>,
       routeKeys: [],
     };

@@ -273,9 +273,9 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
     const streamArn = await latestStreamArn(dynamodb, tableName);
     for (const plan of plans) {
       const handler = buildFunction(plan, aws, log);
-      const { localName: functionName, timeoutMs } = plan;
+      const { localName: functionName, timeoutMs, memoryMb } = plan;
       for (const key of plan.routeKeys) {
-        routes.set(key, { functionName, handler: handler as HttpApiHandler, timeoutMs });
+        routes.set(key, { functionName, handler: handler as HttpApiHandler, timeoutMs, memoryMb });
       }
       if (plan.mapping !== undefined) {
         // One event source mapping per consumer, each with its own poller, progress and dead-letter queue.
@@ -285,6 +285,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
           mapping: plan.mapping,
           timing: { pollIntervalMs, retryBaseDelayMs, retryMaxDelayMs, shardRefreshMs },
           functionTimeoutMs: timeoutMs,
+          functionMemoryMb: memoryMb,
           functionName,
           handler: options.wrapStreamHandler?.(consumer, streamHandler) ?? streamHandler,
           streams,
@@ -303,6 +304,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
             handler: handler as ScheduledFunction<unknown>,
             intervalMs: plan.intervalMs,
             timeoutMs,
+            memoryMb,
             region,
             accountId: LOCAL_ACCOUNT_ID,
             log,

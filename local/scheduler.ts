@@ -22,6 +22,8 @@ export interface SchedulerOptions<R> {
   readonly region: string;
   readonly accountId: string;
   readonly timeoutMs?: number;
+  /** The function's memory, as its context reports it. @default Lambda's 128 MB */
+  readonly memoryMb?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -34,6 +36,7 @@ export function startScheduler<R>(options: SchedulerOptions<R>): Scheduler<R> {
       options.region,
       options.accountId,
       options.timeoutMs ?? 55_000,
+      options.memoryMb,
     );
     count++;
     const run = options.handler({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event' }, context);

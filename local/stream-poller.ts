@@ -71,6 +71,8 @@ export interface StreamPollerOptions {
   readonly mapping: StreamMapping;
   /** The function's timeout; a timeout is a function error. */
   readonly functionTimeoutMs: number;
+  /** The function's memory, as its context reports it. @default Lambda's 128 MB */
+  readonly functionMemoryMb?: number;
   /** The consumer's function name: in the context, the function ARN and the on-failure record. */
   readonly functionName: string;
   readonly handler: StreamFunction;
@@ -425,7 +427,13 @@ class Poller implements StreamPoller {
     records: readonly DynamoDBRecord[],
   ): Promise<readonly DynamoDBRecord[] | undefined> {
     const timeoutMs = this.options.functionTimeoutMs;
-    const context = createLambdaContext(this.options.functionName, this.region, this.accountId, timeoutMs);
+    const context = createLambdaContext(
+      this.options.functionName,
+      this.region,
+      this.accountId,
+      timeoutMs,
+      this.options.functionMemoryMb,
+    );
     const startedAt = this.clock.now();
     this.counters.invocations += 1;
     // A copy: the handler may change its event, the delivery keeps its records.

@@ -98,15 +98,16 @@ describe('two local trails in one process', () => {
     // Act
     const labels = jsonLines().flatMap((line) =>
       typeof line.message === 'string' && typeof line.function_name === 'string'
-        ? [`${line.message} | ${line.consumer ?? ''} | ${line.function_name}`]
+        ? [`${line.message} | ${line.consumer ?? ''} | ${line.function_name} | ${line.function_memory_size}`]
         : [],
     );
 
     // Assess
-    expect(labels).toContain('events put |  | opentrail-ingest');
-    expect(labels).toContain('stream batch handled | archive | opentrail-archive');
-    expect(labels).toContain('stream batch handled | log-forward | opentrail-log-forward');
-    expect(labels).toContain('stream batch handled | insights-counter | opentrail-insights-counter');
+    // The manifest's 512 MB for each of them, as Lambda's context would report it.
+    expect(labels).toContain('events put |  | opentrail-ingest | 512');
+    expect(labels).toContain('stream batch handled | archive | opentrail-archive | 512');
+    expect(labels).toContain('stream batch handled | log-forward | opentrail-log-forward | 512');
+    expect(labels).toContain('stream batch handled | insights-counter | opentrail-insights-counter | 512');
     const mislabelled = labels.filter((label) => {
       const [message, consumer, functionName] = label.split(' | ');
       if (message === 'events put') return functionName !== 'opentrail-ingest';

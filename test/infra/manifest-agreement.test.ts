@@ -61,7 +61,7 @@ describe('the manifest, as the stack deploys it and as local mode runs it', () =
     // Act
     const deployed = propertiesOf(template, functionIdOf(name));
     // Assess
-    expect(deployed.MemorySize).toBe(FUNCTIONS[name].memoryMb);
+    expect(deployed.MemorySize).toBe(planOf(name).memoryMb);
     expect(deployed.Architectures).toEqual([FUNCTIONS[name].architecture]);
     expect(deployed.ReservedConcurrentExecutions).toBe(
       (FUNCTIONS[name] as { reservedConcurrency?: number }).reservedConcurrency,
