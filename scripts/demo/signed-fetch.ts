@@ -1,7 +1,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { parseQueryString } from '../../local/sigv4-verifier.js';
+import { groupQuery } from '../../local/sigv4-verifier.js';
 
 /**
  * SigV4-signed requests to an OpenTrail API (local mode or deployed), shared by the demo, the benchmarks and the
@@ -40,13 +40,14 @@ export const signRequest = async (url: string | URL, options: SignRequestOptions
   const target = new URL(url);
   const method = (options.method ?? 'GET').toUpperCase();
   const body = typeof options.body === 'string' ? new TextEncoder().encode(options.body) : options.body;
-  const query: Record<string, string | string[]> = {};
-  // The raw query is parsed the way the verifier reads it: URLSearchParams would turn '+' into a space.
-  for (const [name, value] of parseQueryString(target.search.slice(1))) {
-    const existing = query[name];
-    query[name] =
-      existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-  }
+  // The raw query is grouped the way the verifier reads it (URLSearchParams would turn '+' into a space), into
+  // own keys only, so a parameter named `constructor` or `__proto__` is a parameter like any other.
+  const query: Record<string, string | string[]> = Object.fromEntries(
+    [...groupQuery(target.search.slice(1))].map(([name, values]) => [
+      name,
+      values.length === 1 ? (values[0] ?? '') : values,
+    ]),
+  );
   const headers: Record<string, string> = { host: target.host, ...options.headers };
   if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
     headers['content-type'] = 'application/json';
