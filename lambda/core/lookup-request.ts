@@ -13,8 +13,35 @@ export interface LookupRequestContext {
   readonly retentionDays: number;
 }
 
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Whether the date and time fields name a real instant. Date.parse rolls 2026-11-31 over to 1 December and reads
+ * T24:00 as the next midnight; a lookup bound must mean what it says, so neither is taken.
+ */
+function isCalendarTime([
+  ,
+  year,
+  month,
+  day,
+  hour = '0',
+  minute = '0',
+  second = '0',
+]: RegExpExecArray): boolean {
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  return (
+    date.getUTCMonth() === Number(month) - 1 &&
+    date.getUTCDate() === Number(day) &&
+    Number(hour) < 24 &&
+    Number(minute) < 60 &&
+    Number(second) < 60
+  );
+}
+
 function parseTime(name: string, text: string): number {
-  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : Number.NaN;
+  const fields = ISO_TIME.exec(text);
+  const ms = fields !== null && isCalendarTime(fields) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new RequestError(
       'InvalidTimeRange',
@@ -99,9 +126,15 @@ export function checkLookupAttributes(attributes: LookupAttributes): void {
   }
 }
 
+/** The oldest eventTime still within retention: older events are hidden until TTL deletes them. */
+export function retentionStartMs({ nowMs, retentionDays }: LookupRequestContext): number {
+  return nowMs - retentionDays * 86_400_000;
+}
+
 /**
- * Resolves the time window: defaults to the retention window ending now, and rejects an inverted one.
- * A nextToken's window wins, so every page of a lookup covers the same events.
+ * Resolves the time window: defaults to the retention window ending now, and rejects an inverted one or one
+ * before 1970 (eventIDs begin with the time since 1970). A nextToken's window wins, so every page of a lookup
+ * covers the same events.
  */
 export function resolveWindow(
   startMs: number | undefined,
@@ -109,7 +142,13 @@ export function resolveWindow(
   context: LookupRequestContext,
 ): { startMs: number; endMs: number } {
   const end = endMs ?? context.nowMs;
-  const start = startMs ?? context.nowMs - context.retentionDays * 86_400_000;
+  const start = startMs ?? retentionStartMs(context);
+  if (start < 0 || end < 0) {
+    throw new RequestError(
+      'InvalidTimeRange',
+      'startTime and endTime must not be before 1970-01-01T00:00:00Z',
+    );
+  }
   if (start > end) throw new RequestError('InvalidTimeRange', 'startTime must not be after endTime');
   return { startMs: start, endMs: end };
 }
