@@ -19,10 +19,12 @@ import {
 } from '../core/keys.js';
 import { RECORD_ATTRIBUTE as RECORD } from '../core/pipeline.js';
 import {
+  type CatalogRange,
   type ClaimResult,
   type EventReader,
   type EventWriter,
   type PartitionPage,
+  type ReadOptions,
   type StoredEvent,
   StoreUnavailableError,
   type WriteResult,
@@ -55,7 +57,8 @@ export interface DynamoDbEventStoreOptions {
    * Longest wait for one DynamoDB call on the write path, the SDK's own attempts included. The SDK waits up to
    * 300 s on a silent connection, far past the function's timeout: a stalled call must fail (and be retried)
    * while the function can still answer. Generous for DynamoDB, and for moto, which serves one call at a time.
-   * Reads (lookups) are not bounded here: a lookup's many calls need one deadline for the whole invocation.
+   * Reads are not bounded here: a lookup passes its own signal, which ends all its calls at the request's
+   * deadline (lambda/adapters/http.ts) or when its page no longer needs them.
    * @default 4 000 ms
    */
   readonly callTimeoutMs?: number;
@@ -70,6 +73,10 @@ export interface DynamoDbEventStoreOptions {
 
 /** Options for one SDK call: the signal that ends it when its time is up. */
 type CallOptions = { abortSignal: AbortSignal };
+
+/** A read ends when its lookup does (page answered, failed, or out of time): the SDK abandons the request. */
+const readCallOptions = ({ signal }: ReadOptions): Partial<CallOptions> =>
+  signal === undefined ? {} : { abortSignal: signal };
 
 /** Runs one SDK call with a time limit; a call that runs out fails with a TimeoutError, which is retryable. */
 async function withTimeout<T>(send: (options: CallOptions) => Promise<T>, timeoutMs: number): Promise<T> {
@@ -220,6 +227,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     lowSk: string,
     highSk: string,
     limit: number,
+    options: ReadOptions = {},
   ): Promise<PartitionPage> {
     const partitionAttribute =
       partition.index === undefined
@@ -241,6 +249,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
           ScanIndexForward: false,
           Limit: limit,
         }),
+        readCallOptions(options),
       ),
     );
     const eventIDs = (output.Items ?? [])
@@ -249,7 +258,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     return { eventIDs, exhausted: output.LastEvaluatedKey === undefined };
   }
 
-  async readRecords(eventIDs: readonly string[]): Promise<Map<string, string>> {
+  async readRecords(eventIDs: readonly string[], options: ReadOptions = {}): Promise<Map<string, string>> {
     const records = new Map<string, string>();
     const keys = [...new Set(eventIDs)].map(eventItemKey).filter((key): key is ItemKey => key !== undefined);
     const chunks = chunk(keys, BATCH_GET_MAX_KEYS);
@@ -270,6 +279,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
                 },
               },
             }),
+            readCallOptions(options),
           ),
         );
         for (const item of output.Responses?.[this.tableName] ?? []) {
@@ -284,9 +294,10 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     return records;
   }
 
-  async readCatalog(pk: string): Promise<CatalogEntry[]> {
+  async readCatalog(pk: string, range?: CatalogRange, options: ReadOptions = {}): Promise<CatalogEntry[]> {
     const entries: CatalogEntry[] = [];
-    let startKey: Item | undefined;
+    let startKey: Item | undefined =
+      range?.after === undefined ? undefined : keyItem({ pk, sk: range.after });
     for (let page = 0; page < CATALOG_MAX_PAGES; page++) {
       const output = await this.call(() =>
         this.client.send(
@@ -296,7 +307,9 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
             ExpressionAttributeNames: { '#pk': PK },
             ExpressionAttributeValues: { ':pk': s(pk) },
             ExclusiveStartKey: startKey,
+            Limit: range === undefined ? undefined : range.limit - entries.length,
           }),
+          readCallOptions(options),
         ),
       );
       for (const item of output.Items ?? []) {
@@ -307,7 +320,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
         entries.push({ pk, sk: item[SK]?.S ?? '', attributes });
       }
       startKey = output.LastEvaluatedKey;
-      if (!startKey) break;
+      if (!startKey || (range !== undefined && entries.length >= range.limit)) break;
     }
     return entries;
   }
@@ -323,7 +336,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
         callOptions,
       ),
     );
-    return output.Item?.[EVENT_ID]?.S;
+    return output.Item;
   }
 
   /** One SDK call; retryable failures that outlast the SDK's own retries become StoreUnavailableError. */

@@ -11,8 +11,11 @@ import { logger as sharedLogger } from './logger.js';
 export type HttpEvent = APIGatewayProxyEventV2WithIAMAuthorizer;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
-/** One route's work: it answers, or throws a RequestError for its protocol to name. */
-export type Route = (event: HttpEvent) => Promise<HttpResult>;
+/**
+ * One route's work: it answers, or throws a RequestError for its protocol to name. `signal` aborts when the request
+ * is over (answered, or out of time): work still going on for it must stop.
+ */
+export type Route = (event: HttpEvent, signal: AbortSignal) => Promise<HttpResult>;
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const RETRY_AFTER_SECONDS = '1';
@@ -60,14 +63,21 @@ export function bodyText(event: HttpEvent): string | undefined {
  */
 export const DEADLINE_MARGIN_MS = 1_000;
 
-/** `work`, or StoreUnavailableError when the function's remaining time (less the margin) runs out first. */
-function beforeDeadline<T>(work: Promise<T>, context: Context): Promise<T> {
+/**
+ * `work`, or StoreUnavailableError when the function's remaining time (less the margin) runs out first; then
+ * `request` aborts too, so the work's store calls stop instead of queueing in the shared client for the next request.
+ */
+function beforeDeadline<T>(work: Promise<T>, context: Context, request: AbortController): Promise<T> {
   const remainingMs = context.getRemainingTimeInMillis?.();
   if (remainingMs === undefined) return work;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new StoreUnavailableError('the request ran out of time before the store answered')),
+      () => {
+        const late = new StoreUnavailableError('the request ran out of time before the store answered');
+        request.abort(late);
+        reject(late);
+      },
       Math.max(0, remainingMs - DEADLINE_MARGIN_MS),
     );
   });
@@ -99,8 +109,10 @@ export function httpHandler(
   return async (event, context) => {
     logger.addContext(context);
     logger.appendKeys({ requestId: event.requestContext?.requestId, routeKey: event.routeKey });
+    const request = new AbortController();
     try {
-      return await (answerBeforeTimeout ? beforeDeadline(route(event), context) : route(event));
+      const work = route(event, request.signal);
+      return await (answerBeforeTimeout ? beforeDeadline(work, context, request) : work);
     } catch (error) {
       const refusal = error instanceof RequestError ? protocol.refusals[error.kind] : undefined;
       if (refusal !== undefined) {
@@ -115,6 +127,7 @@ export function httpHandler(
       logger.error('unexpected failure', error as Error);
       return protocol.format(INTERNAL, 'internal error; the request id identifies it in our logs');
     } finally {
+      request.abort();
       logger.resetKeys();
     }
   };

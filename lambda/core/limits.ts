@@ -31,6 +31,28 @@ export const LIMITS = {
   futureSkewMs: 15 * 60 * 1000,
   lookupMaxResults: 1000,
   lookupDefaultMaxResults: 50,
+  /**
+   * What one lookup page may cost, whatever producers sent (docs/storage.md, "What a lookup page costs"). A page
+   * merges at most `lookupPartitionsPerPage` partitions at once: a lookup whose partitions come from a catalog
+   * (no attribute: sources x shards; AccessKeyId: users x shards) takes its catalog in groups of
+   * floor(that / shards) entries and carries the rest in its nextToken.
+   */
+  lookupPartitionsPerPage: 256,
+  /** Query calls of one page, catalog reads included: a group's first fetches plus the refills of the merge. */
+  lookupQueriesPerPage: 512,
+  /** Store calls of one lookup outstanding at once (DynamoDB's client keeps 50 sockets). */
+  lookupConcurrency: 32,
+  /** Records one page reads (BatchGetItem keys), matching or not, and their bytes: a filter cannot make it read on. */
+  lookupRecordsPerPage: 2000,
+  lookupReadBytesPerPage: 16 * 1024 * KB,
+  /** The bytes of catalog entries a nextToken carries for the group it is in (usernames reach 1 KB). */
+  lookupGroupBytes: 2 * KB,
+  /**
+   * The records of one page, as they sit in the function's response: Lambda's synchronous response limit (6 MB) is
+   * on the whole result, where the body is an escaped JSON string. 64 KB of headroom is left for the status, the
+   * headers, the nextToken and the page's own wrapper.
+   */
+  lookupPageBytes: 6 * 1024 * KB - 64 * KB,
   /** CloudTrail's LookupEvents MaxResults range, kept on the wire-compatible endpoint (docs/cloudtrail-compat.md). */
   cloudTrailLookupMaxResults: 50,
   /** CloudTrail's LookupAttributeValue: 1 to 2,000 characters (botocore cloudtrail model). */

@@ -7,21 +7,30 @@ import { RequestError } from './errors.js';
  * may change maxResults between pages.
  */
 export interface PageCursor {
-  /** The last eventID returned; the next page starts strictly after it. */
-  readonly afterEventID: string;
+  /** The last eventID the lookup got past; the next page starts strictly after it. Absent at a group's start. */
+  readonly afterEventID?: string;
+  /**
+   * For a lookup whose partitions come from a catalog: the catalog entries of the group being merged, kept as they
+   * were when the group began, so entries added later neither join it halfway nor shift the groups after it.
+   */
+  readonly group?: readonly string[];
   /** The resolved time window, so "the last 90 days" means the same window on every page. */
   readonly startMs: number;
   readonly endMs: number;
 }
 
 interface TokenPayload {
-  readonly v: 1;
-  readonly c: string;
+  readonly v: typeof TOKEN_VERSION;
+  readonly c?: string;
+  readonly g?: readonly string[];
   readonly s: number;
   readonly e: number;
   readonly q: string;
   readonly x: number;
 }
+
+/** Version 1 tokens carried no group: they cannot resume a grouped lookup, so they are refused. */
+const TOKEN_VERSION = 2;
 
 export const TOKEN_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -51,8 +60,9 @@ export class NextTokenCodec {
 
   encode(cursor: PageCursor, fingerprint: string): string {
     const payload: TokenPayload = {
-      v: 1,
-      c: cursor.afterEventID,
+      v: TOKEN_VERSION,
+      ...(cursor.afterEventID === undefined ? {} : { c: cursor.afterEventID }),
+      ...(cursor.group === undefined ? {} : { g: cursor.group }),
       s: cursor.startMs,
       e: cursor.endMs,
       q: fingerprint,
@@ -73,8 +83,15 @@ export class NextTokenCodec {
     if (payload.q !== fingerprint) {
       throw invalid('the nextToken belongs to a different query; repeat the same parameters with it');
     }
-    if (payload.x < this.now()) throw invalid('the nextToken has expired; start the lookup again');
-    return { afterEventID: payload.c, startMs: payload.s, endMs: payload.e };
+    if (payload.x < this.now() || payload.v !== TOKEN_VERSION) {
+      throw invalid('the nextToken has expired; start the lookup again');
+    }
+    return {
+      ...(payload.c === undefined ? {} : { afterEventID: payload.c }),
+      ...(payload.g === undefined ? {} : { group: payload.g }),
+      startMs: payload.s,
+      endMs: payload.e,
+    };
   }
 
   private sign(body: string): string {

@@ -59,6 +59,17 @@ export interface PartitionPage {
   readonly exhausted: boolean;
 }
 
+/** How a read may be ended early: the lookup aborts its calls when its page is answered, fails or runs out of time. */
+export interface ReadOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** A slice of a catalog partition, in sort-key order: the entries after `after`, at most `limit` of them. */
+export interface CatalogRange {
+  readonly after?: string;
+  readonly limit: number;
+}
+
 export interface EventReader {
   /** Sort keys in [lowSk, highSk], newest first, at most `limit`. */
   queryPartition(
@@ -66,11 +77,12 @@ export interface EventReader {
     lowSk: string,
     highSk: string,
     limit: number,
+    options?: ReadOptions,
   ): Promise<PartitionPage>;
   /** Records by eventID; missing ones are absent from the map. */
-  readRecords(eventIDs: readonly string[]): Promise<Map<string, string>>;
-  /** Every catalog entry under a catalog partition. */
-  readCatalog(pk: string): Promise<CatalogEntry[]>;
+  readRecords(eventIDs: readonly string[], options?: ReadOptions): Promise<Map<string, string>>;
+  /** Catalog entries under a catalog partition in sort-key order: every one, or the range asked for. */
+  readCatalog(pk: string, range?: CatalogRange, options?: ReadOptions): Promise<CatalogEntry[]>;
 }
 
 /** The store could not answer after its retries: the caller reports Throttling, never success. */

@@ -1,5 +1,6 @@
 import { bodyText, jsonText, type Route } from '../adapters/http.js';
 import {
+  cloudTrailEventBytes,
   LOOKUP_EVENTS_TARGETS,
   lookupEventsResponse,
   parseJsonBody,
@@ -7,18 +8,14 @@ import {
 } from '../core/cloudtrail/lookup-events.js';
 import { RequestError } from '../core/errors.js';
 import { lookupPage } from '../core/lookup.js';
-import type { LookupRouteDependencies } from './lookup.js';
+import { retentionStartMs } from '../core/lookup-request.js';
+import { type LookupRouteDependencies, requestContext } from './lookup.js';
 import { AWS_JSON_CONTENT_TYPE } from './protocols.js';
 
 /** POST / with X-Amz-Target LookupEvents: CloudTrail's LookupEvents, served by OpenTrail's lookup. */
-export function createCloudTrailLookupRoute({
-  config,
-  reader,
-  tokens,
-  now,
-  logger,
-}: LookupRouteDependencies): Route {
-  return async (event) => {
+export function createCloudTrailLookupRoute(dependencies: LookupRouteDependencies): Route {
+  const { config, reader, tokens, logger } = dependencies;
+  return async (event, signal) => {
     const target = event.headers?.['x-amz-target'];
     if (target === undefined || !LOOKUP_EVENTS_TARGETS.includes(target)) {
       throw new RequestError(
@@ -26,13 +23,14 @@ export function createCloudTrailLookupRoute({
         `X-Amz-Target ${JSON.stringify(target ?? '')} is not an operation OpenTrail serves; it serves ${LOOKUP_EVENTS_TARGETS[0]}`,
       );
     }
-    const request = parseLookupEventsRequest(parseJsonBody(bodyText(event)), {
-      nowMs: now(),
-      retentionDays: config.retentionDays,
-    });
+    const context = requestContext(dependencies);
+    const request = parseLookupEventsRequest(parseJsonBody(bodyText(event)), context);
     const page = await lookupPage(request, reader, {
       writeShards: config.writeShards,
       tokens: await tokens(),
+      signal,
+      notBeforeMs: retentionStartMs(context),
+      recordBytes: cloudTrailEventBytes,
     });
     logger.info('cloudtrail events looked up', {
       returned: page.records.length,

@@ -4,8 +4,13 @@ import { type HttpHandler, jsonText, type Route } from '../adapters/http.js';
 import { logger as sharedLogger } from '../adapters/logger.js';
 import { RequestError } from '../core/errors.js';
 import { isEventId } from '../core/event-id.js';
-import { lookupPage } from '../core/lookup.js';
-import { parseNativeLookup } from '../core/lookup-request.js';
+import { lookupEvents, lookupPage } from '../core/lookup.js';
+import {
+  type LookupRequestContext,
+  parseEventCategory,
+  parseNativeLookup,
+  retentionStartMs,
+} from '../core/lookup-request.js';
 import { NextTokenCodec } from '../core/next-token.js';
 import type { EventReader } from '../core/ports.js';
 import { createCloudTrailLookupRoute } from './cloudtrail-lookup.js';
@@ -39,26 +44,51 @@ function decodedPathParameter(text: string): string {
   }
 }
 
+/** What every lookup of a request reads: the time now and the trail's retention. */
+export function requestContext({ config, now }: LookupRouteDependencies): LookupRequestContext {
+  return { nowMs: now(), retentionDays: config.retentionDays };
+}
+
 /** GET /events: lookup, newest first, paged. */
-function createListEventsRoute({ config, reader, tokens, now, logger }: LookupRouteDependencies): Route {
-  return async (event) => {
+function createListEventsRoute(dependencies: LookupRouteDependencies): Route {
+  const { config, reader, tokens, logger } = dependencies;
+  return async (event, signal) => {
     const codec = await tokens();
-    const request = parseNativeLookup(event.queryStringParameters ?? {}, {
-      nowMs: now(),
-      retentionDays: config.retentionDays,
+    const context = requestContext(dependencies);
+    const request = parseNativeLookup(event.queryStringParameters ?? {}, context);
+    const page = await lookupPage(request, reader, {
+      writeShards: config.writeShards,
+      tokens: codec,
+      signal,
+      notBeforeMs: retentionStartMs(context),
     });
-    const page = await lookupPage(request, reader, { writeShards: config.writeShards, tokens: codec });
     logger.info('events looked up', { returned: page.records.length, more: page.nextToken !== undefined });
     const nextToken = page.nextToken === undefined ? '' : `,"nextToken":${JSON.stringify(page.nextToken)}`;
     return jsonText(200, `{"events":[${page.records.join(',')}]${nextToken}}`);
   };
 }
 
-/** GET /events/{eventId}: one record, exactly as stored. */
-function createGetEventRoute({ reader }: LookupRouteDependencies): Route {
-  return async (event) => {
+/**
+ * GET /events/{eventId}: one record, exactly as stored. It is the EventId lookup over the whole retention window,
+ * so it answers what `GET /events?EventId=` answers: an insight only with EventCategory=insight, and no event past
+ * its retention.
+ */
+function createGetEventRoute(dependencies: LookupRouteDependencies): Route {
+  const { config, reader } = dependencies;
+  return async (event, signal) => {
     const id = decodedPathParameter(event.pathParameters?.eventId ?? '');
-    const record = isEventId(id) ? (await reader.readRecords([id])).get(id) : undefined;
+    const eventCategory = parseEventCategory(event.queryStringParameters?.EventCategory);
+    const context = requestContext(dependencies);
+    const query = {
+      attributes: { EventId: id },
+      startMs: retentionStartMs(context),
+      endMs: Number.MAX_SAFE_INTEGER,
+      maxResults: 1,
+      ...(eventCategory ? { eventCategory } : {}),
+    };
+    const [record] = isEventId(id)
+      ? (await lookupEvents(query, reader, { writeShards: config.writeShards, signal })).records
+      : [];
     if (record === undefined) throw new RequestError('EventNotFound', `no event with eventID ${id}`);
     return jsonText(200, record);
   };

@@ -8,6 +8,8 @@ import {
   type LookupKey,
   type LookupPage,
   type PagedLookupRequest,
+  type RecordBytes,
+  responseBytes,
 } from '../lookup.js';
 import {
   checkLookupAttributes,
@@ -164,6 +166,10 @@ export function toCloudTrailEvent(recordJson: string): CloudTrailEvent {
     CloudTrailEvent: recordJson,
   };
 }
+
+/** A record's share of a LookupEvents page: its entry, the record escaped once more inside CloudTrailEvent. */
+export const cloudTrailEventBytes: RecordBytes = (recordJson) =>
+  responseBytes(JSON.stringify(toCloudTrailEvent(recordJson))) + 1;
 
 /** The LookupEvents response body; NextToken only when another page exists. */
 export function lookupEventsResponse(
