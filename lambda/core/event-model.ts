@@ -1,5 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { isCalendarDateTime } from './calendar.js';
 import { inferClientType } from './client-type.js';
 import { LIMITS } from './limits.js';
 
@@ -465,25 +466,15 @@ export interface EnrichmentContext {
 
 const CALENDAR_FIELDS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/;
 
-/**
- * The eventTime in epoch milliseconds, NaN when it names no calendar date and time: Date.parse rolls
- * `2026-11-31` over to December 1 and `T24:00:00` to the next day, so the parsed time must give back the fields.
- */
+/** The eventTime in epoch milliseconds, NaN when it names no calendar date and time (2026-11-31, T24:00:00). */
 export function eventTimeMs(event: ProducerEvent, receivedAtMs: number): number {
   if (event.eventTime === undefined) return receivedAtMs;
-  const ms = Date.parse(event.eventTime);
-  const fields = CALENDAR_FIELDS.exec(event.eventTime);
-  if (fields === null || Number.isNaN(ms)) return Number.NaN;
-  const date = new Date(ms);
-  const parsed = [
-    date.getUTCFullYear(),
-    date.getUTCMonth() + 1,
-    date.getUTCDate(),
-    date.getUTCHours(),
-    date.getUTCMinutes(),
-    date.getUTCSeconds(),
-  ];
-  return parsed.every((value, i) => value === Number(fields[i + 1])) ? ms : Number.NaN;
+  const fields = CALENDAR_FIELDS.exec(event.eventTime)?.slice(1).map(Number);
+  if (fields === undefined) return Number.NaN;
+  const [year = 0, month = 0, day = 0, hour, minute, second] = fields;
+  return isCalendarDateTime(year, month, day, hour, minute, second)
+    ? Date.parse(event.eventTime)
+    : Number.NaN;
 }
 
 /** Checks what depends on the clock: the event must fall inside the retention window and not in the future. */

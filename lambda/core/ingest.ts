@@ -26,6 +26,7 @@ import {
 } from './ports.js';
 import { checkProvenance, type ProvenanceMode } from './provenance.js';
 import { compileRedaction, type Redactor } from './redaction.js';
+import { parsePutRequestJson } from './request-body.js';
 import { compileSelectors, type SelectorPolicy } from './selectors.js';
 
 export interface PutSuccess {
@@ -78,25 +79,7 @@ export interface IngestOptions extends EnrichmentContext {
 
 /** Turns a request body into the list of events it carries, or a refusal that says exactly what is wrong. */
 export function parsePutEventsBody(body: string | undefined): unknown[] {
-  if (body === undefined || body.trim() === '') {
-    throw new RequestError(
-      'InvalidRequestBody',
-      'the request body is empty; send an event or { "events": [...] }',
-    );
-  }
-  const bytes = byteLength(body);
-  if (bytes > LIMITS.requestBytes) {
-    throw new RequestError(
-      'RequestTooLarge',
-      `the request body is ${bytes} bytes; at most ${LIMITS.requestBytes} are allowed`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch (error) {
-    throw new RequestError('InvalidJson', `the request body is not valid JSON: ${(error as Error).message}`);
-  }
+  const parsed = parsePutRequestJson(body, 'the request body is empty; send an event or { "events": [...] }');
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new RequestError(
       'InvalidRequestBody',

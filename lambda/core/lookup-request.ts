@@ -1,3 +1,4 @@
+import { isCalendarDateTime } from './calendar.js';
 import { RequestError } from './errors.js';
 import { EVENT_ID_LENGTH } from './event-id.js';
 import { byteLength } from './event-model.js';
@@ -16,32 +17,20 @@ export interface LookupRequestContext {
 const ISO_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/**
- * Whether the date and time fields name a real instant. Date.parse rolls 2026-11-31 over to 1 December and reads
- * T24:00 as the next midnight; a lookup bound must mean what it says, so neither is taken.
- */
-function isCalendarTime([
-  ,
-  year,
-  month,
-  day,
-  hour = '0',
-  minute = '0',
-  second = '0',
-]: RegExpExecArray): boolean {
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  return (
-    date.getUTCMonth() === Number(month) - 1 &&
-    date.getUTCDate() === Number(day) &&
-    Number(hour) < 24 &&
-    Number(minute) < 60 &&
-    Number(second) < 60
-  );
-}
-
 function parseTime(name: string, text: string): number {
   const fields = ISO_TIME.exec(text);
-  const ms = fields !== null && isCalendarTime(fields) ? Date.parse(text) : Number.NaN;
+  const [, year, month, day, hour = '0', minute = '0', second = '0'] = fields ?? [];
+  const onCalendar =
+    fields !== null &&
+    isCalendarDateTime(
+      Number(year),
+      Number(month),
+      Number(day),
+      Number(hour),
+      Number(minute),
+      Number(second),
+    );
+  const ms = onCalendar ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new RequestError(
       'InvalidTimeRange',

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { RequestError } from '../errors.js';
-import { byteLength, type ProducerEvent } from '../event-model.js';
+import type { ProducerEvent } from '../event-model.js';
 import type { PutEventsResult } from '../ingest.js';
 import { LIMITS } from '../limits.js';
+import { parsePutRequestJson } from '../request-body.js';
 
 /**
  * CloudTrail Data's PutAuditEvents (restJson1): the request body, the CloudTrail Lake integration schema of each
@@ -80,21 +81,7 @@ const invalidBody = (message: string) => new RequestError('InvalidRequestBody', 
 
 /** The request body: 1 to 100 audit events, at most 1 MB, ids unique within the request. */
 export function parsePutAuditEventsBody(body: string | undefined): AuditEvent[] {
-  if (body === undefined || body.trim() === '')
-    throw invalidBody('the request body is empty; send { "auditEvents": [...] }');
-  const bytes = byteLength(body);
-  if (bytes > LIMITS.requestBytes) {
-    throw new RequestError(
-      'RequestTooLarge',
-      `the request body is ${bytes} bytes; at most ${LIMITS.requestBytes} are allowed`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch (error) {
-    throw new RequestError('InvalidJson', `the request body is not valid JSON: ${(error as Error).message}`);
-  }
+  const parsed = parsePutRequestJson(body, 'the request body is empty; send { "auditEvents": [...] }');
   const auditEvents = isObject(parsed) ? parsed.auditEvents : undefined;
   if (
     !Array.isArray(auditEvents) ||
