@@ -23,8 +23,9 @@ export function openTrailExpress(options: CaptureOptions<Request>): OpenTrailExp
     const record = () => {
       if (recorded) return;
       recorded = true;
-      // req.route is the matched route's; mounted routers add their prefix in baseUrl.
-      const template = typeof req.route?.path === 'string' ? `${req.baseUrl}${req.route.path}` : undefined;
+      // req.route is the matched route's; mounted routers add their prefix in baseUrl (unset after an error).
+      const template =
+        typeof req.route?.path === 'string' ? `${req.baseUrl ?? ''}${req.route.path}` : undefined;
       recordRequest(options, req, {
         method: req.method,
         route: template ?? req.path,

@@ -14,7 +14,10 @@ import {
  * carried, and what each put() promise became.
  */
 
-type Answer = (events: readonly ProducerEvent[], request: TransportRequest) => TransportResponse | Error;
+type Answer = (
+  events: readonly ProducerEvent[],
+  request: TransportRequest,
+) => TransportResponse | Error | undefined;
 
 /** Stores whatever it is sent, as the API answers, unless a test's answer says otherwise. */
 const fakeApi = (answer?: Answer) => {

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { Presets, SingleBar } from 'cli-progress';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { type LookupFilters, OpenTrailClient } from '../client.js';
 import { OpenTrailError } from '../errors.js';
 import type { ProducerEvent, TrailRecord } from '../generated/schema-types.js';
@@ -56,6 +56,11 @@ const positiveInteger = (text: string): number => {
   return value;
 };
 
+const trueOrFalse = (text: string): boolean => {
+  if (text !== 'true' && text !== 'false') throw new InvalidArgumentError("expected 'true' or 'false'");
+  return text === 'true';
+};
+
 const time = (text: string): Date => {
   try {
     return parseTime(text, new Date());
@@ -87,11 +92,7 @@ const filterOptions = (command: Command): Command =>
     .option('--resource-type <type>', 'a resources[].type')
     .option('--access-key-id <key>')
     .option('--event-id <id>')
-    .addOption(
-      new Option('--read-only <bool>', 'true or false')
-        .choices(['true', 'false'])
-        .argParser((text) => text === 'true'),
-    )
+    .option('--read-only <bool>', 'true or false', trueOrFalse)
     .option('--insights', 'insight events instead of API events')
     .option('--start <time>', 'ISO 8601 or relative (-1h, -30m, -2d)', time)
     .option('--end <time>', 'ISO 8601 or relative', time);
