@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   APIGatewayProxyEventV2WithIAMAuthorizer,
@@ -76,6 +78,18 @@ export interface HttpFrontOptions {
   readonly maxConnections?: number;
   /** One line per request, and handler failures. @default drop them */
   readonly log?: (line: string) => void;
+  /**
+   * The investigator's console at /console/ (docs/console.md): its built files, and the JSON
+   * served as /console/config.json. Static files need no signature; the console signs its API calls itself.
+   * @default no console: /console/ is a 404 like any unknown route
+   */
+  readonly console?: ConsoleSite;
+}
+
+export interface ConsoleSite {
+  /** The folder holding index.html, app.js and styles.css (console/build.ts). */
+  readonly root: string;
+  readonly config: () => object;
 }
 
 export interface HttpFront {
@@ -216,6 +230,14 @@ const handleRequest = async (
   response.setHeader('apigw-requestid', requestId);
   const method = (request.method ?? 'GET').toUpperCase();
   const [rawPath = '/', rawQueryString = ''] = splitOnce(request.url ?? '/', '?');
+
+  if (
+    options.console !== undefined &&
+    (rawPath === CONSOLE_PREFIX || rawPath.startsWith(`${CONSOLE_PREFIX}/`))
+  ) {
+    await serveConsole(response, method, rawPath, options.console);
+    return;
+  }
 
   // API Gateway matches the route first: an unknown route is a 404 even without a signature.
   const match = matchRoute(routes, method, rawPath);
@@ -585,4 +607,78 @@ const writeErrorAndLingeringClose = (
   const timer = setTimeout(close, LINGER_MS);
   request.once('end', close);
   request.socket.once('close', close);
+};
+
+const CONSOLE_PREFIX = '/console';
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  map: 'application/json; charset=utf-8',
+};
+
+/** What CloudFront adds for the console in AWS (issue 14): no inline script, no framing, no sniffing. */
+const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  // No hashed file names: the browser revalidates, so a rebuilt console is never mixed with a cached one.
+  'cache-control': 'no-cache',
+};
+
+/** A built file's name: one flat folder, so no separator and no dot-dot can name anything outside it. */
+const CONSOLE_FILE = /^[a-z][a-z0-9-]*\.(html|js|css|map)$/;
+
+/** The console's own pages, all answered with index.html, which routes in the browser. */
+const CONSOLE_PAGE = /^\/console\/(?:|insights|events\/[^/]+)$/;
+
+/**
+ * GET /console/*: the built files by exact name, config.json from the runner, index.html for the console's pages,
+ * 404 for anything else. The path is matched as sent, never decoded, so %2e%2e or %2f cannot reach another folder.
+ */
+const serveConsole = async (
+  response: ServerResponse,
+  method: string,
+  rawPath: string,
+  site: ConsoleSite,
+): Promise<void> => {
+  for (const [name, value] of Object.entries(CONSOLE_HEADERS)) response.setHeader(name, value);
+  if (method !== 'GET' && method !== 'HEAD') {
+    response.setHeader('allow', 'GET, HEAD');
+    writeGatewayError(response, 405, 'Method Not Allowed');
+    return;
+  }
+  if (rawPath === CONSOLE_PREFIX) {
+    response.writeHead(308, { location: `${CONSOLE_PREFIX}/` }).end();
+    return;
+  }
+  const name = rawPath.slice(CONSOLE_PREFIX.length + 1);
+  if (name === 'config.json') {
+    writeStatic(response, method, 'application/json; charset=utf-8', JSON.stringify(site.config()));
+    return;
+  }
+  const file = CONSOLE_PAGE.test(rawPath) ? 'index.html' : CONSOLE_FILE.test(name) ? name : undefined;
+  const body = file === undefined ? undefined : await readFile(join(site.root, file)).catch(() => undefined);
+  if (file === undefined || body === undefined) {
+    writeGatewayError(response, 404, 'Not Found');
+    return;
+  }
+  writeStatic(
+    response,
+    method,
+    CONTENT_TYPES[file.slice(file.lastIndexOf('.') + 1)] ?? 'application/octet-stream',
+    body,
+  );
+};
+
+const writeStatic = (
+  response: ServerResponse,
+  method: string,
+  contentType: string,
+  body: string | Buffer,
+): void => {
+  response.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  response.end(method === 'HEAD' ? undefined : body);
 };

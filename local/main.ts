@@ -121,6 +121,8 @@ const main = async (): Promise<void> => {
   process.stdout.write(
     `OpenTrail local API ready at ${local.apiUrl} (config: ${relative(process.cwd(), CONFIG_FILE)})\n`,
   );
+  // stderr: stdout keeps its one ready line.
+  if (local.consoleUrl !== undefined) logToStderr(`OpenTrail console at ${local.consoleUrl}`);
 };
 
 main().catch((error: unknown) => {

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -6,6 +9,7 @@ import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventb
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { buildConsole } from '../console/build.js';
 import { createFunctionLogger } from '../lambda/adapters/logger.js';
 import {
   createPipelineResources,
@@ -104,6 +108,8 @@ export interface LocalOptions {
   readonly insights?: { readonly baselineMinutes?: number; readonly intervalSeconds?: number };
   /** Diagnostics: emulator output, the functions' JSON log lines, one line per request and per stream batch. @default drop them */
   readonly log?: (line: string) => void;
+  /** Serve the investigator's console at /console/, built at start (docs/console.md). @default true */
+  readonly console?: boolean;
 }
 
 export interface LocalHandle {
@@ -128,6 +134,8 @@ export interface LocalHandle {
   readonly channelArn: string;
   /** Route key -> function, as the HTTP front serves them (a test can put a second front on the same functions). */
   readonly routes: RouteTable;
+  /** The console's address, when it is served. */
+  readonly consoleUrl?: string;
   /** Each consumer's poller counters: invocations, records delivered, records sent to its DLQ. */
   streamStats(): Record<StreamConsumer, StreamPollerStats>;
   /** Runs the scheduled insights function now and returns its summary. */
@@ -249,8 +257,10 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
   const eventBridge = new EventBridgeClient(aws);
   const pollers = new Map<StreamConsumer, StreamPoller>();
   const schedulers = new Map<FunctionName, Scheduler<unknown>>();
+  let consoleRoot: string | undefined;
   const shutdown = async () => {
     try {
+      if (consoleRoot !== undefined) await rm(consoleRoot, { recursive: true, force: true });
       await Promise.all([...schedulers.values()].map((scheduler) => scheduler.stop()));
       await Promise.all([...pollers.values()].map((poller) => poller.stop()));
     } finally {
@@ -313,6 +323,9 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       }
     }
 
+    // A folder per start: tests start several local modes at once, and each removes its own at stop.
+    consoleRoot = options.console === false ? undefined : await mkdtemp(join(tmpdir(), 'opentrail-console-'));
+    if (consoleRoot !== undefined) await buildConsole(consoleRoot);
     const front = await startHttpFront({
       routes,
       verifySignature,
@@ -321,6 +334,12 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       region,
       accountId: API_ACCOUNT_ID,
       log,
+      // The console signs as the reader: it only looks up.
+      ...(consoleRoot === undefined
+        ? {}
+        : {
+            console: { root: consoleRoot, config: () => ({ region, credentials: pairs.readerCredentials }) },
+          }),
     });
     return {
       apiUrl: front.url,
@@ -334,6 +353,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       accountId: API_ACCOUNT_ID,
       channelArn: defaultChannelArn(region),
       routes,
+      ...(consoleRoot === undefined ? {} : { consoleUrl: `${front.url}/console/` }),
       streamStats: () =>
         Object.fromEntries([...pollers].map(([consumer, poller]) => [consumer, poller.stats()])) as Record<
           StreamConsumer,

@@ -1,0 +1,77 @@
+import { AwsClient } from 'aws4fetch';
+import type { Page } from './pages.js';
+import type { ConsoleRecord } from './record.js';
+
+/** The API, signed in the browser with SigV4 (execute-api, as API Gateway's IAM authorization wants). */
+
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export interface ApiSettings {
+  readonly region: string;
+  readonly credentials: Credentials;
+}
+
+/** An answer other than 2xx, with the API's own code and message (`{code, message}`, or `{message}` from the gateway). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const parseError = (status: number, text: string): ApiError => {
+  try {
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
+    const message = typeof body.message === 'string' ? body.message : text;
+    return new ApiError(status, typeof body.code === 'string' ? body.code : undefined, message);
+  } catch {
+    return new ApiError(status, undefined, text || `HTTP ${status}`);
+  }
+};
+
+/** What a person can do about an error, in one sentence or two. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 403 && error.code !== undefined) {
+      const reason = error.message.replace(/\.+$/, '');
+      return `The API refused these credentials (${error.code}): ${reason}. Check the access key pair in Settings.`;
+    }
+    if (error.status === 403) {
+      return 'These credentials may not look up events (403 Forbidden): the console needs a reader\u2019s keys (grantLookup). Change them in Settings.';
+    }
+    return `The API answered ${error.status}${error.code === undefined ? '' : ` ${error.code}`}: ${error.message}`;
+  }
+  if (error instanceof TypeError)
+    return `The API could not be reached (${error.message}). Is local mode running?`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export interface Api {
+  lookup(parameters: URLSearchParams, signal?: AbortSignal): Promise<Page<ConsoleRecord>>;
+  /** The record's JSON text exactly as GET /events/{id} returns it. */
+  getEvent(eventId: string, insight: boolean, signal?: AbortSignal): Promise<string>;
+}
+
+export function createApi({ region, credentials }: ApiSettings, baseUrl: string): Api {
+  // No retries: a refused or failing call is shown at once rather than after seconds of back-off.
+  const client = new AwsClient({ ...credentials, region, service: 'execute-api', retries: 0 });
+  const get = async (path: string, signal?: AbortSignal): Promise<string> => {
+    const response = await client.fetch(new URL(path, baseUrl).href, signal === undefined ? {} : { signal });
+    const text = await response.text();
+    if (!response.ok) throw parseError(response.status, text);
+    return text;
+  };
+  return {
+    lookup: async (parameters, signal) =>
+      JSON.parse(await get(`/events?${parameters.toString()}`, signal)) as Page<ConsoleRecord>,
+    getEvent: (eventId, insight, signal) =>
+      get(`/events/${encodeURIComponent(eventId)}${insight ? '?EventCategory=insight' : ''}`, signal),
+  };
+}
