@@ -1,7 +1,9 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { buildConsole } from '../console/build.js';
 import { defaultBundlingOptions } from '../lib/defaults/lambda.js';
 import { median, progress, round, timeProcess } from './support/measure.js';
 import { type Outcome, type Row, type Status, statusOf, type Target, targetRow } from './support/report.js';
@@ -9,10 +11,14 @@ import { type Outcome, type Row, type Status, statusOf, type Target, targetRow }
 /**
  * `npm run bench -- bundles`: each function bundled with esbuild the way the CDK stack bundles it (the options
  * come from lib/defaults/lambda.ts), its size, and its cold import time: the median wall time of fresh `node`
- * processes that import the bundle and exit, over the median of a bare `node` start.
+ * processes that import the bundle and exit, over the median of a bare `node` start. And the console's shipped
+ * JavaScript (console/build.ts, as local mode serves it), gzipped, against issue 14's budget.
  */
 
-export const BUNDLE_TARGETS = { importRatio: { max: 2 } } as const satisfies Record<string, Target>;
+export const BUNDLE_TARGETS = {
+  importRatio: { max: 2 },
+  consoleGzipKb: { max: 150 },
+} as const satisfies Record<string, Target>;
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const OUT_DIR = join(ROOT, 'bench', '.tmp', 'bundles');
@@ -78,10 +84,8 @@ async function bundle(name: FunctionName, variant: 'plain' | 'deployed'): Promis
 }
 
 /** The biggest contributors to a bundle, by package. */
-function topPackages(built: Built, count: number): Array<{ name: string; bytes: number }> {
-  const output = Object.values(built.metafile.outputs).find(
-    (candidate) => candidate.entryPoint !== undefined,
-  );
+function topPackages(metafile: Metafile, count: number): Array<{ name: string; bytes: number }> {
+  const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined);
   const byPackage = new Map<string, number>();
   for (const [path, input] of Object.entries(output?.inputs ?? {})) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
@@ -140,6 +144,43 @@ async function markScratch(): Promise<void> {
   await writeFile(join(dirname(OUT_DIR), 'biome.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
+interface ConsoleResult {
+  readonly jsBytes: number;
+  readonly jsGzipKb: number;
+  readonly target: Target & { readonly status: Status };
+  readonly detail: {
+    readonly cssGzipBytes: number;
+    readonly topPackages: ReadonlyArray<{ name: string; bytes: number }>;
+  };
+}
+
+/** The console's bundle: every .js file it ships (source maps are fetched only by developer tools), gzipped. */
+async function measureConsole(): Promise<ConsoleResult> {
+  const outdir = join(OUT_DIR, 'console');
+  await rm(outdir, { recursive: true, force: true });
+  const { metafile } = await buildConsole(outdir);
+  const gzipped = async (extension: string) => {
+    const files = Object.keys(metafile.outputs).filter((file) => file.endsWith(extension));
+    const contents = await Promise.all(files.map((file) => readFile(join(ROOT, 'console', file))));
+    return {
+      bytes: contents.reduce((sum, content) => sum + content.length, 0),
+      gzipBytes: contents.reduce((sum, content) => sum + gzipSync(content, { level: 9 }).length, 0),
+    };
+  };
+  const js = await gzipped('.js');
+  const css = await gzipped('.css');
+  const jsGzipKb = round(js.gzipBytes / 1024, 1);
+  return {
+    jsBytes: js.bytes,
+    jsGzipKb,
+    target: { ...BUNDLE_TARGETS.consoleGzipKb, status: statusOf(jsGzipKb, BUNDLE_TARGETS.consoleGzipKb) },
+    detail: {
+      cssGzipBytes: css.gzipBytes,
+      topPackages: topPackages(metafile, 5),
+    },
+  };
+}
+
 export async function runBundles(): Promise<Outcome> {
   const names = Object.keys(FUNCTIONS) as FunctionName[];
   await markScratch();
@@ -188,16 +229,19 @@ export async function runBundles(): Promise<Outcome> {
         importRatioAsDeployed: round(ms(`${name}+maps`) / ms('bare+maps'), 2),
         importMsAsDeployed: ms(`${name}+maps`),
         bareStartMsAsDeployed: ms('bare+maps'),
-        topPackages: topPackages(built(plain, name), 5),
+        topPackages: topPackages(built(plain, name).metafile, 5),
       },
     };
   };
-  const result: Record<FunctionName, BundleResult> = {
+  progress('bundles: the console, as local mode builds it');
+  const consoleResult = await measureConsole();
+  const result = {
     ingest: resultFor('ingest'),
     lookup: resultFor('lookup'),
+    console: consoleResult,
   };
 
-  const rows: Row[] = names.flatMap((name) => {
+  const functionRows: Row[] = names.flatMap((name) => {
     const fn = result[name];
     return [
       { metric: `${name} bundle bytes (minified, no source map)`, value: String(fn.bytes) },
@@ -215,6 +259,16 @@ export async function runBundles(): Promise<Outcome> {
       ),
     ];
   });
+  const rows: Row[] = [
+    ...functionRows,
+    { metric: 'console shipped JS bytes (minified)', value: String(consoleResult.jsBytes) },
+    targetRow(
+      'console shipped JS gzipped (KB)',
+      consoleResult.jsGzipKb,
+      consoleResult.jsGzipKb.toFixed(1),
+      BUNDLE_TARGETS.consoleGzipKb,
+    ),
+  ];
   const kb = (bytes: number) => `${round(bytes / 1024, 1)} KB`;
   const notes = [
     `bundles: esbuild ${JSON.stringify({ ...esbuildOptions(true), metafile: undefined, logLevel: undefined })}; written to ${relative(ROOT, OUT_DIR)}.`,
@@ -231,6 +285,9 @@ export async function runBundles(): Promise<Outcome> {
           .map((part) => `${part.name} ${kb(part.bytes)}`)
           .join(', ')}.`,
     ),
+    `bundles console: console/build.ts into ${relative(ROOT, join(OUT_DIR, 'console'))}, gzip level 9; CSS ${kb(consoleResult.detail.cssGzipBytes)} gzipped besides; largest parts: ${consoleResult.detail.topPackages
+      .map((part) => `${part.name} ${kb(part.bytes)}`)
+      .join(', ')}.`,
   ];
   return { name: 'bundles', result, rows, notes };
 }
