@@ -174,7 +174,6 @@ describe('@opentrail/client against local mode', () => {
     expect(new Set(records.map(({ eventID }) => eventID))).toEqual(
       new Set(results.map(({ eventID }) => eventID)),
     );
-    console.log('outage', { ...proxy.counts(), ...client.stats() });
   }, 120_000);
 
   /** The three callers of the issue, with the clientType the trail derives from each user agent. */
