@@ -235,14 +235,26 @@ const handleRequest = async (
     options.console !== undefined &&
     (rawPath === CONSOLE_PREFIX || rawPath.startsWith(`${CONSOLE_PREFIX}/`))
   ) {
+    // The console's config holds the reader's keys: only a page loaded from this loopback origin may read it, so
+    // a site that rebinds its own name to 127.0.0.1 (DNS rebinding) gets nothing.
+    if (!isLoopbackHost(request.headers.host, request.socket.localPort)) {
+      writeGatewayError(response, 403, 'Forbidden');
+      return;
+    }
     await serveConsole(response, method, rawPath, options.console);
     return;
   }
 
-  // API Gateway matches the route first: an unknown route is a 404 even without a signature.
+  // API Gateway matches the route first: an unknown route is a 404 even without a signature. The body is read
+  // (and discarded) first, as for a 413: answering a client still sending would reset its connection.
   const match = matchRoute(routes, method, rawPath);
   if (match === undefined) {
-    writeGatewayError(response, 404, 'Not Found');
+    const read = await readBody(request, 0, API_GATEWAY_PAYLOAD_LIMIT_BYTES);
+    if (read.kind === 'tooLarge' && !read.drained) {
+      writeAndLingeringClose(request, response, 404, { message: 'Not Found' });
+    } else {
+      writeGatewayError(response, 404, 'Not Found');
+    }
     return;
   }
 
@@ -256,7 +268,11 @@ const handleRequest = async (
     };
     // A body read to its end leaves the connection reusable; one past the payload limit is still arriving.
     if (read.drained) writeError(response, reply);
-    else writeErrorAndLingeringClose(request, response, reply);
+    else
+      writeAndLingeringClose(request, response, reply.statusCode, {
+        code: reply.code,
+        message: reply.message,
+      });
     return;
   }
   const { body } = read;
@@ -588,13 +604,14 @@ const writeError = (response: ServerResponse, reply: ErrorReply): void => {
  * closes the socket, only once the client stops sending or after LINGER_MS: closing a socket with unread bytes
  * makes the kernel answer with a reset, which can destroy the 413 before the client reads it.
  */
-const writeErrorAndLingeringClose = (
+const writeAndLingeringClose = (
   request: IncomingMessage,
   response: ServerResponse,
-  reply: ErrorReply,
+  statusCode: number,
+  body: object,
 ): void => {
-  const payload = JSON.stringify({ code: reply.code, message: reply.message });
-  response.writeHead(reply.statusCode, {
+  const payload = JSON.stringify(body);
+  response.writeHead(statusCode, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(payload),
     connection: 'close',
@@ -610,6 +627,12 @@ const writeErrorAndLingeringClose = (
 };
 
 const CONSOLE_PREFIX = '/console';
+
+/** Whether a Host header names this front by a loopback name: 127.0.0.1, localhost or [::1], with its port. */
+const isLoopbackHost = (host: string | undefined, port: number | undefined): boolean =>
+  host !== undefined &&
+  port !== undefined &&
+  ['127.0.0.1', 'localhost', '[::1]'].some((name) => host.toLowerCase() === `${name}:${port}`);
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   html: 'text/html; charset=utf-8',

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mapWithConcurrency } from './backoff.js';
 import { highestIdAt, lowestIdAt, parseEventId } from './event-id.js';
 import { byteLength, type TrailRecord } from './event-model.js';
@@ -17,6 +18,9 @@ import {
 import { LIMITS } from './limits.js';
 import type { NextTokenCodec } from './next-token.js';
 import type { EventReader, ReadOptions } from './ports.js';
+
+/** Listeners one page's signal may carry: each of its outstanding store calls adds a few (request, retry wait). */
+const LISTENERS_PER_PAGE = 4 * LIMITS.lookupConcurrency;
 
 /** CloudTrail's LookupEvents attribute keys. */
 export const LOOKUP_KEYS = [
@@ -428,6 +432,8 @@ export async function lookupEvents(
   const ended = new AbortController();
   const signal =
     options.signal === undefined ? ended.signal : AbortSignal.any([options.signal, ended.signal]);
+  // Every outstanding store call listens on the page's signal, the SDK's retry waits too: as many as the page allows.
+  setMaxListeners(LISTENERS_PER_PAGE, signal);
   try {
     return await answer(query, reader, options, { signal });
   } finally {

@@ -1,5 +1,8 @@
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -215,6 +218,21 @@ describe('HTTP front, as strict as API Gateway and Lambda', () => {
       },
     );
 
+    it('reads a large body sent to an unknown route before its 404, so the client is not reset', async () => {
+      // Prepare: 4 MB, within API Gateway's 10 MB payload limit, to a route that does not exist.
+      const body = new Uint8Array(4 * 1024 * 1024).fill(120);
+
+      // Act
+      const answers = await Promise.all(
+        [1, 2, 3].map(() => sendRaw(front.url, { method: 'POST', target: '/no-such-route', body })),
+      );
+
+      // Assess
+      expect(answers.map(({ status, body: text }) => `${status} ${text}`)).toEqual(
+        Array(3).fill('404 {"message":"Not Found"}'),
+      );
+    });
+
     it.each([
       { path: '/events/abc%20123', eventId: 'abc 123' },
       { path: '/events/a%2Fb', eventId: 'a/b' },
@@ -226,6 +244,31 @@ describe('HTTP front, as strict as API Gateway and Lambda', () => {
       // Assess
       expect(answer.status).toBe(200);
       expect(events[0]).toMatchObject({ rawPath: path, pathParameters: { eventId } });
+    });
+  });
+
+  describe('the console, for pages of this origin only', () => {
+    it.each([
+      { host: (port: string) => `127.0.0.1:${port}`, status: 200 },
+      { host: (port: string) => `localhost:${port}`, status: 200 },
+      { host: (port: string) => `attacker.example:${port}`, status: 403 },
+      { host: () => '127.0.0.1:1', status: 403 },
+    ])('answers the reader keys in config.json with $status by Host', async ({ host, status }) => {
+      // Prepare
+      const root = await mkdtemp(join(tmpdir(), 'opentrail-console-'));
+      const site = await start({ console: { root, config: () => ({ credentials: 'reader keys' }) } });
+      const { port } = new URL(site.url);
+
+      // Act
+      const answer = await sendRaw(site.url, {
+        target: '/console/config.json',
+        headers: { host: host(port) },
+      });
+
+      // Assess
+      expect(answer.status).toBe(status);
+      expect(answer.body.includes('reader keys')).toBe(status === 200);
+      await rm(root, { recursive: true, force: true });
     });
   });
 
