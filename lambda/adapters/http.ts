@@ -15,7 +15,13 @@ export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpRe
  * One route's work: it answers, or throws a RequestError for its protocol to name. `signal` aborts when the request
  * is over (answered, or out of time): work still going on for it must stop.
  */
-export type Route = (event: HttpEvent, signal: AbortSignal) => Promise<HttpResult>;
+/** What a route gets with each request: the signal that ends its work, and a logger carrying the request's keys. */
+export interface RouteRequest {
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+export type Route = (event: HttpEvent, request: RouteRequest) => Promise<HttpResult>;
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const RETRY_AFTER_SECONDS = '1';
@@ -107,28 +113,30 @@ export function httpHandler(
   { protocol, answerBeforeTimeout = true, logger = sharedLogger }: HttpHandlerOptions,
 ): HttpHandler {
   return async (event, context) => {
-    logger.addContext(context);
-    logger.appendKeys({ requestId: event.requestContext?.requestId, routeKey: event.routeKey });
+    // A logger of this request's own: local mode runs concurrent requests through one function's handler.
+    const requestLogger = logger.createChild({
+      persistentKeys: { requestId: event.requestContext?.requestId, routeKey: event.routeKey },
+    });
+    requestLogger.addContext(context);
     const request = new AbortController();
     try {
-      const work = route(event, request.signal);
+      const work = route(event, { signal: request.signal, logger: requestLogger });
       return await (answerBeforeTimeout ? beforeDeadline(work, context, request) : work);
     } catch (error) {
       const refusal = error instanceof RequestError ? protocol.refusals[error.kind] : undefined;
       if (refusal !== undefined) {
-        logger.info('request refused', { code: refusal.code, statusCode: refusal.statusCode });
+        requestLogger.info('request refused', { code: refusal.code, statusCode: refusal.statusCode });
         return protocol.format(refusal, (error as Error).message);
       }
       if (error instanceof StoreUnavailableError) {
-        logger.warn('event store unavailable', { error: error.message });
+        requestLogger.warn('event store unavailable', { error: error.message });
         const busy = protocol.format(UNAVAILABLE, 'the event store is busy; retry after a moment');
         return { ...busy, headers: { ...busy.headers, 'retry-after': RETRY_AFTER_SECONDS } };
       }
-      logger.error('unexpected failure', error as Error);
+      requestLogger.error('unexpected failure', error as Error);
       return protocol.format(INTERNAL, 'internal error; the request id identifies it in our logs');
     } finally {
       request.abort();
-      logger.resetKeys();
     }
   };
 }

@@ -16,6 +16,11 @@ class SinkLogger extends Logger {
   protected override printLog(_logLevel: number, log: LogItem): void {
     this.sink(JSON.stringify(log.getAttributes()));
   }
+
+  // A child (a request's own logger) writes where its parent does.
+  protected override createLogger(options?: ConstructorParameters<typeof Logger>[0]): Logger {
+    return new SinkLogger(options, this.sink);
+  }
 }
 
 export interface FunctionLoggerOptions {

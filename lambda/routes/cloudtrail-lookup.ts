@@ -14,8 +14,8 @@ import { AWS_JSON_CONTENT_TYPE } from './protocols.js';
 
 /** POST / with X-Amz-Target LookupEvents: CloudTrail's LookupEvents, served by OpenTrail's lookup. */
 export function createCloudTrailLookupRoute(dependencies: LookupRouteDependencies): Route {
-  const { config, reader, tokens, logger } = dependencies;
-  return async (event, signal) => {
+  const { config, reader, tokens } = dependencies;
+  return async (event, { signal, logger }) => {
     const target = event.headers?.['x-amz-target'];
     if (target === undefined || !LOOKUP_EVENTS_TARGETS.includes(target)) {
       throw new RequestError(

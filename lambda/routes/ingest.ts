@@ -24,15 +24,8 @@ export interface IngestDependencies {
 }
 
 /** POST /events: one event or { events: [...] }; every event is judged on its own. */
-function createPutEventsRoute({
-  config,
-  writer,
-  now,
-  policy,
-  logger,
-  metrics,
-}: Required<IngestDependencies>): Route {
-  return async (event) => {
+function createPutEventsRoute({ config, writer, now, policy, metrics }: Required<IngestDependencies>): Route {
+  return async (event, { logger }) => {
     const inputs = parsePutEventsBody(bodyText(event));
     const result = await putEvents(inputs, writer, requestIngestOptions(config, event, now(), policy));
     publishIngestMetrics(result, metrics);

@@ -51,8 +51,8 @@ export function requestContext({ config, now }: LookupRouteDependencies): Lookup
 
 /** GET /events: lookup, newest first, paged. */
 function createListEventsRoute(dependencies: LookupRouteDependencies): Route {
-  const { config, reader, tokens, logger } = dependencies;
-  return async (event, signal) => {
+  const { config, reader, tokens } = dependencies;
+  return async (event, { signal, logger }) => {
     const codec = await tokens();
     const context = requestContext(dependencies);
     const request = parseNativeLookup(event.queryStringParameters ?? {}, context);
@@ -75,7 +75,7 @@ function createListEventsRoute(dependencies: LookupRouteDependencies): Route {
  */
 function createGetEventRoute(dependencies: LookupRouteDependencies): Route {
   const { config, reader } = dependencies;
-  return async (event, signal) => {
+  return async (event, { signal }) => {
     const id = decodedPathParameter(event.pathParameters?.eventId ?? '');
     const eventCategory = parseEventCategory(event.queryStringParameters?.EventCategory);
     const context = requestContext(dependencies);

@@ -1,4 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { TrailConfig } from '../adapters/config.js';
 import { bodyText, json, type Route } from '../adapters/http.js';
@@ -21,7 +20,6 @@ export interface PutAuditEventsDependencies {
   readonly writer: EventWriter;
   readonly now: () => number;
   readonly policy: IngestPolicy;
-  readonly logger: Logger;
   readonly metrics: Metrics;
 }
 
@@ -34,10 +32,9 @@ export function createPutAuditEventsRoute({
   writer,
   now,
   policy,
-  logger,
   metrics,
 }: PutAuditEventsDependencies): Route {
-  return async (event) => {
+  return async (event, { logger }) => {
     const producerArn = event.requestContext.authorizer?.iam?.userArn;
     const channel = resolveChannel(event.queryStringParameters?.channelArn, config.channels, producerArn);
     checkChannelPrincipal(channel, producerArn);

@@ -1,7 +1,7 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrailConfig } from '../../lambda/adapters/config.js';
-import { logger as sharedLogger } from '../../lambda/adapters/logger.js';
+import type { HttpEvent } from '../../lambda/adapters/http.js';
+import { createFunctionLogger, logger as sharedLogger } from '../../lambda/adapters/logger.js';
 import { createIngestHandler } from '../../lambda/routes/ingest.js';
 import { createLookupHandler } from '../../lambda/routes/lookup.js';
 import { NOW_MS, sampleEvent } from '../fixtures/events.js';
@@ -396,10 +396,10 @@ describe('the routers', () => {
     }
   });
 
-  it('log through the logger they are given, not the shared one', async () => {
+  it('log through the logger they are given, not the shared one, each line with its own request id', async () => {
     // Prepare
-    const own = new Logger({ serviceName: 'own', logLevel: 'SILENT' });
-    const ownInfo = vi.spyOn(own, 'info');
+    const lines: string[] = [];
+    const own = createFunctionLogger({ sink: (line) => lines.push(line), logLevel: 'INFO' });
     const sharedInfo = vi.spyOn(sharedLogger, 'info');
     const store = new MemoryEventStore();
     const ingest = createIngestHandler({ config: CONFIG, writer: store, now: () => NOW_MS, logger: own });
@@ -411,16 +411,33 @@ describe('the routers', () => {
       logger: own,
     });
 
-    // Act
-    await ingest(httpEvent({ routeKey: 'POST /events', body: JSON.stringify(sampleEvent()) }), CONTEXT);
-    await lookup(httpEvent({ routeKey: 'GET /events' }), CONTEXT);
-    await lookup(httpEvent({ routeKey: 'GET /events', queryStringParameters: { maxResults: '0' } }), CONTEXT);
+    const withRequestId = (event: HttpEvent, requestId: string): HttpEvent => ({
+      ...event,
+      requestContext: { ...event.requestContext, requestId },
+    });
+
+    // Act: the three at once, as local mode serves them.
+    await Promise.all([
+      ingest(
+        withRequestId(httpEvent({ routeKey: 'POST /events', body: JSON.stringify(sampleEvent()) }), 'put-1'),
+        CONTEXT,
+      ),
+      lookup(withRequestId(httpEvent({ routeKey: 'GET /events' }), 'lookup-1'), CONTEXT),
+      lookup(
+        withRequestId(
+          httpEvent({ routeKey: 'GET /events', queryStringParameters: { maxResults: '0' } }),
+          'bad-1',
+        ),
+        CONTEXT,
+      ),
+    ]);
 
     // Assess
-    expect(ownInfo.mock.calls.map(([message]) => message)).toEqual([
-      'events put',
-      'events looked up',
-      'request refused',
+    const logged = lines.map((line) => JSON.parse(line) as { message: string; requestId: string });
+    expect(logged.map(({ message, requestId }) => `${requestId} ${message}`).sort()).toEqual([
+      'bad-1 request refused',
+      'lookup-1 events looked up',
+      'put-1 events put',
     ]);
     expect(sharedInfo).not.toHaveBeenCalled();
   });
