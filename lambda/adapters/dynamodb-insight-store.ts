@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mapWithConcurrency } from '../core/backoff.js';
 import type { CounterKey, CounterUpdate, CounterWriter } from '../core/insights/counters.js';
+import { catalogCounterKey, INSIGHT_KEYS_CATALOG_PK } from '../core/insights/key-catalog.js';
 import type { InsightStorePort, MinuteCounter, StoredInsightState } from '../core/insights/run.js';
 import { TABLE_LAYOUT } from '../core/table-layout.js';
 import type { DynamoDbEventStore } from './dynamodb-event-store.js';
@@ -20,7 +21,6 @@ import { logger as functionLogger, type Logger } from './logger.js';
  * their own: M#<keyId> per-minute counters, H#<keyId> hourly totals, S#<keyId> detector state, and the key
  * catalog C#INSIGHTKEYS. None of these items has a `record`, so no stream consumer ever forwards them.
  */
-export const INSIGHT_KEYS_CATALOG_PK = 'C#INSIGHTKEYS';
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_LAYOUT;
 const PARALLEL_UPDATES = 8;
 const MAX_QUERY_PAGES = 200;
@@ -97,8 +97,8 @@ export class DynamoDbInsightStore implements CounterWriter, InsightStorePort {
   async listKeys(): Promise<Array<{ keyId: string; key: CounterKey }>> {
     const entries = await this.catalog.readCatalog(INSIGHT_KEYS_CATALOG_PK);
     return entries.flatMap((entry) => {
-      const key = entry.attributes.key;
-      return key === undefined ? [] : [{ keyId: entry.sk, key: JSON.parse(key) as CounterKey }];
+      const key = catalogCounterKey(entry);
+      return key === undefined ? [] : [{ keyId: entry.sk, key }];
     });
   }
 

@@ -16,6 +16,8 @@ export type RequestErrorKind =
   | 'InvalidEventCategory'
   | 'InvalidNextToken'
   | 'EventNotFound'
+  /** No insight with the sharedEventID asked for (GET /insights/{sharedEventID}/series). */
+  | 'InsightNotFound'
   /** The request names an operation this API does not serve. */
   | 'UnknownOperation'
   | 'InvalidChannelArn'

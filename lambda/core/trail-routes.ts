@@ -21,6 +21,9 @@ export const TRAIL_ROUTES = {
   // CloudTrail Data's PutAuditEvents and CloudTrail's LookupEvents (docs/cloudtrail-compat.md).
   PutAuditEvents: { method: 'POST', path: '/PutAuditEvents', access: 'put' },
   LookupEvents: { method: 'POST', path: '/', access: 'lookup' },
+  // What the console reads besides lookups (docs/insights.md, docs/console.md).
+  GetInsightSeries: { method: 'GET', path: '/insights/{sharedEventID}/series', access: 'lookup' },
+  GetValueSuggestions: { method: 'GET', path: '/values/{attribute}', access: 'lookup' },
 } as const satisfies Record<string, TrailRoute>;
 
 export type TrailRouteName = keyof typeof TRAIL_ROUTES;

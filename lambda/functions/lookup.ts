@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.js';
+import { DynamoDbInsightStore } from '../adapters/dynamodb-insight-store.js';
 import type { HttpHandler } from '../adapters/http.js';
 import { SETTINGS } from '../manifest/settings.js';
 import { createLookupHandler } from '../routes/lookup.js';
@@ -38,11 +39,14 @@ export function tokenSecretLoader(
   };
 }
 
-/** The lookup function: GET /events, GET /events/{eventId} and CloudTrail's LookupEvents (POST /). */
+/** The lookup function: GET /events, GET /events/{eventId}, CloudTrail's LookupEvents (POST /) and the console's reads. */
 export function buildLookup(config: FunctionConfig<'lookup'>, runtime: FunctionRuntime): HttpHandler {
+  const client = new DynamoDBClient(runtime.aws);
+  const reader = new DynamoDbEventStore(client, config.tableName);
   return createLookupHandler({
     config,
-    reader: new DynamoDbEventStore(new DynamoDBClient(runtime.aws), config.tableName),
+    reader,
+    counters: new DynamoDbInsightStore(client, config.tableName, reader, runtime.logger),
     tokenSecret: tokenSecretLoader(config, runtime.aws),
     logger: runtime.logger,
     ...(runtime.now === undefined ? {} : { now: runtime.now }),

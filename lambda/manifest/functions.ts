@@ -138,7 +138,12 @@ export const FUNCTIONS = {
     architecture: 'arm64',
     // The lookup routes' 100 requests/s at up to 0.4 s each.
     reservedConcurrency: 40,
-    triggers: [{ kind: 'http', routes: ['ListEvents', 'GetEvent', 'LookupEvents'] }],
+    triggers: [
+      {
+        kind: 'http',
+        routes: ['ListEvents', 'GetEvent', 'LookupEvents', 'GetInsightSeries', 'GetValueSuggestions'],
+      },
+    ],
     settings: [...API_SETTINGS, 'tokenSecret', 'tokenSecretArn'],
     permissions: ['events:read', 'tokenSecret:read'],
   },

@@ -4,6 +4,7 @@ import { type HttpHandler, jsonText, type Route } from '../adapters/http.js';
 import { logger as sharedLogger } from '../adapters/logger.js';
 import { RequestError } from '../core/errors.js';
 import { isEventId } from '../core/event-id.js';
+import type { CounterSeriesReader } from '../core/insights/series.js';
 import { lookupEvents, lookupPage } from '../core/lookup.js';
 import {
   type LookupRequestContext,
@@ -14,12 +15,16 @@ import {
 import { NextTokenCodec } from '../core/next-token.js';
 import type { EventReader } from '../core/ports.js';
 import { createCloudTrailLookupRoute } from './cloudtrail-lookup.js';
+import { createInsightSeriesRoute } from './insight-series.js';
 import { LOOKUP_EVENTS_PROTOCOL, NATIVE_PROTOCOL } from './protocols.js';
 import { createRouter } from './router.js';
+import { createValueSuggestionsRoute } from './value-suggestions.js';
 
 export interface LookupDependencies {
   readonly config: TrailConfig;
   readonly reader: EventReader;
+  /** The insight counters the series route reads (docs/insights.md). */
+  readonly counters: CounterSeriesReader;
   readonly tokenSecret: () => Promise<string>;
   readonly now?: () => number;
   /** @default the function's shared logger (lambda/adapters/logger.ts) */
@@ -30,6 +35,7 @@ export interface LookupDependencies {
 export interface LookupRouteDependencies {
   readonly config: TrailConfig;
   readonly reader: EventReader;
+  readonly counters: CounterSeriesReader;
   readonly tokens: () => Promise<NextTokenCodec>;
   readonly now: () => number;
   readonly logger: Logger;
@@ -95,12 +101,13 @@ function createGetEventRoute(dependencies: LookupRouteDependencies): Route {
 }
 
 /**
- * The lookup function: GET /events, GET /events/{eventId} and POST / (CloudTrail's LookupEvents,
- * docs/cloudtrail-compat.md).
+ * The lookup function: GET /events, GET /events/{eventId}, POST / (CloudTrail's LookupEvents,
+ * docs/cloudtrail-compat.md), and the console's GET /insights/{sharedEventID}/series and GET /values/{attribute}.
  */
 export function createLookupHandler({
   config,
   reader,
+  counters,
   tokenSecret,
   now = Date.now,
   logger = sharedLogger,
@@ -110,12 +117,14 @@ export function createLookupHandler({
     codec ??= new NextTokenCodec(await tokenSecret(), now);
     return codec;
   };
-  const dependencies = { config, reader, tokens, now, logger };
+  const dependencies = { config, reader, counters, tokens, now, logger };
   return createRouter<'lookup'>(
     {
       ListEvents: { route: createListEventsRoute(dependencies), protocol: NATIVE_PROTOCOL },
       GetEvent: { route: createGetEventRoute(dependencies), protocol: NATIVE_PROTOCOL },
       LookupEvents: { route: createCloudTrailLookupRoute(dependencies), protocol: LOOKUP_EVENTS_PROTOCOL },
+      GetInsightSeries: { route: createInsightSeriesRoute(dependencies), protocol: NATIVE_PROTOCOL },
+      GetValueSuggestions: { route: createValueSuggestionsRoute(dependencies), protocol: NATIVE_PROTOCOL },
     },
     { logger },
   );

@@ -20,6 +20,7 @@ export const NATIVE_PROTOCOL: ErrorProtocol = {
     InvalidEventCategory: { statusCode: 400, code: 'InvalidEventCategory' },
     InvalidNextToken: { statusCode: 400, code: 'InvalidNextToken' },
     EventNotFound: { statusCode: 404, code: 'EventNotFound' },
+    InsightNotFound: { statusCode: 404, code: 'InsightNotFound' },
     // A route key the function's table lacks (API Gateway sends only its own routes); local mode's front says the same.
     UnknownOperation: { statusCode: 404, code: 'NotFound' },
   },

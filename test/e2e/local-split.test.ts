@@ -63,6 +63,11 @@ describe('producer and reader credentials in local mode', () => {
         return { path: `/events?Username=${runId}`, method: 'GET' };
       case 'GetEvent':
         return { path: `/events/${storedEventId}`, method: 'GET' };
+      case 'GetInsightSeries':
+        // No insight exists: the lookup function's 404 shows the request got past the route's grant.
+        return { path: '/insights/00000000-0000-4000-a000-000000000000/series', method: 'GET' };
+      case 'GetValueSuggestions':
+        return { path: '/values/EventSource', method: 'GET' };
       case 'LookupEvents':
         return {
           path: '/',
@@ -106,6 +111,20 @@ describe('producer and reader credentials in local mode', () => {
   const lookupRoutes = TRAIL_ROUTE_NAMES.filter((name) => TRAIL_ROUTES[name].access === 'lookup').map(
     (name) => routeKey(TRAIL_ROUTES[name]),
   );
+
+  /** Each route answered as its function does: 200, and the series route's 404 for the insight no one opened. */
+  const expectAnswered = (
+    results: Record<string, { status: number; body: unknown }>,
+    routes: readonly string[],
+  ) => {
+    const seriesRoute = routeKey(TRAIL_ROUTES.GetInsightSeries);
+    for (const route of routes.filter((key) => key !== seriesRoute)) {
+      expect(results[route]?.status, route).toBe(200);
+    }
+    if (routes.includes(seriesRoute)) {
+      expect(results[seriesRoute]).toMatchObject({ status: 404, body: { code: 'InsightNotFound' } });
+    }
+  };
 
   const getEvent = async (eventID: string) =>
     (await signedFetch(new URL(`/events/${eventID}`, local.apiUrl), {
@@ -155,12 +174,12 @@ describe('producer and reader credentials in local mode', () => {
     }
   });
 
-  it('lets the reader pair look up on all three lookup routes and answers its puts with 403 Forbidden', async () => {
+  it('lets the reader pair look up on every lookup route and answers its puts with 403 Forbidden', async () => {
     // Act
     const results = await callEveryRoute('readerCredentials');
 
     // Assess
-    for (const route of lookupRoutes) expect(results[route]?.status, route).toBe(200);
+    expectAnswered(results, lookupRoutes);
     expect(results['GET /events/{eventId}']?.body).toMatchObject({ eventID: storedEventId });
     expect(results['GET /events']?.body).toMatchObject({
       events: expect.arrayContaining([expect.objectContaining({ eventID: storedEventId })]),
@@ -216,7 +235,7 @@ describe('producer and reader credentials in local mode', () => {
     const results = await callEveryRoute('credentials');
 
     // Assess
-    for (const route of [...putRoutes, ...lookupRoutes]) expect(results[route]?.status, route).toBe(200);
+    expectAnswered(results, [...putRoutes, ...lookupRoutes]);
   });
 
   it('refuses an unknown access key with 403 UnrecognizedClientException, as before the split', async () => {

@@ -230,6 +230,8 @@ describe('TrailApi', () => {
       expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
         'GET /events',
         'GET /events/{eventId}',
+        'GET /insights/{sharedEventID}/series',
+        'GET /values/{attribute}',
         'POST /',
         'POST /PutAuditEvents',
         'POST /events',
@@ -320,7 +322,7 @@ describe('TrailApi', () => {
       const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
       const routeIds = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
       // Assess
-      expect(routeIds).toHaveLength(5);
+      expect(routeIds).toHaveLength(7);
       expect([...(stage?.DependsOn ?? [])].sort()).toEqual(expect.arrayContaining(routeIds.sort()));
     });
   });
@@ -348,7 +350,7 @@ describe('TrailApi', () => {
       ]);
     });
 
-    it('scopes grantLookup to GET /events, GET /events/* and POST / when a reader is granted', () => {
+    it('scopes grantLookup to GET /events, GET /events/*, GET /insights/*, GET /values/* and POST / when a reader is granted', () => {
       // Act
       const resources = invokeResourcesOf(reader);
 
@@ -356,6 +358,8 @@ describe('TrailApi', () => {
       expect(resources.sort()).toEqual([
         `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/GET/events`,
         `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/GET/events/*`,
+        `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/GET/insights/*`,
+        `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/GET/values/*`,
         `arn:${partition}:execute-api:us-east-1:123456789012:${apiRef()}/*/POST/`,
       ]);
     });

@@ -8,6 +8,7 @@ import { createIngestHandler } from '../../lambda/routes/ingest.js';
 import { createLookupHandler } from '../../lambda/routes/lookup.js';
 import { NOW_MS, sampleEvent } from '../fixtures/events.js';
 import { httpEvent as baseHttpEvent, HTTP_CONTEXT } from '../fixtures/http.js';
+import { MemoryInsightStore } from '../fixtures/memory-insight-store.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
 import { eventJson, jsonish, producerEvent, REUSED_IDS, weirdString } from './arbitraries.js';
 
@@ -184,6 +185,7 @@ describe('the HTTP routes on generated requests', () => {
     const lookup = createLookupHandler({
       config: CONFIG,
       reader: store,
+      counters: new MemoryInsightStore(),
       tokenSecret: async () => 'x'.repeat(32),
       now: () => NOW_MS,
     });
@@ -204,6 +206,7 @@ describe('the HTTP routes on generated requests', () => {
     const lookup = createLookupHandler({
       config: CONFIG,
       reader: store,
+      counters: new MemoryInsightStore(),
       tokenSecret: async () => 'x'.repeat(32),
       now: () => NOW_MS,
     });
@@ -228,6 +231,7 @@ describe('the HTTP routes on generated requests', () => {
     const lookup = createLookupHandler({
       config: CONFIG,
       reader: store,
+      counters: new MemoryInsightStore(),
       tokenSecret: async () => 'x'.repeat(32),
       now: () => NOW_MS,
     });

@@ -11,6 +11,7 @@ import type { EventReader, ReadOptions } from '../../lambda/core/ports.js';
 import { createLookupHandler } from '../../lambda/routes/lookup.js';
 import { ENRICHMENT, NOW_MS, sampleEvent, sampleRecord } from '../fixtures/events.js';
 import { HTTP_CONTEXT, httpEvent } from '../fixtures/http.js';
+import { MemoryInsightStore } from '../fixtures/memory-insight-store.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
 
 /**
@@ -29,6 +30,7 @@ function lookupOf(reader: EventReader, nowMs = NOW_MS) {
   const lookup = createLookupHandler({
     config: CONFIG,
     reader,
+    counters: new MemoryInsightStore(),
     tokenSecret: async () => 'x'.repeat(32),
     now: () => nowMs,
   });

@@ -6,6 +6,7 @@ import { createIngestHandler } from '../../lambda/routes/ingest.js';
 import { createLookupHandler } from '../../lambda/routes/lookup.js';
 import { NOW_MS, sampleEvent } from '../fixtures/events.js';
 import { httpEvent as baseHttpEvent, HTTP_CONTEXT } from '../fixtures/http.js';
+import { MemoryInsightStore } from '../fixtures/memory-insight-store.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
 
 const CONFIG: TrailConfig = { tableName: 'trail', region: 'eu-west-1', retentionDays: 90, writeShards: 2 };
@@ -20,6 +21,7 @@ function setup() {
   const lookup = createLookupHandler({
     config: CONFIG,
     reader: store,
+    counters: new MemoryInsightStore(),
     tokenSecret: async () => 'x'.repeat(32),
     now,
   });
@@ -406,6 +408,7 @@ describe('the routers', () => {
     const lookup = createLookupHandler({
       config: CONFIG,
       reader: store,
+      counters: new MemoryInsightStore(),
       tokenSecret: async () => 'x'.repeat(32),
       now: () => NOW_MS,
       logger: own,

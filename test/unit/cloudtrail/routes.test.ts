@@ -8,6 +8,7 @@ import { createIngestHandler } from '../../../lambda/routes/ingest.js';
 import { createLookupHandler } from '../../../lambda/routes/lookup.js';
 import { NOW_MS } from '../../fixtures/events.js';
 import { HTTP_CONTEXT, httpEvent } from '../../fixtures/http.js';
+import { MemoryInsightStore } from '../../fixtures/memory-insight-store.js';
 import { MemoryEventStore } from '../../fixtures/memory-store.js';
 
 const ACCOUNT = '111122223333';
@@ -80,6 +81,7 @@ describe('a body that is not UTF-8', () => {
     const lookup = createLookupHandler({
       config: CONFIG,
       reader: new MemoryEventStore(),
+      counters: new MemoryInsightStore(),
       tokenSecret: async () => 'x'.repeat(32),
       now: () => NOW_MS,
     });
