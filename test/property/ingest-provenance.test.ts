@@ -9,7 +9,7 @@ import type { ProvenanceMode } from '../../lambda/core/provenance.js';
 import { routeKey, TRAIL_ROUTES } from '../../lambda/core/trail-routes.js';
 import { createIngestHandler } from '../../lambda/routes/ingest.js';
 import { ACCOUNT_ID, NOW_MS } from '../fixtures/events.js';
-import { HTTP_CONTEXT, httpEvent } from '../fixtures/http.js';
+import { HTTP_CONTEXT, httpEvent, putRouteEvent } from '../fixtures/http.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
 
 /**
@@ -85,15 +85,7 @@ async function outcome(
           auditEvents: [{ id: 'a', eventData: JSON.stringify({ ...fields, version: '1.0', UID: 'uid-1' }) }],
         };
   const response = await ingest(
-    httpEvent(
-      {
-        routeKey: routeKey(TRAIL_ROUTES[route]),
-        rawPath: TRAIL_ROUTES[route].path,
-        ...(route === 'PutAuditEvents' ? { queryStringParameters: { channelArn: CHANNEL_ARN } } : {}),
-        body: JSON.stringify(body),
-      },
-      PRODUCER,
-    ),
+    putRouteEvent(route, body, { channelArn: CHANNEL_ARN, callerArn: PRODUCER }),
     HTTP_CONTEXT,
   );
   const result = JSON.parse(response.body ?? '') as { failed: Array<{ errorCode: string }> };

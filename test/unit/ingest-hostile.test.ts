@@ -5,11 +5,10 @@ import type { ProducerEvent } from '../../lambda/core/event-model.js';
 import { type IngestOptions, producerContentHash, putEvents } from '../../lambda/core/ingest.js';
 import { producerIdScope } from '../../lambda/core/keys.js';
 import { LIMITS } from '../../lambda/core/limits.js';
-import { routeKey, TRAIL_ROUTES } from '../../lambda/core/trail-routes.js';
 import { createIngestHandler } from '../../lambda/routes/ingest.js';
 import { PUT_AUDIT_EVENTS_PROTOCOL } from '../../lambda/routes/protocols.js';
 import { ACCOUNT_ID, ENRICHMENT, NOW_MS, sampleEvent } from '../fixtures/events.js';
-import { HTTP_CONTEXT, httpEvent } from '../fixtures/http.js';
+import { HTTP_CONTEXT, putRouteEvent } from '../fixtures/http.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
 import { refusalOf } from '../fixtures/request-error.js';
 
@@ -47,15 +46,7 @@ function ingestApi(store = new MemoryEventStore(), nowMs = NOW_MS) {
   const ingest = createIngestHandler({ config: CONFIG, writer: store, now: () => nowMs });
   const call = async (route: 'PutEvents' | 'PutAuditEvents', body: unknown, callerArn?: string) => {
     const response = await ingest(
-      httpEvent(
-        {
-          routeKey: routeKey(TRAIL_ROUTES[route]),
-          rawPath: TRAIL_ROUTES[route].path,
-          ...(route === 'PutAuditEvents' ? { queryStringParameters: { channelArn: CHANNEL_ARN } } : {}),
-          body: JSON.stringify(body),
-        },
-        callerArn,
-      ),
+      putRouteEvent(route, body, { channelArn: CHANNEL_ARN, callerArn }),
       HTTP_CONTEXT,
     );
     return JSON.parse(response.body ?? '') as {
