@@ -1,7 +1,9 @@
-import { type Acknowledgment, Stack, Validations } from 'aws-cdk-lib';
+import { type Acknowledgment, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
+  CorsHttpMethod,
+  type CorsPreflightOptions,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -116,6 +118,13 @@ export interface TrailApiProps {
    * @default - none
    */
   readonly settings?: SettingValues;
+  /**
+   * Browser origins (`https://host`) CORS admits to the API: the console's, set by the Trail. Preflights are answered
+   * by API Gateway; every route still requires SigV4.
+   *
+   * @default - no CORS configuration
+   */
+  readonly corsOrigins?: string[];
 }
 
 const TRAIL_API_DEFAULTS = {
@@ -177,6 +186,24 @@ export function channelProblems(channels: readonly ChannelProps[]): string[] {
     }
   });
   return problems;
+}
+
+/** CORS for a browser that signs its requests (aws4fetch): the SigV4 headers, and POST / with its X-Amz-Target. */
+function corsPreflight(allowOrigins: string[]): CorsPreflightOptions {
+  return {
+    allowOrigins,
+    allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
+    allowHeaders: [
+      'authorization',
+      'content-type',
+      'x-amz-date',
+      'x-amz-content-sha256',
+      'x-amz-security-token',
+      'x-amz-target',
+      'x-amz-user-agent',
+    ],
+    maxAge: Duration.hours(1),
+  };
 }
 
 /**
@@ -274,6 +301,7 @@ export class TrailApi extends Construct {
       defaultAuthorizer: new HttpIamAuthorizer(),
       // The stage is added below: HttpApi's own default stage takes no access log or throttling settings.
       createDefaultStage: false,
+      ...(props.corsOrigins?.length ? { corsPreflight: corsPreflight(props.corsOrigins) } : {}),
     });
     const accessLogGroup = new LogGroup(this, 'AccessLogs', { retention: logRetention });
     this.stage = this.httpApi.addStage('DefaultStage', {
