@@ -112,6 +112,29 @@ export class OpenTrailStack extends Stack {
         description: 'CloudWatch dashboard of the trail',
       });
     }
+    if (trail.consoleSite) {
+      const site = trail.consoleSite;
+      for (const [outputId, output] of Object.entries({
+        ConsoleUrl: {
+          value: site.url,
+          description: 'The investigator console (sign in with a Cognito user)',
+        },
+        ConsoleUserPoolId: {
+          value: site.userPool.userPoolId,
+          description: 'Cognito user pool of the console (aws cognito-idp admin-create-user)',
+        },
+        ConsoleUserPoolClientId: {
+          value: site.userPoolClient.userPoolClientId,
+          description: 'Cognito app client the console signs in with',
+        },
+        ConsoleIdentityPoolId: {
+          value: site.identityPool.identityPoolId,
+          description: 'Cognito identity pool whose signed-in role may only look up events',
+        },
+      })) {
+        addOutput(outputs, outputId, output);
+      }
+    }
     for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }
 }

@@ -9,6 +9,7 @@ import { PROVENANCE_MODES, type ProvenanceMode } from '../lambda/core/provenance
 import { type RedactionRules, redactionProblems } from '../lambda/core/redaction.js';
 import { selectorProblems, type TrailSelectors } from '../lambda/core/selectors.js';
 import { type ArchiveProps, archivePropsProblems, type ObjectLockMode } from './constructs/archive.js';
+import { type ConsoleSiteOptions, consoleSitePropsProblems } from './constructs/console-site.js';
 import { type EventAlarmsOptions, eventAlarmsPropsProblems } from './constructs/event-alarms.js';
 import { eventStorePropsProblems } from './constructs/event-store.js';
 import { type InsightsProps, insightsPropsProblems } from './constructs/insights.js';
@@ -172,6 +173,14 @@ export interface TrailProps {
    * @default true
    */
   readonly dashboard?: boolean;
+  /**
+   * The investigator's console in AWS (ConsoleSite): CloudFront in front of a private bucket, Cognito sign-in with
+   * MFA, an identity pool whose role may only look up, and CORS on the API for the console's origin. `false` leaves
+   * all of it out (as local mode and MiniStack want).
+   *
+   * @default true
+   */
+  readonly console?: boolean | ConsoleSiteOptions;
 }
 
 /** The topic and key as context can give them (strings from `-c`): by ARN, or a key the stack creates. */
@@ -238,6 +247,9 @@ export function validateTrailProps(props: TrailProps & TrailResourceSettings): s
     ...(insights === false || insights === undefined
       ? []
       : nestedProblems('insights', insightsPropsProblems(insights))),
+    ...(typeof props.console === 'object'
+      ? nestedProblems('console', consoleSitePropsProblems(props.console))
+      : []),
     // The core's messages name their place inside the value (`advanced[0].fieldSelectors[1] ...`); the redaction
     // ones already start with `redaction`.
     ...selectorProblems(props.selectors).map((problem) => `selectors: ${problem}`),
@@ -350,6 +362,7 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
     // Checked against RETAIN and DESTROY by the validation; RemovalPolicy's values are the lower-case words.
     removalPolicy: removalPolicy as RemovalPolicy | undefined,
     dashboard: read.boolean('dashboard'),
+    console: read.boolean('console'),
   });
   const problems = [...read.problems, ...validateTrailProps(props)];
   if (problems.length > 0) {
@@ -406,6 +419,7 @@ export const TRAIL_CONTEXT_KEYS = [
   'createEncryptionKey',
   'removalPolicy',
   'dashboard',
+  'console',
 ] as const;
 
 type TrailContextKey = (typeof TRAIL_CONTEXT_KEYS)[number];

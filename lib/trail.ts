@@ -2,6 +2,7 @@ import {
   ArnFormat,
   AspectPriority,
   Aspects,
+  Lazy,
   RemovalPolicies,
   RemovalPolicy,
   Stack,
@@ -22,6 +23,7 @@ import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionName } from '../lambda/manifest/functions.js';
 import { CustomerKeyAspect } from './aspects/customer-key.js';
 import { Archive, defaultDatabaseName } from './constructs/archive.js';
+import { ConsoleSite } from './constructs/console-site.js';
 import { type NamedResource, TrailDashboard } from './constructs/dashboard.js';
 import { EventAlarms } from './constructs/event-alarms.js';
 import { EventStore } from './constructs/event-store.js';
@@ -78,6 +80,8 @@ export class Trail extends Construct {
   public readonly insights?: Insights;
   /** Undefined when `dashboard` is false. */
   public readonly dashboard?: TrailDashboard;
+  /** The console in AWS (CloudFront, Cognito); undefined when `console` is false. */
+  public readonly consoleSite?: ConsoleSite;
   /** The topic every alarm notifies: `alarmTopic`, or the one created for `alarmEmail`; undefined without both. */
   public readonly alarmTopic?: ITopic;
   /** The customer managed key, when one is given. */
@@ -106,6 +110,10 @@ export class Trail extends Construct {
       reservedConcurrency: props.reservedConcurrency,
       channels: props.channels,
       settings: ingestPolicySettings(props),
+      // The console is built after the API it calls; its origin reaches the API's CORS at synthesis.
+      ...(props.console === false
+        ? {}
+        : { corsOrigins: Lazy.list({ produce: () => (this.consoleSite ? [this.consoleSite.origin] : []) }) }),
     });
     checkEnvironmentBudget(
       this.trailApi.ingestFunction,
@@ -177,6 +185,15 @@ export class Trail extends Construct {
         })),
         deadLetterQueues: this.deadLetterQueues,
         insightsFunction: this.insights?.insightsFunction,
+      });
+    }
+
+    if (props.console !== false) {
+      this.consoleSite = new ConsoleSite(this, 'Console', {
+        ...(typeof props.console === 'object' ? props.console : {}),
+        apiUrl: this.apiUrl,
+        grantLookup: (grantee) => this.grantLookup(grantee),
+        removalPolicy: props.removalPolicy,
       });
     }
 

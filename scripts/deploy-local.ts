@@ -54,7 +54,7 @@ export interface DeployedStack {
 export const deployToEmulator = async (options: DeployOptions): Promise<DeployedStack> => {
   const assembly = options.assemblyDir ?? (await mkdtemp(join(tmpdir(), 'opentrail-assembly-')));
   try {
-    const contextArgs = Object.entries(options.context ?? {}).flatMap(([key, value]) => [
+    const contextArgs = Object.entries({ console: 'false', ...options.context }).flatMap(([key, value]) => [
       '-c',
       `${key}=${value}`,
     ]);

@@ -44,6 +44,8 @@ const PINNED_STATEFUL_IDS = [
   'AWS::KinesisFirehose::DeliveryStream ArchiveDeliveryStream87A0F874',
   'AWS::Logs::LogGroup ArchiveConsumerHandlerLogs81D14E09',
   'AWS::Logs::LogGroup ArchiveDeliveryErrorsCE456CD4',
+  // The console (ConsoleSite, on by default): the deployment's log group, and the bucket below.
+  'AWS::Logs::LogGroup ConsoleDeploymentLogsF47DC59F',
   'AWS::Logs::LogGroup InsightsCounterConsumerHandlerLogs96924D50',
   'AWS::Logs::LogGroup InsightsInsightsLogsF8DD859A',
   'AWS::Logs::LogGroup LogForwardConsumerHandlerLogs4C52681D',
@@ -53,6 +55,7 @@ const PINNED_STATEFUL_IDS = [
   'AWS::Logs::LogGroup TrailApiLookupLogs80C3CB8F',
   'AWS::S3::Bucket ArchiveAccessLogsBucket848A773E',
   'AWS::S3::Bucket ArchiveBucket49F1AC64',
+  'AWS::S3::Bucket ConsoleBucket86B6957C',
   'AWS::SQS::Queue ArchiveConsumerDeadLetterQueueE1AE5C24',
   'AWS::SQS::Queue InsightsCounterConsumerDeadLetterQueue5A546A8F',
   'AWS::SQS::Queue InsightsDeadLetterQueueFCE40B1C',
@@ -532,12 +535,23 @@ describe('OpenTrailStack', () => {
         'Serverless-LambdaTracing',
       ];
       const bucketId = logicalIdOf(stack, stack.trail.archive.bucket.bucketName);
+      // CDK's BucketDeployment handler of the console, a stack-level singleton (console-site.test.ts checks the rest).
+      const deploymentHandler =
+        stack.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'))?.node
+          .path ?? 'no deployment handler';
 
       // Assess
       expect([...new Set(acknowledgments.map((acknowledgment) => acknowledgment.path))].sort()).toEqual([
+        `${deploymentHandler}/Resource`,
+        `${deploymentHandler}/ServiceRole/DefaultPolicy/Resource`,
+        `${deploymentHandler}/ServiceRole/Resource`,
         'OpenTrail/Default/Archive/DeliveryPolicy',
         'OpenTrail/Default/ArchiveConsumer/DeadLetterQueue',
         'OpenTrail/Default/ArchiveConsumer/HandlerFunction',
+        'OpenTrail/Default/Console/Bucket',
+        'OpenTrail/Default/Console/Distribution',
+        'OpenTrail/Default/Console/IdentityPool/AuthenticatedRole/DefaultPolicy/Resource',
+        'OpenTrail/Default/Console/UserPool',
         'OpenTrail/Default/Insights/CounterConsumer/DeadLetterQueue',
         'OpenTrail/Default/Insights/CounterConsumer/HandlerFunction',
         'OpenTrail/Default/Insights/DeadLetterQueue',
@@ -563,6 +577,17 @@ describe('OpenTrailStack', () => {
         'Insights/InsightsFunction',
       ])
         expect(rulesAt(`OpenTrail/Default/${fn}`)).toEqual(functionRules);
+      expect(rulesAt('OpenTrail/Default/Console/Distribution')).toEqual([
+        'AwsSolutions-CFR1',
+        'AwsSolutions-CFR2',
+        'AwsSolutions-CFR3',
+        'AwsSolutions-CFR4',
+      ]);
+      expect(rulesAt('OpenTrail/Default/Console/UserPool')).toEqual([
+        'AwsSolutions-COG3',
+        'AwsSolutions-COG8',
+      ]);
+      expect(rulesAt('OpenTrail/Default/Console/Bucket')).toEqual(['AwsSolutions-S1']);
       for (const { reason } of acknowledgments) expect(reason.length).toBeGreaterThan(40);
     });
   });

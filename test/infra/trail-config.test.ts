@@ -258,6 +258,7 @@ describe('trailPropsFromContext', () => {
       createEncryptionKey: 'false',
       removalPolicy: 'Retain',
       dashboard: 'false',
+      console: 'false',
     });
 
     // Act
@@ -309,6 +310,7 @@ describe('trailPropsFromContext', () => {
       createEncryptionKey: false,
       removalPolicy: RemovalPolicy.RETAIN,
       dashboard: false,
+      console: false,
     });
     expect(Object.keys(node.getAllContext()).filter((key) => !key.startsWith('aws:'))).toEqual([
       ...TRAIL_CONTEXT_KEYS.filter((key) => key !== 'insights'),

@@ -319,7 +319,8 @@ describe('Trail', () => {
         Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
       });
       devTemplate.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
-      devTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+      // The archive and its access-log bucket, and the console's bucket.
+      devTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 3);
     });
   });
 
