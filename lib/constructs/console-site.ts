@@ -28,7 +28,7 @@ import { IdentityPool, UserPoolAuthenticationProvider } from 'aws-cdk-lib/aws-co
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
-import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { type NagRuleResult, rules } from 'cdk-nag';
 import { Construct, type IConstruct } from 'constructs';
 import { defaultArchiveBucketProps } from '../defaults/s3.js';
@@ -263,7 +263,8 @@ export class ConsoleSite extends Construct {
     this.url = `${this.origin}/${CONSOLE_PREFIX}`;
 
     this.userPoolClient = this.userPool.addClient('ConsoleClient', {
-      // A browser cannot keep a secret: authorization code with PKCE (Cognito requires PKCE for public clients).
+      // A browser cannot keep a secret: authorization code without one, with PKCE. Cognito enforces PKCE per request
+      // (a code asked for with code_challenge is redeemed only with its code_verifier): the console must send it.
       generateSecret: false,
       authFlows: { userSrp: false, userPassword: false, adminUserPassword: false, custom: false },
       oAuth: {
@@ -428,7 +429,7 @@ function acknowledgeFindings(
  * image is never used because the local build always succeeds or throws. Stacks excluded from bundling
  * (`aws:cdk:bundling-stacks`, as the infra tests set) skip the build.
  */
-function consoleSource() {
+function consoleSource(): ISource {
   return Source.asset(CONSOLE_DIR, {
     exclude: ['dist', 'node_modules', '*.tsbuildinfo'],
     bundling: {
