@@ -1,6 +1,7 @@
 import { AwsClient } from 'aws4fetch';
 import type { Page } from './pages.js';
 import type { ConsoleRecord } from './record.js';
+import type { InsightSeries } from './series.js';
 
 /** The API, signed in the browser with SigV4 (execute-api, as API Gateway's IAM authorization wants). */
 
@@ -57,6 +58,10 @@ export interface Api {
   lookup(parameters: URLSearchParams, signal?: AbortSignal): Promise<Page<ConsoleRecord>>;
   /** The record's JSON text exactly as GET /events/{id} returns it. */
   getEvent(eventId: string, insight: boolean, signal?: AbortSignal): Promise<string>;
+  /** GET /insights/{sharedEventID}/series (docs/insights.md). */
+  insightSeries(sharedEventID: string, signal?: AbortSignal): Promise<InsightSeries>;
+  /** GET /values/{attribute}: the suggested values that start with `prefix` (docs/console.md). */
+  values(attribute: string, prefix: string, signal?: AbortSignal): Promise<readonly string[]>;
 }
 
 export function createApi({ region, credentials }: ApiSettings, baseUrl: string): Api {
@@ -73,5 +78,12 @@ export function createApi({ region, credentials }: ApiSettings, baseUrl: string)
       JSON.parse(await get(`/events?${parameters.toString()}`, signal)) as Page<ConsoleRecord>,
     getEvent: (eventId, insight, signal) =>
       get(`/events/${encodeURIComponent(eventId)}${insight ? '?EventCategory=insight' : ''}`, signal),
+    insightSeries: async (sharedEventID, signal) =>
+      JSON.parse(await get(`/insights/${encodeURIComponent(sharedEventID)}/series`, signal)) as InsightSeries,
+    values: async (attribute, prefix, signal) => {
+      const query = new URLSearchParams(prefix === '' ? {} : { prefix }).toString();
+      const path = `/values/${encodeURIComponent(attribute)}${query === '' ? '' : `?${query}`}`;
+      return (JSON.parse(await get(path, signal)) as { values: string[] }).values;
+    },
   };
 }

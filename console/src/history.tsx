@@ -103,7 +103,7 @@ export function History({
   return (
     <div class="history">
       <h1>Event history</h1>
-      <Filters query={query} />
+      <Filters api={api} query={query} />
       {problems.map((problem) => (
         <p class="banner warning" role="status" key={problem}>
           {problem}
@@ -171,7 +171,7 @@ export function History({
 }
 
 /** The filter form: one row per attribute, the insight category, the time range; Apply writes the URL. */
-function Filters({ query }: { query: ConsoleQuery }) {
+function Filters({ api, query }: { api: Api; query: ConsoleQuery }) {
   type Row = { readonly id: number; readonly key: AttributeKey; readonly value: string };
   const nextId = useRef(0);
   const rowsOf = (from: ConsoleQuery): Row[] =>
@@ -261,6 +261,8 @@ function Filters({ query }: { query: ConsoleQuery }) {
             </select>
             <input
               aria-label="Value"
+              type="text"
+              list={isSuggested(row.key) ? `suggestions-${row.id}` : undefined}
               value={row.value}
               onInput={(event) =>
                 setRows(
@@ -270,6 +272,9 @@ function Filters({ query }: { query: ConsoleQuery }) {
                 )
               }
             />
+            {isSuggested(row.key) && (
+              <Suggestions api={api} id={`suggestions-${row.id}`} attribute={row.key} prefix={row.value} />
+            )}
             <button
               type="button"
               class="small"
@@ -362,6 +367,48 @@ const duration = (ms: number): string =>
         : `${ms / 1000} s`;
 
 /** Bars of the loaded events over the view's range, drawn as SVG (no inline styles, which the CSP forbids). */
+/** The filters the API suggests values for (GET /values/{attribute}, docs/console.md). */
+const SUGGESTED = ['EventSource', 'EventName', 'Username'] as const;
+type SuggestedKey = (typeof SUGGESTED)[number];
+const isSuggested = (key: AttributeKey): key is SuggestedKey => SUGGESTED.some((name) => name === key);
+/** Typing pauses this long before a suggestion request: one request per pause, not per key press. */
+const SUGGEST_DELAY_MS = 200;
+
+/** A datalist of the values the API suggests for what the field holds so far; a failure just offers none. */
+function Suggestions({
+  api,
+  id,
+  attribute,
+  prefix,
+}: {
+  api: Api;
+  id: string;
+  attribute: SuggestedKey;
+  prefix: string;
+}) {
+  const [values, setValues] = useState<readonly string[]>([]);
+  useEffect(() => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      api
+        .values(attribute, prefix, controller.signal)
+        .then(setValues)
+        .catch(() => setValues([]));
+    }, SUGGEST_DELAY_MS);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [api, attribute, prefix]);
+  return (
+    <datalist id={id}>
+      {values.map((value) => (
+        <option key={value} value={value} />
+      ))}
+    </datalist>
+  );
+}
+
 function Histogram({
   records,
   bounds,

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api.js';
-import { eventHref } from './nav.js';
+import { eventHref, insightHref } from './nav.js';
 import { EMPTY_QUERY, lookupParameters } from './query.js';
 import type { ConsoleRecord, InsightDetails } from './record.js';
 import { RETENTION_MS } from './time.js';
@@ -8,8 +8,8 @@ import { ErrorBanner, formatTime, Link } from './ui.js';
 
 /**
  * Insights over the retention window, open ones first: a Start without its End (same sharedEventID) is open. The
- * per-minute graph needs the series route (issue 14), not here yet; the bars compare the two averages the
- * insight record itself holds (insightContext.statistics).
+ * bars compare the two averages the insight record itself holds (insightContext.statistics); each row's state
+ * opens the insight's page with its per-minute graph (insight.tsx).
  */
 
 interface Insight {
@@ -101,9 +101,16 @@ export function Insights({ api }: { api: Api }) {
               {insights.map((insight) => {
                 const first = insight.start ?? insight.end;
                 const statistics = insight.details.insightContext?.statistics;
+                const state = insight.end === undefined ? <strong>Open</strong> : 'Closed';
                 return (
                   <tr key={first?.eventID}>
-                    <td>{insight.end === undefined ? <strong>Open</strong> : 'Closed'}</td>
+                    <td>
+                      {first?.sharedEventID === undefined ? (
+                        state
+                      ) : (
+                        <Link href={insightHref(first.sharedEventID)}>{state}</Link>
+                      )}
+                    </td>
                     <td>{insight.details.insightType}</td>
                     <td>{insight.details.eventSource}</td>
                     <td>{insight.details.eventName}</td>

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type ApiSettings, createApi } from './api.js';
 import { EventDetail } from './detail.js';
 import { History } from './history.js';
+import { InsightPage } from './insight.js';
 import { Insights } from './insights.js';
 import { BASE, onNavigate, type Route, routeOf } from './nav.js';
 import { offeredSettings, storedSettings, storeSettings } from './settings.js';
@@ -59,6 +60,8 @@ function App({ offered }: { offered: ApiSettings | undefined }) {
             apiUrl={apiUrl}
             region={settings.region}
           />
+        ) : route.page === 'insight' ? (
+          <InsightPage api={api} sharedEventID={route.sharedEventID} />
         ) : (
           <Insights api={api} />
         )}

@@ -3,19 +3,29 @@
 export type Route =
   | { readonly page: 'history'; readonly search: string }
   | { readonly page: 'event'; readonly eventId: string }
-  | { readonly page: 'insights' };
+  | { readonly page: 'insights' }
+  | { readonly page: 'insight'; readonly sharedEventID: string };
 
 export const BASE = '/console/';
 
 export function routeOf(pathname: string, search: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : '';
-  if (rest === 'insights') return { page: 'insights' };
+  if (rest === 'insights') {
+    const sharedEventID = new URLSearchParams(search).get('insight');
+    return sharedEventID === null ? { page: 'insights' } : { page: 'insight', sharedEventID };
+  }
   const event = /^events\/([^/]+)$/.exec(rest);
   if (event?.[1] !== undefined) return { page: 'event', eventId: decodeURIComponent(event[1]) };
   return { page: 'history', search };
 }
 
 export const eventHref = (eventId: string): string => `${BASE}events/${encodeURIComponent(eventId)}`;
+/**
+ * An insight's page. A query rather than a path segment: local mode's front answers index.html for the console's
+ * fixed pages only (local/http-front.ts CONSOLE_PAGE), so this link also works when opened directly.
+ */
+export const insightHref = (sharedEventID: string): string =>
+  `${BASE}insights?${new URLSearchParams({ insight: sharedEventID }).toString()}`;
 
 type Listener = () => void;
 const listeners = new Set<Listener>();

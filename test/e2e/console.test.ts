@@ -5,21 +5,25 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_HEADER, csvRecord } from '../../console/src/csv.js';
 import type { ConsoleRecord } from '../../console/src/record.js';
+import { type InsightSeries, seriesGeometry } from '../../console/src/series.js';
 import { PROJECT_ROOT } from '../../local/emulator.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
+import { eventually } from '../support/pipeline-reader.js';
 import { signedFetch } from '../support/signed-fetch.js';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 
 /**
  * The console (docs/console.md) in Debian's Chromium against local mode, as an investigator uses it: deep links,
- * the detail page, downloads, the live tail and wrong credentials. The screenshots in docs/console/ come from here.
+ * the detail page, downloads, the live tail, an insight's graph, value suggestions and wrong credentials. The screenshots in docs/console/ come from here.
  */
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const SCREENSHOTS = join(PROJECT_ROOT, 'docs', 'console');
 /** How long a page may take to show what a step waits for: a deadline, not a measurement. */
 const DEADLINE_MS = 30_000;
+/** A short insights baseline, so three hours of back-dated traffic make a full history (as test/e2e/insights.test.ts). */
+const BASELINE_MINUTES = 180;
 
 describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
   let local: LocalHandle;
@@ -84,7 +88,7 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
       .evaluateAll((links) => links.map((link) => link.getAttribute('href')?.split('/').pop() ?? ''));
 
   beforeAll(async () => {
-    local = await startLocal();
+    local = await startLocal({ insights: { baselineMinutes: BASELINE_MINUTES, intervalSeconds: 3600 } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     await mkdir(SCREENSHOTS, { recursive: true });
     await put([
@@ -207,6 +211,92 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
     await page.locator(`a[href="/console/events/${added}"]`).waitFor();
     expect((await listedIds(page))[0]).toBe(added);
     await page.screenshot({ path: join(SCREENSHOTS, 'history-narrow.png'), fullPage: true });
+  });
+
+  it('suggests event sources, event names and users from GET /values', async () => {
+    // Prepare: event names come from the insight key catalog, which the counter consumer fills from the stream.
+    await eventually(async () => {
+      const response = await api('/values/EventName?prefix=Delete', {}, local.readerCredentials);
+      const body = (await response.json()) as { values: string[] };
+      return body.values.includes('DeleteOrder') ? true : undefined;
+    }, 'DeleteOrder in the insight key catalog');
+
+    // Act: a deep link with one filter of each kind, each value a prefix of a stored one.
+    const page = await openPage(`/console/?EventSource=orders.&EventName=Delete&Username=${runId}-a`);
+    /** The options of the datalist the filter row for `attribute` offers. */
+    const suggested = async (attribute: string) => {
+      const rows = await page
+        .locator('.filter-row')
+        .evaluateAll((elements) =>
+          elements.map((row) => [
+            row.querySelector('select')?.value,
+            row.querySelector('input')?.getAttribute('list'),
+          ]),
+        );
+      const list = rows.find(([key]) => key === attribute)?.[1];
+      if (!list) return [];
+      return page
+        .locator(`datalist[id="${list}"] option`)
+        .evaluateAll((options) => options.map((option) => option.getAttribute('value')));
+    };
+
+    // Assess
+    const deadline = { timeout: DEADLINE_MS };
+    await expect.poll(() => suggested('EventSource'), deadline).toEqual(['orders.example.com']);
+    await expect.poll(() => suggested('Username'), deadline).toEqual([alice]);
+    await expect.poll(() => suggested('EventName'), deadline).toEqual(['DeleteOrder']);
+  });
+
+  it('draws an insight from the series route: actual against baseline, the window shaded, the attributions', async () => {
+    // Prepare: 3 hours of 4 CreateUser calls a minute, then 3 minutes of 120, which open an insight.
+    const nowMinute = Math.floor(Date.now() / 60_000);
+    const burst = (minute: number, i: number) => ({
+      eventSource: `${runId}.iam.example.com`,
+      eventName: 'CreateUser',
+      eventTime: new Date(minute * 60_000 + (i % 60) * 1000).toISOString(),
+      userIdentity: { type: 'IAMUser', userName: minute >= nowMinute - 5 ? 'mallory' : 'provisioner' },
+    });
+    const traffic: object[] = [];
+    for (let minute = nowMinute - BASELINE_MINUTES; minute < nowMinute - 5; minute++) {
+      for (let i = 0; i < 4; i++) traffic.push(burst(minute, i));
+    }
+    for (let minute = nowMinute - 5; minute < nowMinute - 2; minute++) {
+      for (let i = 0; i < 120; i++) traffic.push(burst(minute, i));
+    }
+    const counted = local.streamStats().insightsCounter.recordsDelivered + traffic.length;
+    for (let start = 0; start < traffic.length; start += 100) await put(traffic.slice(start, start + 100));
+    await eventually(
+      async () => (local.streamStats().insightsCounter.recordsDelivered >= counted ? true : undefined),
+      'the counter consumer through every event',
+      60_000,
+    );
+    expect((await local.runInsights()).started).toBe(1);
+
+    // Act
+    const list = await openPage('/console/insights');
+    const [response] = await Promise.all([
+      list.waitForResponse((candidate) =>
+        /\/insights\/[^/]+\/series$/.test(new URL(candidate.url()).pathname),
+      ),
+      list.getByRole('link', { name: 'Open', exact: true }).click(),
+    ]);
+    const series = (await response.json()) as InsightSeries;
+    const actual = list.locator('figure.series path.actual');
+    await actual.waitFor();
+
+    // Assess
+    expect(response.status()).toBe(200);
+    expect(series.key).toMatchObject({ eventSource: `${runId}.iam.example.com`, eventName: 'CreateUser' });
+    expect(series.minutes.some((minute) => minute.count >= 120)).toBe(true);
+    const geometry = seriesGeometry(series, 1000, 200);
+    expect(await actual.getAttribute('d')).toBe(geometry.actual);
+    expect(await list.locator('figure.series path.baseline').getAttribute('d')).toBe(geometry.baseline);
+    expect(Number(await list.locator('figure.series rect.window').getAttribute('width'))).toBeGreaterThan(0);
+    expect(list.url()).toContain('/console/insights?insight=');
+    const top = series.attributions.find((attribution) => attribution.attribute === 'userIdentityArn');
+    expect(top?.insight[0]?.value).toBe('mallory');
+    await list.getByRole('region', { name: 'Top attributions' }).getByText('mallory').waitFor();
+    await list.screenshot({ path: join(SCREENSHOTS, 'insight-graph.png'), fullPage: true });
   });
 
   it('says why the API refused wrong credentials instead of showing a blank page', async () => {

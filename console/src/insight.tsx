@@ -1,0 +1,133 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { Api } from './api.js';
+import { BASE } from './nav.js';
+import { type Attribution, type InsightSeries, seriesGeometry } from './series.js';
+import { ErrorBanner, formatTime, Link } from './ui.js';
+
+/**
+ * One insight's page: the per-minute count of its key against its baseline, with the insight's window shaded
+ * (GET /insights/{sharedEventID}/series, docs/insights.md), and its top attributions.
+ */
+
+const WIDTH = 1000;
+const HEIGHT = 200;
+
+const ATTRIBUTE_LABELS: Readonly<Record<string, string>> = {
+  userIdentityArn: 'Users',
+  userAgent: 'User agents',
+  errorCode: 'Error codes',
+};
+
+export function InsightPage({ api, sharedEventID }: { api: Api; sharedEventID: string }) {
+  const [series, setSeries] = useState<InsightSeries | undefined>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    const controller = new AbortController();
+    setSeries(undefined);
+    setError(undefined);
+    api
+      .insightSeries(sharedEventID, controller.signal)
+      .then(setSeries)
+      .catch((failure: unknown) => {
+        if (!controller.signal.aborted) setError(failure);
+      });
+    return () => controller.abort();
+  }, [api, sharedEventID]);
+
+  return (
+    <div class="insight">
+      <p>
+        <Link href={`${BASE}insights`}>All insights</Link>
+      </p>
+      <h1>Insight {sharedEventID}</h1>
+      {error !== undefined && <ErrorBanner error={error} />}
+      {series === undefined && error === undefined && <p role="status">Loading the insight…</p>}
+      {series !== undefined && (
+        <>
+          <dl class="insight-key">
+            <dt>Type</dt>
+            <dd>{series.key.insightType}</dd>
+            <dt>Event source</dt>
+            <dd>{series.key.eventSource}</dd>
+            <dt>Event name</dt>
+            <dd>{series.key.eventName}</dd>
+            {series.key.errorCode !== undefined && (
+              <>
+                <dt>Error code</dt>
+                <dd>{series.key.errorCode}</dd>
+              </>
+            )}
+            <dt>Window</dt>
+            <dd>
+              {formatTime(series.insightStart)} – {series.insightEnd ? formatTime(series.insightEnd) : 'open'}
+            </dd>
+          </dl>
+          <SeriesGraph series={series} />
+          <Attributions attributions={series.attributions} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function SeriesGraph({ series }: { series: InsightSeries }) {
+  const geometry = useMemo(() => seriesGeometry(series, WIDTH, HEIGHT), [series]);
+  const first = series.minutes[0]?.minute;
+  const last = series.minutes.at(-1)?.minute;
+  return (
+    <figure class="series">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={`Calls per minute over ${series.minutes.length} minutes against the baseline, the insight shaded`}
+      >
+        <rect class="window" x={geometry.window.x} y="0" width={geometry.window.width} height={HEIGHT} />
+        <path class="actual" d={geometry.actual} />
+        {geometry.baseline !== '' && <path class="baseline" d={geometry.baseline} />}
+      </svg>
+      <figcaption>
+        <span>{formatTime(first)}</span>
+        <span>
+          {`${series.minutes.length} minutes, highest ${geometry.highest} per minute; `}
+          <span class="legend actual">actual</span> <span class="legend baseline">baseline</span>{' '}
+          <span class="legend window">insight</span>
+        </span>
+        <span>{formatTime(last)}</span>
+      </figcaption>
+    </figure>
+  );
+}
+
+function Attributions({ attributions: all }: { attributions: readonly Attribution[] }) {
+  const attributions = all.filter((attribution) => attribution.insight.length > 0);
+  if (attributions.length === 0) {
+    return <p class="hint">No attributions yet: the insight's End record carries them.</p>;
+  }
+  return (
+    <section class="attributions" aria-label="Top attributions">
+      <h2>Top attributions</h2>
+      {attributions.map((attribution) => (
+        <table class="events" key={attribution.attribute}>
+          <caption>{ATTRIBUTE_LABELS[attribution.attribute] ?? attribution.attribute}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Value</th>
+              <th scope="col">Insight average per minute</th>
+              <th scope="col">Baseline average per minute</th>
+            </tr>
+          </thead>
+          <tbody>
+            {attribution.insight.map((value) => (
+              <tr key={value.value}>
+                <td>{value.value}</td>
+                <td>{value.average}</td>
+                <td>{attribution.baseline.find((other) => other.value === value.value)?.average ?? 0}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+    </section>
+  );
+}
