@@ -23,7 +23,7 @@ const allowedRoutes = (accessKeyId: string) =>
   );
 
 describe('local route access', () => {
-  it('gives the producer exactly the put routes, the reader the lookup routes and the full pair all five', () => {
+  it('gives the producer exactly the put routes, the reader the lookup routes and the full pair every route', () => {
     // Act
     const producer = allowedRoutes('producer');
     const reader = allowedRoutes('reader');
@@ -31,13 +31,21 @@ describe('local route access', () => {
 
     // Assess
     expect(producer).toEqual(['POST /events', 'POST /PutAuditEvents']);
-    expect(reader).toEqual(['GET /events', 'GET /events/{eventId}', 'POST /']);
+    expect(reader).toEqual([
+      'GET /events',
+      'GET /events/{eventId}',
+      'POST /',
+      'GET /insights/{sharedEventID}/series',
+      'GET /values/{attribute}',
+    ]);
     expect(all).toEqual([
       'POST /events',
       'GET /events',
       'GET /events/{eventId}',
       'POST /PutAuditEvents',
       'POST /',
+      'GET /insights/{sharedEventID}/series',
+      'GET /values/{attribute}',
     ]);
   });
 
@@ -59,6 +67,6 @@ describe('local route access', () => {
     const results = TRAIL_ROUTE_NAMES.map((name) => noAccess(caller('none'), routeKey(TRAIL_ROUTES[name])));
 
     // Assess
-    expect(results).toEqual([false, false, false, false, false]);
+    expect(results).toEqual(TRAIL_ROUTE_NAMES.map(() => false));
   });
 });
