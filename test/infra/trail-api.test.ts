@@ -239,7 +239,7 @@ describe('TrailApi', () => {
       template.allResourcesProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'AWS_IAM' });
     });
 
-    it('sends both put routes to ingest and the three lookup routes to lookup when the API is built', () => {
+    it('sends both put routes to ingest and every lookup route to lookup when the API is built', () => {
       // Prepare
       const targetOfRoute = (routeKey: string) =>
         Object.values(
@@ -260,6 +260,8 @@ describe('TrailApi', () => {
       expect(targetOfRoute('POST /events')).toEqual(ingestTargets);
       expect(targetOfRoute('GET /events')).toEqual(lookupTargets);
       expect(targetOfRoute('GET /events/{eventId}')).toEqual(lookupTargets);
+      expect(targetOfRoute('GET /insights/{sharedEventID}/series')).toEqual(lookupTargets);
+      expect(targetOfRoute('GET /values/{attribute}')).toEqual(lookupTargets);
       expect(targetOfRoute('POST /PutAuditEvents')).toEqual(ingestTargets);
       expect(targetOfRoute('POST /')).toEqual(lookupTargets);
     });
