@@ -158,7 +158,7 @@ describe('Trail', () => {
       ]);
     });
 
-    it('gives a reader execute-api:Invoke on the GET routes and POST / (LookupEvents) of its trail and nothing else when grantLookup is called', () => {
+    it('gives a reader execute-api:Invoke on the lookup routes (GET, POST / LookupEvents, the series and values routes) of its trail and nothing else when grantLookup is called', () => {
       // Assess
       expect(statementsOf(reader)).toEqual([
         {
@@ -167,6 +167,9 @@ describe('Trail', () => {
           Resource: [
             `${apiArn(audit)}/*/GET/events`,
             `${apiArn(audit)}/*/GET/events/*`,
+            // CDK's route grant ends at the first path variable: GET /insights/{sharedEventID}/series.
+            `${apiArn(audit)}/*/GET/insights/*`,
+            `${apiArn(audit)}/*/GET/values/*`,
             `${apiArn(audit)}/*/POST/`,
           ],
         },
