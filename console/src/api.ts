@@ -64,6 +64,12 @@ export interface Api {
   values(attribute: string, prefix: string, signal?: AbortSignal): Promise<readonly string[]>;
 }
 
+/**
+ * Minutes of counters the insight graph shows before the insight starts: enough to see the usual rate, few enough
+ * that a short insight is not a sliver of the series route's default day.
+ */
+const GRAPH_CONTEXT_MINUTES = 120;
+
 export function createApi({ region, credentials }: ApiSettings, baseUrl: string): Api {
   // No retries: a refused or failing call is shown at once rather than after seconds of back-off.
   const client = new AwsClient({ ...credentials, region, service: 'execute-api', retries: 0 });
@@ -79,7 +85,12 @@ export function createApi({ region, credentials }: ApiSettings, baseUrl: string)
     getEvent: (eventId, insight, signal) =>
       get(`/events/${encodeURIComponent(eventId)}${insight ? '?EventCategory=insight' : ''}`, signal),
     insightSeries: async (sharedEventID, signal) =>
-      JSON.parse(await get(`/insights/${encodeURIComponent(sharedEventID)}/series`, signal)) as InsightSeries,
+      JSON.parse(
+        await get(
+          `/insights/${encodeURIComponent(sharedEventID)}/series?baselineMinutes=${GRAPH_CONTEXT_MINUTES}`,
+          signal,
+        ),
+      ) as InsightSeries,
     values: async (attribute, prefix, signal) => {
       const query = new URLSearchParams(prefix === '' ? {} : { prefix }).toString();
       const path = `/values/${encodeURIComponent(attribute)}${query === '' ? '' : `?${query}`}`;
