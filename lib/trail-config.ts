@@ -36,6 +36,14 @@ export type TrailInsightsOptions = Omit<
  */
 export interface TrailProps {
   /**
+   * The trail's name, as CloudTrail's DescribeTrails gives it, in its ARN (`arn:<partition>:cloudtrail:<region>:
+   * <account>:trail/<name>`) and in its digest keys: CloudTrail's rules, 3 to 128 letters, digits, `.`, `_` or `-`,
+   * starting and ending with a letter or digit, no two of `._-` in a row.
+   *
+   * @default - the stack name and the trail's path in it, joined by `-`
+   */
+  readonly trailName?: string;
+  /**
    * Days an event stays searchable, 1 to 3650.
    *
    * @default 90
@@ -201,6 +209,29 @@ export interface TrailResourceSettings {
 /** The configuration as context can express it: scalars only, topic and key by ARN. */
 export type TrailContextProps = Omit<TrailProps, 'alarmTopic' | 'encryptionKey'> & TrailResourceSettings;
 
+/** CloudTrail's trail names (CreateTrail, Name). */
+const TRAIL_NAME_PATTERN = /^(?=.{3,128}$)[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9]))*$/;
+
+/** A trail name from a stack path: other characters become `-`, runs of `._-` one `-`, cut to 128. */
+export function defaultTrailName(stackPath: string): string {
+  if (Token.isUnresolved(stackPath)) return 'opentrail';
+  const name = stackPath
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/[._-]{2,}/g, '-')
+    .replace(/^[._-]+/, '')
+    .slice(0, 128)
+    .replace(/[._-]+$/, '');
+  return name.length >= 3 ? name : `opentrail-${name}`.replace(/-$/, '');
+}
+
+function trailNameProblem(name: string | undefined): string | undefined {
+  if (name === undefined || Token.isUnresolved(name) || TRAIL_NAME_PATTERN.test(name)) return undefined;
+  return (
+    'trailName must be 3 to 128 letters, digits, ".", "_" or "-", start and end with a letter or digit and have ' +
+    `no two of "._-" in a row (got ${JSON.stringify(name)})`
+  );
+}
+
 /** The CloudWatch Logs retention periods, in days (RetentionDays, INFINITE included). */
 const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
   (value): value is RetentionDays => typeof value === 'number',
@@ -221,6 +252,7 @@ const ARN_PATTERNS = {
 export function validateTrailProps(props: TrailProps & TrailResourceSettings): string[] {
   const { archive, logForwarding, eventAlarms, insights } = props;
   const problems: (string | undefined)[] = [
+    trailNameProblem(props.trailName),
     ...eventStorePropsProblems({ retentionDays: props.retentionDays, writeShards: props.writeShards }),
     oneOfProblem('logRetention', props.logRetention, LOG_RETENTION_DAYS),
     positiveNumberProblem('apiThrottle.rateLimit', props.apiThrottle?.rateLimit),

@@ -33,7 +33,7 @@ import { StreamConsumer } from './constructs/stream-consumer.js';
 import { TrailApi } from './constructs/trail-api.js';
 import { checkEnvironmentBudget } from './lambda-environment.js';
 import { throwIfInvalid } from './props-validation.js';
-import { type TrailProps, validateTrailProps } from './trail-config.js';
+import { defaultTrailName, type TrailProps, validateTrailProps } from './trail-config.js';
 import { grantPermissions, type PermissionGrants, type SettingValues } from './trail-function.js';
 import { functionsOf, type StreamConsumerName } from './trail-functions.js';
 
@@ -86,6 +86,10 @@ export class Trail extends Construct {
   public readonly alarmTopic?: ITopic;
   /** The customer managed key, when one is given. */
   public readonly encryptionKey?: IKey;
+  /** The trail's name, as CloudTrail's DescribeTrails and the digest keys give it. */
+  public readonly trailName: string;
+  /** The trail's CloudTrail-style ARN: `arn:<partition>:cloudtrail:<region>:<account>:trail/<name>`. */
+  public readonly trailArn: string;
 
   constructor(scope: Construct, id: string, props: TrailProps = {}) {
     super(scope, id);
@@ -94,6 +98,13 @@ export class Trail extends Construct {
     const destroy = props.removalPolicy === RemovalPolicy.DESTROY;
     this.encryptionKey = encryptionKey;
     this.alarmTopic = this.createAlarmTopic(props);
+    this.trailName = props.trailName ?? this.defaultTrailName();
+    const stack = Stack.of(this);
+    this.trailArn = stack.formatArn({
+      service: 'cloudtrail',
+      resource: 'trail',
+      resourceName: this.trailName,
+    });
 
     this.eventStore = new EventStore(this, 'EventStore', {
       retentionDays: props.retentionDays,
@@ -101,25 +112,6 @@ export class Trail extends Construct {
       encryptionKey,
       ...(destroy ? { tableProps: { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false } } : {}),
     });
-    this.trailApi = new TrailApi(this, 'TrailApi', {
-      eventStore: this.eventStore,
-      logRetention,
-      throttle: props.apiThrottle,
-      putThrottle: props.putThrottle,
-      lookupThrottle: props.lookupThrottle,
-      reservedConcurrency: props.reservedConcurrency,
-      channels: props.channels,
-      settings: ingestPolicySettings(props),
-      // The console is built after the API it calls; its origin reaches the API's CORS at synthesis.
-      ...(props.console === false
-        ? {}
-        : { corsOrigins: Lazy.list({ produce: () => (this.consoleSite ? [this.consoleSite.origin] : []) }) }),
-    });
-    checkEnvironmentBudget(
-      this.trailApi.ingestFunction,
-      'Shorten the selectors (fewer values, shared prefixes with startsWith) or the redaction rules, or use fewer channels.',
-    );
-
     this.archive = new Archive(this, 'Archive', {
       ...props.archive,
       databaseName: props.archive?.databaseName ?? this.defaultDatabaseName(),
@@ -156,6 +148,25 @@ export class Trail extends Construct {
         return [name, consumer];
       }),
     );
+    this.trailApi = new TrailApi(this, 'TrailApi', {
+      eventStore: this.eventStore,
+      logRetention,
+      throttle: props.apiThrottle,
+      putThrottle: props.putThrottle,
+      lookupThrottle: props.lookupThrottle,
+      reservedConcurrency: props.reservedConcurrency,
+      channels: props.channels,
+      settings: { ...ingestPolicySettings(props), trailName: this.trailName, trailArn: this.trailArn },
+      // The console is built after the API it calls; its origin reaches the API's CORS at synthesis.
+      ...(props.console === false
+        ? {}
+        : { corsOrigins: Lazy.list({ produce: () => (this.consoleSite ? [this.consoleSite.origin] : []) }) }),
+    });
+    checkEnvironmentBudget(
+      this.trailApi.ingestFunction,
+      'Shorten the selectors (fewer values, shared prefixes with startsWith) or the redaction rules, or use fewer channels.',
+    );
+
     if (props.eventAlarms !== false) {
       this.eventAlarms = new EventAlarms(this, 'EventAlarms', {
         ...(typeof props.eventAlarms === 'object' ? props.eventAlarms : {}),
@@ -320,12 +331,21 @@ export class Trail extends Construct {
    * stack, `mystack_audit` for a trail `Audit` in `MyStack`. Two trails in one stack get two databases.
    */
   private defaultDatabaseName(): string {
+    return defaultDatabaseName(this.stackPath().join('_'));
+  }
+
+  /** The stack name and this trail's path in it, joined by `-`: `OpenTrail`, or `MyStack-Audit` for a trail `Audit`. */
+  private defaultTrailName(): string {
+    return defaultTrailName(this.stackPath().join('-'));
+  }
+
+  private stackPath(): string[] {
     const stack = Stack.of(this);
     const path = this.node.scopes
       .slice(this.node.scopes.indexOf(stack) + 1)
       .map((scope) => scope.node.id)
       .filter((scopeId) => scopeId !== HIDDEN_TRAIL_ID);
-    return defaultDatabaseName([stack.stackName, ...path].join('_'));
+    return [stack.stackName, ...path];
   }
 
   private createAlarmTopic(props: TrailProps): ITopic | undefined {

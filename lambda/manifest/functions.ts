@@ -63,10 +63,16 @@ export type Permission =
   | 'tokenSecret:read'
   | 'archive:putRecords'
   | 'eventLog:write'
-  | 'insightsBus:putEvents';
+  | 'insightsBus:putEvents'
+  | 'ledger:read'
+  | 'ledger:write'
+  | 'archive:readObjects'
+  | 'digests:write'
+  | 'signingKey:sign'
+  | 'deliveries:consume';
 
 /** Which part of the trail a function belongs to: its construct, and whether the trail has it at all. */
-export type Capability = 'api' | 'archive' | 'logForwarding' | 'insights';
+export type Capability = 'api' | 'archive' | 'logForwarding' | 'insights' | 'integrity';
 
 export interface FunctionSpec {
   /** The construct id inside its capability's construct: `<constructId>` for stream consumers, `<constructId>Function` otherwise. */
@@ -144,8 +150,19 @@ export const FUNCTIONS = {
         routes: ['ListEvents', 'GetEvent', 'LookupEvents', 'GetInsightSeries', 'GetValueSuggestions'],
       },
     ],
-    settings: [...API_SETTINGS, 'tokenSecret', 'tokenSecretArn'],
-    permissions: ['events:read', 'tokenSecret:read'],
+    settings: [
+      ...API_SETTINGS,
+      'tokenSecret',
+      'tokenSecretArn',
+      // CloudTrail's control-plane reads (DescribeTrails, GetTrailStatus, ListPublicKeys) read the ledger.
+      'trailName',
+      'trailArn',
+      'digestBucketName',
+      'digestKeyPrefix',
+      'ledgerTableName',
+      'digestIntervalSeconds',
+    ],
+    permissions: ['events:read', 'tokenSecret:read', 'ledger:read'],
   },
   archive: {
     constructId: 'ArchiveConsumer',

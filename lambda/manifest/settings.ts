@@ -152,6 +152,68 @@ export const SETTINGS = {
     variable: 'OPENTRAIL_REDACTION',
     description: 'The redaction rules as JSON (docs/selectors.md); unset: the default rules.',
   },
+  trailName: {
+    kind: 'text',
+    variable: 'OPENTRAIL_TRAIL_NAME',
+    description:
+      "The trail's name, as CloudTrail's DescribeTrails gives it and as digest keys spell it (docs/integrity.md).",
+  },
+  trailArn: {
+    kind: 'text',
+    variable: 'OPENTRAIL_TRAIL_ARN',
+    description:
+      "The trail's CloudTrail-style ARN, arn:<partition>:cloudtrail:<region>:<account>:trail/<name>.",
+  },
+  archiveBucketName: {
+    kind: 'text',
+    variable: 'OPENTRAIL_ARCHIVE_BUCKET',
+    required: true,
+    description: 'The archive bucket whose objects the digester hashes (docs/integrity.md).',
+  },
+  digestBucketName: {
+    kind: 'text',
+    variable: 'OPENTRAIL_DIGEST_BUCKET',
+    description: 'The bucket the digester writes signed digests to (docs/integrity.md).',
+  },
+  digestKeyPrefix: {
+    kind: 'text',
+    variable: 'OPENTRAIL_DIGEST_KEY_PREFIX',
+    default: '',
+    description: "The digests' key prefix, CloudTrail's S3KeyPrefix; empty: none.",
+  },
+  ledgerTableName: {
+    kind: 'text',
+    variable: 'OPENTRAIL_LEDGER_TABLE',
+    description:
+      'The integrity ledger: deliveries, the chain head, digests and signing keys (lambda/core/integrity/ledger-layout.ts).',
+  },
+  deliveryQueueUrl: {
+    kind: 'text',
+    variable: 'OPENTRAIL_DELIVERY_QUEUE_URL',
+    required: true,
+    description: "The queue of the archive bucket's ObjectCreated notifications the digester drains.",
+  },
+  signingKeyId: {
+    kind: 'text',
+    variable: 'OPENTRAIL_SIGNING_KEY_ID',
+    required: true,
+    description: 'The KMS key (ARN, id or alias) that signs digests: RSA_2048, SIGN_VERIFY.',
+  },
+  archiveWriterPrincipal: {
+    kind: 'text',
+    variable: 'OPENTRAIL_ARCHIVE_WRITER_PRINCIPAL',
+    required: true,
+    description:
+      "The S3 notifications' userIdentity.principalId prefix of the archive's only writer, the Firehose delivery role (AWS:<roleId>:).",
+  },
+  digestIntervalSeconds: {
+    kind: 'integer',
+    variable: 'OPENTRAIL_DIGEST_INTERVAL_SECONDS',
+    min: 60,
+    max: 86_400,
+    default: 3600,
+    description: 'Seconds between digests (CloudTrail: one hour).',
+  },
   provenance: {
     kind: 'choice',
     variable: 'OPENTRAIL_PROVENANCE',

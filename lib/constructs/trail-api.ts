@@ -125,6 +125,13 @@ export interface TrailApiProps {
    * @default - no CORS configuration
    */
   readonly corsOrigins?: string[];
+  /**
+   * Grants for permissions the API functions' manifest entries name on resources other constructs own (the Trail
+   * passes the integrity ledger's `ledger:read`).
+   *
+   * @default - `ledger:read` grants nothing
+   */
+  readonly grants?: PermissionGrants;
 }
 
 const TRAIL_API_DEFAULTS = {
@@ -273,6 +280,9 @@ export class TrailApi extends Construct {
       'events:write': (grantee) => eventStore.grantWriteEvents(grantee),
       'events:read': (grantee) => eventStore.grantReadEvents(grantee),
       'tokenSecret:read': (grantee) => this.tokenSecret.grantRead(grantee),
+      // Without an integrity ledger (the Trail passes its grant) there is nothing to read.
+      'ledger:read': () => undefined,
+      ...props.grants,
     };
     const userProps: Partial<Record<FunctionName, TrailFunctionProps>> = {
       ingest: props.ingestFunctionProps,
