@@ -11,6 +11,16 @@ import {
 } from '@aws-sdk/client-firehose';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ARCHIVE_BUFFERING,
+  ARCHIVE_ERROR_OUTPUT_PREFIX,
+  ARCHIVE_PREFIX,
+  ARCHIVE_PREFIXES,
+} from '../core/archive-layout.js';
+
+// The archive's layout and buffering, as the stack deploys them (moto ignores the buffering and writes each
+// PutRecordBatch at once; local mode's Firehose player honours it).
+export { ARCHIVE_ERROR_OUTPUT_PREFIX, ARCHIVE_PREFIX } from '../core/archive-layout.js';
 
 /**
  * Creates the pipeline's resources (docs/pipeline.md) in an emulator, for local mode and the tests; in AWS the
@@ -67,18 +77,8 @@ export interface PipelineResourceOptions {
   readonly activeTimeoutMs?: number;
 }
 
-/** Archive object prefix: the hour of arrival, UTC (docs/pipeline.md, Archive format). */
-export const ARCHIVE_PREFIX = 'events/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/';
-/** Where Firehose puts records it could not deliver: errors/<error-type>/YYYY/MM/DD/. */
-export const ARCHIVE_ERROR_OUTPUT_PREFIX =
-  'errors/!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/';
 /** The prefix for an emulator that appends YYYY/MM/DD/HH/ itself (see ArchivePrefixStyle). */
-export const ARCHIVE_PREFIX_WITHOUT_TIME = 'events/';
-/**
- * Firehose flushes after this long or this much, whichever comes first: the stack's defaults
- * (lib/defaults/firehose.ts, DESIGN.md §6). moto ignores both and writes each PutRecordBatch at once.
- */
-export const ARCHIVE_BUFFERING = { intervalSeconds: 60, sizeMiB: 64 } as const;
+export const ARCHIVE_PREFIX_WITHOUT_TIME = ARCHIVE_PREFIXES.events;
 /** SQS's longest retention: a dead-letter message waits two weeks for someone to look at it. */
 const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 const ACTIVE_POLL_MS = 500;

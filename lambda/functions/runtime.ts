@@ -6,7 +6,19 @@ import type { Settings } from '../manifest/settings.js';
 export interface AwsClientSettings {
   readonly region: string;
   readonly endpoint?: string;
+  /** A service's own endpoint instead of `endpoint` (local mode plays Firehose's data plane itself). */
+  readonly serviceEndpoints?: { readonly firehose?: string };
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** The client settings of one service: its own endpoint when it has one. */
+export function clientSettingsFor(
+  aws: AwsClientSettings,
+  service: keyof NonNullable<AwsClientSettings['serviceEndpoints']>,
+): Omit<AwsClientSettings, 'serviceEndpoints'> {
+  const { serviceEndpoints, ...settings } = aws;
+  const endpoint = serviceEndpoints?.[service];
+  return endpoint === undefined ? settings : { ...settings, endpoint };
 }
 
 /** What a function is built with besides its settings: its own logger and where its SDK clients go. */

@@ -1,18 +1,18 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import { Compression, type S3BucketProps } from 'aws-cdk-lib/aws-kinesisfirehose';
+import {
+  ARCHIVE_BUFFERING,
+  ARCHIVE_ERROR_OUTPUT_PREFIX,
+  ARCHIVE_PREFIX,
+} from '../../lambda/core/archive-layout.js';
 
 /** Where Firehose writes in the archive bucket (docs/pipeline.md, "Archive format"). */
-export const ARCHIVE_PREFIXES = {
-  /** Delivered events, by arrival hour (UTC). The Glue table reads this prefix. */
-  events: 'events/',
-  /** Records Firehose could not deliver, by error type and day. */
-  errors: 'errors/',
-} as const;
+export { ARCHIVE_PREFIXES } from '../../lambda/core/archive-layout.js';
 
 /** Firehose's buffering defaults for the archive: deliver at least once a minute (DESIGN.md section 6). */
 export const ARCHIVE_BUFFERING_DEFAULTS = {
-  interval: Duration.seconds(60),
-  size: Size.mebibytes(64),
+  interval: Duration.seconds(ARCHIVE_BUFFERING.intervalSeconds),
+  size: Size.mebibytes(ARCHIVE_BUFFERING.sizeMiB),
 } as const;
 
 /**
@@ -22,8 +22,8 @@ export const ARCHIVE_BUFFERING_DEFAULTS = {
 export function defaultArchiveDestinationProps(): S3BucketProps {
   return {
     compression: Compression.GZIP,
-    dataOutputPrefix: `${ARCHIVE_PREFIXES.events}!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/`,
-    errorOutputPrefix: `${ARCHIVE_PREFIXES.errors}!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/`,
+    dataOutputPrefix: ARCHIVE_PREFIX,
+    errorOutputPrefix: ARCHIVE_ERROR_OUTPUT_PREFIX,
     bufferingInterval: ARCHIVE_BUFFERING_DEFAULTS.interval,
     bufferingSize: ARCHIVE_BUFFERING_DEFAULTS.size,
   };
