@@ -25,7 +25,19 @@ export type RequestErrorKind =
   /** The caller is not among the principals the channel admits. */
   | 'ChannelAccessDenied'
   /** Two events of one request carry the same producer id. */
-  | 'DuplicateEventId';
+  | 'DuplicateEventId'
+  /** CloudTrail's control-plane reads (docs/cloudtrail-compat.md): no trail by that name or ARN. */
+  | 'TrailNotFound'
+  /** A trail name that breaks CloudTrail's naming rules. */
+  | 'InvalidTrailName'
+  /** Text that starts like an ARN but is not a trail ARN. */
+  | 'InvalidTrailArn'
+  /** GetInsightSelectors on a trail whose insights are off. */
+  | 'InsightNotEnabled'
+  /** Parameters that may not be given together, or of which one is required. */
+  | 'InvalidParameterCombination'
+  /** An operation of the API that OpenTrail does not serve, such as a CloudTrail write. */
+  | 'UnsupportedOperation';
 
 /**
  * A refused request. Per-event problems are not errors; they are reported in the response's `failed` list.

@@ -57,6 +57,10 @@ export const LIMITS = {
   cloudTrailLookupMaxResults: 50,
   /** CloudTrail's LookupAttributeValue: 1 to 2,000 characters (botocore cloudtrail model). */
   lookupAttributeValueChars: 2000,
+  /** DescribeTrails' trailNameList: OpenTrail serves one trail, so a longer list can only repeat or miss it. */
+  cloudTrailTrailNames: 50,
+  /** Signing keys one ListPublicKeys reads from the ledger's registry: decades of monthly rotations. */
+  signingKeysRead: 1000,
   /** CloudTrail Data's per-event ErrorMessage: 1 to 1,024 characters (botocore cloudtrail-data model). */
   auditEventErrorMessageChars: 1024,
   retentionDays: { min: 1, max: 3650, default: 90 },

@@ -2,8 +2,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TrailConfig } from '../adapters/config.js';
 import { type HttpHandler, jsonText, type Route } from '../adapters/http.js';
 import { logger as sharedLogger } from '../adapters/logger.js';
+import { DEFAULT_TRAIL_NAME } from '../core/cloudtrail/trail-arn.js';
+import type { ControlPlaneTrail, IntegrityLedgerReader } from '../core/cloudtrail/trail-reads.js';
 import { RequestError } from '../core/errors.js';
 import { isEventId } from '../core/event-id.js';
+import { INSIGHT_TYPES } from '../core/insights/counters.js';
 import type { CounterSeriesReader } from '../core/insights/series.js';
 import { lookupEvents, lookupPage } from '../core/lookup.js';
 import {
@@ -14,9 +17,9 @@ import {
 } from '../core/lookup-request.js';
 import { NextTokenCodec } from '../core/next-token.js';
 import type { EventReader } from '../core/ports.js';
-import { createCloudTrailLookupRoute } from './cloudtrail-lookup.js';
+import { createCloudTrailRoute } from './cloudtrail-lookup.js';
 import { createInsightSeriesRoute } from './insight-series.js';
-import { LOOKUP_EVENTS_PROTOCOL, NATIVE_PROTOCOL } from './protocols.js';
+import { CLOUDTRAIL_PROTOCOL, NATIVE_PROTOCOL } from './protocols.js';
 import { createRouter } from './router.js';
 import { createValueSuggestionsRoute } from './value-suggestions.js';
 
@@ -26,10 +29,20 @@ export interface LookupDependencies {
   /** The insight counters the series route reads (docs/insights.md). */
   readonly counters: CounterSeriesReader;
   readonly tokenSecret: () => Promise<string>;
+  /**
+   * The trail CloudTrail's control-plane reads describe; without an ARN, it is made from the trail's account.
+   * @default a trail named DEFAULT_TRAIL_NAME in the function's region, with both insight types, integrity off
+   */
+  readonly trail?: TrailSettings;
+  /** The integrity ledger GetTrailStatus and ListPublicKeys read; absent when integrity is off. */
+  readonly ledger?: IntegrityLedgerReader;
   readonly now?: () => number;
   /** @default the function's shared logger (lambda/adapters/logger.ts) */
   readonly logger?: Logger;
 }
+
+/** The trail as the function is configured with it: its ARN may be left to the API's account. */
+export type TrailSettings = Omit<ControlPlaneTrail, 'arn'> & { readonly arn?: string };
 
 /** What the lookup routes share: the token codec is built once, on first use, from the secret. */
 export interface LookupRouteDependencies {
@@ -37,6 +50,8 @@ export interface LookupRouteDependencies {
   readonly reader: EventReader;
   readonly counters: CounterSeriesReader;
   readonly tokens: () => Promise<NextTokenCodec>;
+  readonly trail: TrailSettings;
+  readonly ledger?: IntegrityLedgerReader;
   readonly now: () => number;
   readonly logger: Logger;
 }
@@ -101,14 +116,17 @@ function createGetEventRoute(dependencies: LookupRouteDependencies): Route {
 }
 
 /**
- * The lookup function: GET /events, GET /events/{eventId}, POST / (CloudTrail's LookupEvents,
- * docs/cloudtrail-compat.md), and the console's GET /insights/{sharedEventID}/series and GET /values/{attribute}.
+ * The lookup function: GET /events, GET /events/{eventId}, POST / (CloudTrail's LookupEvents and the trail's
+ * control-plane reads, docs/cloudtrail-compat.md), and the console's GET /insights/{sharedEventID}/series and
+ * GET /values/{attribute}.
  */
 export function createLookupHandler({
   config,
   reader,
   counters,
   tokenSecret,
+  trail = { name: DEFAULT_TRAIL_NAME, homeRegion: config.region, insightTypes: INSIGHT_TYPES },
+  ledger,
   now = Date.now,
   logger = sharedLogger,
 }: LookupDependencies): HttpHandler {
@@ -117,12 +135,22 @@ export function createLookupHandler({
     codec ??= new NextTokenCodec(await tokenSecret(), now);
     return codec;
   };
-  const dependencies = { config, reader, counters, tokens, now, logger };
+  const dependencies = {
+    config,
+    reader,
+    counters,
+    tokens,
+    trail,
+    now,
+    logger,
+    ...(ledger ? { ledger } : {}),
+  };
   return createRouter<'lookup'>(
     {
       ListEvents: { route: createListEventsRoute(dependencies), protocol: NATIVE_PROTOCOL },
       GetEvent: { route: createGetEventRoute(dependencies), protocol: NATIVE_PROTOCOL },
-      LookupEvents: { route: createCloudTrailLookupRoute(dependencies), protocol: LOOKUP_EVENTS_PROTOCOL },
+      // POST /: every CloudTrail operation, by X-Amz-Target; the route keeps TRAIL_ROUTES' name, LookupEvents.
+      LookupEvents: { route: createCloudTrailRoute(dependencies), protocol: CLOUDTRAIL_PROTOCOL },
       GetInsightSeries: { route: createInsightSeriesRoute(dependencies), protocol: NATIVE_PROTOCOL },
       GetValueSuggestions: { route: createValueSuggestionsRoute(dependencies), protocol: NATIVE_PROTOCOL },
     },

@@ -29,10 +29,11 @@ export const NATIVE_PROTOCOL: ErrorProtocol = {
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 /**
- * CloudTrail's LookupEvents (awsJson1_1): `__type` in the body and the `x-amzn-errortype` header, as the SDKs read
- * them, with CloudTrail's exception names so an SDK raises the class it raises for CloudTrail.
+ * CloudTrail's API on POST / (awsJson1_1: LookupEvents and the trail's reads): `__type` in the body and the
+ * `x-amzn-errortype` header, as the SDKs read them, with CloudTrail's exception names (botocore's CloudTrail model)
+ * so an SDK raises the class it raises for CloudTrail. CloudTrail answers each of them 400.
  */
-export const LOOKUP_EVENTS_PROTOCOL: ErrorProtocol = {
+export const CLOUDTRAIL_PROTOCOL: ErrorProtocol = {
   format: ({ statusCode, code }, message) =>
     jsonText(statusCode, JSON.stringify({ __type: code, message }), {
       'content-type': AWS_JSON_CONTENT_TYPE,
@@ -43,11 +44,18 @@ export const LOOKUP_EVENTS_PROTOCOL: ErrorProtocol = {
     InvalidRequestBody: { statusCode: 400, code: 'SerializationException' },
     InvalidJson: { statusCode: 400, code: 'SerializationException' },
     UnknownOperation: { statusCode: 400, code: 'UnknownOperationException' },
+    UnsupportedOperation: { statusCode: 400, code: 'UnsupportedOperationException' },
+    InvalidParameter: { statusCode: 400, code: 'InvalidParameterException' },
+    InvalidParameterCombination: { statusCode: 400, code: 'InvalidParameterCombinationException' },
     InvalidLookupAttributes: { statusCode: 400, code: 'InvalidLookupAttributesException' },
     InvalidTimeRange: { statusCode: 400, code: 'InvalidTimeRangeException' },
     InvalidMaxResults: { statusCode: 400, code: 'InvalidMaxResultsException' },
     InvalidEventCategory: { statusCode: 400, code: 'InvalidEventCategoryException' },
     InvalidNextToken: { statusCode: 400, code: 'InvalidNextTokenException' },
+    TrailNotFound: { statusCode: 400, code: 'TrailNotFoundException' },
+    InvalidTrailName: { statusCode: 400, code: 'InvalidTrailNameException' },
+    InvalidTrailArn: { statusCode: 400, code: 'CloudTrailARNInvalidException' },
+    InsightNotEnabled: { statusCode: 400, code: 'InsightNotEnabledException' },
   },
 };
 

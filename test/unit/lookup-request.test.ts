@@ -13,7 +13,7 @@ import {
 import { LIMITS } from '../../lambda/core/limits.js';
 import type { LookupKey } from '../../lambda/core/lookup.js';
 import { parseNativeLookup } from '../../lambda/core/lookup-request.js';
-import { LOOKUP_EVENTS_PROTOCOL, NATIVE_PROTOCOL } from '../../lambda/routes/protocols.js';
+import { CLOUDTRAIL_PROTOCOL, NATIVE_PROTOCOL } from '../../lambda/routes/protocols.js';
 import { NOW_MS } from '../fixtures/events.js';
 import { refusalOf } from '../fixtures/request-error.js';
 
@@ -38,7 +38,7 @@ function lookupOutcomes(key: LookupKey, value: string): { native: string; cloudT
           { LookupAttributes: [{ AttributeKey: key, AttributeValue: value }] },
           CONTEXT,
         ),
-      LOOKUP_EVENTS_PROTOCOL,
+      CLOUDTRAIL_PROTOCOL,
     ),
   };
 }

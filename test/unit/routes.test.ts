@@ -244,13 +244,13 @@ describe('POST / (CloudTrail LookupEvents)', () => {
     expect(JSON.parse(response.body ?? '').Events).toHaveLength(1);
   });
 
-  it('answers UnknownOperationException to another operation', async () => {
+  it("answers UnsupportedOperationException to a CloudTrail write (the trail's reads: test/unit/cloudtrail)", async () => {
     // Act
     const response = await lookupEventsCall(setup().lookup, {}, 'CloudTrail_20131101.DeleteTrail');
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body ?? '')).toMatchObject({ __type: 'UnknownOperationException' });
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ __type: 'UnsupportedOperationException' });
   });
 });
 

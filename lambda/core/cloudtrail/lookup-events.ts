@@ -18,18 +18,13 @@ import {
   resolveWindow,
 } from '../lookup-request.js';
 import { queryFingerprint } from '../next-token.js';
+import { isObject, optionalString, parseEpochSeconds, wrongType } from './aws-json.js';
 
 /**
  * CloudTrail's LookupEvents on the wire (awsJson1_1): the request as the SDKs send it, parsed into OpenTrail's
  * lookup query, and the page shaped as CloudTrail answers it. Refusals name their domain kind; the route's error
  * table gives them CloudTrail's exception names, so an SDK raises the same exception class it raises for CloudTrail.
  */
-
-/** The X-Amz-Target the SDKs send (the short form) and the fully qualified form the Smithy model names. */
-export const LOOKUP_EVENTS_TARGETS: readonly string[] = [
-  'CloudTrail_20131101.LookupEvents',
-  'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents',
-];
 
 /** One entry of LookupEvents' `Events`, as CloudTrail returns it. */
 export interface CloudTrailEvent {
@@ -44,26 +39,6 @@ export interface CloudTrailEvent {
   readonly Resources: ReadonlyArray<{ readonly ResourceType?: string; readonly ResourceName?: string }>;
   /** The stored record, as JSON text. */
   readonly CloudTrailEvent: string;
-}
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
-/** A member of the wrong JSON type: the SDKs never send one, so it is a hand-made request. */
-const wrongType = (member: string, expected: string) =>
-  new RequestError('InvalidRequestBody', `${member} must be ${expected}`);
-
-/** Parses the body text; an empty body is an empty request, as the AWS CLI never sends but curl may. */
-export function parseJsonBody(body: string | undefined): Record<string, unknown> {
-  if (body === undefined || body.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch (error) {
-    throw new RequestError('InvalidJson', `the request body is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!isObject(parsed)) throw wrongType('the request body', 'a JSON object');
-  return parsed;
 }
 
 const invalidAttributes = (message: string) => new RequestError('InvalidLookupAttributes', message);
@@ -96,27 +71,12 @@ function parseAttributes(value: unknown): LookupAttributes {
   return attributes;
 }
 
-/** StartTime and EndTime: epoch seconds, possibly fractional, as the SDKs serialise timestamps in awsJson. */
-function parseEpochSeconds(member: string, value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new RequestError('InvalidTimeRange', `${member} must be a time in epoch seconds`);
-  }
-  return Math.round(value * 1000);
-}
-
 function parseMaxResults(value: unknown): number {
   if (value === undefined || value === null) return LIMITS.lookupDefaultMaxResults;
   const max = LIMITS.cloudTrailLookupMaxResults;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw new RequestError('InvalidMaxResults', `MaxResults must be a whole number from 1 to ${max}`);
   }
-  return value;
-}
-
-function optionalString(member: string, value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw wrongType(member, 'a string');
   return value;
 }
 

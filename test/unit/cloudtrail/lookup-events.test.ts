@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { parseJsonBody } from '../../../lambda/core/cloudtrail/aws-json.js';
 import {
   lookupEventsResponse,
-  parseJsonBody,
   parseLookupEventsRequest,
   toCloudTrailEvent,
 } from '../../../lambda/core/cloudtrail/lookup-events.js';
-import { LOOKUP_EVENTS_PROTOCOL } from '../../../lambda/routes/protocols.js';
+import { CLOUDTRAIL_PROTOCOL } from '../../../lambda/routes/protocols.js';
 import { NOW_MS } from '../../fixtures/events.js';
 import { requestErrorOf } from '../../fixtures/request-error.js';
 
@@ -13,7 +13,7 @@ const CONTEXT = { nowMs: NOW_MS, retentionDays: 90 };
 
 /** The error code parsing `body` throws, or 'none'. */
 const lookupErrorOf = (body: Record<string, unknown>): string =>
-  requestErrorOf(() => parseLookupEventsRequest(body, CONTEXT), LOOKUP_EVENTS_PROTOCOL);
+  requestErrorOf(() => parseLookupEventsRequest(body, CONTEXT), CLOUDTRAIL_PROTOCOL);
 
 describe('parseLookupEventsRequest', () => {
   it('maps attributes, epoch-second times, MaxResults and EventCategory onto the lookup query', () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrailConfig } from '../../../lambda/adapters/config.js';
 import { publishIngestMetrics } from '../../../lambda/adapters/ingest-metrics.js';
 import { eventDataChecksum } from '../../../lambda/core/cloudtrail/audit-events.js';
-import { LOOKUP_EVENTS_TARGETS } from '../../../lambda/core/cloudtrail/lookup-events.js';
+import { CLOUDTRAIL_TARGET_PREFIXES } from '../../../lambda/core/cloudtrail/operations.js';
 import { routeKey, TRAIL_ROUTES } from '../../../lambda/core/trail-routes.js';
 import { createIngestHandler } from '../../../lambda/routes/ingest.js';
 import { createLookupHandler } from '../../../lambda/routes/lookup.js';
@@ -91,7 +91,7 @@ describe('a body that is not UTF-8', () => {
       httpEvent({
         routeKey: routeKey(TRAIL_ROUTES.LookupEvents),
         rawPath: TRAIL_ROUTES.LookupEvents.path,
-        headers: { 'x-amz-target': LOOKUP_EVENTS_TARGETS[0] ?? '' },
+        headers: { 'x-amz-target': `${CLOUDTRAIL_TARGET_PREFIXES[0]}LookupEvents` },
         body: NOT_UTF8_BASE64,
         isBase64Encoded: true,
       }),
