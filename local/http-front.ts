@@ -655,7 +655,7 @@ const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
 const CONSOLE_FILE = /^[a-z][a-z0-9-]*\.(html|js|css|map)$/;
 
 /** The console's own pages, all answered with index.html, which routes in the browser. */
-const CONSOLE_PAGE = /^\/console\/(?:|insights|events\/[^/]+)$/;
+const CONSOLE_PAGE = /^\/console\/(?:|insights|insights\/[^/]+|events\/[^/]+)$/;
 
 /**
  * GET /console/*: the built files by exact name, config.json from the runner, index.html for the console's pages,

@@ -8,7 +8,25 @@ import type { InsightSeries } from './series.js';
 export interface Credentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  /** Temporary credentials' token (the identity pool's), sent as X-Amz-Security-Token. */
+  readonly sessionToken?: string;
 }
+
+/** The keys to sign the next call with: fixed ones, or a source that renews temporary ones before they expire. */
+export type CredentialSource = Credentials | (() => Promise<Credentials>);
+
+/** What the investigator can do about refused keys or an API out of reach: local mode's advice unless told otherwise. */
+export interface ApiAdvice {
+  readonly credentials: string;
+  readonly forbidden: string;
+  readonly unreachable: string;
+}
+
+export const LOCAL_ADVICE: ApiAdvice = {
+  credentials: 'Check the access key pair in Settings.',
+  forbidden: 'the console needs a reader\u2019s keys (grantLookup). Change them in Settings.',
+  unreachable: 'Is local mode running?',
+};
 
 export interface ApiSettings {
   readonly region: string;
@@ -22,35 +40,36 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string | undefined,
     message: string,
+    readonly advice: ApiAdvice = LOCAL_ADVICE,
   ) {
     super(message);
   }
 }
 
-const parseError = (status: number, text: string): ApiError => {
+const parseError = (status: number, text: string, advice: ApiAdvice): ApiError => {
   try {
     const body = JSON.parse(text) as { code?: unknown; message?: unknown };
     const message = typeof body.message === 'string' ? body.message : text;
-    return new ApiError(status, typeof body.code === 'string' ? body.code : undefined, message);
+    return new ApiError(status, typeof body.code === 'string' ? body.code : undefined, message, advice);
   } catch {
-    return new ApiError(status, undefined, text || `HTTP ${status}`);
+    return new ApiError(status, undefined, text || `HTTP ${status}`, advice);
   }
 };
 
 /** What a person can do about an error, in one sentence or two. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
+    const { advice } = error;
+    if (error.status === 0) return `The API could not be reached (${error.message}). ${advice.unreachable}`;
     if (error.status === 403 && error.code !== undefined) {
       const reason = error.message.replace(/\.+$/, '');
-      return `The API refused these credentials (${error.code}): ${reason}. Check the access key pair in Settings.`;
+      return `The API refused these credentials (${error.code}): ${reason}. ${advice.credentials}`;
     }
     if (error.status === 403) {
-      return 'These credentials may not look up events (403 Forbidden): the console needs a reader\u2019s keys (grantLookup). Change them in Settings.';
+      return `These credentials may not look up events (403 Forbidden): ${advice.forbidden}`;
     }
     return `The API answered ${error.status}${error.code === undefined ? '' : ` ${error.code}`}: ${error.message}`;
   }
-  if (error instanceof TypeError)
-    return `The API could not be reached (${error.message}). Is local mode running?`;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -70,13 +89,31 @@ export interface Api {
  */
 const GRAPH_CONTEXT_MINUTES = 120;
 
-export function createApi({ region, credentials }: ApiSettings, baseUrl: string): Api {
-  // No retries: a refused or failing call is shown at once rather than after seconds of back-off.
-  const client = new AwsClient({ ...credentials, region, service: 'execute-api', retries: 0 });
+export function createApi(
+  region: string,
+  credentials: CredentialSource,
+  baseUrl: string,
+  advice: ApiAdvice = LOCAL_ADVICE,
+): Api {
+  let signer: { readonly keys: Credentials; readonly client: AwsClient } | undefined;
+  const clientFor = (keys: Credentials): AwsClient => {
+    // No retries: a refused or failing call is shown at once rather than after seconds of back-off.
+    if (signer?.keys !== keys) {
+      signer = { keys, client: new AwsClient({ ...keys, region, service: 'execute-api', retries: 0 }) };
+    }
+    return signer.client;
+  };
   const get = async (path: string, signal?: AbortSignal): Promise<string> => {
-    const response = await client.fetch(new URL(path, baseUrl).href, signal === undefined ? {} : { signal });
+    const client = clientFor(typeof credentials === 'function' ? await credentials() : credentials);
+    let response: Response;
+    try {
+      response = await client.fetch(new URL(path, baseUrl).href, signal === undefined ? {} : { signal });
+    } catch (error) {
+      if (error instanceof TypeError) throw new ApiError(0, undefined, error.message, advice);
+      throw error;
+    }
     const text = await response.text();
-    if (!response.ok) throw parseError(response.status, text);
+    if (!response.ok) throw parseError(response.status, text, advice);
     return text;
   };
   return {

@@ -1,23 +1,22 @@
 import { render } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { type ApiSettings, createApi } from './api.js';
-import { EventDetail } from './detail.js';
-import { History } from './history.js';
-import { InsightPage } from './insight.js';
-import { Insights } from './insights.js';
-import { BASE, onNavigate, type Route, routeOf } from './nav.js';
-import { offeredSettings, storedSettings, storeSettings } from './settings.js';
-import { Link } from './ui.js';
+import { isCognitoConfig } from './cognito.js';
+import { isSettings, storedSettings, storeSettings } from './settings.js';
+import { Header, Pages } from './shell.js';
+import { CognitoConsole } from './signin.js';
 
-/** The console's shell: header, settings, and the page the URL names. */
+/**
+ * The console's entry: /console/config.json says how it signs. With the Cognito keys (the console in AWS) the
+ * investigator signs in (signin.tsx); otherwise it signs with a key pair: local mode's reader pair, or one entered
+ * in Settings.
+ */
 
-function App({ offered }: { offered: ApiSettings | undefined }) {
-  const [route, setRoute] = useState<Route>(() => routeOf(location.pathname, location.search));
+function LocalConsole({ offered }: { offered: ApiSettings | undefined }) {
   const [settings, setSettings] = useState<ApiSettings | undefined>(() => storedSettings() ?? offered);
   const [settingsOpen, setSettingsOpen] = useState(settings === undefined);
-  useEffect(() => onNavigate(() => setRoute(routeOf(location.pathname, location.search))), []);
-  const api = useMemo(() => settings && createApi(settings, location.origin), [settings]);
   const apiUrl = location.origin;
+  const api = useMemo(() => settings && createApi(settings.region, settings.credentials, apiUrl), [settings]);
 
   const save = (next: ApiSettings | undefined) => {
     storeSettings(next);
@@ -27,14 +26,7 @@ function App({ offered }: { offered: ApiSettings | undefined }) {
 
   return (
     <>
-      <header class="top">
-        <a class="brand" href={BASE}>
-          OpenTrail
-        </a>
-        <nav aria-label="Pages">
-          <Link href={BASE}>Event history</Link>
-          <Link href={`${BASE}insights`}>Insights</Link>
-        </nav>
+      <Header pages>
         <button
           type="button"
           class="small"
@@ -43,27 +35,15 @@ function App({ offered }: { offered: ApiSettings | undefined }) {
         >
           Settings
         </button>
-      </header>
+      </Header>
       {settingsOpen && <Settings current={settings} offered={offered} onSave={save} />}
       <main>
         {api === undefined || settings === undefined ? (
           <p class="banner warning" role="status">
             Enter an access key pair in Settings to look up events.
           </p>
-        ) : route.page === 'history' ? (
-          <History api={api} search={route.search} apiUrl={apiUrl} region={settings.region} />
-        ) : route.page === 'event' ? (
-          <EventDetail
-            api={api}
-            eventId={route.eventId}
-            insight={false}
-            apiUrl={apiUrl}
-            region={settings.region}
-          />
-        ) : route.page === 'insight' ? (
-          <InsightPage api={api} sharedEventID={route.sharedEventID} />
         ) : (
-          <Insights api={api} />
+          <Pages api={api} apiUrl={apiUrl} region={settings.region} />
         )}
       </main>
     </>
@@ -138,8 +118,27 @@ function Settings({
   );
 }
 
+/** The server's config.json; undefined when there is none (a console hosted without local mode's or AWS's). */
+async function consoleConfig(): Promise<unknown> {
+  try {
+    const response = await fetch('/console/config.json', { cache: 'no-store' });
+    return response.ok ? await response.json() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const root = document.getElementById('app');
 if (root !== null) {
   root.textContent = '';
-  void offeredSettings().then((offered) => render(<App offered={offered} />, root));
+  void consoleConfig().then((config) =>
+    render(
+      isCognitoConfig(config) ? (
+        <CognitoConsole config={config} />
+      ) : (
+        <LocalConsole offered={isSettings(config) ? config : undefined} />
+      ),
+      root,
+    ),
+  );
 }

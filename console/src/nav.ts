@@ -8,24 +8,33 @@ export type Route =
 
 export const BASE = '/console/';
 
+/** A path segment's value; a malformed escape (`%E0`) names no page rather than breaking the console. */
+const decoded = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+};
+
 export function routeOf(pathname: string, search: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : '';
   if (rest === 'insights') {
+    // The query form is the address insights had before the path form; links shared then still open.
     const sharedEventID = new URLSearchParams(search).get('insight');
     return sharedEventID === null ? { page: 'insights' } : { page: 'insight', sharedEventID };
   }
-  const event = /^events\/([^/]+)$/.exec(rest);
-  if (event?.[1] !== undefined) return { page: 'event', eventId: decodeURIComponent(event[1]) };
+  const page = /^(events|insights)\/([^/]+)$/.exec(rest);
+  const id = page?.[2] === undefined ? undefined : decoded(page[2]);
+  if (id !== undefined && page?.[1] === 'events') return { page: 'event', eventId: id };
+  if (id !== undefined) return { page: 'insight', sharedEventID: id };
   return { page: 'history', search };
 }
 
 export const eventHref = (eventId: string): string => `${BASE}events/${encodeURIComponent(eventId)}`;
-/**
- * An insight's page. A query rather than a path segment: local mode's front answers index.html for the console's
- * fixed pages only (local/http-front.ts CONSOLE_PAGE), so this link also works when opened directly.
- */
+/** An insight's page; local mode's front and CloudFront answer index.html for it, so it opens directly too. */
 export const insightHref = (sharedEventID: string): string =>
-  `${BASE}insights?${new URLSearchParams({ insight: sharedEventID }).toString()}`;
+  `${BASE}insights/${encodeURIComponent(sharedEventID)}`;
 
 type Listener = () => void;
 const listeners = new Set<Listener>();

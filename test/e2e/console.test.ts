@@ -292,11 +292,17 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
     expect(await actual.getAttribute('d')).toBe(geometry.actual);
     expect(await list.locator('figure.series path.baseline').getAttribute('d')).toBe(geometry.baseline);
     expect(Number(await list.locator('figure.series rect.window').getAttribute('width'))).toBeGreaterThan(0);
-    expect(list.url()).toContain('/console/insights?insight=');
+    const insightPath = new URL(list.url()).pathname;
+    const seriesId = new URL(response.url()).pathname.split('/')[2];
+    expect(insightPath).toBe(`/console/insights/${seriesId}`);
     const top = series.attributions.find((attribution) => attribution.attribute === 'userIdentityArn');
     expect(top?.insight[0]?.value).toBe('mallory');
     await list.getByRole('region', { name: 'Top attributions' }).getByText('mallory').waitFor();
     await list.screenshot({ path: join(SCREENSHOTS, 'insight-graph.png'), fullPage: true });
+    // The address opens the same page directly (local mode's front answers index.html for it).
+    const direct = await openPage(insightPath);
+    await direct.locator('figure.series path.actual').waitFor();
+    expect(await direct.locator('figure.series path.actual').getAttribute('d')).toBe(geometry.actual);
   });
 
   it('says why the API refused wrong credentials instead of showing a blank page', async () => {
