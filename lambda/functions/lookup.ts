@@ -2,9 +2,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.js';
 import { DynamoDbInsightStore } from '../adapters/dynamodb-insight-store.js';
+import { DynamoDbIntegrityReader } from '../adapters/dynamodb-integrity-reader.js';
 import type { HttpHandler } from '../adapters/http.js';
-import { SETTINGS } from '../manifest/settings.js';
-import { createLookupHandler } from '../routes/lookup.js';
+import { DEFAULT_TRAIL_NAME } from '../core/cloudtrail/trail-arn.js';
+import { INSIGHT_TYPES } from '../core/insights/counters.js';
+import type { TrailSelectors } from '../core/selectors.js';
+import { SETTINGS, type Settings } from '../manifest/settings.js';
+import { createLookupHandler, type TrailSettings } from '../routes/lookup.js';
 import type { AwsClientSettings, FunctionConfig, FunctionRuntime } from './runtime.js';
 
 /**
@@ -39,15 +43,49 @@ export function tokenSecretLoader(
   };
 }
 
-/** The lookup function: GET /events, GET /events/{eventId}, CloudTrail's LookupEvents (POST /) and the console's reads. */
-export function buildLookup(config: FunctionConfig<'lookup'>, runtime: FunctionRuntime): HttpHandler {
+/**
+ * The lookup function's settings, and the trail selectors once its manifest entry lists them: GetEventSelectors
+ * answers them, and until then answers CloudTrail's default trail.
+ */
+export type LookupConfig = FunctionConfig<'lookup'> & Partial<Settings<'selectors'>>;
+
+/**
+ * The trail CloudTrail's control-plane reads describe (docs/cloudtrail-compat.md). Integrity is on when the ledger
+ * and the digest bucket are set. The lookup function has no setting saying whether the trail's insights are on:
+ * both types are reported, as the stack and local mode run them by default.
+ */
+export function controlPlaneTrail(config: LookupConfig): TrailSettings {
+  const { trailArn, digestBucketName, ledgerTableName, selectors } = config;
+  return {
+    name: config.trailName ?? DEFAULT_TRAIL_NAME,
+    ...(trailArn === undefined ? {} : { arn: trailArn }),
+    homeRegion: config.region,
+    // Checked at synth and at the ingest function's cold start (docs/selectors.md).
+    ...(selectors === undefined ? {} : { selectors: selectors as TrailSelectors }),
+    insightTypes: INSIGHT_TYPES,
+    ...(digestBucketName === undefined || ledgerTableName === undefined
+      ? {}
+      : { digests: { bucketName: digestBucketName, keyPrefix: config.digestKeyPrefix } }),
+  };
+}
+
+/**
+ * The lookup function: GET /events, GET /events/{eventId}, CloudTrail's LookupEvents and the trail's reads (POST /)
+ * and the console's reads.
+ */
+export function buildLookup(config: LookupConfig, runtime: FunctionRuntime): HttpHandler {
   const client = new DynamoDBClient(runtime.aws);
   const reader = new DynamoDbEventStore(client, config.tableName);
+  const trail = controlPlaneTrail(config);
   return createLookupHandler({
     config,
     reader,
     counters: new DynamoDbInsightStore(client, config.tableName, reader, runtime.logger),
     tokenSecret: tokenSecretLoader(config, runtime.aws),
+    trail,
+    ...(trail.digests === undefined || config.ledgerTableName === undefined
+      ? {}
+      : { ledger: new DynamoDbIntegrityReader(client, config.ledgerTableName) }),
     logger: runtime.logger,
     ...(runtime.now === undefined ? {} : { now: runtime.now }),
   });
