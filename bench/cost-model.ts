@@ -15,9 +15,9 @@ export interface Price {
 }
 
 /**
- * Prices as of the check (search of the stored pricing pages). DESIGN.md §10 listed all of these; every one
- * was confirmed, none needed a correction. Where a first-party page was not in the index, the third-party pages
- * that quote it are named.
+ * Prices as of the check (search of the stored pricing pages). DESIGN.md §10 listed most of these; issue 17
+ * corrected the Standard-IA table class (no longer derived), Lake's other ingestion prices and how Insights counts
+ * analysed events. Where a first-party page was not in the index, the third-party pages that quote it are named.
  */
 export const PRICES = {
   /** Confirmed: $1.00 per million for the first 300 million a month ($0.90 after). */
@@ -54,22 +54,32 @@ export const PRICES = {
     source: 'aws.amazon.com/dynamodb/pricing/on-demand as quoted by airbyte.com (after the Nov 2024 50% cut)',
   },
   /**
-   * The Standard-IA table class: storage 60% cheaper, requests 25% dearer than the Standard class. No first-party
-   * US figure was in the index; derived from the quoted ratios, so treat the IA lever as an estimate.
+   * The Standard-IA table class, on-demand: 25% dearer requests than the Standard class (issue 17's figures; the
+   * ratio is the one every price list shows, e.g. 0.0725 vs 0.058 on the China page). Storage 60% cheaper, and the
+   * 25 GB free tier is the Standard class's only.
    */
   dynamodbIaWru: {
-    usd: 0.78125,
+    usd: 0.78,
     per: '1,000,000 write request units (on-demand, Standard-IA table class)',
     source:
-      'derived: $0.625 x 1.25; amazonaws.cn/en/dynamodb/pricing lists Standard-IA write capacity at 1.25x Standard (0.0725 vs 0.058)',
+      'issue 17 (aws.amazon.com/dynamodb/pricing/on-demand, us-east-1); ratio 1.25 confirmed on amazonaws.cn/en/dynamodb/pricing (Standard-IA write 0.0725 vs Standard 0.058); finops.com.py table-classes ("~25% higher")',
+  },
+  dynamodbIaRru: {
+    usd: 0.155,
+    per: '1,000,000 read request units (on-demand, Standard-IA table class)',
+    source:
+      'issue 17 (aws.amazon.com/dynamodb/pricing/on-demand, us-east-1); amazonaws.cn/en/dynamodb/pricing (Standard-IA read 1.25x Standard)',
   },
   dynamodbIaStorageGbMonth: {
     usd: 0.1,
-    per: 'GB-month of table storage (Standard-IA table class)',
+    per: 'GB-month of table storage (Standard-IA table class, no free tier)',
     source:
-      'derived: $0.25 x 0.4; cloudfix.aurea.com "DynamoDB Standard-IA table class can save you up to 60%" (storage)',
+      'aws.amazon.com/dynamodb/pricing as quoted by finops.com.py table-classes and the "DynamoDB Storage Classes" notes ($0.10 per GB-month vs $0.25)',
   },
-  /** Confirmed: first 25 GB a month free, then $0.25 per GB-month (Standard table class). */
+  /**
+   * Confirmed: $0.25 per GB-month (Standard table class). Its first 25 GB a month are free (an account-wide
+   * allowance, Standard class only): the model does not subtract it.
+   */
   dynamodbStorageGbMonth: {
     usd: 0.25,
     per: 'GB-month of table storage',
@@ -143,29 +153,46 @@ export const PRICES = {
     source:
       'aws.amazon.com/dynamodb/pricing as quoted by finops.com.py ("$0.20 per GB-month"); DynamoDB developer guide, Point-in-time-recovery ("the price is based on the size of table and local secondary indexes")',
   },
-  /** CloudTrail, us-east-1: what the same volume would cost there (DESIGN.md §10). */
+  /** CloudTrail, us-east-1: what the same volume would cost there (DESIGN.md §11). */
   cloudTrailManagementEventCopy: {
     usd: 2.0,
     per: '100,000 management events delivered by a trail (additional copies; the first copy is free)',
-    source: 'aws.amazon.com/cloudtrail/pricing (DESIGN.md §10); the first copy of management events is free',
+    source:
+      'aws.amazon.com/cloudtrail/pricing; AWS Price List API (AWSCloudTrail, us-east-1, effective 2025-07-01: PaidEventsRecorded $0.00002 per event) as transcribed in a public pricing notes file retrieved 2025-10-28',
   },
   cloudTrailDataEvent: {
     usd: 0.1,
     per: '100,000 data events delivered by a trail',
-    source: 'aws.amazon.com/cloudtrail/pricing (DESIGN.md §10)',
+    source: 'aws.amazon.com/cloudtrail/pricing; AWS Price List API transcription above ($0.001 per 1,000)',
   },
+  /**
+   * Per analysed event and Insights type. A write management event is analysed twice with both types enabled (call
+   * rate and error rate); a read-only one once, for the error rate only.
+   */
   cloudTrailInsightsEvent: {
     usd: 0.35,
-    per: '100,000 events analysed by CloudTrail Insights, per Insights type',
+    per: '100,000 events analysed by CloudTrail Insights',
     source:
-      'aws.amazon.com/cloudtrail/pricing (DESIGN.md §10); User Guide, insights-events-costs: write management events are analysed once per enabled Insights type',
+      'aws.amazon.com/cloudtrail/pricing; User Guide, insights-events-costs ("CloudTrail will analyze the write-only management events twice ... The read-only management events will be analyzed once to calculate the API error rate")',
   },
   /** One-year extendable retention pricing: the first 366 days of storage are included in ingestion. */
   cloudTrailLakeIngestionGb: {
     usd: 0.5,
     per: 'GB ingested into CloudTrail Lake from non-AWS sources (one-year extendable retention, 366 days included)',
     source:
-      'aws.amazon.com/cloudtrail/pricing (DESIGN.md §10); User Guide, cloudtrail-lake-manage-costs ("For the first 366 days ... storage is included at no additional cost with ingestion pricing")',
+      'aws.amazon.com/cloudtrail/pricing; AWS Price List API transcription above ("Data Ingestion with 1-Year Retention: Other Data Sources $0.50 per GB"); User Guide, cloudtrail-lake-manage-costs ("For the first 366 days ... storage is included")',
+  },
+  cloudTrailLakeCloudTrailEventsGb: {
+    usd: 0.75,
+    per: 'GB of CloudTrail events ingested into CloudTrail Lake (one-year extendable retention)',
+    source:
+      'aws.amazon.com/cloudtrail/pricing; AWS Price List API transcription above ("Live CloudTrail Logs: $0.75 per GB")',
+  },
+  cloudTrailLakeSevenYearGb: {
+    usd: 2.5,
+    per: 'GB ingested into CloudTrail Lake on the seven-year retention option (first 5 TB a month; retention included)',
+    source:
+      'aws.amazon.com/cloudtrail/pricing; AWS Price List API transcription above ("First 5TB: $2.50 per GB"); User Guide, cloudtrail-lake-manage-costs (FIXED_RETENTION_PRICING, 2,557 days)',
   },
 } as const satisfies Record<string, Price>;
 
@@ -248,6 +275,19 @@ export interface LambdaConsumerInput {
 }
 
 /**
+ * Lambda bills the INIT phase of on-demand ZIP functions on managed runtimes since 1 August 2025, at the same
+ * GB-second price; it happens once per execution environment, on a cold start.
+ */
+export const LAMBDA_INIT = {
+  /** Share of invocations that start an environment: AWS's analysis of production workloads found under 1%. */
+  coldStartShare: 0.01,
+  /** A Node.js function's INIT (runtime start and module import) as billed, about; bench -- bundles measures the import. */
+  initMs: 250,
+  source:
+    'aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase ("Effective August 1, 2025 ... INIT phase duration was previously unbilled"; "INITs (cold starts) typically occur in under 1% of invocations", as quoted by InfoQ/worldofsoftware.org)',
+} as const;
+
+/**
  * A Lambda function invoked per batch of events: requests, duration (GB-s at the billed milliseconds) and the
  * ingestion of its own log lines. Used for the stream consumers here; the ingest function fits it too. A stream
  * consumer adds no DynamoDB charge: GetRecords calls made by Lambda triggers are free (DynamoDB developer guide,
@@ -260,6 +300,8 @@ export function lambdaStage(name: string, functions: readonly LambdaConsumerInpu
       if (fn.eventsPerInvocation <= 0) throw new Error(`${fn.name}: events per invocation must be positive`);
       const invocations = MILLION / fn.eventsPerInvocation;
       const gbSeconds = invocations * (fn.memoryMb / 1024) * (lambdaBilledMs(fn.durationMs) / 1000);
+      const initGbSeconds =
+        invocations * LAMBDA_INIT.coldStartShare * (fn.memoryMb / 1024) * (LAMBDA_INIT.initMs / 1000);
       const logBytes = invocations * fn.logBytesPerInvocation;
       return [
         {
@@ -273,6 +315,12 @@ export function lambdaStage(name: string, functions: readonly LambdaConsumerInpu
           quantity: gbSeconds,
           unit: 'GB-s',
           usd: gbSeconds * PRICES.lambdaArmGbSecond.usd,
+        },
+        {
+          what: `${fn.name} INIT (cold starts)`,
+          quantity: initGbSeconds,
+          unit: 'GB-s',
+          usd: initGbSeconds * PRICES.lambdaArmGbSecond.usd,
         },
         {
           what: `${fn.name} own log lines`,
@@ -422,10 +470,17 @@ export function httpApiStage(input: HttpApiInput): StageCost {
 /** DynamoDB's table classes: Standard (the default) and Standard-IA. */
 export type TableClass = 'standard' | 'standardIa';
 
+/** The on-demand request prices of a table class. */
+export function requestPrices(tableClass: TableClass): { readonly wru: Price; readonly rru: Price } {
+  return tableClass === 'standard'
+    ? { wru: PRICES.dynamodbWru, rru: PRICES.dynamodbRru }
+    : { wru: PRICES.dynamodbIaWru, rru: PRICES.dynamodbIaRru };
+}
+
 /** DynamoDB on-demand writes: the write request units each event costs. */
 export function dynamodbWriteStage(wruPerEvent: number, tableClass: TableClass = 'standard'): StageCost {
   const wru = wruPerEvent * MILLION;
-  const price = tableClass === 'standard' ? PRICES.dynamodbWru : PRICES.dynamodbIaWru;
+  const price = requestPrices(tableClass).wru;
   return stage('dynamodbWrites', [
     { what: 'write request units', quantity: wru, unit: 'WRU', usd: (wru / MILLION) * price.usd },
   ]);
@@ -484,12 +539,26 @@ export function dynamodbStorageStage(input: DynamoDbStorageInput): StageCost {
 }
 
 /**
- * CloudTrail's prices for a million events of `recordBytesPerEvent`: a trail's paid copy of management events,
- * data events, CloudTrail Lake ingestion (a year of storage included) and Insights for `insightsTypes` types.
+ * How many Insights analyses a million events cost with both Insights types enabled: a write management event is
+ * analysed twice (call rate and error rate), a read-only one once (error rate only).
  */
-export function cloudTrailStages(recordBytesPerEvent: number, insightsTypes: number): StageCost[] {
+export function insightsAnalysesPerEvent(readOnlyShare: number): number {
+  if (!(readOnlyShare >= 0 && readOnlyShare <= 1))
+    throw new Error(`a share is within 0..1, not ${readOnlyShare}`);
+  return 2 * (1 - readOnlyShare) + readOnlyShare;
+}
+
+/**
+ * CloudTrail's prices for a million events of `recordBytesPerEvent`: a trail's paid copy of management events,
+ * data events, CloudTrail Lake ingestion (custom events and CloudTrail events on the one-year option, any source on
+ * the seven-year option) and Insights on both types for traffic with `readOnlyShare` read-only events.
+ */
+export function cloudTrailStages(recordBytesPerEvent: number, readOnlyShare: number): StageCost[] {
   const per100k = MILLION / 100_000;
   const lakeGb = (recordBytesPerEvent * MILLION) / BYTES_PER_GB;
+  const analyses = insightsAnalysesPerEvent(readOnlyShare);
+  const lake = (name: string, what: string, price: Price) =>
+    stage(name, [{ what, quantity: lakeGb, unit: 'GB', usd: lakeGb * price.usd }]);
   return [
     stage('trailManagementEvents', [
       {
@@ -507,20 +576,23 @@ export function cloudTrailStages(recordBytesPerEvent: number, insightsTypes: num
         usd: per100k * PRICES.cloudTrailDataEvent.usd,
       },
     ]),
-    stage('lakeIngestion', [
-      {
-        what: 'Lake ingestion, non-AWS source (366 days of storage included)',
-        quantity: lakeGb,
-        unit: 'GB',
-        usd: lakeGb * PRICES.cloudTrailLakeIngestionGb.usd,
-      },
-    ]),
+    lake(
+      'lakeIngestion',
+      'Lake ingestion, custom (non-AWS) events, 366 days of storage included',
+      PRICES.cloudTrailLakeIngestionGb,
+    ),
+    lake(
+      'lakeCloudTrailEvents',
+      'Lake ingestion, CloudTrail events, 366 days of storage included',
+      PRICES.cloudTrailLakeCloudTrailEventsGb,
+    ),
+    lake('lakeSevenYear', 'Lake ingestion, seven-year retention option', PRICES.cloudTrailLakeSevenYearGb),
     stage('insights', [
       {
-        what: `Insights, ${insightsTypes} type(s)`,
-        quantity: MILLION * insightsTypes,
+        what: `Insights, both types (${analyses} analyses per event)`,
+        quantity: MILLION * analyses,
         unit: 'events analysed',
-        usd: per100k * insightsTypes * PRICES.cloudTrailInsightsEvent.usd,
+        usd: per100k * analyses * PRICES.cloudTrailInsightsEvent.usd,
       },
     ]),
   ];

@@ -1,29 +1,33 @@
-import { eventItems } from '../lambda/adapters/dynamodb-event-store.js';
+import {
+  type AuditEvent,
+  eventDataChecksum,
+  toLakeEventData,
+  toProducerEvent,
+} from '../lambda/core/cloudtrail/audit-events.js';
 import { byteLength, type ProducerEvent } from '../lambda/core/event-model.js';
 import { countRecords } from '../lambda/core/insights/counters.js';
 import { LIMITS } from '../lambda/core/limits.js';
 import type { StoredEvent } from '../lambda/core/ports.js';
 import { encodeRecord } from '../lambda/core/record-codec.js';
-import { TABLE_LAYOUT } from '../lambda/core/table-layout.js';
+import { TRAIL_ROUTES } from '../lambda/core/trail-routes.js';
 import { FUNCTIONS, streamMappingOf } from '../lambda/manifest/functions.js';
 import { createIngestHandler } from '../lambda/routes/ingest.js';
 import { defaultEventLogGroupProps } from '../lib/defaults/logs.js';
 import { ARCHIVE_LIFECYCLE_DEFAULTS } from '../lib/defaults/s3.js';
-import { typicalBatch, typicalEvent } from '../test/fixtures/events.js';
-import { type Item, keysOnlyIndexEntry } from '../test/fixtures/memory-store.js';
+import { ACCOUNT_ID, typicalBatch } from '../test/fixtures/events.js';
 import { variedEvents } from '../test/fixtures/traffic.js';
 import {
   cloudTrailStages,
   DAYS_PER_MONTH,
-  DYNAMODB_ITEM_STORAGE_OVERHEAD_BYTES,
   dynamodbStorageStage,
   dynamodbWriteStage,
   httpApiStage,
+  LAMBDA_INIT,
   type LambdaConsumerInput,
   lambdaBilledMs,
   lambdaStage,
   MILLION,
-  PRICES,
+  requestPrices,
   type StageCost,
   stage,
   summarize,
@@ -41,24 +45,32 @@ import {
   type Scenario,
   streamBatches,
 } from './pipeline.js';
-import { INDEX_ENTRY_OVERHEAD_BYTES, itemBytes, writeUnits } from './support/capacity.js';
+import { adversarialEvents } from './support/adversarial-traffic.js';
 import { cpuMicrosPerCall, median, progress, round, withCapturedStdout } from './support/measure.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
-import { storeEvents } from './support/stored-events.js';
+import { benchIngestOptions, storeEvents } from './support/stored-events.js';
+import { inRequests, measureWritePlan, type WritePlan } from './support/write-plan.js';
 
 /**
  * `npm run bench -- cost`: the all-in cost of a million 1 KB events (API, ingest function, DynamoDB writes and
  * storage for the retention, stream consumers, Firehose, S3 for a year, CloudWatch Logs, insights, KMS) next to
- * CloudTrail's prices for the same volume. Every quantity the repository can measure is measured here (WRU and
- * stored bytes from the adapter's items for events put through the real `putEvents`; the ingest route's CPU and
- * log bytes; the pipeline's bytes and handler CPU as bench -- pipeline measures them; the insight counters'
- * writes); what cannot be measured without AWS is an assumption, printed with the result. Prices: the one table
- * in bench/cost-model.ts.
+ * CloudTrail's prices for the same volume, for five kinds of traffic: typical events in 100-event requests (the
+ * headline), the same one per request, varied events, adversarial events (every key distinct) and PutAuditEvents
+ * (every event carries an id, so a claim). Every quantity the repository can measure is measured here: write units
+ * and stored bytes from what the real DynamoDB adapter sends for the real `putEvents` (support/write-plan.ts), the
+ * ingest route's CPU and log bytes, the pipeline's bytes and handler CPU as bench -- pipeline measures them, the
+ * insight counters' writes; what cannot be measured without AWS is an assumption, printed with the result.
+ * Prices: the one table in bench/cost-model.ts.
  */
 
+/** PutAuditEvents may cost at most this much more than the native put of the same events (issue 17). */
+const PUT_AUDIT_EVENTS_MARGIN = 1.1;
+
 export const COST_TARGETS = {
-  /** All stages, dollars per million 1 KB events (issue 7). */
-  allInPerMillionUsd: { max: 3 },
+  /** All stages, dollars per million 1 KB events in 100-event requests (issue 17). */
+  allInPerMillionUsd: { max: 2 },
+  /** The same, one event per request (issue 17). */
+  singleEventPerMillionUsd: { max: 4.5 },
 } as const satisfies Record<string, Target>;
 
 /** How long each stored event is kept, the archive's lifecycle, and the log group's retention: the stack's defaults. */
@@ -78,9 +90,10 @@ export const COST_ASSUMPTIONS = {
     streamConsumers: FUNCTIONS.archive.memoryMb,
     insights: FUNCTIONS.insights.memoryMb,
   },
-  /** One BatchWriteItem of 25 items from Lambda, waited for; the adapter runs up to 8 at once (not measured here). */
-  batchWriteMs: 15,
-  parallelBatchWrites: 8,
+  /** One DynamoDB write call (BatchWriteItem or a conditional PutItem) from Lambda, waited for. */
+  writeCallMs: 15,
+  /** Write calls the adapter runs at once (lambda/adapters/dynamodb-event-store.ts PARALLEL_REQUESTS). */
+  parallelWriteCalls: 8,
   /** One counter UpdateItem from the counter consumer; 8 at a time (assumed). */
   updateItemMs: 10,
   parallelUpdates: 8,
@@ -99,6 +112,8 @@ export const COST_ASSUMPTIONS = {
    * table keys, so KMS requests per event round to zero; S3-managed keys make none.
    */
   kmsRequestsPerObject: 0,
+  /** Lambda INIT, billed since August 2025 (bench/cost-model.ts LAMBDA_INIT). */
+  lambdaInit: { coldStartShare: LAMBDA_INIT.coldStartShare, initMs: LAMBDA_INIT.initMs },
 } as const;
 
 /**
@@ -121,96 +136,44 @@ const ACCESS_LOG_LINE = JSON.stringify({
 const CPU_ROUNDS = 5;
 /** One Firehose object's worth of typical events at the assumed rate (as bench -- pipeline). */
 const PIPELINE_EVENTS = PIPELINE_ASSUMPTIONS.eventsPerSecond * PIPELINE_ASSUMPTIONS.firehoseBufferSeconds;
+/** Single-event requests measured for the write plan (each is a request of its own). */
+const SINGLE_EVENTS = 600;
 const MINUTES_PER_MONTH = DAYS_PER_MONTH * 24 * 60;
+const CHANNEL_ARN = `arn:aws:cloudtrail:us-east-1:${ACCOUNT_ID}:channel/bench-channel`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Measurements
 
-/** What storing one event writes, as the adapter writes it. */
-export interface EventFootprint {
-  readonly wru: number;
-  /** Table items (event, resource name, resource type) with their 100 B storage overhead. */
-  readonly tableBytes: number;
-  /** Index entries with their 100 B overhead. */
-  readonly indexBytes: number;
-  readonly tableItems: number;
-  /** The event item alone. */
-  readonly eventItemBytes: number;
+/** The traffic each figure is for. */
+type Traffic = 'typical' | 'single' | 'varied' | 'adversarial' | 'putAuditEvents';
+
+/** Typical events each with a producer id, as PutAuditEvents gives every event one (its UID). */
+const withIds = (events: readonly ProducerEvent[]): ProducerEvent[] =>
+  events.map((event, i) => ({ ...event, id: `audit-${i.toString(36).padStart(6, '0')}` }));
+
+/**
+ * Typical events as PutAuditEvents carries them: Lake's eventData (its fields only; the identity's details under
+ * `details`), each with a UID, so every one claims its producer id.
+ */
+function auditEventsOf(events: readonly ProducerEvent[]): AuditEvent[] {
+  return events.map((event, i) => {
+    const { type, principalId, ...details } = event.userIdentity as Record<string, unknown>;
+    const eventData = JSON.stringify({
+      ...toLakeEventData({ ...event, ingestion: { id: `audit-${i.toString(36).padStart(6, '0')}` } }),
+      userIdentity: { type, principalId, details },
+      version: '1.0',
+    });
+    return { id: `audit-${i}`, eventData, eventDataChecksum: eventDataChecksum(eventData) };
+  });
 }
 
-/** WRU and billed bytes of a set of items, as capacity.ts sizes them. */
-export function footprintOf(items: readonly Item[]): EventFootprint {
-  let wru = 0;
-  let tableBytes = 0;
-  let indexBytes = 0;
-  for (const item of items) {
-    const bytes = itemBytes(item);
-    wru += writeUnits(bytes);
-    tableBytes += bytes + DYNAMODB_ITEM_STORAGE_OVERHEAD_BYTES;
-    for (const index of TABLE_LAYOUT.indexes) {
-      const entry = keysOnlyIndexEntry(item, index);
-      if (entry === undefined) continue;
-      const entryBytes = itemBytes(entry) + INDEX_ENTRY_OVERHEAD_BYTES;
-      wru += writeUnits(entryBytes);
-      indexBytes += entryBytes;
-    }
-  }
-  const first = items[0];
-  return {
-    wru,
-    tableBytes,
-    indexBytes,
-    tableItems: items.length,
-    eventItemBytes: first ? itemBytes(first) : 0,
-  };
-}
-
-const mean = (values: readonly number[]): number =>
-  values.reduce((sum, value) => sum + value, 0) / values.length;
-
-function averageFootprint(footprints: readonly EventFootprint[]): EventFootprint {
-  return {
-    wru: mean(footprints.map((f) => f.wru)),
-    tableBytes: mean(footprints.map((f) => f.tableBytes)),
-    indexBytes: mean(footprints.map((f) => f.indexBytes)),
-    tableItems: mean(footprints.map((f) => f.tableItems)),
-    eventItemBytes: mean(footprints.map((f) => f.eventItemBytes)),
-  };
-}
-
-const isResourceTypeItem = (item: Item): boolean =>
-  item[TABLE_LAYOUT.partitionKey]?.S?.startsWith('RT#') ?? false;
-
-/** The event item without its byEventName index key: the event is then in one index fewer. */
-function withoutEventNameIndex(items: readonly Item[]): Item[] {
-  return items.map(({ namePk: _dropped, ...rest }) => rest);
-}
-
-interface Footprints {
-  readonly typical: EventFootprint;
-  readonly varied: EventFootprint;
-  readonly withoutResourceType: EventFootprint;
-  readonly withoutEventNameIndex: EventFootprint;
-  /** The event item in the byUser index only: no resource items, no byEventName entry. */
-  readonly minimal: EventFootprint;
-  readonly recordJsonBytes: number;
-  /** The record as the event item stores it (lambda/core/record-codec.ts). */
-  readonly recordStoredBytes: number;
-}
-
-function measureFootprints(typical: readonly StoredEvent[], varied: readonly StoredEvent[]): Footprints {
-  const itemsOf = typical.map(eventItems);
-  const over = (transform: (items: readonly Item[]) => Item[]) =>
-    averageFootprint(itemsOf.map((items) => footprintOf(transform(items))));
-  return {
-    typical: over((items) => [...items]),
-    varied: averageFootprint(varied.map((event) => footprintOf(eventItems(event)))),
-    withoutResourceType: over((items) => items.filter((item) => !isResourceTypeItem(item))),
-    withoutEventNameIndex: over(withoutEventNameIndex),
-    minimal: over((items) => withoutEventNameIndex(items).slice(0, 1)),
-    recordJsonBytes: mean(typical.map((event) => byteLength(event.recordJson))),
-    recordStoredBytes: mean(typical.map((event) => encodeRecord(event.recordJson).byteLength)),
-  };
+/** The producer events PutAuditEvents makes of audit events, as its route maps them. */
+function mappedAuditEvents(auditEvents: readonly AuditEvent[]): ProducerEvent[] {
+  return auditEvents.map((auditEvent) => {
+    const mapping = toProducerEvent(auditEvent);
+    if (!mapping.ok) throw new Error(`a benchmark audit event was refused: ${mapping.errorMessage}`);
+    return mapping.event;
+  });
 }
 
 interface IngestRequest {
@@ -220,22 +183,46 @@ interface IngestRequest {
   readonly logBytes: number;
 }
 
+/** The HTTP event of one put request: POST /events with producer events, or PutAuditEvents with audit events. */
+function putRequest(events: PutBody, nowMs: number) {
+  if (events.route === 'PutEvents') {
+    const [only] = events.events;
+    return apiGatewayEvent(
+      JSON.stringify(events.events.length === 1 ? only : { events: events.events }),
+      nowMs,
+    );
+  }
+  const plain = apiGatewayEvent(JSON.stringify({ auditEvents: events.auditEvents }), nowMs);
+  return {
+    ...plain,
+    routeKey: `${TRAIL_ROUTES.PutAuditEvents.method} ${TRAIL_ROUTES.PutAuditEvents.path}`,
+    rawPath: TRAIL_ROUTES.PutAuditEvents.path,
+    rawQueryString: `channelArn=${encodeURIComponent(CHANNEL_ARN)}`,
+    queryStringParameters: { channelArn: CHANNEL_ARN },
+  };
+}
+
+type PutBody =
+  | { readonly route: 'PutEvents'; readonly events: readonly ProducerEvent[] }
+  | { readonly route: 'PutAuditEvents'; readonly auditEvents: readonly AuditEvent[] };
+
 /**
  * The ingest route as deployed (createIngestHandler with its parsing, validation, enrichment, metrics and log
- * line), against a writer that answers at once: CPU and stdout bytes per request of `events` typical events.
+ * line), against a writer that answers at once: CPU and stdout bytes per request of `events`.
  */
-async function measureIngestRequest(events: readonly ProducerEvent[], nowMs: number): Promise<IngestRequest> {
-  const body = JSON.stringify(events.length === 1 ? events[0] : { events });
+async function measureIngestRequest(body: PutBody, nowMs: number): Promise<IngestRequest> {
   const handler = createIngestHandler({
     config: { tableName: TABLE_NAME, region: 'us-east-1', retentionDays: RETENTION_DAYS, writeShards: 16 },
     writer: new NullWriter(),
   });
-  const request = apiGatewayEvent(body, nowMs);
+  const request = putRequest(body, nowMs);
+  const events = body.route === 'PutEvents' ? body.events.length : body.auditEvents.length;
   const { value: first } = await withCapturedStdout(() => handler(request, lambdaContext));
-  if (first.statusCode !== 200) {
+  const answer = first.statusCode === 200 ? (JSON.parse(first.body ?? '{}') as { failed?: unknown[] }) : {};
+  if (first.statusCode !== 200 || (answer.failed?.length ?? 0) > 0) {
     throw new Error(`the ingest route refused the request: ${first.statusCode} ${first.body?.slice(0, 300)}`);
   }
-  const iterations = events.length === 1 ? 400 : 60;
+  const iterations = events === 1 ? 400 : 60;
   const warmup = Math.ceil(iterations / 4);
   const { value: samples, bytes } = await withCapturedStdout(async () => {
     const taken: number[] = [];
@@ -245,23 +232,30 @@ async function measureIngestRequest(events: readonly ProducerEvent[], nowMs: num
     return taken;
   });
   return {
-    events: events.length,
-    bodyBytes: byteLength(body),
+    events,
+    bodyBytes: byteLength(request.body ?? ''),
     cpuUs: median(samples),
     logBytes: bytes / (CPU_ROUNDS * (iterations + warmup)),
   };
 }
 
-/** The ingest function per request: the measured CPU at its memory's vCPU share, plus its BatchWriteItem waves. */
-function ingestFunction(request: IngestRequest, tableItemsPerEvent: number): LambdaConsumerInput {
+/**
+ * The ingest function per request: the measured CPU at its memory's vCPU share, plus the write calls it waits for
+ * (as many as the write plan measured, in waves of the adapter's parallelism; claims are a wave before).
+ */
+function ingestFunction(request: IngestRequest, plan: WritePlan): LambdaConsumerInput {
   const a = COST_ASSUMPTIONS;
-  const calls = Math.ceil((request.events * tableItemsPerEvent) / 25);
-  const waves = Math.ceil(calls / a.parallelBatchWrites);
+  const waves = (calls: number) => Math.ceil(Math.round(calls * 100) / 100 / a.parallelWriteCalls);
   return {
     name: 'ingest fn',
     memoryMb: a.memoryMb.ingest,
     eventsPerInvocation: request.events,
-    durationMs: invocationMs(request.cpuUs, a.memoryMb.ingest, waves, a.batchWriteMs),
+    durationMs: invocationMs(
+      request.cpuUs,
+      a.memoryMb.ingest,
+      waves(plan.batchWriteCallsPerRequest) + waves(plan.putItemCallsPerRequest),
+      a.writeCallMs,
+    ),
     logBytesPerInvocation: request.logBytes + a.platformLogBytesPerInvocation,
   };
 }
@@ -273,10 +267,10 @@ interface InsightsInputs {
   readonly countCpuUsPerBatch: number;
 }
 
-async function measureInsights(varied: readonly StoredEvent[]): Promise<InsightsInputs> {
+async function measureInsights(stored: readonly StoredEvent[]): Promise<InsightsInputs> {
   const batchSize = COST_ASSUMPTIONS.counterEventsPerInvocation;
-  const load = insightCounterLoad(varied, batchSize);
-  const batch = varied
+  const load = insightCounterLoad(stored, batchSize);
+  const batch = stored
     .slice(0, batchSize)
     .map((event, i) => ({ json: event.recordJson, sequenceNumber: String(i) }));
   const samples: number[] = [];
@@ -297,7 +291,7 @@ async function measureInsights(varied: readonly StoredEvent[]): Promise<Insights
 export interface AllInInputs {
   readonly ingestRequest: IngestRequest;
   readonly accessLogBytesPerRequest: number;
-  readonly footprint: EventFootprint;
+  readonly writePlan: WritePlan;
   readonly pointInTimeRecovery: boolean;
   readonly tableClass: TableClass;
   readonly pipeline: CostInputs;
@@ -306,8 +300,13 @@ export interface AllInInputs {
 }
 
 /** The insights stage: the counter consumer and its writes per event, and the per-minute run spread over the month's events. */
-export function insightsStage(insights: InsightsInputs, eventsPerSecond: number): StageCost {
+export function insightsStage(
+  insights: InsightsInputs,
+  eventsPerSecond: number,
+  tableClass: TableClass = 'standard',
+): StageCost {
   const a = COST_ASSUMPTIONS;
+  const prices = requestPrices(tableClass);
   const monthlyEvents = eventsPerSecond * 60 * MINUTES_PER_MONTH;
   const counterMs = invocationMs(
     insights.countCpuUsPerBatch,
@@ -342,19 +341,19 @@ export function insightsStage(insights: InsightsInputs, eventsPerSecond: number)
       what: 'counter UpdateItem WRU',
       quantity: counterWru,
       unit: 'WRU',
-      usd: (counterWru / MILLION) * PRICES.dynamodbWru.usd,
+      usd: (counterWru / MILLION) * prices.wru.usd,
     },
     {
       what: 'run: state and rollup WRU',
       quantity: runWru,
       unit: 'WRU',
-      usd: (runWru / MILLION) * PRICES.dynamodbWru.usd,
+      usd: (runWru / MILLION) * prices.wru.usd,
     },
     {
       what: 'run: counter and state RRU',
       quantity: runRru,
       unit: 'RRU',
-      usd: (runRru / MILLION) * PRICES.dynamodbRru.usd,
+      usd: (runRru / MILLION) * prices.rru.usd,
     },
   ]);
 }
@@ -368,17 +367,17 @@ export function allInStages(inputs: AllInInputs): StageCost[] {
       requestBytes: request.bodyBytes,
       accessLogBytesPerRequest: inputs.accessLogBytesPerRequest,
     }),
-    lambdaStage('ingestFunction', [ingestFunction(request, inputs.footprint.tableItems)]),
-    dynamodbWriteStage(inputs.footprint.wru, inputs.tableClass),
+    lambdaStage('ingestFunction', [ingestFunction(request, inputs.writePlan)]),
+    dynamodbWriteStage(inputs.writePlan.wruPerEvent, inputs.tableClass),
     dynamodbStorageStage({
-      tableBytesPerEvent: inputs.footprint.tableBytes,
-      indexBytesPerEvent: inputs.footprint.indexBytes,
+      tableBytesPerEvent: inputs.writePlan.tableBytesPerEvent,
+      indexBytesPerEvent: inputs.writePlan.indexBytesPerEvent,
       retentionDays: RETENTION_DAYS,
       pointInTimeRecovery: inputs.pointInTimeRecovery,
       tableClass: inputs.tableClass,
     }),
     ...pipelineStages(inputs.pipeline, inputs.pipelineScenario),
-    insightsStage(inputs.insights, COST_ASSUMPTIONS.eventsPerSecond),
+    insightsStage(inputs.insights, COST_ASSUMPTIONS.eventsPerSecond, inputs.tableClass),
     stage('kms', [
       { what: 'KMS requests (AWS managed table key, SSE-S3 archive)', quantity: 0, unit: 'requests', usd: 0 },
     ]),
@@ -389,27 +388,64 @@ export function allInStages(inputs: AllInInputs): StageCost[] {
 
 const usd = (value: number, digits = 3): string => `$${value.toFixed(digits)}`;
 
+const describePlan = (plan: WritePlan): string =>
+  `${round(plan.wruPerEvent, 3)} WRU/event (${Object.entries(plan.wruPerEventByKind)
+    .map(([kind, wru]) => `${kind} ${round(wru, 3)}`)
+    .join(
+      ', ',
+    )}), ${round(plan.batchWriteCallsPerRequest, 2)} BatchWriteItem + ${round(plan.putItemCallsPerRequest, 2)} PutItem per request`;
+
 export async function runCost(): Promise<Outcome> {
   const nowMs = Date.now();
   const a = COST_ASSUMPTIONS;
-  progress(`cost: storing ${PIPELINE_EVENTS} typical and ${PIPELINE_EVENTS} varied events through putEvents`);
-  const typical = await storeEvents(typicalBatch(PIPELINE_EVENTS, nowMs), nowMs);
-  const varied = await storeEvents(variedEvents(PIPELINE_EVENTS, nowMs, 60 * 1000), nowMs);
-  const footprints = measureFootprints(typical, varied);
+  const options = benchIngestOptions(nowMs);
+  const typicalEvents = typicalBatch(PIPELINE_EVENTS, nowMs);
+  const variedTraffic = variedEvents(PIPELINE_EVENTS, nowMs, 60 * 1000);
+  const adversarialTraffic = adversarialEvents(PIPELINE_EVENTS, nowMs);
+  // PutAuditEvents is priced on the typical events with ids, so it differs from the native figure by the id only;
+  // Lake's eventData has no resources field, so the events it really carries write less (detail.lakeShaped).
+  const auditEvents = auditEventsOf(typicalEvents);
+  const auditTraffic = withIds(typicalEvents);
 
-  progress('cost: the ingest route per request (100 events, and 1 event)');
-  const batchedRequest = await measureIngestRequest(typicalBatch(LIMITS.eventsPerRequest, nowMs), nowMs);
-  const singleRequest = await measureIngestRequest(
-    [typicalEvent(new Date(nowMs - 60_000).toISOString())],
-    nowMs,
-  );
+  progress('cost: the write plan (the DynamoDB adapter under putEvents) for each kind of traffic');
+  const request = LIMITS.eventsPerRequest;
+  const plans: Record<Traffic, WritePlan> = {
+    typical: await measureWritePlan(inRequests(typicalEvents, request), options),
+    single: await measureWritePlan(inRequests(typicalEvents.slice(0, SINGLE_EVENTS), 1), options),
+    varied: await measureWritePlan(inRequests(variedTraffic, request), options),
+    adversarial: await measureWritePlan(inRequests(adversarialTraffic, request), options),
+    putAuditEvents: await measureWritePlan(inRequests(auditTraffic, request), options),
+  };
+  const lakeShapedPlan = await measureWritePlan(inRequests(mappedAuditEvents(auditEvents), request), options);
+  const typical = await storeEvents(typicalEvents, nowMs);
+  const varied = await storeEvents(variedTraffic, nowMs);
+  const adversarial = await storeEvents(adversarialTraffic, nowMs);
+  const recordJsonBytes =
+    typical.reduce((sum, event) => sum + byteLength(event.recordJson), 0) / typical.length;
+  const recordStoredBytes =
+    typical.reduce((sum, event) => sum + encodeRecord(event.recordJson).byteLength, 0) / typical.length;
+
+  const put = (events: readonly ProducerEvent[]): PutBody => ({ route: 'PutEvents', events });
+  progress('cost: the ingest route per request (100 events, 1 event, adversarial, PutAuditEvents)');
+  const requests: Record<Traffic, IngestRequest> = {
+    typical: await measureIngestRequest(put(typicalEvents.slice(0, request)), nowMs),
+    single: await measureIngestRequest(put(typicalEvents.slice(0, 1)), nowMs),
+    varied: await measureIngestRequest(put(variedTraffic.slice(0, request)), nowMs),
+    adversarial: await measureIngestRequest(put(adversarialTraffic.slice(0, request)), nowMs),
+    putAuditEvents: await measureIngestRequest(
+      { route: 'PutAuditEvents', auditEvents: auditEvents.slice(0, request) },
+      nowMs,
+    ),
+  };
 
   progress('cost: the pipeline bytes and the deployed stream handlers');
   const batches = streamBatches(typical, nowMs);
   const bytes = measureBytes(typical, batches, nowMs);
   const handlers = await measureHandlers(batches);
   progress('cost: the insight counters');
-  const insights = await measureInsights(varied);
+  const insightsVaried = await measureInsights(varied);
+  const insightsAdversarial = await measureInsights(adversarial);
+  const insightsTypical = await measureInsights(typical);
 
   const pipeline: CostInputs = {
     bytes,
@@ -425,124 +461,145 @@ export async function runCost(): Promise<Outcome> {
     archiveStandardMonths: ARCHIVE_STANDARD_MONTHS,
     kmsRequestsPerObject: a.kmsRequestsPerObject,
   };
+  // The headline prices typical events with the counters of varied traffic (typical events share one key).
   const base: AllInInputs = {
-    ingestRequest: batchedRequest,
+    ingestRequest: requests.typical,
     accessLogBytesPerRequest: byteLength(ACCESS_LOG_LINE),
-    footprint: footprints.typical,
+    writePlan: plans.typical,
     pointInTimeRecovery: true,
     tableClass: 'standard',
     pipeline,
     pipelineScenario,
-    insights,
+    insights: insightsVaried,
+  };
+  const scenarios: Record<Traffic, AllInInputs> = {
+    typical: base,
+    single: { ...base, ingestRequest: requests.single, writePlan: plans.single },
+    varied: { ...base, ingestRequest: requests.varied, writePlan: plans.varied },
+    adversarial: {
+      ...base,
+      ingestRequest: requests.adversarial,
+      writePlan: plans.adversarial,
+      insights: insightsAdversarial,
+    },
+    putAuditEvents: { ...base, ingestRequest: requests.putAuditEvents, writePlan: plans.putAuditEvents },
   };
   const stages = allInStages(base);
-  const cost = summarize(stages);
-  const total = round(cost.total, 4);
-  const status = statusOf(total, COST_TARGETS.allInPerMillionUsd);
-  const single = summarize(allInStages({ ...base, ingestRequest: singleRequest }));
-  const variedTotal = summarize(allInStages({ ...base, footprint: footprints.varied })).total;
+  const totals = Object.fromEntries(
+    (Object.keys(scenarios) as Traffic[]).map((traffic) => [
+      traffic,
+      round(summarize(allInStages(scenarios[traffic])).total, 4),
+    ]),
+  ) as Record<Traffic, number>;
+  const total = totals.typical;
+  const putAuditEventsTarget: Target = { max: round(total * PUT_AUDIT_EVENTS_MARGIN, 4) };
 
-  const cloudTrail = cloudTrailStages(footprints.recordJsonBytes, 2);
+  const readOnlyShare =
+    typical.filter((event) => JSON.parse(event.recordJson).readOnly === true).length / typical.length;
+  const cloudTrail = cloudTrailStages(recordJsonBytes, readOnlyShare);
   const cloudTrailUsd = Object.fromEntries(
     cloudTrail.map((entry) => [entry.stage, round(entry.usdPerMillionEvents, 4)]),
   ) as Record<string, number>;
   const lakeAndInsights = (cloudTrailUsd.lakeIngestion ?? 0) + (cloudTrailUsd.insights ?? 0);
 
-  // Levers: the same measured inputs with one thing changed; none of them is in the product.
+  // Levers outside the table's layout: the same measured inputs with one setting changed.
   const summaryLine = { ...pipelineScenario, logBytesPerEvent: bytes.summaryLogBytesPerEvent };
   const levers: Array<{ lever: string; inputs: AllInInputs }> = [
-    {
-      lever: 'no resource-type item (ResourceType lookups need another path)',
-      inputs: { ...base, footprint: footprints.withoutResourceType },
-    },
-    {
-      lever: 'no byEventName index (EventName lookups need another path)',
-      inputs: { ...base, footprint: footprints.withoutEventNameIndex },
-    },
     {
       lever: 'summary log line (-c logLine=summary, exists today)',
       inputs: { ...base, pipelineScenario: summaryLine },
     },
     { lever: 'point-in-time recovery off', inputs: { ...base, pointInTimeRecovery: false } },
     {
-      lever: 'no resource-type item + summary log line',
-      inputs: {
-        ...base,
-        footprint: footprints.withoutResourceType,
-        pipelineScenario: summaryLine,
-      },
+      lever: 'summary log line + point-in-time recovery off',
+      inputs: { ...base, pipelineScenario: summaryLine, pointInTimeRecovery: false },
     },
-    {
-      lever: 'the above + point-in-time recovery off',
-      inputs: {
-        ...base,
-        footprint: footprints.withoutResourceType,
-        pipelineScenario: summaryLine,
-        pointInTimeRecovery: false,
-      },
-    },
-    { lever: 'Standard-IA table class (estimated prices)', inputs: { ...base, tableClass: 'standardIa' } },
-    {
-      lever: 'minimal: event item + byUser entry only (2 WRU), summary line, no PITR',
-      inputs: {
-        ...base,
-        footprint: footprints.minimal,
-        pipelineScenario: summaryLine,
-        pointInTimeRecovery: false,
-      },
-    },
+    { lever: 'Standard-IA table class', inputs: { ...base, tableClass: 'standardIa' } },
   ];
   const leverResults = levers.map(({ lever, inputs }) => {
     const leverTotal = summarize(allInStages(inputs)).total;
     return {
       lever,
       totalUsd: round(leverTotal, 4),
-      savesUsd: round(cost.total - leverTotal, 4),
+      savesUsd: round(total - leverTotal, 4),
       status: statusOf(leverTotal, COST_TARGETS.allInPerMillionUsd),
     };
   });
 
+  const cost = summarize(stages);
   const drivers = [...stages].sort((x, y) => y.usdPerMillionEvents - x.usdPerMillionEvents).slice(0, 3);
-  const ingestMs = lambdaBilledMs(ingestFunction(batchedRequest, footprints.typical.tableItems).durationMs);
-  const singleMs = lambdaBilledMs(ingestFunction(singleRequest, footprints.typical.tableItems).durationMs);
+  const billedMs = (traffic: Traffic) =>
+    lambdaBilledMs(ingestFunction(requests[traffic], plans[traffic]).durationMs);
   const stagesUsd = Object.fromEntries(
     Object.entries(cost.byStage).map(([name, value]) => [name, round(value, 4)]),
   );
+  const status = {
+    allInPerMillionUsd: statusOf(total, COST_TARGETS.allInPerMillionUsd),
+    singleEventPerMillionUsd: statusOf(totals.single, COST_TARGETS.singleEventPerMillionUsd),
+    putAuditEventsPerMillionUsd: statusOf(totals.putAuditEvents, putAuditEventsTarget),
+  };
 
   const result = {
     allInPerMillionUsd: total,
+    singleEventPerMillionUsd: totals.single,
+    adversarialPerMillionUsd: totals.adversarial,
+    putAuditEventsPerMillionUsd: totals.putAuditEvents,
     stages: stagesUsd,
     cloudTrail: {
       ...cloudTrailUsd,
       lakePlusInsights: round(lakeAndInsights, 4),
     },
-    targets: { allInPerMillionUsd: { ...COST_TARGETS.allInPerMillionUsd, status } },
+    targets: {
+      allInPerMillionUsd: { ...COST_TARGETS.allInPerMillionUsd, status: status.allInPerMillionUsd },
+      singleEventPerMillionUsd: {
+        ...COST_TARGETS.singleEventPerMillionUsd,
+        status: status.singleEventPerMillionUsd,
+      },
+      putAuditEventsPerMillionUsd: { ...putAuditEventsTarget, status: status.putAuditEventsPerMillionUsd },
+    },
     detail: {
-      singleEventRequestsPerMillionUsd: round(single.total, 4),
-      variedEventsPerMillionUsd: round(variedTotal, 4),
+      variedEventsPerMillionUsd: totals.varied,
       measured: {
-        wruPerEvent: footprints.typical.wru,
-        wruPerVariedEvent: round(footprints.varied.wru, 3),
-        tableBytesPerEvent: round(footprints.typical.tableBytes, 1),
-        indexBytesPerEvent: round(footprints.typical.indexBytes, 1),
-        tableItemsPerEvent: footprints.typical.tableItems,
-        recordJsonBytes: round(footprints.recordJsonBytes, 1),
-        recordStoredBytes: round(footprints.recordStoredBytes, 1),
-        eventItemBytes: round(footprints.typical.eventItemBytes, 1),
-        ingestRequest: {
-          batched: {
-            ...batchedRequest,
-            cpuUs: round(batchedRequest.cpuUs, 1),
-            logBytes: round(batchedRequest.logBytes, 0),
-            billedMs: ingestMs,
-          },
-          single: {
-            ...singleRequest,
-            cpuUs: round(singleRequest.cpuUs, 1),
-            logBytes: round(singleRequest.logBytes, 0),
-            billedMs: singleMs,
-          },
+        wruPerEvent: Object.fromEntries(
+          (Object.keys(plans) as Traffic[]).map((traffic) => [traffic, round(plans[traffic].wruPerEvent, 3)]),
+        ),
+        writePlans: Object.fromEntries(
+          (Object.keys(plans) as Traffic[]).map((traffic) => [
+            traffic,
+            {
+              ...plans[traffic],
+              wruPerEvent: round(plans[traffic].wruPerEvent, 3),
+              tableBytesPerEvent: round(plans[traffic].tableBytesPerEvent, 1),
+              indexBytesPerEvent: round(plans[traffic].indexBytesPerEvent, 1),
+              batchWriteCallsPerRequest: round(plans[traffic].batchWriteCallsPerRequest, 2),
+              putItemCallsPerRequest: round(plans[traffic].putItemCallsPerRequest, 2),
+              wruPerEventByKind: Object.fromEntries(
+                Object.entries(plans[traffic].wruPerEventByKind).map(([kind, wru]) => [kind, round(wru, 3)]),
+              ),
+            },
+          ]),
+        ),
+        putAuditEventsLakeShaped: {
+          wruPerEvent: round(lakeShapedPlan.wruPerEvent, 3),
+          allInPerMillionUsd: round(
+            summarize(allInStages({ ...scenarios.putAuditEvents, writePlan: lakeShapedPlan })).total,
+            4,
+          ),
         },
+        recordJsonBytes: round(recordJsonBytes, 1),
+        recordStoredBytes: round(recordStoredBytes, 1),
+        readOnlyShare: round(readOnlyShare, 3),
+        ingestRequests: Object.fromEntries(
+          (Object.keys(requests) as Traffic[]).map((traffic) => [
+            traffic,
+            {
+              ...requests[traffic],
+              cpuUs: round(requests[traffic].cpuUs, 1),
+              logBytes: round(requests[traffic].logBytes, 0),
+              billedMs: billedMs(traffic),
+            },
+          ]),
+        ),
         accessLogBytesPerRequest: byteLength(ACCESS_LOG_LINE),
         s3GzipBytesPerEvent: round(bytes.archive.gzipBytes / bytes.archive.events, 1),
         firehoseBilledBytesPerEvent: round(bytes.firehoseBilledBytesPerEvent, 1),
@@ -552,9 +609,22 @@ export async function runCost(): Promise<Outcome> {
           archive: round(handlers.archive.cpuUs, 1),
           logForward: round(handlers.logForward.cpuUs, 1),
         },
-        insightCounterWruPerEvent: round(insights.counterWruPerEvent, 3),
-        insightCounterUpdatesPerBatch: round(insights.updatesPerBatch, 1),
-        insightKeys: insights.keys,
+        insightCounters: Object.fromEntries(
+          (
+            [
+              ['typical', insightsTypical],
+              ['varied', insightsVaried],
+              ['adversarial', insightsAdversarial],
+            ] as const
+          ).map(([traffic, inputs]) => [
+            traffic,
+            {
+              wruPerEvent: round(inputs.counterWruPerEvent, 3),
+              updatesPerBatch: round(inputs.updatesPerBatch, 1),
+              keys: inputs.keys,
+            },
+          ]),
+        ),
       },
       assumptions: {
         ...a,
@@ -563,7 +633,6 @@ export async function runCost(): Promise<Outcome> {
         archiveMonths: PIPELINE_ASSUMPTIONS.retentionMonths,
         archiveStandardMonths: round(ARCHIVE_STANDARD_MONTHS, 2),
         streamBatchSize: STREAM_BATCH_SIZE,
-        cloudTrailInsightsTypes: 2,
       },
       levers: leverResults,
       lines: stages.flatMap((entry) =>
@@ -589,13 +658,35 @@ export async function runCost(): Promise<Outcome> {
       usd(total),
       COST_TARGETS.allInPerMillionUsd,
     ),
-    { metric: '$ per M, all-in with one event per request', value: usd(single.total) },
+    targetRow(
+      '$ per M, all-in with one event per request',
+      totals.single,
+      usd(totals.single),
+      COST_TARGETS.singleEventPerMillionUsd,
+    ),
+    targetRow(
+      '$ per M, PutAuditEvents (every event an id) vs native + 10%',
+      totals.putAuditEvents,
+      usd(totals.putAuditEvents),
+      putAuditEventsTarget,
+    ),
+    { metric: '$ per M, adversarial (every key distinct)', value: usd(totals.adversarial) },
+    { metric: '$ per M, varied events', value: usd(totals.varied) },
+    ...(Object.keys(plans) as Traffic[]).map((traffic) => ({
+      metric: `WRU per event, ${traffic}`,
+      value: round(plans[traffic].wruPerEvent, 3).toString(),
+    })),
     {
       metric: 'CloudTrail: trail copy of management events',
       value: usd(cloudTrailUsd.trailManagementEvents ?? 0),
     },
     { metric: 'CloudTrail: data events', value: usd(cloudTrailUsd.trailDataEvents ?? 0) },
-    { metric: 'CloudTrail: Lake ingestion (a year included)', value: usd(cloudTrailUsd.lakeIngestion ?? 0) },
+    {
+      metric: 'CloudTrail: Lake, custom events (a year included)',
+      value: usd(cloudTrailUsd.lakeIngestion ?? 0),
+    },
+    { metric: 'CloudTrail: Lake, CloudTrail events', value: usd(cloudTrailUsd.lakeCloudTrailEvents ?? 0) },
+    { metric: 'CloudTrail: Lake, seven-year option', value: usd(cloudTrailUsd.lakeSevenYear ?? 0) },
     { metric: 'CloudTrail: Insights, both types', value: usd(cloudTrailUsd.insights ?? 0) },
     { metric: 'CloudTrail: Lake + Insights', value: usd(lakeAndInsights) },
     ...leverResults.map((lever) => ({
@@ -611,20 +702,23 @@ export async function runCost(): Promise<Outcome> {
       .map((part) => `${part.what} ${round(part.quantity, 4)} ${part.unit} ${usd(part.usd, 5)}`)
       .join(' + ')}`;
   const notes = [
-    `cost: a million typical events (${footprints.recordJsonBytes.toFixed(0)} B record JSON, stored encoded as ${footprints.recordStoredBytes.toFixed(0)} B; ~1 KB as sent), ${a.eventsPerSecond} events/s, 100 events per API request; every stage below, then the all-in total, then CloudTrail for the same volume and the levers.`,
-    `cost: measured: ${footprints.typical.wru} WRU per event (${footprints.typical.tableItems} table items + index entries as the adapter writes them), ${round(footprints.typical.tableBytes, 0)} B of table items and ${round(footprints.typical.indexBytes, 0)} B of index entries stored per event (100 B overhead each); varied events (six sources, 8% errors) ${round(footprints.varied.wru, 2)} WRU, all-in ${usd(variedTotal)}. The ingest route: ${round(batchedRequest.cpuUs, 0)} µs CPU and ${round(batchedRequest.logBytes, 0)} B of log per 100-event request (${batchedRequest.bodyBytes} B body), ${round(singleRequest.cpuUs, 0)} µs and ${round(singleRequest.logBytes, 0)} B per single-event request.`,
-    `cost: assumed: ${a.memoryMb.ingest} MB for every function (the stack's sizing), duration = CPU x 1769 / memory + ${a.batchWriteMs} ms per wave of up to ${a.parallelBatchWrites} BatchWriteItem calls (25 items each) = ${ingestMs} ms per 100-event request, ${singleMs} ms per single event; API access log line ${byteLength(ACCESS_LOG_LINE)} B; the counter consumer takes ${a.counterEventsPerInvocation} records per invocation; the insights run reads ${a.insightsRun.rruPerKey} RRU and writes ${round(a.insightsRun.wruPerKey, 3)} WRU per counter key per minute (${insights.keys} keys in the varied traffic); KMS requests 0 with the default keys (a customer key on the bucket adds one GenerateDataKey per object with the bucket key off).`,
-    `cost: DynamoDB storage: each event is kept ${RETENTION_DAYS} days = ${round(RETENTION_DAYS / DAYS_PER_MONTH, 2)} months of its bytes, with point-in-time recovery (on by default) on the table's size; the first 25 GB a month of storage are free and left out. TTL deletes items within days of expiry, not at once: a small under-estimate. DynamoDB Streams reads by Lambda triggers are free.`,
+    `cost: a million typical events (${recordJsonBytes.toFixed(0)} B record JSON, stored encoded as ${recordStoredBytes.toFixed(0)} B; ~1 KB as sent), ${a.eventsPerSecond} events/s, 100 events per API request; every stage below, then the all-in total, then CloudTrail for the same volume and the levers.`,
+    ...(Object.keys(plans) as Traffic[]).map(
+      (traffic) =>
+        `cost: write plan, ${traffic}: ${describePlan(plans[traffic])}; ${round(plans[traffic].tableBytesPerEvent, 0)} B of table items and ${round(plans[traffic].indexBytesPerEvent, 0)} B of index entries stored per event; ingest route ${round(requests[traffic].cpuUs, 0)} µs CPU per ${requests[traffic].events}-event request (${billedMs(traffic)} ms billed); all-in ${usd(totals[traffic])}.`,
+    ),
+    `cost: assumed: ${a.memoryMb.ingest} MB ingest function, duration = CPU x 1769 / memory + ${a.writeCallMs} ms per wave of up to ${a.parallelWriteCalls} write calls; API access log line ${byteLength(ACCESS_LOG_LINE)} B; the counter consumer takes ${a.counterEventsPerInvocation} records per invocation; the insights run reads ${a.insightsRun.rruPerKey} RRU and writes ${round(a.insightsRun.wruPerKey, 3)} WRU per counter key per minute (${insightsVaried.keys} keys in varied traffic, ${insightsAdversarial.keys} in adversarial); Lambda INIT billed on ${a.lambdaInit.coldStartShare * 100}% of invocations at ${a.lambdaInit.initMs} ms; KMS requests 0 with the default keys.`,
+    `cost: DynamoDB storage: each event is kept ${RETENTION_DAYS} days = ${round(RETENTION_DAYS / DAYS_PER_MONTH, 2)} months of its bytes, with point-in-time recovery (on by default) on the table's size; the Standard class's 25 GB free tier is not subtracted (Standard-IA has none). TTL deletes items within days of expiry, not at once: a small under-estimate. DynamoDB Streams reads by Lambda triggers are free.`,
     `cost: archive: a year in S3, ${round(ARCHIVE_STANDARD_MONTHS, 2)} months in Standard then Standard-IA (lib/defaults/s3.ts lifecycle), one transition per object (objects of ${PIPELINE_EVENTS} events, above the 128 KB IA minimum); the event log group keeps ${LOG_GROUP_RETENTION_DAYS} days.`,
     ...stages.map((entry) => `cost: ${line(entry)}.`),
-    `cost: ${status === 'PASS' ? 'within' : 'MISSES'} the $${COST_TARGETS.allInPerMillionUsd.max} target: ${usd(cost.total)} per million. Top drivers: ${drivers
+    `cost: ${status.allInPerMillionUsd === 'PASS' ? 'within' : 'MISSES'} the $${COST_TARGETS.allInPerMillionUsd.max} target: ${usd(cost.total)} per million. Top drivers: ${drivers
       .map(
         (entry) =>
           `${entry.stage} ${usd(entry.usdPerMillionEvents)} (${round((entry.usdPerMillionEvents / cost.total) * 100, 0)}%)`,
       )
       .join(', ')}.`,
-    `cost: levers (measured on the same events, none in the product): ${leverResults.map((lever) => `${lever.lever}: ${usd(lever.totalUsd)}`).join('; ')}. The record is stored encoded (lambda/core/record-codec.ts): ${round(footprints.recordStoredBytes, 0)} B instead of ${round(footprints.recordJsonBytes, 0)} B of JSON, making the event item ${round(footprints.typical.eventItemBytes, 0)} B (${writeUnits(Math.ceil(footprints.typical.eventItemBytes))} WRU).`,
-    `cost: CloudTrail for the same million events: a paid trail copy of management events ${usd(cloudTrailUsd.trailManagementEvents ?? 0)}, data events ${usd(cloudTrailUsd.trailDataEvents ?? 0)}, Lake ingestion of ${round(footprints.recordJsonBytes, 0)} B events ${usd(cloudTrailUsd.lakeIngestion ?? 0)} (366 days of storage included), Insights on both types ${usd(cloudTrailUsd.insights ?? 0)} (write events are analysed once per type). Lake takes custom events only through PutAuditEvents, closed to new customers since 31 May 2026, and Insights do not analyse Lake's custom events: the Lake + Insights figure is a price for the volume, not an available product.`,
+    `cost: levers outside the table layout (same measured inputs): ${leverResults.map((lever) => `${lever.lever}: ${usd(lever.totalUsd)}`).join('; ')}.`,
+    `cost: CloudTrail for the same million events: a paid trail copy of management events ${usd(cloudTrailUsd.trailManagementEvents ?? 0)}, data events ${usd(cloudTrailUsd.trailDataEvents ?? 0)}, Lake ingestion of ${round(recordJsonBytes, 0)} B events ${usd(cloudTrailUsd.lakeIngestion ?? 0)} as custom events, ${usd(cloudTrailUsd.lakeCloudTrailEvents ?? 0)} as CloudTrail events (366 days of storage included), ${usd(cloudTrailUsd.lakeSevenYear ?? 0)} on the seven-year option; Insights on both types ${usd(cloudTrailUsd.insights ?? 0)} (write events analysed twice, read-only once; ${round(readOnlyShare * 100, 0)}% read-only here). Lake takes custom events only through PutAuditEvents, closed to new customers since 31 May 2026, and Insights do not analyse Lake's custom events: the Lake + Insights figure is a price for the volume, not an available product.`,
   ];
   return { name: 'cost', result, rows, notes };
 }

@@ -38,6 +38,13 @@ describe('the price table', () => {
     expect(PRICES.dynamodbWru.usd).toBe(0.625);
     expect(PRICES.s3StandardGbMonth.usd).toBe(0.023);
   });
+
+  it('holds the corrections issue 17 lists: Standard-IA requests, Lake on CloudTrail events and seven years', () => {
+    expect(PRICES.dynamodbIaWru.usd).toBe(0.78);
+    expect(PRICES.dynamodbIaRru.usd).toBe(0.155);
+    expect(PRICES.cloudTrailLakeCloudTrailEventsGb.usd).toBe(0.75);
+    expect(PRICES.cloudTrailLakeSevenYearGb.usd).toBe(2.5);
+  });
 });
 
 describe('firehoseBilledBytes', () => {
@@ -108,15 +115,17 @@ describe('stages', () => {
       },
     ]);
 
-    // Assess: 10,000 requests, 10,000 x 0.25 GB x 0.041 s = 102.5 GB-s, 10,000 KiB of logs.
-    const [requests, duration, logs] = cost.lines;
+    // Assess: 10,000 requests, 10,000 x 0.25 GB x 0.041 s = 102.5 GB-s, INIT on 1% of them at 250 ms =
+    // 100 x 0.25 GB x 0.25 s = 6.25 GB-s, 10,000 KiB of logs.
+    const [requests, duration, init, logs] = cost.lines;
     expect(requests?.quantity).toBe(10_000);
     expect(requests?.usd).toBeCloseTo(0.002, 12);
     expect(duration?.quantity).toBeCloseTo(102.5, 9);
     expect(duration?.usd).toBeCloseTo(102.5 * 0.0000133334, 12);
+    expect(init?.quantity).toBeCloseTo(6.25, 9);
     expect(logs?.usd).toBeCloseTo(((10_000 * 1024) / BYTES_PER_GB) * 0.5, 12);
     expect(cost.usdPerMillionEvents).toBeCloseTo(
-      (requests?.usd ?? 0) + (duration?.usd ?? 0) + (logs?.usd ?? 0),
+      (requests?.usd ?? 0) + (duration?.usd ?? 0) + (init?.usd ?? 0) + (logs?.usd ?? 0),
       12,
     );
   });

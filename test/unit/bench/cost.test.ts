@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { footprintOf, insightsStage } from '../../../bench/cost.js';
+import { insightsStage } from '../../../bench/cost.js';
 import {
   BYTES_PER_GB,
   cloudTrailStages,
@@ -7,9 +7,9 @@ import {
   dynamodbStorageStage,
   dynamodbWriteStage,
   httpApiStage,
+  insightsAnalysesPerEvent,
   s3ArchiveStage,
 } from '../../../bench/cost-model.js';
-import type { Item } from '../../fixtures/memory-store.js';
 
 /** Bytes per event that make exactly one billed GB per million events. */
 const ONE_GB_PER_MILLION = BYTES_PER_GB / 1_000_000;
@@ -47,10 +47,10 @@ describe('httpApiStage', () => {
 });
 
 describe('dynamodbWriteStage', () => {
-  it('prices 6 WRU per event at $0.625 per million WRU, and at 1.25x in the Standard-IA class', () => {
-    // Act / Assess: 6 M WRU x $0.625 = $3.75; x $0.78125 = $4.6875.
+  it('prices 6 WRU per event at $0.625 per million WRU, and at $0.78 in the Standard-IA class', () => {
+    // Act / Assess: 6 M WRU x $0.625 = $3.75; x $0.78 = $4.68.
     expect(dynamodbWriteStage(6).usdPerMillionEvents).toBeCloseTo(3.75, 12);
-    expect(dynamodbWriteStage(6, 'standardIa').usdPerMillionEvents).toBeCloseTo(4.6875, 12);
+    expect(dynamodbWriteStage(6, 'standardIa').usdPerMillionEvents).toBeCloseTo(4.68, 12);
   });
 });
 
@@ -101,41 +101,28 @@ describe('s3ArchiveStage with a lifecycle', () => {
 });
 
 describe('cloudTrailStages', () => {
-  it('prices a million events as a paid trail copy, data events, Lake ingestion and Insights', () => {
-    // Act: events of 1 GB per million, both Insights types.
-    const stages = cloudTrailStages(ONE_GB_PER_MILLION, 2);
+  it('prices a million write events as a paid trail copy, data events, the three Lake options and Insights', () => {
+    // Act: events of 1 GB per million, none read-only.
+    const stages = cloudTrailStages(ONE_GB_PER_MILLION, 0);
 
-    // Assess: 10 x $2.00; 10 x $0.10; 1 GB x $0.50; 2 x 10 x $0.35.
+    // Assess: 10 x $2.00; 10 x $0.10; 1 GB x $0.50, $0.75, $2.50; both types: 2 x 10 x $0.35.
     expect(Object.fromEntries(stages.map((entry) => [entry.stage, entry.usdPerMillionEvents]))).toEqual({
       trailManagementEvents: expect.closeTo(20, 12),
       trailDataEvents: expect.closeTo(1, 12),
       lakeIngestion: expect.closeTo(0.5, 12),
+      lakeCloudTrailEvents: expect.closeTo(0.75, 12),
+      lakeSevenYear: expect.closeTo(2.5, 12),
       insights: expect.closeTo(7, 12),
     });
   });
-});
 
-describe('footprintOf', () => {
-  it('adds the WRU and billed bytes of the items and their index entries', () => {
-    // Prepare: the event item is 1,135 B (2 WRU) and in both indexes (20 B + 100 B each, 1 WRU each); the
-    // resource-type item is 12 B (1 WRU) and in no index.
-    const s = (value: string) => ({ S: value });
-    const items: Item[] = [
-      { pk: s('E#H#0'), sk: s('s1'), record: s('x'.repeat(1100)), namePk: s('0#N'), userPk: s('0#U') },
-      { pk: s('RT#0#T'), sk: s('s1') },
-    ];
-
-    // Act
-    const footprint = footprintOf(items);
-
-    // Assess
-    expect(footprint).toEqual({
-      wru: 5,
-      tableBytes: 1135 + 100 + 12 + 100,
-      indexBytes: 240,
-      tableItems: 2,
-      eventItemBytes: 1135,
-    });
+  it('analyses a read-only event once (error rate only) and a write event twice', () => {
+    // Act / Assess: all read-only: 10 x $0.35; half and half: 1.5 analyses per event.
+    const insights = (share: number) =>
+      cloudTrailStages(ONE_GB_PER_MILLION, share).find((entry) => entry.stage === 'insights');
+    expect(insights(1)?.usdPerMillionEvents).toBeCloseTo(3.5, 12);
+    expect(insightsAnalysesPerEvent(0.5)).toBe(1.5);
+    expect(() => insightsAnalysesPerEvent(1.5)).toThrow(/share/);
   });
 });
 
@@ -153,6 +140,11 @@ describe('insightsStage', () => {
     expect(line('counter UpdateItem WRU')?.usd).toBeCloseTo(100_000 * 0.625e-6, 12);
     expect(line('run: state and rollup WRU')?.quantity).toBeCloseTo(runs * 10 * (1 + 1 / 60), 9);
     expect(line('run: counter and state RRU')?.usd).toBeCloseTo(runs * 10 * 1.5 * 0.125e-6, 12);
+    expect(
+      insightsStage(insights, 100, 'standardIa').lines.find(
+        (entry) => entry.what === 'counter UpdateItem WRU',
+      )?.usd,
+    ).toBeCloseTo(100_000 * 0.78e-6, 12);
     // 2,000 invocations of 10 ms at 512 MB = 10 GB-s.
     expect(line('insights-counter fn duration')?.quantity).toBeCloseTo(10, 9);
     expect(line('insights-counter fn requests')?.quantity).toBeCloseTo(2000, 9);
