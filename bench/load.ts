@@ -291,6 +291,8 @@ async function reconcile(local: LocalHandle, eventIDs: readonly string[], sender
   const reader = pipelineReader(local);
   try {
     const stored = await new DynamoDbEventStore(dynamodb, local.tableName).readRecords(eventIDs);
+    // What local mode's Firehose still buffers (up to the stack's minute) is written now, as at a stream's end.
+    await local.firehose.flush();
     const archived = delivery(
       accepted,
       senders,

@@ -45,6 +45,8 @@ export interface FirehoseDeliveryOptions {
 export interface FirehoseDeliveryStats {
   readonly objectsDelivered: number;
   readonly recordsDelivered: number;
+  /** ObjectCreated notifications the queue took. */
+  readonly notificationsSent: number;
   /** Records accepted and not yet in an object. */
   readonly recordsBuffered: number;
 }
@@ -93,6 +95,7 @@ export function createFirehoseDelivery(options: FirehoseDeliveryOptions): Fireho
   let closed = false;
   let objectsDelivered = 0;
   let recordsDelivered = 0;
+  let notificationsSent = 0;
 
   const seal = (): void => {
     intervalTimer?.abort();
@@ -130,11 +133,12 @@ export function createFirehoseDelivery(options: FirehoseDeliveryOptions): Fireho
       eventTime: new Date(clock.now()),
       sequence: objectsDelivered,
     });
-    await untilDone(
-      () => options.notify(JSON.stringify(notification)),
+    const sent = await untilDone(
+      () => options.notify(JSON.stringify(notification)).then(() => true),
       `the notification of ${key}`,
       NOTIFICATION_ATTEMPTS,
     );
+    if (sent) notificationsSent++;
   };
 
   /** Runs `attempt` until it succeeds, `attempts` run out or the stream stops with nothing more to wait for. */
@@ -195,6 +199,7 @@ export function createFirehoseDelivery(options: FirehoseDeliveryOptions): Fireho
     stats: () => ({
       objectsDelivered,
       recordsDelivered,
+      notificationsSent,
       recordsBuffered: buffer?.records.length ?? 0,
     }),
   };

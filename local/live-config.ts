@@ -26,6 +26,13 @@ export interface LocalModeConfig {
   readonly credentials?: LocalCredentialPair;
   readonly bucketName?: string;
   readonly logGroupName?: string;
+  /** The trail's CloudTrail-style ARN (docs/integrity.md): DescribeTrails' TrailARN, validate-logs' --trail-arn. */
+  readonly trailArn?: string;
+  readonly trailName?: string;
+  /** The bucket of the signed digests: DescribeTrails' S3BucketName. */
+  readonly digestBucketName?: string;
+  /** The emulator's S3 endpoint, path-style: the archive and the digests. */
+  readonly s3Endpoint?: string;
 }
 
 /** The file's contents when it holds an apiUrl, else undefined (no file, unreadable, not JSON). */

@@ -31,12 +31,22 @@ const wholeNumber = (name: string, value: string, min: number, max: number): num
 /** Local mode's settings from the environment: the trail's through the functions' own schema and messages. */
 const optionsFromEnvironment = (env: NodeJS.ProcessEnv) => {
   const trail = readSettings(
-    ['selectors', 'redaction', 'provenance', 'logLine', 'insightsBaselineMinutes'],
+    [
+      'selectors',
+      'redaction',
+      'provenance',
+      'logLine',
+      'insightsBaselineMinutes',
+      'trailName',
+      'digestKeyPrefix',
+      'digestIntervalSeconds',
+    ],
     env,
   );
   // Checked by the function the ingest function runs at its cold start, before anything starts.
   ingestPolicy(trail.selectors, trail.redaction);
   const interval = env.OPENTRAIL_INSIGHTS_INTERVAL_SECONDS;
+  const archiveBuffer = env.OPENTRAIL_ARCHIVE_BUFFER_SECONDS;
   return {
     port: wholeNumber('OPENTRAIL_PORT', env.OPENTRAIL_PORT ?? '3000', 0, 65_535),
     region: env.AWS_REGION ?? env.OPENTRAIL_REGION ?? 'us-east-1',
@@ -49,6 +59,16 @@ const optionsFromEnvironment = (env: NodeJS.ProcessEnv) => {
       ...(interval === undefined
         ? {}
         : { intervalSeconds: wholeNumber('OPENTRAIL_INSIGHTS_INTERVAL_SECONDS', interval, 1, 86_400) }),
+    },
+    // Firehose's own range for the buffering interval.
+    ...(archiveBuffer === undefined
+      ? {}
+      : { archiveBufferSeconds: wholeNumber('OPENTRAIL_ARCHIVE_BUFFER_SECONDS', archiveBuffer, 0, 900) }),
+    integrity: {
+      ...(trail.trailName === undefined ? {} : { trailName: trail.trailName }),
+      digestKeyPrefix: trail.digestKeyPrefix,
+      // OPENTRAIL_DIGEST_INTERVAL_SECONDS: the digester's schedule and its setting.
+      digestIntervalSeconds: trail.digestIntervalSeconds,
     },
   };
 };
@@ -75,9 +95,31 @@ const writeConfig = async (local: LocalHandle): Promise<void> => {
     eventBusName: local.eventBusName,
     accountId: local.accountId,
     channelArn: local.channelArn,
+    // Tamper evidence (docs/integrity.md): `aws cloudtrail validate-logs --trail-arn` with AWS_ENDPOINT_URL_S3.
+    trailName: local.integrity.trailName,
+    trailArn: local.integrity.trailArn,
+    s3Endpoint: local.s3Endpoint,
+    // The archive's Firehose data plane (npm run replay puts there): local mode's, not moto's.
+    firehoseEndpoint: local.firehose.url,
+    digestBucketName: local.integrity.digestBucketName,
+    digestKeyPrefix: local.integrity.digestKeyPrefix,
+    digestIntervalSeconds: local.integrity.digestIntervalSeconds,
+    ledgerTableName: local.integrity.ledgerTableName,
+    deliveryQueueUrl: local.integrity.deliveryQueueUrl,
+    signingKeyArn: local.integrity.signingKeyArn,
   };
   await mkdir(join(PROJECT_ROOT, '.opentrail'), { recursive: true });
   await writeFile(CONFIG_FILE, `${JSON.stringify(config, null, 2)}\n`);
+};
+
+/** Where the digests go, in CloudTrail's layout (digest-layout of docs/integrity.md), and how to check them. */
+const describeDigests = ({ integrity, s3Endpoint, region }: LocalHandle): string => {
+  const account = integrity.trailArn.split(':')[4] ?? '';
+  const prefix = integrity.digestKeyPrefix === '' ? '' : `${integrity.digestKeyPrefix}/`;
+  return [
+    `OpenTrail digests every ${integrity.digestIntervalSeconds} s to s3://${integrity.digestBucketName}/${prefix}AWSLogs/${account}/CloudTrail-Digest/${region}/`,
+    `  (trail ${integrity.trailArn}, S3 endpoint ${s3Endpoint}, path-style)`,
+  ].join('\n');
 };
 
 /** Installed before anything starts, so a signal during start-up cannot leave the emulator behind. */
@@ -123,6 +165,7 @@ const main = async (): Promise<void> => {
   );
   // stderr: stdout keeps its one ready line.
   if (local.consoleUrl !== undefined) logToStderr(`OpenTrail console at ${local.consoleUrl}`);
+  logToStderr(describeDigests(local));
 };
 
 main().catch((error: unknown) => {

@@ -39,6 +39,18 @@ export interface LocalPlanInput {
   readonly intervalSeconds?: Partial<Record<FunctionName, number>>;
 }
 
+/**
+ * A scheduled function whose settings name its interval (the digester's digestIntervalSeconds, docs/integrity.md)
+ * runs at it: its schedule and its setting are one value, as in the stack.
+ */
+const scheduleSeconds = (config: Readonly<Record<string, unknown>>): number | undefined =>
+  typeof config.digestIntervalSeconds === 'number' ? config.digestIntervalSeconds : undefined;
+
+/** Whether a plan is the digester's: scheduled, and at its digestIntervalSeconds. */
+export const isDigesterPlan = (plan: LocalFunctionPlan): boolean =>
+  plan.intervalMs !== undefined &&
+  scheduleSeconds(plan.config as Readonly<Record<string, unknown>>) !== undefined;
+
 export function planLocalFunctions(input: LocalPlanInput): LocalFunctionPlan[] {
   return FUNCTION_NAMES.map((name) => {
     const spec: FunctionSpec = FUNCTIONS[name];
@@ -58,7 +70,11 @@ export function planLocalFunctions(input: LocalPlanInput): LocalFunctionPlan[] {
       } else if (trigger.kind === 'stream') {
         plan = { ...plan, mapping: { ...trigger.mapping, ...input.mappingChanges } };
       } else {
-        plan = { ...plan, intervalMs: (input.intervalSeconds?.[name] ?? trigger.rateMinutes * 60) * 1000 };
+        plan = {
+          ...plan,
+          intervalMs:
+            (input.intervalSeconds?.[name] ?? scheduleSeconds(config) ?? trigger.rateMinutes * 60) * 1000,
+        };
       }
     }
     return plan;

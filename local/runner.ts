@@ -6,9 +6,10 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildConsole } from '../console/build.js';
 import { createFunctionLogger } from '../lambda/adapters/logger.js';
 import {
@@ -18,6 +19,7 @@ import {
 } from '../lambda/adapters/pipeline-admin.js';
 import { createEventsTable } from '../lambda/adapters/table-admin.js';
 import { channelArn, DEFAULT_CHANNEL_NAME } from '../lambda/core/cloudtrail/channels.js';
+import { trailArn } from '../lambda/core/cloudtrail/trail-arn.js';
 import type { InsightsRunSummary } from '../lambda/core/insights/run.js';
 import type { LogLineFormat } from '../lambda/core/pipeline.js';
 import type { ProvenanceMode } from '../lambda/core/provenance.js';
@@ -31,13 +33,27 @@ import {
   functionsTriggeredBy,
   type StreamMapping,
 } from '../lambda/manifest/functions.js';
+import { withDefaults } from '../lambda/manifest/settings.js';
 import { type MotoEmulator, startEmulator } from './emulator.js';
+import {
+  createFirehoseDelivery,
+  type FirehoseDelivery,
+  type FirehoseDeliveryStats,
+  type FirehoseS3Destination,
+} from './firehose-delivery.js';
+import { type FirehoseEndpoint, startFirehoseEndpoint } from './firehose-endpoint.js';
 import { FUNCTION_BUILDERS } from './functions.js';
 import { type HttpApiHandler, type RouteTable, type RouteTarget, startHttpFront } from './http-front.js';
-import { type LocalFunctionPlan, planLocalFunctions } from './plan.js';
+import {
+  createIntegrityResources,
+  type IntegrityNames,
+  type IntegrityResources,
+} from './integrity-resources.js';
+import { isDigesterPlan, type LocalFunctionPlan, planLocalFunctions } from './plan.js';
 import { createRouteAuthorizer, type LocalPrincipal } from './route-access.js';
 import { type ScheduledFunction, type Scheduler, startScheduler } from './scheduler.js';
 import { createSigV4Verifier, localUserArn } from './sigv4-verifier.js';
+import { realClock } from './stream-mapping/clock.js';
 import {
   createStreamPoller,
   latestStreamArn,
@@ -65,6 +81,26 @@ export const DEFAULT_PIPELINE_NAMES: PipelineNames = {
   archiveDlqName: deadLetterQueueName('archive'),
   logForwardDlqName: deadLetterQueueName('logForward'),
 };
+
+export const DEFAULT_INTEGRITY_NAMES: IntegrityNames = {
+  ledgerTableName: 'opentrail-ledger',
+  deliveryQueueName: 'opentrail-archive-deliveries',
+  digestBucketName: 'opentrail-digests',
+  signingKeyAlias: 'alias/opentrail-digests',
+};
+
+/** The trail's name in local mode unless configured (CloudTrail's TrailName). */
+export const DEFAULT_TRAIL_NAME = 'opentrail';
+
+/**
+ * Who writes the archive: in AWS the Firehose delivery role's session, whose S3 notifications name it
+ * `AWS:<roleId>:<session>`; the digester takes only objects whose writer starts with the prefix. Local mode's
+ * Firehose player writes as this made-up role (a role id is AROA and 17 more characters).
+ */
+const LOCAL_ARCHIVE_WRITER = {
+  principalPrefix: 'AWS:AROALOCALFIREHOSE0001:',
+  session: 'AWSFirehoseToS3',
+} as const;
 
 export interface LocalCredentials {
   readonly accessKeyId: string;
@@ -106,6 +142,21 @@ export interface LocalOptions {
   readonly streamMapping?: Partial<StreamMapping> & StreamPollerTiming;
   /** Insights: baseline window and how often the scheduled function runs. @default 7 days, the manifest's rate */
   readonly insights?: { readonly baselineMinutes?: number; readonly intervalSeconds?: number };
+  /**
+   * Seconds local mode's Firehose buffers the archive before it writes an object (it also writes once 64 MiB are
+   * buffered, and at stop). @default the stack's buffering interval, 60 s
+   */
+  readonly archiveBufferSeconds?: number;
+  /** Where the archive function reaches local mode's Firehose, e.g. a fault proxy in front of it. @default its own URL */
+  readonly wrapFirehoseEndpoint?: (url: string) => Promise<string>;
+  /** Tamper evidence (docs/integrity.md). @default trail `opentrail`, a digest an hour, no key prefix */
+  readonly integrity?: {
+    readonly trailName?: string;
+    /** How often the digester runs: its schedule and its digestIntervalSeconds setting. */
+    readonly digestIntervalSeconds?: number;
+    readonly digestKeyPrefix?: string;
+    readonly names?: Partial<IntegrityNames>;
+  };
   /** Diagnostics: emulator output, the functions' JSON log lines, one line per request and per stream batch. @default drop them */
   readonly log?: (line: string) => void;
   /** Serve the investigator's console at /console/, built at start (docs/console.md). @default true */
@@ -136,12 +187,29 @@ export interface LocalHandle {
   readonly routes: RouteTable;
   /** The console's address, when it is served. */
   readonly consoleUrl?: string;
+  /** The emulator's S3 endpoint (path-style addressing), where the archive and the digests are read. */
+  readonly s3Endpoint: string;
+  /** The trail's integrity resources and settings, as the digester is given them. */
+  readonly integrity: LocalIntegrity;
+  /** Local mode's Firehose (the archive function's endpoint) and what it has delivered. */
+  readonly firehose: { readonly url: string; stats(): FirehoseDeliveryStats; flush(): Promise<void> };
   /** Each consumer's poller counters: invocations, records delivered, records sent to its DLQ. */
   streamStats(): Record<StreamConsumer, StreamPollerStats>;
   /** Runs the scheduled insights function now and returns its summary. */
   runInsights(): Promise<InsightsRunSummary>;
+  /** Runs the scheduled digester now and returns its summary. */
+  runDigester(): Promise<unknown>;
   /** Stops the API, the stream pollers and, if local mode started it, the emulator. */
   stop(): Promise<void>;
+}
+
+export interface LocalIntegrity extends IntegrityResources {
+  readonly trailName: string;
+  readonly trailArn: string;
+  readonly digestKeyPrefix: string;
+  readonly digestIntervalSeconds: number;
+  /** The principal prefix the digester accepts as the archive's writer. */
+  readonly archiveWriterPrincipal: string;
 }
 
 /** The three credential pairs of .opentrail/local.json. */
@@ -181,10 +249,41 @@ function buildFunction(
   return build(plan.config, { aws, logger: createFunctionLogger({ sink: log }), metricsOutput: log });
 }
 
+/** What only the emulator knows once the resources exist. */
+export interface ResolvedResources {
+  readonly deliveryQueueUrl: string;
+}
+
+/** The integrity settings for these options; `resolved` fills in what the emulator knows. */
+function integrityOf(options: LocalOptions, resolved?: ResolvedResources) {
+  const region = options.region ?? 'us-east-1';
+  const names: IntegrityNames = { ...DEFAULT_INTEGRITY_NAMES, ...options.integrity?.names };
+  const trailName = options.integrity?.trailName ?? DEFAULT_TRAIL_NAME;
+  return {
+    names,
+    settings: {
+      trailName,
+      // The account of the trail's resources (buckets, ledger, key), as their ARNs in the emulator name it.
+      trailArn: trailArn({ region, account: LOCAL_ACCOUNT_ID, name: trailName }),
+      digestBucketName: names.digestBucketName,
+      digestKeyPrefix: options.integrity?.digestKeyPrefix ?? '',
+      ledgerTableName: names.ledgerTableName,
+      // Planned without an emulator (the agreement test), the queue's URL in AWS's form.
+      deliveryQueueUrl:
+        resolved?.deliveryQueueUrl ??
+        `https://sqs.${region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${names.deliveryQueueName}`,
+      signingKeyId: names.signingKeyAlias,
+      archiveWriterPrincipal: LOCAL_ARCHIVE_WRITER.principalPrefix,
+      digestIntervalSeconds: options.integrity?.digestIntervalSeconds,
+    },
+  };
+}
+
 /** Every function local mode runs for these options, with its settings and triggers (local/plan.ts). */
-export function planLocal(options: LocalOptions = {}): LocalFunctionPlan[] {
+export function planLocal(options: LocalOptions = {}, resolved?: ResolvedResources): LocalFunctionPlan[] {
   const region = options.region ?? 'us-east-1';
   const names: PipelineNames = { ...DEFAULT_PIPELINE_NAMES, ...options.pipelineNames };
+  const integrity = integrityOf(options, resolved).settings;
   const { pollIntervalMs, retryBaseDelayMs, retryMaxDelayMs, shardRefreshMs, ...mappingChanges } =
     options.streamMapping ?? {};
   return planLocalFunctions({
@@ -205,8 +304,11 @@ export function planLocal(options: LocalOptions = {}): LocalFunctionPlan[] {
       insightsBaselineMinutes: options.insights?.baselineMinutes,
       // Only NextToken signing uses it; a fresh one per start invalidates tokens from an earlier run.
       tokenSecret: randomBytes(32).toString('base64url'),
+      archiveBucketName: names.bucketName,
+      ...integrity,
     },
     mappingChanges,
+    // The digester runs at its digestIntervalSeconds setting (local/plan.ts).
     intervalSeconds: { insights: options.insights?.intervalSeconds },
   });
 }
@@ -255,34 +357,75 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
   const streams = new DynamoDBStreamsClient(aws);
   const sqs = new SQSClient(aws);
   const eventBridge = new EventBridgeClient(aws);
+  // An emulator on an IP address has no bucket subdomains.
+  const s3 = new S3Client({ ...aws, forcePathStyle: true });
+  const kms = new KMSClient(aws);
   const pollers = new Map<StreamConsumer, StreamPoller>();
   const schedulers = new Map<FunctionName, Scheduler<unknown>>();
+  let firehose: { delivery: FirehoseDelivery; endpoint: FirehoseEndpoint } | undefined;
   let consoleRoot: string | undefined;
   const shutdown = async () => {
     try {
       if (consoleRoot !== undefined) await rm(consoleRoot, { recursive: true, force: true });
       await Promise.all([...schedulers.values()].map((scheduler) => scheduler.stop()));
       await Promise.all([...pollers.values()].map((poller) => poller.stop()));
+      // After the archive function's last put: what Firehose buffered is delivered, as at a stream's end.
+      await firehose?.delivery.close();
+      await firehose?.endpoint.close();
     } finally {
-      for (const client of [dynamodb, streams, sqs, eventBridge]) client.destroy();
+      for (const client of [dynamodb, streams, sqs, eventBridge, s3, kms]) client.destroy();
       await emulator?.stop();
     }
   };
   try {
     const streamConsumers = functionsTriggeredBy('stream') as StreamConsumer[];
+    const integrityNames = integrityOf(options).names;
     const [, pipeline, deadLetterQueueUrls] = await Promise.all([
       createEventsTable(dynamodb, tableName),
       createPipeline(aws, names),
       createDeadLetterQueues(sqs, streamConsumers, names),
       createEventBus(eventBridge),
     ]);
+    const integrityResources = await createIntegrityResources(
+      { dynamodb, sqs, s3, kms },
+      integrityNames,
+      names.bucketName,
+    );
     const { pollIntervalMs, retryBaseDelayMs, retryMaxDelayMs, shardRefreshMs } = options.streamMapping ?? {};
-    const plans = planLocal(options);
+    const plans = planLocal(options, integrityResources);
+    const integrity = integrityOf(options, integrityResources).settings;
+
+    const delivery = createFirehoseDelivery({
+      destination: await firehoseDestination(aws, names.deliveryStreamName, options.archiveBufferSeconds),
+      objects: s3ObjectWriter(s3),
+      notify: async (body) => {
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl: integrityResources.deliveryQueueUrl, MessageBody: body }),
+        );
+      },
+      writerPrincipal: `${LOCAL_ARCHIVE_WRITER.principalPrefix}${LOCAL_ARCHIVE_WRITER.session}`,
+      region,
+      clock: realClock,
+      log,
+    });
+    firehose = {
+      delivery,
+      endpoint: await startFirehoseEndpoint({
+        streams: new Map([[names.deliveryStreamName, delivery]]),
+        region,
+        accountId: LOCAL_ACCOUNT_ID,
+        log,
+      }),
+    };
+    // The functions' clients go to the emulator, but for Firehose's data plane, which local mode plays.
+    const firehoseUrl =
+      (await options.wrapFirehoseEndpoint?.(firehose.endpoint.url)) ?? firehose.endpoint.url;
+    const functionAws: AwsClientSettings = { ...aws, serviceEndpoints: { firehose: firehoseUrl } };
 
     const routes = new Map<string, RouteTarget>();
     const streamArn = await latestStreamArn(dynamodb, tableName);
     for (const plan of plans) {
-      const handler = buildFunction(plan, aws, log);
+      const handler = buildFunction(plan, functionAws, log);
       const { localName: functionName, timeoutMs, memoryMb } = plan;
       for (const key of plan.routeKeys) {
         routes.set(key, { functionName, handler: handler as HttpApiHandler, timeoutMs, memoryMb });
@@ -354,6 +497,16 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       channelArn: defaultChannelArn(region),
       routes,
       ...(consoleRoot === undefined ? {} : { consoleUrl: `${front.url}/console/` }),
+      s3Endpoint: awsEndpoint,
+      integrity: {
+        ...integrityResources,
+        trailName: integrity.trailName,
+        trailArn: integrity.trailArn,
+        digestKeyPrefix: integrity.digestKeyPrefix,
+        digestIntervalSeconds: withDefaults(['digestIntervalSeconds'], integrity).digestIntervalSeconds,
+        archiveWriterPrincipal: integrity.archiveWriterPrincipal,
+      },
+      firehose: { url: firehose.endpoint.url, stats: () => delivery.stats(), flush: () => delivery.flush() },
       streamStats: () =>
         Object.fromEntries([...pollers].map(([consumer, poller]) => [consumer, poller.stats()])) as Record<
           StreamConsumer,
@@ -363,6 +516,12 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
         const scheduler = schedulers.get('insights');
         if (scheduler === undefined) throw new Error('the insights function is not scheduled');
         return (await scheduler.runNow()) as InsightsRunSummary;
+      },
+      runDigester: async () => {
+        const digester = plans.find(isDigesterPlan);
+        const scheduler = digester === undefined ? undefined : schedulers.get(digester.name);
+        if (scheduler === undefined) throw new Error('the digester is not scheduled');
+        return scheduler.runNow();
       },
       stop: async () => {
         try {
@@ -418,19 +577,71 @@ const withoutRoutineAccessLines =
     if (access === null || Number(access[1]) >= 500) log(line);
   };
 
-/** The bucket, delivery stream, log group and dead-letter queues the stack would own (docs/pipeline.md). */
+/**
+ * The bucket, delivery stream, log group and dead-letter queues the stack would own (docs/pipeline.md). The
+ * stream in moto is the control plane only: it holds the stack's configuration (prefix expressions included),
+ * and local mode's Firehose player delivers by it.
+ */
 const createPipeline = async (aws: AwsClientSettings, names: PipelineNames): Promise<PipelineResources> => {
   const clients = {
-    // An emulator on an IP address has no bucket subdomains.
     s3: new S3Client({ ...aws, forcePathStyle: true }),
     firehose: new FirehoseClient(aws),
     logs: new CloudWatchLogsClient(aws),
     sqs: new SQSClient(aws),
   };
   try {
-    // moto evaluates no Firehose prefix expressions and appends the hour path itself (pipeline-admin.ts).
-    return await createPipelineResources(clients, names, { prefixStyle: 'appended-by-emulator' });
+    return await createPipelineResources(clients, names, { prefixStyle: 'firehose-expressions' });
   } finally {
     for (const client of Object.values(clients)) client.destroy();
   }
 };
+
+/**
+ * The stream's S3 destination as moto describes it, for the player; `bufferSeconds` replaces its buffering
+ * interval (a test's seconds instead of the stack's minute).
+ */
+const firehoseDestination = async (
+  aws: AwsClientSettings,
+  deliveryStreamName: string,
+  bufferSeconds: number | undefined,
+): Promise<FirehoseS3Destination> => {
+  const client = new FirehoseClient(aws);
+  try {
+    const { DeliveryStreamDescription: description } = await client.send(
+      new DescribeDeliveryStreamCommand({ DeliveryStreamName: deliveryStreamName }),
+    );
+    const s3 = description?.Destinations?.[0]?.ExtendedS3DestinationDescription;
+    const hints = s3?.BufferingHints;
+    if (
+      description?.VersionId === undefined ||
+      s3?.BucketARN === undefined ||
+      hints?.IntervalInSeconds === undefined ||
+      hints.SizeInMBs === undefined
+    ) {
+      throw new Error(`Delivery stream ${deliveryStreamName} has no S3 destination with buffering hints`);
+    }
+    if (s3.CompressionFormat !== 'GZIP')
+      throw new Error(`Delivery stream ${deliveryStreamName} does not gzip`);
+    return {
+      deliveryStreamName,
+      versionId: description.VersionId,
+      bucketName: s3.BucketARN.replace(/^arn:[^:]+:s3:::/, ''),
+      prefix: s3.Prefix ?? '',
+      buffering: {
+        intervalSeconds: bufferSeconds ?? hints.IntervalInSeconds,
+        sizeBytes: hints.SizeInMBs * 1024 * 1024,
+      },
+    };
+  } finally {
+    client.destroy();
+  }
+};
+
+/** S3 PutObject as the player needs it: the object's ETag and version. */
+const s3ObjectWriter = (s3: S3Client) => ({
+  putObject: async (bucket: string, key: string, body: Uint8Array) => {
+    const { ETag, VersionId } = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    if (ETag === undefined) throw new Error(`PutObject ${key} answered no ETag`);
+    return { eTag: ETag, ...(VersionId === undefined ? {} : { versionId: VersionId }) };
+  },
+});

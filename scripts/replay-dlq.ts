@@ -21,6 +21,8 @@ interface LocalConfig {
   readonly deliveryStreamName?: string;
   readonly logGroupName?: string;
   readonly awsEndpoint?: string;
+  /** Local mode's Firehose data plane: the archive's objects come from it, gzip as in AWS, not from moto's. */
+  readonly firehoseEndpoint?: string;
   readonly region?: string;
 }
 
@@ -43,6 +45,9 @@ const { values } = parseArgs({
 });
 const local = localConfig(values.config ?? '.opentrail/local.json');
 if (local.awsEndpoint && !process.env.AWS_ENDPOINT_URL) process.env.AWS_ENDPOINT_URL = local.awsEndpoint;
+if (local.firehoseEndpoint && !process.env.AWS_ENDPOINT_URL_FIREHOSE) {
+  process.env.AWS_ENDPOINT_URL_FIREHOSE = local.firehoseEndpoint;
+}
 if (local.region && !process.env.AWS_REGION) process.env.AWS_REGION = local.region;
 
 function required(name: string, value: string | undefined): string {

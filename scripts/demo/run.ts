@@ -436,7 +436,7 @@ function whereLines(target: DemoTarget, counts: PipelineCounts | undefined): str
   }
   const endpoint = `--endpoint-url ${target.emulator.awsEndpoint}`;
   const lines = [
-    `Archive: s3://${counts.archive.bucketName}/${ARCHIVE_OBJECTS} holds ${counts.archive.objects} objects (NDJSON, one event per line)`,
+    `Archive: s3://${counts.archive.bucketName}/${ARCHIVE_OBJECTS} holds ${counts.archive.objects} objects (gzip NDJSON, one event per line)`,
     `  aws ${endpoint} s3 ls s3://${counts.archive.bucketName}/${ARCHIVE_OBJECTS} --recursive`,
     `Logs: log group ${counts.logs.logGroupName} has ${counts.logs.streams} streams (one JSON line per event)`,
     `  aws ${endpoint} logs filter-log-events --log-group-name ${counts.logs.logGroupName} --filter-pattern '{ $.errorCode = "AccessDenied" }'`,

@@ -28,7 +28,8 @@ describe('faults in local mode', () => {
   beforeAll(async () => {
     emulator = await startEmulator();
     proxy = await startScriptedFaultProxy(emulator.url, () => undefined);
-    local = await startLocal({ awsEndpoint: proxy.url });
+    // Local mode's Firehose writes after a second instead of the stack's minute.
+    local = await startLocal({ awsEndpoint: proxy.url, archiveBufferSeconds: 1 });
     // The archive is read straight from the emulator, past the proxy.
     reader = pipelineReader({
       region: local.region,

@@ -53,7 +53,11 @@ describe('local mode (npm start)', () => {
 
   beforeAll(async () => {
     port = await findFreePort();
-    local = await startLocalModeProcess({ OPENTRAIL_PORT: String(port) }, READY_TIMEOUT_MS);
+    local = await startLocalModeProcess(
+      // Local mode's Firehose writes after a second instead of the stack's minute.
+      { OPENTRAIL_PORT: String(port), OPENTRAIL_ARCHIVE_BUFFER_SECONDS: '1' },
+      READY_TIMEOUT_MS,
+    );
   });
 
   afterAll(() => {
@@ -80,6 +84,16 @@ describe('local mode (npm start)', () => {
       eventBusName: 'opentrail-insights',
       accountId: '000000000000',
       channelArn: 'arn:aws:cloudtrail:us-east-1:000000000000:channel/default',
+      trailName: 'opentrail',
+      trailArn: 'arn:aws:cloudtrail:us-east-1:123456789012:trail/opentrail',
+      s3Endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      firehoseEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      digestBucketName: 'opentrail-digests',
+      digestKeyPrefix: '',
+      digestIntervalSeconds: 3600,
+      ledgerTableName: 'opentrail-ledger',
+      deliveryQueueUrl: expect.stringMatching(/\/opentrail-archive-deliveries$/),
+      signingKeyArn: expect.stringMatching(/^arn:aws:kms:us-east-1:123456789012:key\//),
     });
   });
 

@@ -35,6 +35,15 @@ describe('two local trails in one process', () => {
         archiveDlqName: 'second-archive-dlq',
         logForwardDlqName: 'second-log-forward-dlq',
       },
+      integrity: {
+        trailName: 'second',
+        names: {
+          ledgerTableName: 'second-ledger',
+          deliveryQueueName: 'second-deliveries',
+          digestBucketName: 'second-digests',
+          signingKeyAlias: 'alias/second-digests',
+        },
+      },
     });
   });
 

@@ -12,12 +12,12 @@ import {
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPipelineResources, type PipelineClients } from '../../lambda/adapters/pipeline-admin.js';
 import {
+  ARCHIVE_BUFFERING,
   ARCHIVE_ERROR_OUTPUT_PREFIX,
   ARCHIVE_PREFIX,
-  createPipelineResources,
-  type PipelineClients,
-} from '../../lambda/adapters/pipeline-admin.js';
+} from '../../lambda/core/archive-layout.js';
 import { storedRecordJson } from '../../lambda/core/record-codec.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import type { StreamOnFailureRecord } from '../../local/stream-mapping/on-failure-record.js';
@@ -50,6 +50,8 @@ describe('pipeline in local mode with a poison record', () => {
               return handler(event, context);
             }
           : handler,
+      // Local mode's Firehose writes after a second instead of the stack's minute.
+      archiveBufferSeconds: 1,
       // A window long enough to take the whole put as one batch; one retry, no waits.
       streamMapping: {
         maxBatchingWindowSeconds: 0.5,
@@ -109,6 +111,13 @@ describe('pipeline in local mode with a poison record', () => {
     expect(put.status).toBe(200);
     expect(successful).toHaveLength(5);
     expect(archived.sort()).toEqual([...good].sort());
+    // Written as Firehose writes: gzip objects under the hour of arrival, named after the stream and its version.
+    const keys = (await reader.archiveObjects(local.pipeline.bucketName)).map(({ key }) => key);
+    for (const key of keys) {
+      expect(key).toMatch(
+        /^events\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/opentrail-events-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/,
+      );
+    }
     expect(logged.sort()).toEqual(successful.map((success) => success.eventID).sort());
     expect(failure).toMatchObject({
       requestContext: {
@@ -160,9 +169,7 @@ describe('pipeline in local mode with a poison record', () => {
 
     try {
       // Act
-      const again = await createPipelineResources(clients, local.pipeline, {
-        prefixStyle: 'appended-by-emulator',
-      });
+      const again = await createPipelineResources(clients, local.pipeline);
       const { DeliveryStreamDescription: description } = await clients.firehose.send(
         new DescribeDeliveryStreamCommand({ DeliveryStreamName: local.pipeline.deliveryStreamName }),
       );
@@ -172,18 +179,21 @@ describe('pipeline in local mode with a poison record', () => {
       expect(description?.DeliveryStreamType).toBe('DirectPut');
       expect(description?.Destinations?.[0]?.ExtendedS3DestinationDescription).toMatchObject({
         BucketARN: `arn:aws:s3:::${local.pipeline.bucketName}`,
-        Prefix: 'events/',
+        Prefix: ARCHIVE_PREFIX,
         ErrorOutputPrefix: ARCHIVE_ERROR_OUTPUT_PREFIX,
         CompressionFormat: 'GZIP',
-        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 64 },
+        BufferingHints: {
+          IntervalInSeconds: ARCHIVE_BUFFERING.intervalSeconds,
+          SizeInMBs: ARCHIVE_BUFFERING.sizeMiB,
+        },
       });
     } finally {
       destroy();
     }
   });
 
-  // Documents the moto behaviour local mode works around (pipeline-admin.ts, ArchivePrefixStyle): should moto
-  // start evaluating prefix expressions, this fails and local mode can use the stack's prefix as it is.
+  // Documents the moto behaviour local mode's Firehose player (local/firehose-delivery.ts) replaces: should moto
+  // start gzipping and evaluating prefix expressions, this fails and local mode could deliver through it again.
   it('shows that moto keeps Firehose prefix expressions literally and appends its own hour path', async () => {
     // Prepare
     const { clients, destroy } = emulatorClients(local);
@@ -206,11 +216,11 @@ describe('pipeline in local mode with a poison record', () => {
           ],
         }),
       );
-      const lines = await reader.archiveLines(names.bucketName, '');
+      const objects = await reader.archiveObjects(names.bucketName, '');
 
       // Assess: one object per PutRecordBatch, records concatenated as sent, not compressed.
-      expect(lines.map(({ line }) => line)).toEqual(['{"a":1}', '{"b":2}']);
-      expect(lines[0]?.key).toMatch(
+      expect(objects.map(({ bytes }) => bytes.toString('utf8'))).toEqual(['{"a":1}\n{"b":2}\n']);
+      expect(objects[0]?.key).toMatch(
         new RegExp(
           `^${escapeRegExp(ARCHIVE_PREFIX)}\\d{4}/\\d{2}/\\d{2}/\\d{2}/prefix-check-1-[\\d-]+-[0-9a-f-]{36}$`,
         ),

@@ -29,7 +29,11 @@ const pascalCase = (name: string): string => `${name.charAt(0).toUpperCase()}${n
 describe('the manifest, as the stack deploys it and as local mode runs it', () => {
   const { app, cleanup } = createTestApp();
   const stack = new OpenTrailStack(app, 'Agreement', { env: TEST_ENV });
-  const plans = new Map<FunctionName, LocalFunctionPlan>(planLocal().map((plan) => [plan.name, plan]));
+  // The trail's name is the one value each side picks for itself (the stack from its path, local mode `opentrail`):
+  // local mode is given the stack's, so every setting derived from it must agree.
+  const plans = new Map<FunctionName, LocalFunctionPlan>(
+    planLocal({ integrity: { trailName: stack.trail.trailName } }).map((plan) => [plan.name, plan]),
+  );
   let template: Template;
   let resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
   beforeAll(() => {

@@ -17,8 +17,15 @@ export interface ArchiveLine {
   readonly line: string;
 }
 
+export interface ArchiveObject {
+  readonly key: string;
+  readonly bytes: Buffer;
+}
+
 export interface PipelineReader {
-  /** Every NDJSON line of every archive object under the prefix (gunzipped when the object is gzip). */
+  /** Every object under the prefix, as stored. */
+  archiveObjects(bucketName: string, prefix?: string): Promise<ArchiveObject[]>;
+  /** Every NDJSON line of every archive object under the prefix; each object must be gzip, as Firehose writes it. */
   archiveLines(bucketName: string, prefix?: string): Promise<ArchiveLine[]>;
   /** Every message in the log group, oldest first. */
   logMessages(logGroupName: string): Promise<string[]>;
@@ -32,24 +39,32 @@ export const pipelineReader = (access: EmulatorAccess): PipelineReader => {
   const s3 = new S3Client({ ...config, forcePathStyle: true });
   const logs = new CloudWatchLogsClient(config);
   const sqs = new SQSClient(config);
+  const archiveObjects = async (bucketName: string, prefix = 'events/'): Promise<ArchiveObject[]> => {
+    const objects: ArchiveObject[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const listed = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucketName, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const { Key } of listed.Contents ?? []) {
+        if (Key === undefined) continue;
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucketName, Key }));
+        objects.push({ key: Key, bytes: Buffer.from((await object.Body?.transformToByteArray()) ?? []) });
+      }
+      token = listed.NextContinuationToken;
+      if (token === undefined) break;
+    }
+    return objects;
+  };
   return {
-    archiveLines: async (bucketName, prefix = 'events/') => {
+    archiveObjects,
+    archiveLines: async (bucketName, prefix) => {
       const lines: ArchiveLine[] = [];
-      let token: string | undefined;
-      for (let page = 0; page < 100; page++) {
-        const listed = await s3.send(
-          new ListObjectsV2Command({ Bucket: bucketName, Prefix: prefix, ContinuationToken: token }),
-        );
-        for (const { Key } of listed.Contents ?? []) {
-          if (Key === undefined) continue;
-          const object = await s3.send(new GetObjectCommand({ Bucket: bucketName, Key }));
-          const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
-          // moto stores what Firehose was given; AWS would have gzipped it.
-          const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
-          for (const line of text.split('\n')) if (line !== '') lines.push({ key: Key, line });
+      for (const { key, bytes } of await archiveObjects(bucketName, prefix)) {
+        if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw new Error(`archive object ${key} is not gzip`);
+        for (const line of gunzipSync(bytes).toString('utf8').split('\n')) {
+          if (line !== '') lines.push({ key, line });
         }
-        token = listed.NextContinuationToken;
-        if (token === undefined) break;
       }
       return lines;
     },

@@ -91,7 +91,12 @@ describe('local Firehose delivery', () => {
     expect(gunzipSync(written[0]?.body ?? new Uint8Array()).toString('utf8')).toBe(
       '{"a":1}\n{"b":2}\n{"c":3}\n',
     );
-    expect(delivery.stats()).toEqual({ objectsDelivered: 1, recordsDelivered: 3, recordsBuffered: 0 });
+    expect(delivery.stats()).toEqual({
+      objectsDelivered: 1,
+      recordsDelivered: 3,
+      notificationsSent: 1,
+      recordsBuffered: 0,
+    });
   });
 
   it('writes exactly one gzip member per object', async () => {

@@ -25,7 +25,7 @@ describe('local Firehose endpoint', () => {
     },
     flush: async () => {},
     close: async () => {},
-    stats: () => ({ objectsDelivered: 0, recordsDelivered: 0, recordsBuffered: 0 }),
+    stats: () => ({ objectsDelivered: 0, recordsDelivered: 0, notificationsSent: 0, recordsBuffered: 0 }),
   };
 
   beforeAll(async () => {
