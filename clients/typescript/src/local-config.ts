@@ -11,6 +11,17 @@ export interface LocalModeFile {
   readonly producerCredentials: Credentials;
   /** May only look up (the reader side). */
   readonly readerCredentials: Credentials;
+  /** The emulator's endpoint, and its pair (it accepts any). */
+  readonly awsEndpoint?: string;
+  readonly credentials?: Credentials;
+  /** The emulator's S3, path-style, where the archive and the digests are (docs/integrity.md). */
+  readonly s3Endpoint?: string;
+  /** The archive bucket (objects under events/). */
+  readonly bucketName?: string;
+  /** The trail's CloudTrail-style ARN, for `opentrail validate` and `aws cloudtrail validate-logs`. */
+  readonly trailArn?: string;
+  /** Seconds between digests (OPENTRAIL_DIGEST_INTERVAL_SECONDS). */
+  readonly digestIntervalSeconds?: number;
 }
 
 export const LOCAL_FILE = join('.opentrail', 'local.json');

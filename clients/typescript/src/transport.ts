@@ -62,14 +62,23 @@ export interface SignerOptions {
 /** Signs requests with SigV4 (API Gateway IAM authorization: service execute-api by default). */
 export const createSigner = ({ region, service, credentials }: SignerOptions) => {
   const signer = new SignatureV4({ service, region, credentials, sha256: Sha256 });
-  return async (method: string, url: URL, body?: string): Promise<TransportRequest> => {
+  /** `extraHeaders` (names in lower case) are signed too: CloudTrail's awsJson calls add content-type and x-amz-target. */
+  return async (
+    method: string,
+    url: URL,
+    body?: string,
+    extraHeaders: Readonly<Record<string, string>> = {},
+  ): Promise<TransportRequest> => {
     const query: Record<string, string | string[]> = {};
     for (const [name, value] of url.searchParams) {
       const existing = query[name];
       query[name] = existing === undefined ? value : [...[existing].flat(), value];
     }
-    const headers: Record<string, string> = { host: url.host };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const headers: Record<string, string> = {
+      host: url.host,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...extraHeaders,
+    };
     const signed = await signer.sign(
       new HttpRequest({
         method,

@@ -8,9 +8,10 @@ import { OpenTrailError } from '../errors.js';
 import type { ProducerEvent, TrailRecord } from '../generated/schema-types.js';
 import { findLocalFile } from '../local-config.js';
 import { sleep } from '../retry.js';
+import { positiveInteger, time } from './arguments.js';
 import { parseEvents } from './input.js';
 import { table } from './output.js';
-import { parseTime } from './time.js';
+import { registerValidate } from './validate.js';
 
 /** Exit codes: 0 done, 1 something failed (an event refused, a request failed, no such event), 2 bad usage or input. */
 const EXIT_FAILED = 1;
@@ -49,24 +50,9 @@ async function clientFor(flags: GlobalFlags): Promise<OpenTrailClient> {
   return OpenTrailClient.fromLocal(file);
 }
 
-const positiveInteger = (text: string): number => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new InvalidArgumentError('expected a whole number above 0');
-  return value;
-};
-
 const trueOrFalse = (text: string): boolean => {
   if (text !== 'true' && text !== 'false') throw new InvalidArgumentError("expected 'true' or 'false'");
   return text === 'true';
-};
-
-const time = (text: string): Date => {
-  try {
-    return parseTime(text, new Date());
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
 };
 
 interface LookupFlags {
@@ -333,6 +319,7 @@ function program(): Command {
     .action(
       withClient((client, flags: { start?: Date; end?: Date } & OutputFlags) => insights(client, flags)),
     );
+  registerValidate(root);
   return root;
 }
 

@@ -1,0 +1,563 @@
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import pLimit from 'p-limit';
+import {
+  asDigestFile,
+  type DigestFile,
+  type DigestLogFile,
+  digestKey,
+  digestKeyPattern,
+  digestKeyTime,
+  digestPrefix,
+  keyTimeOf,
+  parseKeyTime,
+  parseTrailArn,
+  SIGNATURE_ALGORITHM,
+  SIGNATURE_METADATA,
+  stringToSign,
+  type TrailIdentity,
+} from './digest-format.js';
+import { hashGzipMember, inflateGzipMember } from './gzip-member.js';
+import type { ListedObject, ObjectStore, PublicKey, TrailControlPlane, TrailStatus } from './ports.js';
+
+/**
+ * The validation of a trail's archive: everything `aws cloudtrail validate-logs` checks (validation.py's
+ * DigestTraverser and _download_log), walked the same way, and what the CLI cannot see: a digest missing at the
+ * newest end, archive objects that no digest lists, chain breaks, gaps in time and forks, digests the chain never
+ * reaches, multi-member objects and objects listed twice. Pure logic over the ports; every failure names its object.
+ */
+
+export interface ValidateRequest {
+  readonly trailArn: string;
+  /** The archive bucket and the prefix under which the trail delivers (`events/`). */
+  readonly archive: { readonly bucket: string; readonly prefix: string };
+  /** Inclusive, as the CLI's --start-time and --end-time. */
+  readonly startTime: Date;
+  readonly endTime: Date;
+  readonly now: Date;
+  /** Seconds between digests: the digester's schedule. */
+  readonly digestIntervalSeconds: number;
+  /** How late a digest, or an object's recording, may be before it counts as missing. */
+  readonly graceSeconds: number;
+  /** Object reads in flight at once. */
+  readonly concurrency: number;
+}
+
+export type FindingKind =
+  /** The CLI's: a digest is gone, or fails a check. */
+  | 'digest-not-found'
+  | 'digest-invalid'
+  /** The CLI's: a listed archive object is gone, or its bytes changed. */
+  | 'log-not-found'
+  | 'log-invalid'
+  /** Beyond the CLI: */
+  | 'log-multi-member'
+  | 'log-listed-twice'
+  | 'digest-missing-newest'
+  | 'digest-not-in-chain'
+  | 'chain-break'
+  | 'chain-gap'
+  | 'chain-link'
+  | 'object-unlisted';
+
+export interface Finding {
+  readonly kind: FindingKind;
+  /** s3://bucket/key of the object the finding is about. */
+  readonly object: string;
+  readonly reason: string;
+}
+
+export interface Checked {
+  readonly type: 'digest' | 'log';
+  readonly object: string;
+  readonly valid: boolean;
+}
+
+export interface ValidationProgress {
+  readonly digests: number;
+  readonly logFilesChecked: number;
+  readonly logFilesFound: number;
+}
+
+export interface ValidateHooks {
+  /** Each digest and log file once checked, valid or not (the CLI's --verbose lines). */
+  readonly onChecked?: (checked: Checked) => void;
+  readonly onFinding?: (finding: Finding) => void;
+  readonly onProgress?: (progress: ValidationProgress) => void;
+}
+
+export interface ValidationReport {
+  readonly trailArn: string;
+  readonly startTime: Date;
+  readonly endTime: Date;
+  /** The span the valid digests cover, clipped to the range (the CLI's "Results found for"). */
+  readonly foundStartTime?: Date;
+  readonly foundEndTime?: Date;
+  readonly digests: { readonly valid: number; readonly invalid: number };
+  readonly logFiles: { readonly valid: number; readonly invalid: number };
+  readonly findings: readonly Finding[];
+}
+
+/** Whether the archive verified: no finding of any kind. */
+export const verified = (report: ValidationReport): boolean => report.findings.length === 0;
+
+/** The request is unusable (no such trail, an organization trail): nothing was validated. */
+export class ValidationSetupError extends Error {
+  override readonly name = 'ValidationSetupError';
+}
+
+export const s3Uri = (bucket: string, key: string) => `s3://${bucket}/${key}`;
+
+const HOUR_MS = 3_600_000;
+/** The CLI lists digests up to an hour past the range (spill-over) and asks for keys valid two hours past it. */
+const DIGEST_LISTING_SPILL_MS = HOUR_MS;
+const PUBLIC_KEY_SPILL_MS = 2 * HOUR_MS;
+/** The CLI starts its listing a minute before the range, so that the range is inclusive. */
+const LISTING_MARKER_LEAD_MS = 60_000;
+/** A digest's JSON lists one line per archive object; past this it is refused rather than held in memory. */
+const MAX_DIGEST_BYTES = 64 * 1024 * 1024;
+
+const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+interface ValidDigest {
+  readonly key: string;
+  readonly digest: DigestFile;
+  readonly signature: string;
+  readonly inflatedSha256: string;
+}
+
+type DigestLoad =
+  | { readonly kind: 'valid'; readonly value: ValidDigest }
+  | { readonly kind: 'digest-not-found' | 'digest-invalid'; readonly reason: string };
+
+export async function validateArchive(
+  request: ValidateRequest,
+  ports: { readonly store: ObjectStore; readonly controlPlane: TrailControlPlane },
+  hooks: ValidateHooks = {},
+): Promise<ValidationReport> {
+  const { store, controlPlane } = ports;
+  const trail = parseTrailArn(request.trailArn);
+  if (trail === undefined) throw new ValidationSetupError(`Invalid trail ARN provided: ${request.trailArn}`);
+  const description = await controlPlane.describeTrail(request.trailArn);
+  if (description === undefined) {
+    throw new ValidationSetupError(`A trail could not be found for ${request.trailArn}`);
+  }
+  if (description.isOrganizationTrail) {
+    throw new ValidationSetupError(
+      `${request.trailArn} is an organization trail; OpenTrail trails never are`,
+    );
+  }
+  const digestBucket = description.s3BucketName;
+  const [listed, publicKeys, status] = await Promise.all([
+    listDigestKeys(store, digestBucket, trail, description.s3KeyPrefix, request),
+    controlPlane.publicKeys(request.startTime, new Date(request.endTime.getTime() + PUBLIC_KEY_SPILL_MS)),
+    controlPlane.trailStatus(request.trailArn),
+  ]);
+
+  const findings: Finding[] = [];
+  const counts = { digestsValid: 0, digestsInvalid: 0, logsValid: 0, logsInvalid: 0 };
+  const progress = { digests: 0, logFilesChecked: 0, logFilesFound: 0 };
+  const report = (finding: Finding) => {
+    findings.push(finding);
+    hooks.onFinding?.(finding);
+  };
+  const checked = (type: Checked['type'], object: string, valid: boolean) => {
+    if (type === 'digest') {
+      progress.digests += 1;
+      if (valid) counts.digestsValid += 1;
+      else counts.digestsInvalid += 1;
+    } else {
+      progress.logFilesChecked += 1;
+      if (valid) counts.logsValid += 1;
+      else counts.logsInvalid += 1;
+    }
+    hooks.onChecked?.({ type, object, valid });
+    hooks.onProgress?.({ ...progress });
+  };
+
+  const keys = new Map<string, KeyObject | string>();
+  for (const key of publicKeys) keys.set(key.fingerprint, loadPublicKey(key));
+  const region = trail.region;
+
+  // Log files are read while the chain is walked; every read (digests too) takes one of `concurrency` slots, in
+  // order, so the walk waits for the log files queued before it: at most one digest's list is ever queued.
+  const limit = pLimit(request.concurrency);
+  const logChecks = new Set<Promise<void>>();
+  const listedBy = new Map<string, string>();
+  const checkLogFiles = (owner: ValidDigest) => {
+    for (const logFile of owner.digest.logFiles) {
+      const object = s3Uri(logFile.s3Bucket, logFile.s3Object);
+      const ownerUri = s3Uri(digestBucket, owner.key);
+      const earlier = listedBy.get(object);
+      if (earlier !== undefined) {
+        report({
+          kind: 'log-listed-twice',
+          object,
+          reason: `listed by ${earlier === ownerUri ? 'one digest twice' : `two digests: ${earlier} and ${ownerUri}`}`,
+        });
+      }
+      listedBy.set(object, ownerUri);
+      progress.logFilesFound += 1;
+      const check = limit(async () => {
+        const problem = await checkLogFile(store, logFile);
+        if (problem !== undefined) report({ ...problem, object });
+        checked('log', object, problem === undefined);
+      });
+      logChecks.add(check);
+      check.then(
+        () => logChecks.delete(check),
+        () => undefined,
+      );
+    }
+  };
+
+  // The walk: newest listed digest first, then each digest's previous one, as the CLI's _traverse_digest_chain.
+  const remaining = [...listed];
+  const visited = new Set<string>();
+  /** What the valid digests cover, in ms: the span whose archive objects must all be listed. */
+  let covered: Span | undefined;
+  let key = remaining.pop()?.key;
+  let lastStart = key === undefined ? undefined : parseKeyTime(keyTimeOf(key));
+  /** The valid digest whose previousDigest* fields led here: its claims about this digest are checked. */
+  let linkedFrom: ValidDigest | undefined;
+  const olderListed = (than: string) => {
+    const time = keyTimeOf(than);
+    while (remaining.length > 0) {
+      const next = remaining.pop();
+      if (next !== undefined && keyTimeOf(next.key) < time) return next.key;
+    }
+    return undefined;
+  };
+  while (key !== undefined && lastStart !== undefined && request.startTime <= lastStart) {
+    visited.add(key);
+    const object = s3Uri(digestBucket, key);
+    const digestKey = key;
+    const loaded = await limit(() => loadDigest(store, digestBucket, digestKey, keys, region));
+    if (loaded.kind !== 'valid') {
+      report({ kind: loaded.kind, object, reason: loaded.reason });
+      checked('digest', object, false);
+      key = olderListed(key);
+      linkedFrom = undefined;
+      continue;
+    }
+    const current = loaded.value;
+    const { digest } = current;
+    covered = widen(covered, digest);
+    checked('digest', object, true);
+    if (linkedFrom !== undefined) checkLink(linkedFrom, current, digestBucket, report);
+    checkLogFiles(current);
+    lastStart = new Date(digest.digestStartTime);
+    const previousBucket = digest.previousDigestS3Bucket ?? null;
+    const previousKey = digest.previousDigestS3Object ?? null;
+    if (previousBucket === null || previousKey === null) {
+      // A chain starts here. The digester writes one digest per period, so an older digest means a break.
+      key = olderListed(key);
+      if (key !== undefined) {
+        report({
+          kind: 'chain-break',
+          object,
+          reason: `starts a new chain (no previous digest) while ${s3Uri(digestBucket, key)} is older`,
+        });
+      }
+      linkedFrom = undefined;
+    } else if (previousBucket !== digestBucket) {
+      report({
+        kind: 'chain-break',
+        object,
+        reason: `its previous digest is in another bucket: ${s3Uri(previousBucket, previousKey)}`,
+      });
+      key = olderListed(key);
+      linkedFrom = undefined;
+    } else if (visited.has(previousKey) || keyTimeOf(previousKey) >= keyTimeOf(key)) {
+      // A chain only goes back in time; anything else would walk in circles.
+      report({
+        kind: 'chain-break',
+        object,
+        reason: `its previous digest ${s3Uri(previousBucket, previousKey)} is not older than itself`,
+      });
+      key = olderListed(key);
+      linkedFrom = undefined;
+    } else {
+      key = previousKey;
+      linkedFrom = current;
+    }
+  }
+  for (const { key: unreached } of listed) {
+    if (!visited.has(unreached) && keyTimeOf(unreached) >= oldestVisitedKeyTime(visited)) {
+      report({
+        kind: 'digest-not-in-chain',
+        object: s3Uri(digestBucket, unreached),
+        reason: "is a digest of the trail's that no digest of the chain points to",
+      });
+    }
+  }
+
+  checkNewestEnd(request, status, listed, covered, digestBucket, trail, description.s3KeyPrefix, report);
+  await Promise.all(logChecks);
+  await checkUnlisted(request, store, listedBy, covered, listed, status, report);
+
+  return {
+    trailArn: request.trailArn,
+    startTime: request.startTime,
+    endTime: request.endTime,
+    ...(covered === undefined
+      ? {}
+      : {
+          foundStartTime: new Date(Math.max(covered.from, request.startTime.getTime())),
+          foundEndTime: new Date(Math.min(covered.to, request.endTime.getTime())),
+        }),
+    digests: { valid: counts.digestsValid, invalid: counts.digestsInvalid },
+    logFiles: { valid: counts.logsValid, invalid: counts.logsInvalid },
+    findings,
+  };
+}
+
+interface Span {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The span widened to a digest's period. */
+const widen = (span: Span | undefined, digest: DigestFile): Span => {
+  const from = Date.parse(digest.digestStartTime);
+  const to = Date.parse(digest.digestEndTime);
+  return span === undefined ? { from, to } : { from: Math.min(span.from, from), to: Math.max(span.to, to) };
+};
+
+const oldestVisitedKeyTime = (visited: ReadonlySet<string>): string =>
+  [...visited].map(keyTimeOf).reduce((oldest, time) => (time < oldest ? time : oldest), '99999999T999999Z');
+
+/** The trail's digest keys in the range, oldest first, as the CLI's load_all_digest_keys_in_range. */
+async function listDigestKeys(
+  store: ObjectStore,
+  bucket: string,
+  trail: TrailIdentity,
+  keyPrefix: string | undefined,
+  request: ValidateRequest,
+): Promise<ListedObject[]> {
+  const pattern = digestKeyPattern(trail, keyPrefix);
+  const from = digestKeyTime(request.startTime);
+  const to = digestKeyTime(new Date(request.endTime.getTime() + DIGEST_LISTING_SPILL_MS));
+  const marker = digestKey(trail, keyPrefix, new Date(request.startTime.getTime() - LISTING_MARKER_LEAD_MS));
+  const keys: ListedObject[] = [];
+  for await (const object of store.list(bucket, digestPrefix(trail, keyPrefix), marker)) {
+    if (!pattern.test(object.key)) continue;
+    const time = keyTimeOf(object.key);
+    if (time > to) break;
+    if (time >= from) keys.push(object);
+  }
+  return keys;
+}
+
+/** A key object, or why the listed value is not a PKCS#1 RSA public key (the CLI's "Unable to load PKCS #1 key"). */
+function loadPublicKey(key: PublicKey): KeyObject | string {
+  try {
+    return createPublicKey({ key: Buffer.from(key.value), format: 'der', type: 'pkcs1' });
+  } catch {
+    return `Unable to load PKCS #1 key with fingerprint ${key.fingerprint}`;
+  }
+}
+
+/** Reads a digest and checks it as the CLI's _load_and_validate_digest and Sha256RSADigestValidator do. */
+async function loadDigest(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  keys: ReadonlyMap<string, KeyObject | string>,
+  region: string,
+): Promise<DigestLoad> {
+  const object = await store.get(bucket, key);
+  if (object === undefined) return { kind: 'digest-not-found', reason: 'not found' };
+  const invalid = (reason: string): DigestLoad => ({ kind: 'digest-invalid', reason });
+  const inflated = await inflateGzipMember(object.body, MAX_DIGEST_BYTES);
+  if (inflated.kind === 'members') return invalid(`invalid format: ${inflated.members} gzip members`);
+  if (inflated.kind === 'invalid') return invalid(`invalid format: ${inflated.reason}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(inflated.value.toString('utf8'));
+  } catch {
+    return invalid('invalid format');
+  }
+  const digest = asDigestFile(parsed);
+  if (digest === undefined) return invalid('invalid format');
+  const signature = object.metadata[SIGNATURE_METADATA.signature];
+  const algorithm = object.metadata[SIGNATURE_METADATA.algorithm];
+  if (signature === undefined || algorithm === undefined) {
+    return invalid('signature verification failed (no signature metadata)');
+  }
+  if (digest.digestS3Bucket !== bucket || digest.digestS3Object !== key) {
+    return invalid(
+      `has been moved from its original location (it says ${s3Uri(digest.digestS3Bucket, digest.digestS3Object)})`,
+    );
+  }
+  const publicKey = keys.get(digest.digestPublicKeyFingerprint);
+  if (publicKey === undefined) {
+    return invalid(
+      `public key not found in region ${region} for fingerprint ${digest.digestPublicKeyFingerprint}`,
+    );
+  }
+  if (typeof publicKey === 'string') return invalid(publicKey);
+  if (algorithm !== SIGNATURE_ALGORITHM) {
+    return invalid(`signature algorithm ${algorithm} is not ${SIGNATURE_ALGORITHM}`);
+  }
+  const inflatedSha256 = sha256Hex(inflated.value);
+  const signed = Buffer.from(stringToSign(digest, inflatedSha256), 'utf8');
+  if (
+    !/^([0-9a-f]{2})+$/i.test(signature) ||
+    !verify('sha256', signed, publicKey, Buffer.from(signature, 'hex'))
+  ) {
+    return invalid('signature verification failed');
+  }
+  return { kind: 'valid', value: { key, digest, signature, inflatedSha256 } };
+}
+
+/** What a newer digest says of its previous one must be that digest: its hash, its signature, its end time. */
+function checkLink(
+  newer: ValidDigest,
+  older: ValidDigest,
+  bucket: string,
+  report: (finding: Finding) => void,
+): void {
+  const object = s3Uri(bucket, older.key);
+  const newerUri = s3Uri(bucket, newer.key);
+  const { digest } = newer;
+  if (digest.previousDigestHashValue !== older.inflatedSha256) {
+    report({
+      kind: 'chain-link',
+      object,
+      reason: `its SHA-256 is ${older.inflatedSha256}, but ${newerUri} says previousDigestHashValue ${digest.previousDigestHashValue ?? 'null'}`,
+    });
+  }
+  if (digest.previousDigestSignature !== older.signature) {
+    report({
+      kind: 'chain-link',
+      object,
+      reason: `its signature differs from the previousDigestSignature of ${newerUri}`,
+    });
+  }
+  if (Date.parse(digest.digestStartTime) !== Date.parse(older.digest.digestEndTime)) {
+    report({
+      kind: 'chain-gap',
+      object,
+      reason: `ends at ${older.digest.digestEndTime}, but the next digest ${newerUri} starts at ${digest.digestStartTime}`,
+    });
+  }
+}
+
+/** The CLI's _download_log, plus the member count: undefined when the object is what the digest says. */
+async function checkLogFile(
+  store: ObjectStore,
+  logFile: DigestLogFile,
+): Promise<Omit<Finding, 'object'> | undefined> {
+  const object = await store.get(logFile.s3Bucket, logFile.s3Object);
+  if (object === undefined) return { kind: 'log-not-found', reason: 'not found' };
+  const hashed = await hashGzipMember(object.body);
+  if (hashed.kind === 'members') {
+    return {
+      kind: 'log-multi-member',
+      reason: `holds ${hashed.members} gzip members: the AWS CLI hashes only the first, readers see them all`,
+    };
+  }
+  if (hashed.kind === 'invalid') return { kind: 'log-invalid', reason: `invalid format: ${hashed.reason}` };
+  if (hashed.value !== logFile.hashValue) return { kind: 'log-invalid', reason: "hash value doesn't match" };
+  return undefined;
+}
+
+/**
+ * Digests missing at the newest end, which the CLI cannot tell from a range with nothing more in it: GetTrailStatus
+ * says when the newest digest was delivered, and the schedule says when the next one was due.
+ */
+function checkNewestEnd(
+  request: ValidateRequest,
+  status: TrailStatus,
+  listed: readonly ListedObject[],
+  covered: Span | undefined,
+  bucket: string,
+  trail: TrailIdentity,
+  keyPrefix: string | undefined,
+  report: (finding: Finding) => void,
+): void {
+  const intervalMs = request.digestIntervalSeconds * 1000;
+  const graceMs = request.graceSeconds * 1000;
+  const newestListed = listed.at(-1);
+  const where = s3Uri(bucket, `${digestPrefix(trail, keyPrefix)}/`);
+  const newestText =
+    newestListed === undefined
+      ? `no digest of the range is in ${where}`
+      : `the newest digest is ${s3Uri(bucket, newestListed.key)}, put at ${newestListed.lastModified.toISOString()}`;
+  const delivered = status.latestDigestDeliveryTime;
+  const horizon = request.endTime.getTime() + DIGEST_LISTING_SPILL_MS;
+  // S3's LastModified has whole seconds; a deleted newer digest was put a whole interval after the one found.
+  if (
+    delivered !== undefined &&
+    delivered.getTime() >= request.startTime.getTime() &&
+    delivered.getTime() <= horizon &&
+    (newestListed === undefined || delivered.getTime() - newestListed.lastModified.getTime() > intervalMs / 2)
+  ) {
+    report({
+      kind: 'digest-missing-newest',
+      object: where,
+      reason: `GetTrailStatus says a digest was delivered at ${delivered.toISOString()}, but ${newestText}`,
+    });
+    return;
+  }
+  // The schedule: only a range that reaches the present expects a digest at its end.
+  if (request.endTime.getTime() < request.now.getTime() - intervalMs) return;
+  const since = covered?.to ?? status.startLoggingTime?.getTime();
+  if (since === undefined) return;
+  const overdueMs = request.now.getTime() - since - intervalMs - graceMs;
+  if (overdueMs > 0) {
+    report({
+      kind: 'digest-missing-newest',
+      object: where,
+      reason: `no digest since ${new Date(since).toISOString()}: one is due every ${request.digestIntervalSeconds} s (${request.graceSeconds} s grace), ${newestText}${status.latestDigestDeliveryError === undefined ? '' : `; GetTrailStatus: ${status.latestDigestDeliveryError}`}`,
+    });
+  }
+}
+
+/** `YYYY/MM/DD/HH`, the hour folder of an archive key. */
+const hourFolder = (time: number) => new Date(time).toISOString().slice(0, 13).replace(/[-T]/g, '/');
+
+/**
+ * Archive objects in the span the chain covers that no digest lists: objects the trail never delivered (someone
+ * else wrote them) or whose digest is gone. Objects delivered within `grace` of the newest digest may still be
+ * waiting for the next one.
+ */
+async function checkUnlisted(
+  request: ValidateRequest,
+  store: ObjectStore,
+  listedBy: ReadonlyMap<string, string>,
+  covered: Span | undefined,
+  listed: readonly ListedObject[],
+  status: TrailStatus,
+  report: (finding: Finding) => void,
+): Promise<void> {
+  const newestListed = listed.at(-1);
+  // A digest that is there but invalid, or that the trail says it delivered, still covered its period.
+  const coveredTo = Math.max(
+    covered?.to ?? Number.NEGATIVE_INFINITY,
+    newestListed === undefined
+      ? Number.NEGATIVE_INFINITY
+      : parseKeyTime(keyTimeOf(newestListed.key)).getTime(),
+    status.latestDigestDeliveryTime?.getTime() ?? Number.NEGATIVE_INFINITY,
+  );
+  const windowStart = Math.max(request.startTime.getTime(), covered?.from ?? Number.NEGATIVE_INFINITY);
+  const windowEnd = Math.min(request.endTime.getTime(), coveredTo - request.graceSeconds * 1000);
+  if (!(windowStart <= windowEnd)) return;
+  const { bucket, prefix } = request.archive;
+  // Keys are by the hour their oldest record arrived, never after the object was written.
+  const startAfter = `${prefix}${hourFolder(windowStart - HOUR_MS)}/`;
+  const stopAfter = `${prefix}${hourFolder(windowEnd)}/\u{10ffff}`;
+  for await (const { key, lastModified } of store.list(bucket, prefix, startAfter)) {
+    if (key > stopAfter) break;
+    const written = lastModified.getTime();
+    if (written < windowStart || written > windowEnd) continue;
+    const object = s3Uri(bucket, key);
+    if (!listedBy.has(object)) {
+      report({
+        kind: 'object-unlisted',
+        object,
+        reason: `written ${lastModified.toISOString()}, is listed by no digest (the trail never delivered it, or its digest is gone)`,
+      });
+    }
+  }
+}
