@@ -323,6 +323,7 @@ class Poller implements StreamPoller {
   /** The next batch (batching.ts); empty when the shard has ended or the poller stops. */
   private async nextBatch(reader: ShardReader): Promise<DynamoDBRecord[]> {
     let windowEndsAt: number | undefined;
+    let emptyReadsInARow = 0;
     while (this.running) {
       const step = batchingStep(
         { buffer: reader.buffer, ended: reader.ended, windowEndsAt },
@@ -333,8 +334,11 @@ class Poller implements StreamPoller {
       if (step.kind === 'ended') return [];
       windowEndsAt = step.windowEndsAt;
       const read = await this.read(reader);
+      emptyReadsInARow = read === 0 ? emptyReadsInARow + 1 : 0;
       if (read === 0 && !reader.ended) {
-        await this.pause(pollWaitMs(windowEndsAt, this.clock.now(), this.timing.pollIntervalMs));
+        await this.pause(
+          pollWaitMs(windowEndsAt, this.clock.now(), this.timing.pollIntervalMs, emptyReadsInARow),
+        );
       }
     }
     return [];

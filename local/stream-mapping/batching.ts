@@ -67,6 +67,24 @@ export const batchingStep = (state: BatchingState, nowMs: number, limits: BatchL
   return { kind: 'read', windowEndsAt };
 };
 
-/** The wait after a read that found nothing: the poll interval, or less when the window ends sooner. */
-export const pollWaitMs = (windowEndsAt: number | undefined, nowMs: number, pollIntervalMs: number): number =>
-  Math.min(pollIntervalMs, windowEndsAt === undefined ? pollIntervalMs : windowEndsAt - nowMs);
+/** The longest wait between reads of an idle shard (the poll interval when that is longer). */
+export const IDLE_POLL_MAX_MS = 1_000;
+
+/**
+ * The wait after a read that found nothing. While a window is open: the poll interval, or less when the window
+ * ends sooner. While nothing waits: the poll interval, doubled with each empty read in a row up to
+ * IDLE_POLL_MAX_MS, so an idle table costs the emulator about one GetRecords a second per consumer instead of four,
+ * and a record arriving after a quiet spell waits at most a second longer.
+ */
+export const pollWaitMs = (
+  windowEndsAt: number | undefined,
+  nowMs: number,
+  pollIntervalMs: number,
+  emptyReadsInARow = 1,
+): number =>
+  windowEndsAt === undefined
+    ? Math.min(
+        Math.max(pollIntervalMs, IDLE_POLL_MAX_MS),
+        pollIntervalMs * 2 ** Math.max(0, emptyReadsInARow - 1),
+      )
+    : Math.min(pollIntervalMs, windowEndsAt - nowMs);

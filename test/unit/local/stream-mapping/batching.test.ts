@@ -97,4 +97,15 @@ describe('batching: the window', () => {
     expect(pollWaitMs(20_000, 10_000, 250)).toBe(250);
     expect(pollWaitMs(10_100, 10_000, 250)).toBe(100);
   });
+
+  it('backs off while nothing waits: doubling per empty read in a row, up to a second', () => {
+    // Assess
+    expect([1, 2, 3, 4, 5, 20].map((emptyReads) => pollWaitMs(undefined, 10_000, 250, emptyReads))).toEqual([
+      250, 500, 1_000, 1_000, 1_000, 1_000,
+    ]);
+    // An open window keeps the poll interval however long the shard was idle.
+    expect(pollWaitMs(20_000, 10_000, 250, 20)).toBe(250);
+    // A poll interval longer than the cap is kept.
+    expect(pollWaitMs(undefined, 10_000, 5_000, 3)).toBe(5_000);
+  });
 });
