@@ -192,7 +192,7 @@ describe('local mode (npm start)', () => {
     }
   });
 
-  it('archives a put event as one JSON line under events/YYYY/MM/DD/HH/ and forwards it to the log group', async () => {
+  it('archives a put event as one JSON line of a gzip object under events/YYYY/MM/DD/HH/ and forwards it to the log group', async () => {
     // Prepare
     const reader = pipelineReader(local.config);
     const event = { ...JSON.parse(SAMPLE_EVENT), id: 'e2e-pipeline-1', eventName: 'ShipOrder' };
@@ -217,7 +217,7 @@ describe('local mode (npm start)', () => {
       expect(put.status).toBe(200);
       expect(JSON.parse(archived.line)).toEqual(stored);
       expect(archived.key).toMatch(
-        /^events\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/opentrail-events-1-[\d-]+-[0-9a-f-]{36}$/,
+        /^events\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/opentrail-events-1-[\d-]+-[0-9a-f-]{36}\.gz$/,
       );
       expect(JSON.parse(logged)).toEqual(stored);
       expect(await reader.receiveMessages(local.config.archiveDlqUrl)).toEqual([]);
