@@ -1,118 +1,89 @@
-import Type, { type Static } from 'typebox';
+import Type from 'typebox';
 import { Compile } from 'typebox/compile';
+import {
+  cloudTrailTime,
+  DIGEST_SIGNATURE_ALGORITHM,
+  type DigestFile,
+  digestKey,
+  HASH_ALGORITHM,
+  type TrailIdentity,
+} from '../generated/integrity/digest-file.js';
 
 /**
- * CloudTrail's digest file format, as `aws cloudtrail validate-logs` reads it (awscli/customizations/cloudtrail/
- * validation.py): where digests live, what their JSON holds, and what their signature covers.
+ * Reading CloudTrail's digests back: the format itself (key, JSON, string to sign) is the digester's
+ * (lambda/core/integrity/digest-file.ts, copied to ../generated); this adds what only a reader needs, as
+ * `aws cloudtrail validate-logs` does it (validation.py's DigestProvider): finding the trail's keys in a listing,
+ * their times, and checking that JSON read from S3 is a digest at all.
  */
 
 const nullableText = Type.Union([Type.String(), Type.Null()]);
 
-const logFileSchema = Type.Object({
-  s3Bucket: Type.String(),
-  s3Object: Type.String(),
-  /** Lowercase hex SHA-256 of the object's inflated gzip member. */
-  hashValue: Type.String(),
-  hashAlgorithm: Type.String(),
-  newestEventTime: Type.Optional(nullableText),
-  oldestEventTime: Type.Optional(nullableText),
-});
-
-/** The fields the CLI requires (`required_digest_keys`) are required here too; `logFiles` is always written. */
+/** A digest as OpenTrail writes it (buildDigestFile); the compiler holds this to the DigestFile type. */
 const digestFileSchema = Type.Object({
-  awsAccountId: Type.Optional(Type.String()),
   digestStartTime: Type.String(),
   digestEndTime: Type.String(),
-  /** The digest's own location: a digest read from anywhere else has been moved. */
   digestS3Bucket: Type.String(),
   digestS3Object: Type.String(),
   digestPublicKeyFingerprint: Type.String(),
-  digestSignatureAlgorithm: Type.Optional(Type.String()),
-  newestEventTime: Type.Optional(nullableText),
-  oldestEventTime: Type.Optional(nullableText),
-  /** All null at a chain's start. */
-  previousDigestS3Bucket: Type.Optional(nullableText),
-  previousDigestS3Object: Type.Optional(nullableText),
-  previousDigestHashValue: Type.Optional(nullableText),
-  previousDigestHashAlgorithm: Type.Optional(nullableText),
+  digestSignatureAlgorithm: Type.Literal(DIGEST_SIGNATURE_ALGORITHM),
+  previousDigestS3Bucket: nullableText,
+  previousDigestS3Object: nullableText,
+  previousDigestHashValue: nullableText,
+  previousDigestHashAlgorithm: Type.Union([Type.Literal(HASH_ALGORITHM), Type.Null()]),
   previousDigestSignature: nullableText,
-  logFiles: Type.Array(logFileSchema),
+  newestEventTime: nullableText,
+  oldestEventTime: nullableText,
+  logFiles: Type.Array(
+    Type.Object({
+      s3Bucket: Type.String(),
+      s3Object: Type.String(),
+      hashValue: Type.String(),
+      hashAlgorithm: Type.Literal(HASH_ALGORITHM),
+      newestEventTime: nullableText,
+      oldestEventTime: nullableText,
+    }),
+  ),
 });
-
-export type DigestLogFile = Static<typeof logFileSchema>;
-export type DigestFile = Static<typeof digestFileSchema>;
 
 const digestFileValidator = Compile(digestFileSchema);
 
-/** The parsed JSON as a digest, or undefined when it lacks a field the validation needs. */
+/** The parsed JSON as a digest, or undefined when it is not one. */
 export const asDigestFile = (value: unknown): DigestFile | undefined =>
   digestFileValidator.Check(value) ? value : undefined;
 
-/** The object metadata (x-amz-meta-*) holding the hex signature and its algorithm. */
+/** The object metadata (x-amz-meta-*) that holds the hex signature and its algorithm (DigestProvider.fetch_digest). */
 export const SIGNATURE_METADATA = { signature: 'signature', algorithm: 'signature-algorithm' } as const;
-export const SIGNATURE_ALGORITHM = 'SHA256withRSA';
 
-/** What the signature covers: `digestEndTime \n bucket/key \n hex(sha256(inflated JSON)) \n previousSignature|null`. */
-export const stringToSign = (digest: DigestFile, inflatedSha256Hex: string): string =>
-  [
-    digest.digestEndTime,
-    `${digest.digestS3Bucket}/${digest.digestS3Object}`,
-    inflatedSha256Hex,
-    // 'null' at a chain's start, as CloudTrail's (Java) signer writes it.
-    digest.previousDigestSignature ?? 'null',
-  ].join('\n');
+/** A digest key of a known time, taken apart: the digester's digestKey is the one spelling of the key. */
+const SAMPLE = { time: '2000-01-01T00:00:00Z', folder: '/2000/01/01/', stamp: '20000101T000000Z' } as const;
 
-/** A trail's identity as its ARN spells it: arn:<partition>:cloudtrail:<region>:<account>:trail/<name>. */
-export interface TrailIdentity {
-  readonly arn: string;
-  readonly region: string;
-  readonly accountId: string;
-  readonly name: string;
+function keyParts(trail: TrailIdentity, keyPrefix: string) {
+  const sample = digestKey(trail, keyPrefix, SAMPLE.time);
+  const folder = sample.lastIndexOf(SAMPLE.folder);
+  const [fileStart = '', fileEnd = ''] = sample.slice(folder + SAMPLE.folder.length).split(SAMPLE.stamp);
+  return { prefix: sample.slice(0, folder), fileStart, fileEnd };
 }
-
-const TRAIL_ARN = /^arn:[^:]+:cloudtrail:([^:]+):(\d{12}):trail\/(.+)$/;
-
-/** The trail's parts, or undefined when the ARN is not a trail's (the CLI's assert_cloudtrail_arn_is_valid). */
-export function parseTrailArn(arn: string): TrailIdentity | undefined {
-  const match = TRAIL_ARN.exec(arn);
-  if (match === null) return undefined;
-  const [, region = '', accountId = '', name = ''] = match;
-  return { arn, region, accountId, name };
-}
-
-/** `YYYYMMDDTHHMMSSZ`, the time in a digest's key. */
-export const digestKeyTime = (time: Date): string =>
-  time
-    .toISOString()
-    .replace(/\.\d{3}Z$/, 'Z')
-    .replace(/[-:]/g, '');
-
-const withPrefix = (keyPrefix: string | undefined, key: string) =>
-  keyPrefix === undefined || keyPrefix === '' ? key : `${keyPrefix}/${key}`;
 
 /** Every digest of the trail's region sits under `[prefix/]AWSLogs/<account>/CloudTrail-Digest/<region>`. */
-export const digestPrefix = (trail: TrailIdentity, keyPrefix?: string): string =>
-  withPrefix(keyPrefix, `AWSLogs/${trail.accountId}/CloudTrail-Digest/${trail.region}`);
-
-/** The key of the trail's digest delivered at `time`. */
-export function digestKey(trail: TrailIdentity, keyPrefix: string | undefined, time: Date): string {
-  const day = time.toISOString().slice(0, 10).replace(/-/g, '/');
-  const { accountId, region, name } = trail;
-  return `${digestPrefix(trail, keyPrefix)}/${day}/${accountId}_CloudTrail-Digest_${region}_${name}_${region}_${digestKeyTime(time)}.json.gz`;
-}
+export const digestPrefix = (trail: TrailIdentity, keyPrefix: string): string =>
+  keyParts(trail, keyPrefix).prefix;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 
 /** Keys of this trail's digests (other trails share the prefix); backfill digests are not OpenTrail's. */
-export function digestKeyPattern(trail: TrailIdentity, keyPrefix?: string): RegExp {
-  const { accountId, region, name } = trail;
+export function digestKeyPattern(trail: TrailIdentity, keyPrefix: string): RegExp {
+  const { prefix, fileStart, fileEnd } = keyParts(trail, keyPrefix);
   return new RegExp(
-    `^${escapeRegExp(digestPrefix(trail, keyPrefix))}/\\d+/\\d+/\\d+/${escapeRegExp(`${accountId}_CloudTrail-Digest_${region}_${name}_${region}_`)}\\d{8}T\\d{6}Z\\.json\\.gz$`,
+    `^${escapeRegExp(prefix)}/\\d{4}/\\d{2}/\\d{2}/${escapeRegExp(fileStart)}\\d{8}T\\d{6}Z${escapeRegExp(fileEnd)}$`,
   );
 }
 
-/** The `YYYYMMDDTHHMMSSZ` of a digest key: digests sort by it. */
+/** The `YYYYMMDDTHHMMSSZ` of a digest key (extract_digest_key_date): the trail's digests sort by it. */
 export const keyTimeOf = (key: string): string => key.slice(-24, -8);
+
+/** The key of a digest ending at `time`, and so the listing position of that time. */
+export const digestKeyAt = (trail: TrailIdentity, keyPrefix: string, time: Date): string =>
+  digestKey(trail, keyPrefix, cloudTrailTime(time.getTime()));
 
 /** The Date a `YYYYMMDDTHHMMSSZ` names. */
 export const parseKeyTime = (text: string): Date =>

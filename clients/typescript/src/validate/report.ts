@@ -13,7 +13,7 @@ const LABELS: Readonly<Record<FindingKind, string>> = {
   'digest-invalid': 'Digest file',
   'log-not-found': 'Log file',
   'log-invalid': 'Log file',
-  'log-multi-member': 'Log file',
+  'log-refused': 'Log file',
   'log-listed-twice': 'Log file',
   'digest-missing-newest': 'Digest files',
   'digest-not-in-chain': 'Digest file',
@@ -27,7 +27,7 @@ const LABELS: Readonly<Record<FindingKind, string>> = {
 const BEYOND_THE_CLI: ReadonlyArray<readonly [FindingKind, string]> = [
   ['digest-missing-newest', 'digests missing at the newest end'],
   ['object-unlisted', 'archive objects listed by no digest'],
-  ['log-multi-member', 'log files with more than one gzip member'],
+  ['log-refused', 'log files that are not exactly one gzip member'],
   ['log-listed-twice', 'log files listed more than once'],
   ['chain-break', 'breaks in the digest chain'],
   ['chain-gap', 'gaps in time between digests'],

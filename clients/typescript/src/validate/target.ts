@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { OpenTrailError } from '../errors.js';
+import { parseTrailArn } from '../generated/integrity/digest-file.js';
 import { readLocalFile } from '../local-config.js';
 import type { Credentials } from '../transport.js';
-import { parseTrailArn } from './digest-format.js';
 
 /** Which trail to validate and how to reach it: from local mode's file or from a deployed stack's outputs. */
 export interface ValidateTarget {
@@ -77,11 +77,15 @@ export async function targetFromStackOutputs(path: string): Promise<ValidateTarg
     return value;
   };
   const trailArn = text(STACK_OUTPUTS.trailArn);
-  const trail = parseTrailArn(trailArn);
-  if (trail === undefined) throw invalid(path, `${trailArn} is not a trail ARN`);
+  let region: string;
+  try {
+    ({ region } = parseTrailArn(trailArn));
+  } catch {
+    throw invalid(path, `${trailArn} is not a trail ARN`);
+  }
   return {
     apiUrl: text(STACK_OUTPUTS.apiUrl),
-    region: trail.region,
+    region,
     trailArn,
     archiveBucket: text(STACK_OUTPUTS.archiveBucket),
   };

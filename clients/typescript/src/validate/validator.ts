@@ -1,22 +1,25 @@
-import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import pLimit from 'p-limit';
+import { ArchiveObjectRefusedError, summariseArchiveObject } from '../generated/integrity/archive-object.js';
 import {
-  asDigestFile,
+  DIGEST_SIGNATURE_ALGORITHM,
   type DigestFile,
   type DigestLogFile,
-  digestKey,
+  digestStringToSign,
+  parseTrailArn,
+  sha256Hex,
+  type TrailIdentity,
+} from '../generated/integrity/digest-file.js';
+import {
+  asDigestFile,
+  digestKeyAt,
   digestKeyPattern,
-  digestKeyTime,
   digestPrefix,
   keyTimeOf,
   parseKeyTime,
-  parseTrailArn,
-  SIGNATURE_ALGORITHM,
   SIGNATURE_METADATA,
-  stringToSign,
-  type TrailIdentity,
 } from './digest-format.js';
-import { hashGzipMember, inflateGzipMember } from './gzip-member.js';
 import type { ListedObject, ObjectStore, PublicKey, TrailControlPlane, TrailStatus } from './ports.js';
 
 /**
@@ -49,8 +52,8 @@ export type FindingKind =
   /** The CLI's: a listed archive object is gone, or its bytes changed. */
   | 'log-not-found'
   | 'log-invalid'
-  /** Beyond the CLI: */
-  | 'log-multi-member'
+  /** Beyond the CLI: not exactly one gzip member (the digester's rule), which the CLI would half read. */
+  | 'log-refused'
   | 'log-listed-twice'
   | 'digest-missing-newest'
   | 'digest-not-in-chain'
@@ -116,8 +119,6 @@ const LISTING_MARKER_LEAD_MS = 60_000;
 /** A digest's JSON lists one line per archive object; past this it is refused rather than held in memory. */
 const MAX_DIGEST_BYTES = 64 * 1024 * 1024;
 
-const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
 interface ValidDigest {
   readonly key: string;
   readonly digest: DigestFile;
@@ -135,8 +136,7 @@ export async function validateArchive(
   hooks: ValidateHooks = {},
 ): Promise<ValidationReport> {
   const { store, controlPlane } = ports;
-  const trail = parseTrailArn(request.trailArn);
-  if (trail === undefined) throw new ValidationSetupError(`Invalid trail ARN provided: ${request.trailArn}`);
+  const trail = trailOf(request.trailArn);
   const description = await controlPlane.describeTrail(request.trailArn);
   if (description === undefined) {
     throw new ValidationSetupError(`A trail could not be found for ${request.trailArn}`);
@@ -147,8 +147,9 @@ export async function validateArchive(
     );
   }
   const digestBucket = description.s3BucketName;
+  const keyPrefix = description.s3KeyPrefix ?? '';
   const [listed, publicKeys, status] = await Promise.all([
-    listDigestKeys(store, digestBucket, trail, description.s3KeyPrefix, request),
+    listDigestKeys(store, digestBucket, trail, keyPrefix, request),
     controlPlane.publicKeys(request.startTime, new Date(request.endTime.getTime() + PUBLIC_KEY_SPILL_MS)),
     controlPlane.trailStatus(request.trailArn),
   ]);
@@ -291,7 +292,7 @@ export async function validateArchive(
     }
   }
 
-  checkNewestEnd(request, status, listed, covered, digestBucket, trail, description.s3KeyPrefix, report);
+  checkNewestEnd(request, status, listed, covered, digestBucket, trail, keyPrefix, report);
   await Promise.all(logChecks);
   await checkUnlisted(request, store, listedBy, covered, listed, status, report);
 
@@ -326,18 +327,31 @@ const widen = (span: Span | undefined, digest: DigestFile): Span => {
 const oldestVisitedKeyTime = (visited: ReadonlySet<string>): string =>
   [...visited].map(keyTimeOf).reduce((oldest, time) => (time < oldest ? time : oldest), '99999999T999999Z');
 
+function trailOf(trailArn: string): TrailIdentity {
+  try {
+    return parseTrailArn(trailArn);
+  } catch {
+    throw new ValidationSetupError(`Invalid trail ARN provided: ${trailArn}`);
+  }
+}
+
 /** The trail's digest keys in the range, oldest first, as the CLI's load_all_digest_keys_in_range. */
 async function listDigestKeys(
   store: ObjectStore,
   bucket: string,
   trail: TrailIdentity,
-  keyPrefix: string | undefined,
+  keyPrefix: string,
   request: ValidateRequest,
 ): Promise<ListedObject[]> {
   const pattern = digestKeyPattern(trail, keyPrefix);
-  const from = digestKeyTime(request.startTime);
-  const to = digestKeyTime(new Date(request.endTime.getTime() + DIGEST_LISTING_SPILL_MS));
-  const marker = digestKey(trail, keyPrefix, new Date(request.startTime.getTime() - LISTING_MARKER_LEAD_MS));
+  const timeAt = (ms: number) => keyTimeOf(digestKeyAt(trail, keyPrefix, new Date(ms)));
+  const from = timeAt(request.startTime.getTime());
+  const to = timeAt(request.endTime.getTime() + DIGEST_LISTING_SPILL_MS);
+  const marker = digestKeyAt(
+    trail,
+    keyPrefix,
+    new Date(request.startTime.getTime() - LISTING_MARKER_LEAD_MS),
+  );
   const keys: ListedObject[] = [];
   for await (const object of store.list(bucket, digestPrefix(trail, keyPrefix), marker)) {
     if (!pattern.test(object.key)) continue;
@@ -368,12 +382,13 @@ async function loadDigest(
   const object = await store.get(bucket, key);
   if (object === undefined) return { kind: 'digest-not-found', reason: 'not found' };
   const invalid = (reason: string): DigestLoad => ({ kind: 'digest-invalid', reason });
-  const inflated = await inflateGzipMember(object.body, MAX_DIGEST_BYTES);
-  if (inflated.kind === 'members') return invalid(`invalid format: ${inflated.members} gzip members`);
-  if (inflated.kind === 'invalid') return invalid(`invalid format: ${inflated.reason}`);
+  const compressed = await readAtMost(object.body, MAX_DIGEST_BYTES);
+  if (compressed === undefined) return invalid(`invalid format: more than ${MAX_DIGEST_BYTES} bytes`);
+  let json: string;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(inflated.value.toString('utf8'));
+    json = gunzipSync(compressed, { maxOutputLength: MAX_DIGEST_BYTES }).toString('utf8');
+    parsed = JSON.parse(json);
   } catch {
     return invalid('invalid format');
   }
@@ -396,11 +411,11 @@ async function loadDigest(
     );
   }
   if (typeof publicKey === 'string') return invalid(publicKey);
-  if (algorithm !== SIGNATURE_ALGORITHM) {
-    return invalid(`signature algorithm ${algorithm} is not ${SIGNATURE_ALGORITHM}`);
+  if (algorithm !== DIGEST_SIGNATURE_ALGORITHM) {
+    return invalid(`signature algorithm ${algorithm} is not ${DIGEST_SIGNATURE_ALGORITHM}`);
   }
-  const inflatedSha256 = sha256Hex(inflated.value);
-  const signed = Buffer.from(stringToSign(digest, inflatedSha256), 'utf8');
+  const inflatedSha256 = sha256Hex(json);
+  const signed = Buffer.from(digestStringToSign(digest, json), 'utf8');
   if (
     !/^([0-9a-f]{2})+$/i.test(signature) ||
     !verify('sha256', signed, publicKey, Buffer.from(signature, 'hex'))
@@ -443,22 +458,39 @@ function checkLink(
   }
 }
 
-/** The CLI's _download_log, plus the member count: undefined when the object is what the digest says. */
+/** The whole body, or undefined past `maxBytes`. */
+async function readAtMost(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The CLI's _download_log with the digester's own reading of an object (exactly one gzip member, trailer checked):
+ * undefined when the object is what the digest says.
+ */
 async function checkLogFile(
   store: ObjectStore,
   logFile: DigestLogFile,
 ): Promise<Omit<Finding, 'object'> | undefined> {
   const object = await store.get(logFile.s3Bucket, logFile.s3Object);
   if (object === undefined) return { kind: 'log-not-found', reason: 'not found' };
-  const hashed = await hashGzipMember(object.body);
-  if (hashed.kind === 'members') {
+  let hashValue: string;
+  try {
+    ({ hashValue } = await summariseArchiveObject(object.body));
+  } catch (error) {
+    if (!(error instanceof ArchiveObjectRefusedError)) throw error;
     return {
-      kind: 'log-multi-member',
-      reason: `holds ${hashed.members} gzip members: the AWS CLI hashes only the first, readers see them all`,
+      kind: 'log-refused',
+      reason: `${error.message}: the AWS CLI hashes only the first member, readers see every byte`,
     };
   }
-  if (hashed.kind === 'invalid') return { kind: 'log-invalid', reason: `invalid format: ${hashed.reason}` };
-  if (hashed.value !== logFile.hashValue) return { kind: 'log-invalid', reason: "hash value doesn't match" };
+  if (hashValue !== logFile.hashValue) return { kind: 'log-invalid', reason: "hash value doesn't match" };
   return undefined;
 }
 
@@ -473,7 +505,7 @@ function checkNewestEnd(
   covered: Span | undefined,
   bucket: string,
   trail: TrailIdentity,
-  keyPrefix: string | undefined,
+  keyPrefix: string,
   report: (finding: Finding) => void,
 ): void {
   const intervalMs = request.digestIntervalSeconds * 1000;
