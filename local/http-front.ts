@@ -10,6 +10,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { CONSOLE_PAGE } from '../console/src/paths.js';
 import {
   createLambdaContext,
   describeError,
@@ -653,9 +654,6 @@ const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
 
 /** A built file's name: one flat folder, so no separator and no dot-dot can name anything outside it. */
 const CONSOLE_FILE = /^[a-z][a-z0-9-]*\.(html|js|css|map)$/;
-
-/** The console's own pages, all answered with index.html, which routes in the browser. */
-const CONSOLE_PAGE = /^\/console\/(?:|insights|insights\/[^/]+|events\/[^/]+)$/;
 
 /**
  * GET /console/*: the built files by exact name, config.json from the runner, index.html for the console's pages,

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CfnResource, DockerImage, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -6,7 +7,11 @@ import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
   CachePolicy,
+  Function as CloudFrontFunction,
   Distribution,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
   HeadersFrameOption,
   HeadersReferrerPolicy,
   HttpVersion,
@@ -31,6 +36,7 @@ import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { type NagRuleResult, rules } from 'cdk-nag';
 import { Construct, type IConstruct } from 'constructs';
+import { CONSOLE_PAGE } from '../../console/src/paths.js';
 import { defaultArchiveBucketProps } from '../defaults/s3.js';
 import { throwIfInvalid } from '../props-validation.js';
 
@@ -119,6 +125,12 @@ export class ConsoleSite extends Construct {
   public readonly userPoolDomain: UserPoolDomain;
   public readonly identityPool: IdentityPool;
   public readonly deployment: BucketDeployment;
+  /** Answers the console's pages (`/console/insights/<id>`, `/console/events/<id>`...) with index.html. */
+  public readonly pageFunction: CloudFrontFunction;
+  /** What the console may connect to (`connect-src`): 'self', the API, the Cognito domain and regional endpoints. */
+  public readonly connectSources: readonly string[];
+  /** The console's index.html as deployed: the built page with its connect-src policy in a meta element. */
+  public readonly indexPage: string;
   /** The origin CORS on the API admits: `https://<first domain name or the distribution's>`. */
   public readonly origin: string;
   /** The console's address: `<origin>/console/`. */
@@ -189,15 +201,24 @@ export class ConsoleSite extends Construct {
 
     const apiUrl = props.apiUrl.replace(/\/$/, '');
     const cognitoDomain = this.userPoolDomain.baseUrl();
-    const connectSources = [
+    // Exactly what the console connects to: its own config.json, the API, the user pool's domain (token, revoke)
+    // and the regional Cognito endpoints (cognito-identity for GetId and GetCredentialsForIdentity).
+    this.connectSources = [
       "'self'",
-      // The API's exact URL would make a cycle: CORS on the API names the distribution, whose headers would name
-      // the API. Without a custom domain the CSP admits HTTP APIs of this region; the signed-in role can call only ours.
-      props.domainNames?.length ? apiUrl : `https://*.execute-api.${stack.region}.${stack.urlSuffix}`,
+      apiUrl,
+      cognitoDomain,
       `https://cognito-idp.${stack.region}.${stack.urlSuffix}`,
       `https://cognito-identity.${stack.region}.${stack.urlSuffix}`,
-      cognitoDomain,
     ];
+    // The header can name the API only when the console has a domain of its own: CORS on the API names the
+    // distribution's generated domain, so the headers policy (part of the distribution) naming the API would make a
+    // cycle. Then the header admits this region's HTTP APIs, and the page's own policy (indexPage, written by the
+    // deployment, which comes after both) narrows connect-src to the exact list: a browser enforces every policy.
+    const headerConnectSources = props.domainNames?.length
+      ? this.connectSources
+      : this.connectSources.map((source) =>
+          source === apiUrl ? `https://*.execute-api.${stack.region}.${stack.urlSuffix}` : source,
+        );
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'OpenTrail console: CSP without inline script, HSTS, nosniff, DENY framing, no referrer',
       securityHeadersBehavior: {
@@ -207,7 +228,7 @@ export class ConsoleSite extends Construct {
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
-            `connect-src ${connectSources.join(' ')}`,
+            `connect-src ${headerConnectSources.join(' ')}`,
             "frame-ancestors 'none'",
             "base-uri 'none'",
             "form-action 'self'",
@@ -225,8 +246,19 @@ export class ConsoleSite extends Construct {
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
       },
     });
+    this.indexPage = withConnectPolicy(
+      readFileSync(join(CONSOLE_DIR, 'index.html'), 'utf8'),
+      this.connectSources,
+    );
 
-    const indexPage = `/${CONSOLE_PREFIX}index.html`;
+    // The console routes /console/<page> in the browser: its pages get index.html, every other path its object or
+    // the bucket's answer (a missing file stays a 403/404 rather than a page).
+    this.pageFunction = new CloudFrontFunction(this, 'Pages', {
+      comment: 'OpenTrail console: answers its pages with index.html',
+      runtime: FunctionRuntime.JS_2_0,
+      code: FunctionCode.fromInline(consolePagesFunction(`/${CONSOLE_PREFIX}index.html`)),
+    });
+
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'OpenTrail console',
       defaultBehavior: {
@@ -236,16 +268,9 @@ export class ConsoleSite extends Construct {
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: this.responseHeadersPolicy,
         compress: true,
+        functionAssociations: [{ function: this.pageFunction, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
       defaultRootObject: `${CONSOLE_PREFIX}index.html`,
-      // The console routes /console/<page> in the browser: a path with no object (403 through OAC, which may not
-      // list the bucket) gets the page, and the console shows the route.
-      errorResponses: [403, 404].map((httpStatus) => ({
-        httpStatus,
-        responseHttpStatus: 200,
-        responsePagePath: indexPage,
-        ttl: Duration.seconds(0),
-      })),
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
       // A security policy applies only to a custom certificate: the default one's is fixed (AwsSolutions-CFR4 below).
@@ -316,7 +341,11 @@ export class ConsoleSite extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.deployment = new BucketDeployment(this, 'Deployment', {
-      sources: [consoleSource(), Source.jsonData('config.json', this.runtimeConfig)],
+      sources: [
+        consoleSource(),
+        Source.data('index.html', this.indexPage),
+        Source.jsonData('config.json', this.runtimeConfig),
+      ],
       destinationBucket: this.bucket,
       destinationKeyPrefix: CONSOLE_PREFIX,
       // File names carry no content hash (app.js): browsers revalidate, and the deployment invalidates the cache.
@@ -406,6 +435,37 @@ export class ConsoleSite extends Construct {
 }
 
 /**
+ * The page with a `<meta>` Content-Security-Policy naming exactly what it may connect to, before anything that
+ * connects (a meta policy applies from where it stands).
+ */
+function withConnectPolicy(page: string, connectSources: readonly string[]): string {
+  const charset = '<meta charset="utf-8">';
+  if (!page.includes(charset)) throw new Error(`ConsoleSite: console/index.html has no ${charset}`);
+  return page.replace(
+    charset,
+    `${charset}\n    <meta http-equiv="Content-Security-Policy" content="connect-src ${connectSources.join(' ')}">`,
+  );
+}
+
+/**
+ * The viewer-request function (cloudfront-js-2.0): a console page (console/src/paths.ts, the pattern local mode's
+ * front uses) is answered with index.html, whose script routes it; `/console` is sent to `/console/`.
+ */
+function consolePagesFunction(indexPath: string): string {
+  return [
+    `var PAGE = new RegExp(${JSON.stringify(CONSOLE_PAGE.source)});`,
+    'function handler(event) {',
+    '  var request = event.request;',
+    "  if (request.uri === '/console') {",
+    "    return { statusCode: 301, statusDescription: 'Moved Permanently', headers: { location: { value: '/console/' } } };",
+    '  }',
+    `  if (PAGE.test(request.uri)) request.uri = ${JSON.stringify(indexPath)};`,
+    '  return request;',
+    '}',
+  ].join('\n');
+}
+
+/**
  * Acknowledges each granular finding (`AwsSolutions-IAM5[Resource::...]`) a cdk-nag rule raises on the resource as
  * it stands, each with its reason: the findings name tokens as cdk-nag renders them, so the rule renders them.
  */
@@ -451,6 +511,8 @@ function consoleSource(): ISource {
               `ConsoleSite: building the console failed (${result.error?.message ?? `exit ${result.status}`})`,
             );
           }
+          // The deployment writes index.html itself, with the stack's connect-src policy (ConsoleSite.indexPage).
+          rmSync(join(outputDir, 'index.html'));
           return true;
         },
       },

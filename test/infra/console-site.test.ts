@@ -118,7 +118,8 @@ describe('ConsoleSite', () => {
       // Assess
       expect(deployment?.Properties?.DestinationBucketKeyPrefix).toBe('console/');
       expect(deployment?.Properties?.DistributionPaths).toEqual(['/console/*']);
-      expect(deployment?.Properties?.SourceObjectKeys).toHaveLength(2);
+      // The built console, index.html with the stack's connect-src policy, config.json.
+      expect(deployment?.Properties?.SourceObjectKeys).toHaveLength(3);
       expect(JSON.stringify(deployment?.Properties?.SourceMarkers)).toContain(ref(site.userPool.userPoolId));
     });
   });
@@ -165,20 +166,69 @@ describe('ConsoleSite', () => {
         CorsConfiguration: { AllowOrigins: ['https://audit.example.com'] },
       });
       custom.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'example-audit' });
+      // With a domain of its own, no cycle: the header names the API exactly.
+      const policy = Object.values(custom.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]
+        ?.Properties?.ResponseHeadersPolicyConfig?.SecurityHeadersConfig?.ContentSecurityPolicy
+        ?.ContentSecurityPolicy;
+      const apiId = logicalIdOf(stack, trail.trailApi.httpApi.apiId);
+      const domainId = logicalIdOf(stack, trail.consoleSite?.userPoolDomain.domainName ?? '');
+      expect(renderCfnString(policy).split('; ')).toContain(
+        [
+          'connect-src',
+          "'self'",
+          `https://\${${apiId}}.execute-api.us-east-1.\${AWS::URLSuffix}`,
+          `https://\${${domainId}}.auth.us-east-1.amazoncognito.com`,
+          `https://cognito-idp.us-east-1.\${AWS::URLSuffix}`,
+          `https://cognito-identity.us-east-1.\${AWS::URLSuffix}`,
+        ].join(' '),
+      );
       expect(trail.consoleSite?.url).toBe('https://audit.example.com/console/');
       expect(unacknowledgedNagFindings(stack).map(({ rule }) => rule)).toEqual([]);
       other.cleanup();
     });
 
-    it('answers /console/<page> with the console page when no object has that key', () => {
-      // Act
+    it('answers the console pages with index.html through a viewer-request function, other paths as they are', () => {
+      // Arrange
+      const functions = Object.entries(resources).filter(
+        ([, resource]) => resource.Type === 'AWS::CloudFront::Function',
+      );
+      const [functionId, pageFunction] = functions[0] ?? [];
+      const code = pageFunction?.Properties?.FunctionCode;
       const config = propertiesOf(template, distributionId()).DistributionConfig;
+      // Run the function's own code, as CloudFront would, on viewer requests.
+      const handler = new Function(`${String(code)}\nreturn handler;`)() as (event: object) => {
+        uri?: string;
+        statusCode?: number;
+        headers?: Record<string, { value: string }>;
+      };
+      const answer = (uri: string) => handler({ request: { uri, querystring: {}, headers: {} } });
+
+      // Act
+      const pages = ['/console/', '/console/insights', '/console/insights/abc-123', '/console/events/0001-x'];
+      const files = [
+        '/console/app.js',
+        '/console/config.json',
+        '/console/events/a/b',
+        '/other',
+        '/console/insights/',
+      ];
 
       // Assess
-      expect(isRecord(config) ? config.CustomErrorResponses : undefined).toEqual([
-        { ErrorCode: 403, ResponseCode: 200, ResponsePagePath: '/console/index.html', ErrorCachingMinTTL: 0 },
-        { ErrorCode: 404, ResponseCode: 200, ResponsePagePath: '/console/index.html', ErrorCachingMinTTL: 0 },
-      ]);
+      expect(functions).toHaveLength(1);
+      expect(pageFunction?.Properties?.FunctionConfig).toMatchObject({ Runtime: 'cloudfront-js-2.0' });
+      expect(pages.map((uri) => answer(uri).uri)).toEqual(pages.map(() => '/console/index.html'));
+      expect(files.map((uri) => answer(uri).uri)).toEqual(files);
+      expect(answer('/console')).toMatchObject({
+        statusCode: 301,
+        headers: { location: { value: '/console/' } },
+      });
+      expect(isRecord(config) ? config.DefaultCacheBehavior : undefined).toMatchObject({
+        FunctionAssociations: [
+          { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId, 'FunctionARN'] } },
+        ],
+      });
+      // A missing file is the bucket's 403/404 again, not a page with status 200.
+      expect(isRecord(config) ? config.CustomErrorResponses : undefined).toBeUndefined();
     });
 
     it('sends HSTS, nosniff, DENY framing and no referrer when the headers policy is synthesized', () => {
@@ -198,18 +248,27 @@ describe('ConsoleSite', () => {
       });
     });
 
-    it('allows no inline script and connects only to the API and Cognito when the CSP is synthesized', () => {
-      // Arrange
-      const csp = headersConfig().ContentSecurityPolicy;
-      const policy = renderCfnString(isRecord(csp) ? csp.ContentSecurityPolicy : undefined);
-
-      // Act
-      const directives = Object.fromEntries(
+    /** The directives of a policy, by name. */
+    const directivesOf = (policy: string): Record<string, string[]> =>
+      Object.fromEntries(
         policy.split('; ').map((directive) => {
           const [name = '', ...values] = directive.split(' ');
           return [name, values];
         }),
       );
+    const cognitoSources = () => [
+      `https://\${${ref(site.userPoolDomain.domainName)}}.auth.us-east-1.amazoncognito.com`,
+      `https://cognito-idp.us-east-1.\${AWS::URLSuffix}`,
+      `https://cognito-identity.us-east-1.\${AWS::URLSuffix}`,
+    ];
+
+    it('allows no inline script and connects only to HTTP APIs of the region and Cognito in the header', () => {
+      // Arrange
+      const csp = headersConfig().ContentSecurityPolicy;
+      const policy = renderCfnString(isRecord(csp) ? csp.ContentSecurityPolicy : undefined);
+
+      // Act
+      const directives = directivesOf(policy);
 
       // Assess
       expect(directives['default-src']).toEqual(["'self'"]);
@@ -217,14 +276,39 @@ describe('ConsoleSite', () => {
       expect(directives['style-src']).toEqual(["'self'"]);
       expect(directives['img-src']).toEqual(["'self'", 'data:']);
       expect(directives['frame-ancestors']).toEqual(["'none'"]);
+      // The API's own name would make a cycle (its CORS names the distribution): the page's policy narrows it.
       expect(directives['connect-src']).toEqual([
         "'self'",
         `https://*.execute-api.us-east-1.\${AWS::URLSuffix}`,
-        `https://cognito-idp.us-east-1.\${AWS::URLSuffix}`,
-        `https://cognito-identity.us-east-1.\${AWS::URLSuffix}`,
-        `https://\${${ref(site.userPoolDomain.domainName)}}.auth.us-east-1.amazoncognito.com`,
+        ...cognitoSources(),
       ]);
       expect(policy).not.toContain('unsafe-inline');
+    });
+
+    it("connects exactly to the API's origin, the Cognito domain and the regional Cognito endpoints in the page", () => {
+      // Arrange
+      const apiId = ref(withConsole.trail.trailApi.httpApi.apiId);
+      const page = renderCfnString(withConsole.resolve(site.indexPage));
+
+      // Act
+      const metas = [...page.matchAll(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/g)];
+      const scriptAt = page.indexOf('<script');
+
+      // Assess
+      expect(metas).toHaveLength(1);
+      expect(directivesOf(metas[0]?.[1] ?? '')).toEqual({
+        'connect-src': [
+          "'self'",
+          `https://\${${apiId}}.execute-api.us-east-1.\${AWS::URLSuffix}`,
+          ...cognitoSources(),
+        ],
+      });
+      // A meta policy governs what comes after it: it stands before the script.
+      expect(metas[0]?.index).toBeLessThan(scriptAt);
+      const deployment = Object.values(resources).find(
+        (resource) => resource.Type === 'Custom::CDKBucketDeployment',
+      );
+      expect(JSON.stringify(deployment?.Properties?.SourceMarkers)).toContain(apiId);
     });
   });
 
