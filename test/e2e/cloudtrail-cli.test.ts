@@ -73,7 +73,10 @@ describe('CloudTrail compatibility from the command line (npm start)', () => {
       READY_TIMEOUT_MS,
     );
     workDir = await mkdtemp(join(tmpdir(), 'opentrail-cli-'));
+    // validate-logs reads the digests with an S3 client of its own, which --endpoint-url does not reach.
+    const { s3Endpoint }: WrittenLocalConfig = local.config;
     cliEnvironment = {
+      ...(s3Endpoint === undefined ? {} : { AWS_ENDPOINT_URL_S3: s3Endpoint }),
       PATH: process.env.PATH,
       HOME: workDir,
       AWS_ACCESS_KEY_ID: local.config.credentials.accessKeyId,
@@ -281,7 +284,7 @@ describe('CloudTrail compatibility from the command line (npm start)', () => {
     );
 
     it.runIf(awsCliAvailable)(
-      "list-public-keys and get-trail-status answer the digester's key and digest once it has run",
+      "list-public-keys and get-trail-status answer the digester's key and digest, and validate-logs checks it",
       async () => {
         // Act: the digester registers its key and writes its first digest a DIGEST_INTERVAL_SECONDS after the start.
         type Keys = { PublicKeyList: Array<{ Value: string; Fingerprint: string }> };
@@ -317,6 +320,14 @@ describe('CloudTrail compatibility from the command line (npm start)', () => {
           LatestDigestDeliveryTime: expect.any(Number),
           StartLoggingTime: expect.any(Number),
         });
+        // validate-logs finds the digests through DescribeTrails and checks them with ListPublicKeys' key.
+        const startTime = new Date(Number(status.StartLoggingTime) * 1000 - 60_000).toISOString();
+        const validated = await aws(
+          ['cloudtrail', 'validate-logs', '--trail-arn', written().trailArn ?? '', '--start-time', startTime],
+          true,
+        );
+        expect(validated.stdout).toMatch(/\b(\d+)\/\1 digest files valid/);
+        expect(validated.stdout).not.toMatch(/INVALID/);
       },
       KEY_WAIT_MS + COMMAND_TIMEOUT_MS,
     );
