@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { buildConsole } from '../console/build.js';
-import { defaultBundlingOptions } from '../lib/defaults/lambda.js';
+import { BUNDLE_ALIASES, defaultBundlingOptions, esbuildOptionsOf } from '../lib/defaults/lambda.js';
 import { median, progress, round, timeProcess } from './support/measure.js';
 import { type Outcome, type Row, type Status, statusOf, type Target, targetRow } from './support/report.js';
 
@@ -38,23 +38,10 @@ const FUNCTION_ENV: NodeJS.ProcessEnv = {
 /** What the stack adds to every function (lib/defaults/lambda.ts): source maps applied to stack traces. */
 const SOURCE_MAPS_ENV: NodeJS.ProcessEnv = { ...FUNCTION_ENV, NODE_OPTIONS: '--enable-source-maps' };
 
-/** esbuild options equivalent to what NodejsFunction runs with the stack's bundling defaults. */
+/** The esbuild options NodejsFunction runs with the stack's bundling defaults (one translation: lib/defaults/lambda.ts). */
 function esbuildOptions(sourcemap: boolean): BuildOptions {
-  const cdk = defaultBundlingOptions();
-  return {
-    bundle: true,
-    platform: 'node',
-    format: cdk.format === 'esm' ? 'esm' : 'cjs',
-    target: cdk.target ?? 'node22',
-    ...(cdk.mainFields ? { mainFields: [...cdk.mainFields] } : {}),
-    minify: cdk.minify ?? false,
-    keepNames: cdk.keepNames ?? false,
-    external: [...(cdk.externalModules ?? [])],
-    ...(cdk.banner ? { banner: { js: cdk.banner } } : {}),
-    sourcemap: sourcemap && (cdk.sourceMap ?? false),
-    metafile: true,
-    logLevel: 'warning',
-  };
+  const deployed = esbuildOptionsOf(defaultBundlingOptions());
+  return { ...deployed, sourcemap: sourcemap && deployed.sourcemap, metafile: true, logLevel: 'warning' };
 }
 
 interface Built {
@@ -80,6 +67,11 @@ async function bundle(name: FunctionName, variant: 'plain' | 'deployed'): Promis
     () => 0,
   );
   if (!result.metafile) throw new Error(`esbuild returned no metafile for ${name}`);
+  const replaced = Object.keys(result.metafile.inputs).filter((input) =>
+    Object.keys(BUNDLE_ALIASES).some((module) => input.includes(`node_modules/${module}/`)),
+  );
+  if (replaced.length > 0)
+    throw new Error(`${name} bundles modules the stack replaces: ${replaced.join(', ')}`);
   return { file, bytes: (await stat(file)).size, sourceMapBytes, metafile: result.metafile };
 }
 

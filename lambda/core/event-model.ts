@@ -1,14 +1,16 @@
 import Type, { type Static, type TSchema } from 'typebox';
-import { Compile } from 'typebox/compile';
+import { Errors } from 'typebox/schema';
 import { isCalendarDateTime } from './calendar.js';
 import { inferClientType } from './client-type.js';
+import { check as isProducerEvent } from './generated/producer-event-check.js';
 import { LIMITS } from './limits.js';
 
 /**
  * The OpenTrail event record: CloudTrail record contents (eventVersion 1.11) plus `clientType` and the
  * `ingestion` metadata. This module is the single source of truth for what a producer may send, what
  * OpenTrail fills in, and every limit; handlers, local mode, the CLI and tests import it. The schema is JSON
- * Schema (TypeBox), compiled once per container into a fast validator and exported for producers as is.
+ * Schema (TypeBox), exported for producers as is; its check is generated ahead of time
+ * (scripts/write-validators.ts), so a cold start does not compile it.
  */
 export const EVENT_VERSION = '1.11';
 
@@ -143,7 +145,9 @@ export type ProducerEvent = Static<typeof producerEventSchema>;
 export type UserIdentity = Static<typeof userIdentitySchema>;
 export type Resource = Static<typeof resourceSchema>;
 
-const producerEventValidator = Compile(producerEventSchema);
+/** What the schema finds wrong with an event that failed the generated check (the rare path, not compiled). */
+const schemaErrors = (input: unknown): SchemaError[] =>
+  Errors(producerEventSchema, input)[1] as unknown as SchemaError[];
 
 const { id: _producerId, ...recordedProducerFields } = producerEventSchema.properties;
 
@@ -407,9 +411,7 @@ export function validateProducerEvent(input: unknown): ValidEvent | EventFailure
   }
   const found = findUnstorableValue(input, 0);
   if (found) return failure('InvalidData', describeUnstorable(found));
-  if (!producerEventValidator.Check(input)) {
-    return describeSchemaError(producerEventValidator.Errors(input) as unknown as SchemaError[]);
-  }
+  if (!isProducerEvent(input)) return describeSchemaError(schemaErrors(input));
   const event = input as ProducerEvent;
   const oversized = findOversizedString(BYTE_LIMITS, event);
   if (oversized) return failure('FieldTooLong', describeUnstorable(oversized));

@@ -1,5 +1,6 @@
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
 import { SERVICE_NAME } from '../../lambda/manifest/functions.js';
 import { definedProps } from '../props-merge.js';
 
@@ -8,8 +9,19 @@ export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
+ * Modules the deployed bundles replace, with the file (relative to the project root, where CDK runs esbuild) that
+ * stands in: the SDK's default credential chain becomes the environment provider Lambda needs
+ * (lambda/adapters/env-credentials.ts). Local mode runs the sources, with the full chain.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': './lambda/adapters/env-credentials.ts',
+};
+
+/**
  * Bundles the handler and its dependencies, the AWS SDK included, into one minified ES module with source maps.
- * Bundling the SDK pins its version and lets esbuild tree-shake it (NOTES.md item 11).
+ * Bundling the SDK pins its version and lets esbuild tree-shake it (NOTES.md item 11). The source maps leave the
+ * sources out (`--enable-source-maps` reads the map at start; stack traces need only its mappings), and the
+ * aliases above drop code the functions never run: both shorten a cold start (bench -- bundles).
  */
 export function defaultBundlingOptions(): BundlingOptions {
   return {
@@ -19,9 +31,58 @@ export function defaultBundlingOptions(): BundlingOptions {
     mainFields: ['module', 'main'],
     minify: true,
     sourceMap: true,
+    sourcesContent: false,
     keepNames: true,
     externalModules: [],
     banner: ESM_REQUIRE_BANNER,
+    esbuildArgs: {
+      '--alias': Object.entries(BUNDLE_ALIASES).map(([module, file]) => `${module}=${file}`),
+    },
+  };
+}
+
+/**
+ * The esbuild options NodejsFunction runs for `bundling` (aws-cdk-lib aws-lambda-nodejs Bundling.buildEsbuildArgs),
+ * for builds outside CDK that must match the stack's (bench -- bundles). Only the options the defaults use are
+ * translated; any other one is refused rather than silently dropped.
+ */
+export function esbuildOptionsOf(bundling: BundlingOptions): BuildOptions {
+  const {
+    format,
+    target,
+    mainFields,
+    minify,
+    sourceMap,
+    sourcesContent,
+    keepNames,
+    externalModules,
+    banner,
+    esbuildArgs,
+    ...rest
+  } = bundling;
+  const unknown = Object.keys(rest);
+  const args = Object.entries(esbuildArgs ?? {});
+  if (unknown.length > 0 || args.some(([arg]) => arg !== '--alias')) {
+    throw new Error(
+      `bundling options without an esbuild translation: ${[...unknown, ...args.map(([arg]) => arg)]}`,
+    );
+  }
+  const aliases = args.flatMap(([, value]) => (Array.isArray(value) ? value : [String(value)]));
+  return {
+    bundle: true,
+    platform: 'node',
+    format: format === OutputFormat.CJS ? 'cjs' : 'esm',
+    target: target ?? 'node22',
+    ...(mainFields ? { mainFields: [...mainFields] } : {}),
+    minify: minify ?? false,
+    keepNames: keepNames ?? false,
+    external: [...(externalModules ?? [])],
+    ...(banner ? { banner: { js: banner } } : {}),
+    sourcemap: sourceMap ?? false,
+    sourcesContent: sourcesContent ?? true,
+    alias: Object.fromEntries(
+      aliases.map((alias) => [alias.slice(0, alias.indexOf('=')), alias.slice(alias.indexOf('=') + 1)]),
+    ),
   };
 }
 

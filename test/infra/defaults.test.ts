@@ -1,10 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { defaultProvider } from '../../lambda/adapters/env-credentials.js';
 import {
+  BUNDLE_ALIASES,
+  defaultBundlingOptions,
   defaultNodejsFunctionProps,
   ESM_REQUIRE_BANNER,
+  esbuildOptionsOf,
   mergeNodejsFunctionProps,
 } from '../../lib/defaults/lambda.js';
 
@@ -27,6 +31,52 @@ describe('Lambda defaults', () => {
       banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
     });
     expect(bundling?.banner).toBe(ESM_REQUIRE_BANNER);
+  });
+
+  it('leaves the sources out of the source maps and swaps the credential chain for the environment provider', () => {
+    // Act
+    const bundling = defaultBundlingOptions();
+
+    // Assess
+    expect(bundling.sourcesContent).toBe(false);
+    expect(bundling.esbuildArgs).toEqual({
+      '--alias': ['@aws-sdk/credential-provider-node=./lambda/adapters/env-credentials.ts'],
+    });
+  });
+
+  it('gives builds outside CDK the same esbuild options, and refuses an option it cannot translate', () => {
+    // Act
+    const options = esbuildOptionsOf(defaultBundlingOptions());
+
+    // Assess
+    expect(options).toMatchObject({
+      format: 'esm',
+      minify: true,
+      keepNames: true,
+      sourcemap: true,
+      sourcesContent: false,
+      banner: { js: ESM_REQUIRE_BANNER },
+      alias: BUNDLE_ALIASES,
+    });
+    expect(() => esbuildOptionsOf({ ...defaultBundlingOptions(), define: { X: '1' } })).toThrow(/define/);
+  });
+
+  it("reads Lambda's credentials from the environment where the bundles alias the chain", async () => {
+    // Prepare
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDLAMBDA');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    vi.stubEnv('AWS_SESSION_TOKEN', 'token');
+
+    // Act
+    const credentials = await defaultProvider()();
+
+    // Assess
+    expect(credentials).toMatchObject({
+      accessKeyId: 'AKIDLAMBDA',
+      secretAccessKey: 'secret',
+      sessionToken: 'token',
+    });
+    vi.unstubAllEnvs();
   });
 
   it('lets user props win over defaults and required props win over both when layers are merged', () => {
