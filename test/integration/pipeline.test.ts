@@ -141,6 +141,8 @@ describe('pipeline on moto: 2,000 events, faults, a poison record and a replay',
       120_000,
       1_000,
     );
+    // Firehose buffers what the consumer put (a second here): what it holds is written before the archive is read.
+    await local.firehose.flush();
     const archivedBeforeReplay = linesById(
       (await reader.archiveLines(local.pipeline.bucketName)).map(({ line }) => line),
     );
