@@ -44,6 +44,10 @@ export class OpenTrailStack extends Stack {
     const { trail } = this;
     const outputs: Record<string, { value: string; description: string }> = {
       ApiUrl: { value: trail.apiUrl, description: 'Base URL of the OpenTrail API' },
+      TrailArn: {
+        value: trail.trailArn,
+        description: "The trail's CloudTrail-style ARN (aws cloudtrail validate-logs --trail-arn)",
+      },
       TableName: { value: trail.table.tableName, description: 'The events table' },
       ArchiveBucketName: { value: trail.bucket.bucketName, description: 'S3 bucket of the event archive' },
       DeliveryStreamName: {
@@ -68,6 +72,12 @@ export class OpenTrailStack extends Stack {
         description: 'Dead-letter queue of the log-forward stream consumer',
       },
     };
+    if (trail.integrity) {
+      addOutput(outputs, 'DigestBucketName', {
+        value: trail.integrity.digestBucket.bucketName,
+        description: 'S3 bucket of the signed digests (CloudTrail log file validation)',
+      });
+    }
     if (trail.insights) {
       for (const [outputId, output] of Object.entries({
         EventBusName: {

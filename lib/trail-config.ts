@@ -13,6 +13,7 @@ import { type ConsoleSiteOptions, consoleSitePropsProblems } from './constructs/
 import { type EventAlarmsOptions, eventAlarmsPropsProblems } from './constructs/event-alarms.js';
 import { eventStorePropsProblems } from './constructs/event-store.js';
 import { type InsightsProps, insightsPropsProblems } from './constructs/insights.js';
+import { type IntegrityOptions, integrityPropsProblems } from './constructs/integrity.js';
 import { type LogForwardingProps, logForwardingPropsProblems } from './constructs/log-forwarding.js';
 import { type ChannelProps, channelProblems } from './constructs/trail-api.js';
 import { definedProps } from './props-merge.js';
@@ -115,6 +116,13 @@ export interface TrailProps {
    * @default - on, see InsightsProps
    */
   readonly insights?: TrailInsightsOptions | false;
+  /**
+   * Tamper evidence in CloudTrail's format (docs/integrity.md): the deliveries queue and ledger, the scheduled
+   * digester, the digest bucket (optionally under Object Lock) and the signing key. `false` leaves all of it out.
+   *
+   * @default - on: a digest every hour, no Object Lock, a signing key of its own
+   */
+  readonly integrity?: IntegrityOptions | false;
   /**
    * The channels `POST /PutAuditEvents` accepts, each with its name (CloudTrail's rules, checked by TrailApi) and
    * optionally the principals allowed to put to it.
@@ -279,6 +287,17 @@ export function validateTrailProps(props: TrailProps & TrailResourceSettings): s
     ...(insights === false || insights === undefined
       ? []
       : nestedProblems('insights', insightsPropsProblems(insights))),
+    ...(props.integrity === false || props.integrity === undefined
+      ? []
+      : nestedProblems(
+          'integrity',
+          integrityPropsProblems({
+            ...props.integrity,
+            ...definedProps({
+              removalPolicy: REMOVAL_POLICIES.find((policy) => policy === props.removalPolicy),
+            }),
+          }),
+        )),
     ...(typeof props.console === 'object'
       ? nestedProblems('console', consoleSitePropsProblems(props.console))
       : []),

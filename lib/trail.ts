@@ -28,6 +28,7 @@ import { type NamedResource, TrailDashboard } from './constructs/dashboard.js';
 import { EventAlarms } from './constructs/event-alarms.js';
 import { EventStore } from './constructs/event-store.js';
 import { type InsightRuleOptions, Insights } from './constructs/insights.js';
+import { Integrity } from './constructs/integrity.js';
 import { allowLogsToUseKey, LogForwarding } from './constructs/log-forwarding.js';
 import { StreamConsumer } from './constructs/stream-consumer.js';
 import { TrailApi } from './constructs/trail-api.js';
@@ -78,6 +79,8 @@ export class Trail extends Construct {
   public readonly eventAlarms?: EventAlarms;
   /** Undefined when `insights` is false. */
   public readonly insights?: Insights;
+  /** Signed, chained digests of the archive; undefined when `integrity` is false. */
+  public readonly integrity?: Integrity;
   /** Undefined when `dashboard` is false. */
   public readonly dashboard?: TrailDashboard;
   /** The console in AWS (CloudFront, Cognito); undefined when `console` is false. */
@@ -148,25 +151,6 @@ export class Trail extends Construct {
         return [name, consumer];
       }),
     );
-    this.trailApi = new TrailApi(this, 'TrailApi', {
-      eventStore: this.eventStore,
-      logRetention,
-      throttle: props.apiThrottle,
-      putThrottle: props.putThrottle,
-      lookupThrottle: props.lookupThrottle,
-      reservedConcurrency: props.reservedConcurrency,
-      channels: props.channels,
-      settings: { ...ingestPolicySettings(props), trailName: this.trailName, trailArn: this.trailArn },
-      // The console is built after the API it calls; its origin reaches the API's CORS at synthesis.
-      ...(props.console === false
-        ? {}
-        : { corsOrigins: Lazy.list({ produce: () => (this.consoleSite ? [this.consoleSite.origin] : []) }) }),
-    });
-    checkEnvironmentBudget(
-      this.trailApi.ingestFunction,
-      'Shorten the selectors (fewer values, shared prefixes with startsWith) or the redaction rules, or use fewer channels.',
-    );
-
     if (props.eventAlarms !== false) {
       this.eventAlarms = new EventAlarms(this, 'EventAlarms', {
         ...(typeof props.eventAlarms === 'object' ? props.eventAlarms : {}),
@@ -184,6 +168,52 @@ export class Trail extends Construct {
         encryptionKey,
       });
     }
+
+    if (props.integrity !== false) {
+      this.integrity = new Integrity(this, 'Integrity', {
+        ...props.integrity,
+        archiveBucket: this.archive.bucket,
+        archiveWriterRole: this.archive.deliveryRole,
+        trailArn: this.trailArn,
+        serverAccessLogsBucket: this.archive.accessLogsBucket,
+        encryptionKey,
+        logRetention,
+        alarmTopic: this.alarmTopic,
+        removalPolicy: props.removalPolicy,
+      });
+    }
+    const { integrity } = this;
+    this.trailApi = new TrailApi(this, 'TrailApi', {
+      eventStore: this.eventStore,
+      logRetention,
+      throttle: props.apiThrottle,
+      putThrottle: props.putThrottle,
+      lookupThrottle: props.lookupThrottle,
+      reservedConcurrency: props.reservedConcurrency,
+      channels: props.channels,
+      settings: {
+        ...ingestPolicySettings(props),
+        trailName: this.trailName,
+        trailArn: this.trailArn,
+        ...(integrity
+          ? {
+              digestBucketName: integrity.digestBucket.bucketName,
+              digestKeyPrefix: integrity.digestKeyPrefix,
+              ledgerTableName: integrity.ledgerTable.tableName,
+              digestIntervalSeconds: integrity.digestIntervalSeconds,
+            }
+          : {}),
+      },
+      ...(integrity ? { grants: { 'ledger:read': (grantee) => integrity.grantReadLedger(grantee) } } : {}),
+      // The console is built after the API it calls; its origin reaches the API's CORS at synthesis.
+      ...(props.console === false
+        ? {}
+        : { corsOrigins: Lazy.list({ produce: () => (this.consoleSite ? [this.consoleSite.origin] : []) }) }),
+    });
+    checkEnvironmentBudget(
+      this.trailApi.ingestFunction,
+      'Shorten the selectors (fewer values, shared prefixes with startsWith) or the redaction rules, or use fewer channels.',
+    );
 
     if (props.dashboard ?? true) {
       this.dashboard = new TrailDashboard(this, 'Dashboard', {
@@ -263,9 +293,16 @@ export class Trail extends Construct {
       name,
       resource: resource.deadLetterQueue,
     }));
-    return this.insights
-      ? [...queues, { name: 'InsightsRuns', resource: this.insights.deadLetterQueue }]
-      : queues;
+    return [
+      ...queues,
+      ...(this.insights ? [{ name: 'InsightsRuns', resource: this.insights.deadLetterQueue }] : []),
+      ...(this.integrity
+        ? [
+            { name: 'DigestDeliveries', resource: this.integrity.deliveriesDeadLetterQueue },
+            { name: 'DigesterRuns', resource: this.integrity.runsDeadLetterQueue },
+          ]
+        : []),
+    ];
   }
 
   /** Every function of the trail, named after its role. */
@@ -275,6 +312,7 @@ export class Trail extends Construct {
       { name: 'Lookup', resource: this.trailApi.lookupFunction },
       ...this.streamConsumers().map(({ name, resource }) => ({ name, resource: resource.function })),
       ...(this.insights ? [{ name: 'Insights', resource: this.insights.insightsFunction }] : []),
+      ...(this.integrity ? [{ name: 'Digester', resource: this.integrity.digester }] : []),
     ];
   }
 

@@ -1,4 +1,5 @@
 import { buildArchive } from '../lambda/functions/archive.js';
+import { buildDigester } from '../lambda/functions/digester.js';
 import { buildIngest } from '../lambda/functions/ingest.js';
 import { buildInsights } from '../lambda/functions/insights.js';
 import { buildInsightsCounter } from '../lambda/functions/insights-counter.js';
@@ -18,6 +19,7 @@ export const FUNCTION_BUILDERS = {
   logForward: buildLogForward,
   insightsCounter: buildInsightsCounter,
   insights: buildInsights,
+  digester: buildDigester,
 } as const satisfies {
   readonly [F in FunctionName]: (config: FunctionConfig<F>, runtime: FunctionRuntime) => unknown;
 };

@@ -230,6 +230,43 @@ export const FUNCTIONS = {
     ],
     permissions: ['events:runInsights', 'insightsBus:putEvents'],
   },
+  digester: {
+    constructId: 'Digester',
+    capability: 'integrity',
+    localName: 'opentrail-digester',
+    entry: 'lambda/handlers/digester.ts',
+    // Hashing is CPU-bound: 1,769 MB is one full vCPU. Measured (docs/integrity.md, "Sizing"): about 60 MB/s of
+    // inflated archive (70,000 records/s) per vCPU, so an hour at 5,000 events/s (14 GB inflated) takes about
+    // 240 s and an hour at 100 events/s about 5 s. Each run stops recording 30 s before this timeout
+    // (DIGESTER_LIMITS) and leaves the rest in the queue for the next digest.
+    memoryMb: 1769,
+    timeoutSeconds: 900,
+    architecture: 'arm64',
+    // One run at a time: the chain has one head.
+    reservedConcurrency: 1,
+    // 60 minutes; the trail's digest interval overrides it. A run that waits longer than this behind a running one
+    // is dropped: the next run records and digests what it would have.
+    triggers: [{ kind: 'schedule', rateMinutes: 60, retryAttempts: 0, maxEventAgeSeconds: 900 }],
+    settings: [
+      'region',
+      'trailArn',
+      'archiveBucketName',
+      'digestBucketName',
+      'digestKeyPrefix',
+      'ledgerTableName',
+      'deliveryQueueUrl',
+      'signingKeyId',
+      'archiveWriterPrincipal',
+      'digestIntervalSeconds',
+    ],
+    permissions: [
+      'ledger:write',
+      'archive:readObjects',
+      'digests:write',
+      'signingKey:sign',
+      'deliveries:consume',
+    ],
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

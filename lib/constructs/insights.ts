@@ -189,7 +189,7 @@ const ASYNC_INVOKE = {
   maxEventAge: Duration.seconds(SCHEDULE_TRIGGER.maxEventAgeSeconds),
 } as const;
 /** Scheduler gives up on a delivery it cannot make at once, for the same reason; the minimum event age is 60 s. */
-const SCHEDULE_RETRY = { retryAttempts: 0, maxEventAge: Duration.minutes(1) } as const;
+export const SCHEDULE_RETRY = { retryAttempts: 0, maxEventAge: Duration.minutes(1) } as const;
 
 /** Findings the insights function carries, each with why it stands. */
 const FUNCTION_ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
@@ -361,7 +361,7 @@ export class Insights extends Construct {
  * LambdaInvoke whose role may invoke the unqualified function only: the stock target calls `grantInvoke`, which
  * adds `<function ARN>:*` (every version and alias) and with it a wildcard resource.
  */
-class UnqualifiedLambdaInvoke extends LambdaInvoke {
+export class UnqualifiedLambdaInvoke extends LambdaInvoke {
   private readonly target: IFunction;
 
   constructor(target: IFunction, props: ScheduleTargetBaseProps) {
@@ -380,7 +380,7 @@ class UnqualifiedLambdaInvoke extends LambdaInvoke {
  * The Scheduler service principal, allowed to assume the role only for schedules of this account's default group
  * (Scheduler user guide, "Preventing cross-service confused deputy").
  */
-function schedulerPrincipal(scope: Construct): ServicePrincipal {
+export function schedulerPrincipal(scope: Construct): ServicePrincipal {
   const stack = Stack.of(scope);
   return new ServicePrincipal('scheduler.amazonaws.com', {
     conditions: {
@@ -397,7 +397,7 @@ function schedulerPrincipal(scope: Construct): ServicePrincipal {
 }
 
 /** What the function receives: a ScheduledEvent-like object with the scheduled time and the execution id. */
-function scheduledEventInput(): ScheduleTargetInput {
+export function scheduledEventInput(): ScheduleTargetInput {
   return ScheduleTargetInput.fromObject({
     id: ContextAttribute.executionId,
     'detail-type': 'Scheduled Event',

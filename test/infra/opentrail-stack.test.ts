@@ -38,9 +38,12 @@ const STATEFUL_TYPES = [
 /** The logical IDs of the stack's stateful resources, as deployed stacks have them (README: upgrading). */
 const PINNED_STATEFUL_IDS = [
   'AWS::DynamoDB::GlobalTable EventStoreTable9A84AAAA',
+  // Integrity (on by default): the ledger, the signing key (retained with digests it signed), the digest bucket.
+  'AWS::DynamoDB::GlobalTable IntegrityLedgerBF02B6C2',
   'AWS::Events::EventBus InsightsBus5D45813F',
   'AWS::Glue::Database ArchiveDatabaseCC44DFCF',
   'AWS::Glue::Table ArchiveTable38D6931A',
+  'AWS::KMS::Key IntegritySigningKey094B2219',
   'AWS::KinesisFirehose::DeliveryStream ArchiveDeliveryStream87A0F874',
   'AWS::Logs::LogGroup ArchiveConsumerHandlerLogs81D14E09',
   'AWS::Logs::LogGroup ArchiveDeliveryErrorsCE456CD4',
@@ -48,6 +51,7 @@ const PINNED_STATEFUL_IDS = [
   'AWS::Logs::LogGroup ConsoleDeploymentLogsF47DC59F',
   'AWS::Logs::LogGroup InsightsCounterConsumerHandlerLogs96924D50',
   'AWS::Logs::LogGroup InsightsInsightsLogsF8DD859A',
+  'AWS::Logs::LogGroup IntegrityDigesterLogsF16D2208',
   'AWS::Logs::LogGroup LogForwardConsumerHandlerLogs4C52681D',
   'AWS::Logs::LogGroup LogForwardingEventLogGroup17C54D1C',
   'AWS::Logs::LogGroup TrailApiAccessLogsA2B848C1',
@@ -56,9 +60,13 @@ const PINNED_STATEFUL_IDS = [
   'AWS::S3::Bucket ArchiveAccessLogsBucket848A773E',
   'AWS::S3::Bucket ArchiveBucket49F1AC64',
   'AWS::S3::Bucket ConsoleBucket86B6957C',
+  'AWS::S3::Bucket IntegrityDigestBucketFD214947',
   'AWS::SQS::Queue ArchiveConsumerDeadLetterQueueE1AE5C24',
   'AWS::SQS::Queue InsightsCounterConsumerDeadLetterQueue5A546A8F',
   'AWS::SQS::Queue InsightsDeadLetterQueueFCE40B1C',
+  'AWS::SQS::Queue IntegrityDeliveriesDeadLetterQueue63B93013',
+  'AWS::SQS::Queue IntegrityDeliveryQueue44BC81B0',
+  'AWS::SQS::Queue IntegrityRunsDeadLetterQueue93403915',
   'AWS::SQS::Queue LogForwardConsumerDeadLetterQueue3D6F3529',
   'AWS::SecretsManager::Secret TrailApiTokenSecret4AD3197D',
 ];
@@ -409,7 +417,8 @@ describe('OpenTrailStack', () => {
       expect(quiet.trail.eventAlarms).toBeUndefined();
       quietTemplate.resourceCountIs('AWS::Logs::MetricFilter', 0);
       quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'OpenTrail' }, 0);
-      quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS' }, 4);
+      // Four stream and insights dead-letter queues, two of Integrity.
+      quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS' }, 6);
     });
 
     it('notifies the alarm topic from every queue alarm when alarmTopic is given', () => {
@@ -475,7 +484,8 @@ describe('OpenTrailStack', () => {
       // Assess
       expect(noInsights.trail.insights).toBeUndefined();
       noInsightsTemplate.resourceCountIs('AWS::Events::EventBus', 0);
-      noInsightsTemplate.resourceCountIs('AWS::Scheduler::Schedule', 0);
+      // The digester's schedule only.
+      noInsightsTemplate.resourceCountIs('AWS::Scheduler::Schedule', 1);
       noInsightsTemplate.resourceCountIs(MAPPING, 2);
       expect(Object.keys(noInsightsTemplate.findOutputs('*'))).not.toEqual(
         expect.arrayContaining(['EventBusName']),
@@ -539,9 +549,14 @@ describe('OpenTrailStack', () => {
       const deploymentHandler =
         stack.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'))?.node
           .path ?? 'no deployment handler';
+      // CDK's bucket notifications handler, a stack-level singleton (the archive's notifications to Integrity).
+      const notificationsHandler =
+        stack.node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'))?.node
+          .path ?? 'no notifications handler';
 
       // Assess
       expect([...new Set(acknowledgments.map((acknowledgment) => acknowledgment.path))].sort()).toEqual([
+        `${notificationsHandler}/Role`,
         `${deploymentHandler}/Resource`,
         `${deploymentHandler}/ServiceRole/DefaultPolicy/Resource`,
         `${deploymentHandler}/ServiceRole/Resource`,
@@ -556,6 +571,11 @@ describe('OpenTrailStack', () => {
         'OpenTrail/Default/Insights/CounterConsumer/HandlerFunction',
         'OpenTrail/Default/Insights/DeadLetterQueue',
         'OpenTrail/Default/Insights/InsightsFunction',
+        'OpenTrail/Default/Integrity/DeliveriesDeadLetterQueue',
+        'OpenTrail/Default/Integrity/DigesterFunction',
+        'OpenTrail/Default/Integrity/DigesterRole/DefaultPolicy',
+        'OpenTrail/Default/Integrity/RunsDeadLetterQueue',
+        'OpenTrail/Default/Integrity/SigningKey',
         'OpenTrail/Default/LogForwardConsumer/DeadLetterQueue',
         'OpenTrail/Default/LogForwardConsumer/HandlerFunction',
         'OpenTrail/Default/TrailApi/IngestFunction',

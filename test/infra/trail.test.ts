@@ -115,7 +115,8 @@ describe('Trail', () => {
 
     it('keeps each trail to its own table and resources when two trails share a stack', () => {
       // Assess
-      sharedTemplate.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
+      // Each trail's events table and integrity ledger.
+      sharedTemplate.resourceCountIs('AWS::DynamoDB::GlobalTable', 4);
       sharedTemplate.resourceCountIs('AWS::ApiGatewayV2::Api', 2);
       sharedTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 2);
       otherTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
@@ -207,7 +208,7 @@ describe('Trail', () => {
       // Assess
       expect(Object.keys(devTemplate.findResources('AWS::Logs::LogGroup')).length).toBeGreaterThanOrEqual(8);
       devTemplate.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: keyArn() });
-      devTemplate.resourceCountIs('AWS::SQS::Queue', 4);
+      devTemplate.resourceCountIs('AWS::SQS::Queue', 7);
       devTemplate.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: keyArn() });
       devTemplate.hasResourceProperties('AWS::Events::EventBus', { KmsKeyIdentifier: keyArn() });
       devTemplate.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn() });
@@ -276,6 +277,7 @@ describe('Trail', () => {
         'Dev/Trail/ArchiveConsumer/HandlerRole/DefaultPolicy',
         'Dev/Trail/Insights/CounterConsumer/HandlerRole/DefaultPolicy',
         'Dev/Trail/Insights/InsightsRole/DefaultPolicy',
+        'Dev/Trail/Integrity/DigesterRole/DefaultPolicy',
         'Dev/Trail/LogForwardConsumer/HandlerRole/DefaultPolicy',
         'Dev/Trail/TrailApi/IngestRole/DefaultPolicy',
       ]);
@@ -322,8 +324,8 @@ describe('Trail', () => {
         Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
       });
       devTemplate.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
-      // The archive and its access-log bucket, and the console's bucket.
-      devTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 3);
+      // The archive and its access-log bucket, the digest bucket and the console's bucket.
+      devTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 4);
     });
   });
 
@@ -354,7 +356,7 @@ describe('Trail', () => {
           ]),
         },
       });
-      expect(Object.keys(devTemplate.findResources('AWS::CloudWatch::Alarm')).length).toBe(7);
+      expect(Object.keys(devTemplate.findResources('AWS::CloudWatch::Alarm')).length).toBe(10);
       devTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', {
         AlarmActions: [topicRef],
         OKActions: [topicRef],
@@ -402,12 +404,13 @@ describe('Trail', () => {
         'LogForward',
         'InsightsCounter',
         'Insights',
+        'Digester',
       ]);
       for (const { name, resource } of audit.functions.slice(2, 5)) {
         expect(lag).toContain(`"IteratorAge","FunctionName","${ref(resource.functionName)}"`);
         expect(lag).toContain(`"label":"${name}"`);
       }
-      expect(audit.deadLetterQueues).toHaveLength(4);
+      expect(audit.deadLetterQueues).toHaveLength(6);
       for (const { resource } of audit.deadLetterQueues) {
         expect(depths).toContain(
           `"ApproximateNumberOfMessagesVisible","QueueName","\${${logicalIdOf(shared, resource.queueName)}.QueueName}"`,
@@ -529,7 +532,12 @@ describe('Trail', () => {
       // Assess
       expect(titles).not.toContain('Insights opened and closed');
       expect(titles).not.toContain('Insights runs');
-      expect(withoutInsights.deadLetterQueues.map(({ name }) => name)).toEqual(['Archive', 'LogForward']);
+      expect(withoutInsights.deadLetterQueues.map(({ name }) => name)).toEqual([
+        'Archive',
+        'LogForward',
+        'DigestDeliveries',
+        'DigesterRuns',
+      ]);
       expect(
         metricsOf(widget(withoutInsights, 'Pipeline lag (IteratorAge, max)')).match(/IteratorAge/g),
       ).toHaveLength(2);

@@ -14,13 +14,19 @@ export const LEDGER_KEYS = {
   /** One item per archive object the trail delivered: sk `<bucket>/<key>`. */
   object: (bucket: string, key: string) => ({ pk: 'object', sk: `${bucket}/${key}` }),
   /** Recorded objects no digest lists yet, oldest first: sk `<recordedAt ISO>#<bucket>/<key>`. */
-  pending: (recordedAt: string, bucket: string, key: string) => ({ pk: 'pending', sk: `${recordedAt}#${bucket}/${key}` }),
+  pending: (recordedAt: string, bucket: string, key: string) => ({
+    pk: 'pending',
+    sk: `${recordedAt}#${bucket}/${key}`,
+  }),
   /** The chain's head: the newest digest written, and the one being written if a run stopped half-way. */
   head: { pk: 'chain', sk: 'head' },
   /** One item per digest written, by end time: sk `<digestEndTime ISO>`. */
   digest: (digestEndTime: string) => ({ pk: 'digest', sk: digestEndTime }),
   /** Every signing key there has been, by validity start: sk `<validityStart ISO>#<fingerprint>`. */
-  signingKey: (validityStart: string, fingerprint: string) => ({ pk: 'key', sk: `${validityStart}#${fingerprint}` }),
+  signingKey: (validityStart: string, fingerprint: string) => ({
+    pk: 'key',
+    sk: `${validityStart}#${fingerprint}`,
+  }),
 } as const;
 
 export const LEDGER_PARTITIONS = {
