@@ -148,10 +148,11 @@ export async function validateArchive(
   }
   const digestBucket = description.s3BucketName;
   const keyPrefix = description.s3KeyPrefix ?? '';
-  const [listed, publicKeys, status] = await Promise.all([
+  // The status before the listing: a digest delivered in between is then listed, never taken for a missing one.
+  const status = await controlPlane.trailStatus(request.trailArn);
+  const [listed, publicKeys] = await Promise.all([
     listDigestKeys(store, digestBucket, trail, keyPrefix, request),
     controlPlane.publicKeys(request.startTime, new Date(request.endTime.getTime() + PUBLIC_KEY_SPILL_MS)),
-    controlPlane.trailStatus(request.trailArn),
   ]);
 
   const findings: Finding[] = [];
@@ -216,6 +217,8 @@ export async function validateArchive(
   const visited = new Set<string>();
   /** What the valid digests cover, in ms: the span whose archive objects must all be listed. */
   let covered: Span | undefined;
+  /** The first valid digest of the walk, which starts at the newest end. */
+  let newestValid: NewestDigest | undefined;
   let key = remaining.pop()?.key;
   let lastStart = key === undefined ? undefined : parseKeyTime(keyTimeOf(key));
   /** The valid digest whose previousDigest* fields led here: its claims about this digest are checked. */
@@ -243,6 +246,7 @@ export async function validateArchive(
     const current = loaded.value;
     const { digest } = current;
     covered = widen(covered, digest);
+    newestValid ??= { object, endMs: Date.parse(digest.digestEndTime) };
     checked('digest', object, true);
     if (linkedFrom !== undefined) checkLink(linkedFrom, current, digestBucket, report);
     checkLogFiles(current);
@@ -292,7 +296,8 @@ export async function validateArchive(
     }
   }
 
-  checkNewestEnd(request, status, listed, covered, digestBucket, trail, keyPrefix, report);
+  const digestFolder = s3Uri(digestBucket, `${digestPrefix(trail, keyPrefix)}/`);
+  checkNewestEnd(request, status, newestValid, covered, digestFolder, report);
   await Promise.all(logChecks);
   await checkUnlisted(request, store, listedBy, covered, listed, status, report);
 
@@ -310,6 +315,11 @@ export async function validateArchive(
     logFiles: { valid: counts.logsValid, invalid: counts.logsInvalid },
     findings,
   };
+}
+
+interface NewestDigest {
+  readonly object: string;
+  readonly endMs: number;
 }
 
 interface Span {
@@ -501,29 +511,27 @@ async function checkLogFile(
 function checkNewestEnd(
   request: ValidateRequest,
   status: TrailStatus,
-  listed: readonly ListedObject[],
+  newestValid: NewestDigest | undefined,
   covered: Span | undefined,
-  bucket: string,
-  trail: TrailIdentity,
-  keyPrefix: string,
+  where: string,
   report: (finding: Finding) => void,
 ): void {
   const intervalMs = request.digestIntervalSeconds * 1000;
   const graceMs = request.graceSeconds * 1000;
-  const newestListed = listed.at(-1);
-  const where = s3Uri(bucket, `${digestPrefix(trail, keyPrefix)}/`);
   const newestText =
-    newestListed === undefined
-      ? `no digest of the range is in ${where}`
-      : `the newest digest is ${s3Uri(bucket, newestListed.key)}, put at ${newestListed.lastModified.toISOString()}`;
+    newestValid === undefined
+      ? `no valid digest of the range is in ${where}`
+      : `the newest valid digest is ${newestValid.object}, ending ${new Date(newestValid.endMs).toISOString()}`;
   const delivered = status.latestDigestDeliveryTime;
   const horizon = request.endTime.getTime() + DIGEST_LISTING_SPILL_MS;
-  // S3's LastModified has whole seconds; a deleted newer digest was put a whole interval after the one found.
+  // A digest is delivered just after its (signed) end time; the digester cuts the next one at least half an interval
+  // later, so a delivery a quarter interval past the newest valid digest's end is another digest. S3's LastModified
+  // would not do: putting an old digest back moves it.
   if (
     delivered !== undefined &&
     delivered.getTime() >= request.startTime.getTime() &&
     delivered.getTime() <= horizon &&
-    (newestListed === undefined || delivered.getTime() - newestListed.lastModified.getTime() > intervalMs / 2)
+    (newestValid === undefined || delivered.getTime() - newestValid.endMs > intervalMs / 4)
   ) {
     report({
       kind: 'digest-missing-newest',
