@@ -1,9 +1,10 @@
+import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../lambda/manifest/functions.js';
 import { SETTINGS, type SettingKey } from '../../lambda/manifest/settings.js';
 import { OpenTrailStack } from '../../lib/opentrail-stack.js';
-import type { LocalFunctionPlan } from '../../local/plan.js';
+import { isDigesterPlan, type LocalFunctionPlan } from '../../local/plan.js';
 import { planLocal } from '../../local/runner.js';
 import { createTestApp, isRecord, logicalIdOf, propertiesOf, TEST_ENV } from './cdk-test-app.js';
 
@@ -178,5 +179,39 @@ describe('the manifest, as the stack deploys it and as local mode runs it', () =
       });
     // Assess
     expect(deployed).toEqual(local);
+  });
+});
+
+describe('a configured digest interval, as the stack deploys it and as local mode runs it', () => {
+  const { app, cleanup } = createTestApp();
+  const stack = new OpenTrailStack(app, 'DigestInterval', {
+    env: TEST_ENV,
+    integrity: { digestInterval: Duration.minutes(5) },
+  });
+  afterAll(cleanup);
+
+  it('runs the digester every 5 minutes with digestIntervalSeconds 300 on both sides', () => {
+    // Prepare
+    const template = Template.fromStack(stack);
+    const digester = stack.trail.functions.find(({ name }) => name === 'Digester')?.resource;
+    if (digester === undefined) throw new Error('the stack has no digester');
+    const local = planLocal({
+      integrity: { trailName: stack.trail.trailName, digestIntervalSeconds: 300 },
+    }).find(isDigesterPlan);
+
+    // Act
+    const environment = propertiesOf(template, logicalIdOf(stack, digester.functionName)).Environment;
+    const variables = isRecord(environment) && isRecord(environment.Variables) ? environment.Variables : {};
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((resource) =>
+      String((resource as { Properties?: { ScheduleExpression?: unknown } }).Properties?.ScheduleExpression),
+    );
+
+    // Assess
+    expect(variables[SETTINGS.digestIntervalSeconds.variable]).toBe('300');
+    expect(schedules).toContain('rate(5 minutes)');
+    expect(local?.intervalMs).toBe(300_000);
+    expect((local?.config as { digestIntervalSeconds?: number } | undefined)?.digestIntervalSeconds).toBe(
+      300,
+    );
   });
 });
