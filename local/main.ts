@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { cloudTrailTime, digestKey, parseTrailArn } from '../lambda/core/integrity/digest-file.js';
 import type { RedactionRules } from '../lambda/core/redaction.js';
 import type { TrailSelectors } from '../lambda/core/selectors.js';
 import { ingestPolicy } from '../lambda/functions/ingest.js';
@@ -112,12 +113,17 @@ const writeConfig = async (local: LocalHandle): Promise<void> => {
   await writeFile(CONFIG_FILE, `${JSON.stringify(config, null, 2)}\n`);
 };
 
-/** Where the digests go, in CloudTrail's layout (digest-layout of docs/integrity.md), and how to check them. */
-const describeDigests = ({ integrity, s3Endpoint, region }: LocalHandle): string => {
-  const account = integrity.trailArn.split(':')[4] ?? '';
-  const prefix = integrity.digestKeyPrefix === '' ? '' : `${integrity.digestKeyPrefix}/`;
+/** Where the digests go: the folder of the digester's own keys (digestKey), and how to check them. */
+const describeDigests = ({ integrity, s3Endpoint }: LocalHandle): string => {
+  const firstKey = digestKey(
+    parseTrailArn(integrity.trailArn),
+    integrity.digestKeyPrefix,
+    cloudTrailTime(Date.now()),
+  );
+  // The key ends in YYYY/MM/DD/<file>; what comes before is where every digest of the trail goes.
+  const folder = firstKey.split('/').slice(0, -4).join('/');
   return [
-    `OpenTrail digests every ${integrity.digestIntervalSeconds} s to s3://${integrity.digestBucketName}/${prefix}AWSLogs/${account}/CloudTrail-Digest/${region}/`,
+    `OpenTrail digests every ${integrity.digestIntervalSeconds} s to s3://${integrity.digestBucketName}/${folder}/`,
     `  (trail ${integrity.trailArn}, S3 endpoint ${s3Endpoint}, path-style)`,
   ].join('\n');
 };
