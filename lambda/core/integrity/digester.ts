@@ -44,6 +44,8 @@ export const DIGESTER_LIMITS = {
   writeConcurrency: 16,
 } as const;
 
+export type DigesterLimits = { readonly [K in keyof typeof DIGESTER_LIMITS]: number };
+
 // ---- Ports ----
 
 export interface DeliveryMessage {
@@ -126,7 +128,7 @@ export interface DigesterConfig {
   readonly digestBucket: string;
   readonly digestKeyPrefix: string;
   readonly intervalSeconds: number;
-  readonly limits?: Partial<typeof DIGESTER_LIMITS>;
+  readonly limits?: Partial<DigesterLimits>;
 }
 
 export interface DigesterRunOptions {
@@ -176,7 +178,7 @@ export async function runDigester(
   config: DigesterConfig,
   options: DigesterRunOptions,
 ): Promise<DigesterRunSummary> {
-  const limits = { ...DIGESTER_LIMITS, ...config.limits };
+  const limits: DigesterLimits = { ...DIGESTER_LIMITS, ...config.limits };
   const signingKey = await currentSigningKey(ports, options.now);
 
   let head = await ports.ledger.head();
@@ -225,7 +227,7 @@ async function drainDeliveries(
   ports: DigesterPorts,
   config: DigesterConfig,
   options: DigesterRunOptions,
-  limits: typeof DIGESTER_LIMITS,
+  limits: DigesterLimits,
 ): Promise<DrainSummary> {
   const summary = {
     recorded: 0,
@@ -373,7 +375,7 @@ async function cutDigest(
   head: ChainHead,
   key: PublicSigningKey,
   now: () => number,
-  limits: typeof DIGESTER_LIMITS,
+  limits: DigesterLimits,
 ): Promise<{ s3Object: string; objectCount: number }> {
   const pending = await ports.ledger.pending(limits.objectsPerDigest);
   const objects = await ports.ledger.objects(pending.map((entry) => entry.objectSk));
@@ -411,7 +413,7 @@ async function completeDigest(
   inProgress: DigestInProgress,
   key: PublicSigningKey,
   now: () => number,
-  limits: typeof DIGESTER_LIMITS,
+  limits: DigesterLimits,
 ): Promise<{ s3Object: string; objectCount: number }> {
   const objects = await ports.ledger.objects(inProgress.objects);
   if (objects.length !== inProgress.objects.length) {
