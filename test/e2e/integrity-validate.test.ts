@@ -287,7 +287,7 @@ describe.runIf(awsCliAvailable)('archive validation in local mode', () => {
     expect(cli.stdout).not.toContain(foreign);
     expect(ours.code).toBe(1);
     expect(ours.stderr).toContain(`Archive object\t${s3Uri(archiveBucket(), foreign)}\tINVALID: written `);
-    expect(ours.stdout).toContain('1 archive objects listed by no digest');
+    expect(ours.stdout).toContain('Beyond the AWS CLI: archive objects listed by no digest (1)');
   });
 
   it('validates the untouched archive with the AWS CLI and with opentrail validate', async () => {

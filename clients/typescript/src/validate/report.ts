@@ -71,7 +71,7 @@ export function summaryLines(report: ValidationReport): string[] {
   );
   const beyond = BEYOND_THE_CLI.flatMap(([kind, words]) => {
     const count = report.findings.filter((finding) => finding.kind === kind).length;
-    return count === 0 ? [] : [`${count} ${words}`];
+    return count === 0 ? [] : [`${words} (${count})`];
   });
   lines.push(
     `Beyond the AWS CLI: ${beyond.length === 0 ? 'nothing missing, unlisted or out of chain' : beyond.join(', ')}`,

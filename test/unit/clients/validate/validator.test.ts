@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { findingLine, summaryLines } from '../../../../clients/typescript/src/validate/report.js';
 import {
   type Finding,
   type ValidateHooks,
@@ -357,6 +358,56 @@ describe('validateArchive', () => {
     expect(report.findings[0]?.reason).toBe(
       `listed by two digests: ${s3(DIGEST_BUCKET, newest.key)} and ${s3(DIGEST_BUCKET, previous.key)}`,
     );
+  });
+
+  it('names a signed digest of the trail that the chain never reaches', async () => {
+    // Prepare: a validly signed digest between the last two, which the newest does not point to.
+    const fixture = archive();
+    const previous = digestAt(fixture, DIGESTS - 2);
+    const aside = digestKeyAt(new Date(previous.endTime.getTime() + 1_800_000));
+    putDigest(fixture.store, fixture.key, {
+      key: aside,
+      start: previous.endTime,
+      end: new Date(previous.endTime.getTime() + 1_800_000),
+      logFiles: [],
+    });
+
+    // Act
+    const report = await validate(fixture);
+
+    // Assess
+    expect(kinds(report)).toEqual([{ kind: 'digest-not-in-chain', object: s3(DIGEST_BUCKET, aside) }]);
+  });
+
+  it('summarises as the AWS CLI does, then what it cannot see, then the verdict', async () => {
+    // Prepare
+    const fixture = archive();
+    const foreign = archiveKeyAt(new Date('2026-12-02T07:30:00Z'), 'foreign');
+    fixture.store.put(ARCHIVE_BUCKET, foreign, {
+      bytes: gzipSync(eventsLine('forged')),
+      metadata: {},
+      lastModified: new Date('2026-12-02T07:30:00Z'),
+    });
+    fixture.store.delete(ARCHIVE_BUCKET, digestAt(fixture, 0).logFiles[0] ?? '');
+
+    // Act
+    const report = await validate(fixture);
+
+    // Assess
+    expect(summaryLines(report)).toEqual([
+      'Results requested for 2026-12-02T05:00:00Z to 2026-12-02T10:30:00Z',
+      'Results found for 2026-12-02T05:00:00Z to 2026-12-02T10:00:00Z:',
+      '',
+      '5/5 digest files valid',
+      '9/10 log files valid, 1/10 log files INVALID',
+      'Beyond the AWS CLI: archive objects listed by no digest (1)',
+      '',
+      'NOT verified: 2 findings',
+    ]);
+    expect(report.findings.map(findingLine)).toEqual([
+      `Log file\t${s3(ARCHIVE_BUCKET, digestAt(fixture, 0).logFiles[0] ?? '')}\tINVALID: not found`,
+      expect.stringMatching(new RegExp(`^Archive object\t${s3(ARCHIVE_BUCKET, foreign)}\tINVALID: written `)),
+    ]);
   });
 
   it('refuses a trail ARN that DescribeTrails does not answer', async () => {
