@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MotoEmulator, startEmulator } from '../../local/emulator.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
-import { eventually } from '../support/pipeline-reader.js';
+import { eventually, pipelineReader } from '../support/pipeline-reader.js';
 import { signedFetch } from '../support/signed-fetch.js';
 
 // The functions log JSON to stdout; only their errors are of interest here.
@@ -133,5 +134,62 @@ describe('integrity in local mode', () => {
       expect(file.hashValue).toBe(createHash('sha256').update(gunzipSync(bytes)).digest('hex'));
     }
     expect([...archivedLines].sort()).toEqual([...records].sort());
+  });
+});
+
+/** Stopping local mode ends the archive as a stream's end does: what Firehose buffers is written, with its notification. */
+describe('local mode stopping with records in its Firehose buffer', () => {
+  let emulator: MotoEmulator;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it('writes the buffered records and sends their notification before it stops', async () => {
+    // Prepare: a buffer far longer than the test, on an emulator that outlives local mode.
+    const local = await startLocal({ awsEndpoint: emulator.url, archiveBufferSeconds: 900, console: false });
+    const reader = pipelineReader(local);
+    let stopped = false;
+    try {
+      const put = await signedFetch(new URL('/events', local.apiUrl), {
+        method: 'POST',
+        body: JSON.stringify({
+          eventSource: 'orders.example.com',
+          eventName: 'CloseOrder',
+          userIdentity: { type: 'IAMUser', userName: 'integrity-e2e' },
+        }),
+        credentials: local.producerCredentials,
+        region: local.region,
+      });
+      const { successful } = (await put.json()) as { successful: Array<{ eventID: string }> };
+      await eventually(
+        async () => (local.firehose.stats().recordsBuffered > 0 ? true : undefined),
+        'the record in the Firehose buffer',
+      );
+      const archivedBeforeStop = await reader.archiveLines(local.pipeline.bucketName);
+
+      // Act
+      await local.stop();
+      stopped = true;
+      const archived = await reader.archiveLines(local.pipeline.bucketName);
+      const notifications = await reader.receiveMessages(local.integrity.deliveryQueueUrl);
+
+      // Assess
+      expect(archivedBeforeStop).toEqual([]);
+      expect(archived.map(({ line }) => (JSON.parse(line) as { eventID: string }).eventID)).toEqual([
+        successful[0]?.eventID,
+      ]);
+      expect(notifications).toHaveLength(1);
+      expect(JSON.parse(notifications[0] ?? '{}')).toMatchObject({
+        Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key: archived[0]?.key } } }],
+      });
+    } finally {
+      reader.destroy();
+      if (!stopped) await local.stop();
+    }
   });
 });
