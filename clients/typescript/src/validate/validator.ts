@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { ArchiveObjectRefusedError, summariseArchiveObject } from '../generated/integrity/archive-object.js';
 import {
   DIGEST_SIGNATURE_ALGORITHM,
@@ -26,7 +26,8 @@ import type { ListedObject, ObjectStore, PublicKey, TrailControlPlane, TrailStat
  * The validation of a trail's archive: everything `aws cloudtrail validate-logs` checks (validation.py's
  * DigestTraverser and _download_log), walked the same way, and what the CLI cannot see: a digest missing at the
  * newest end, archive objects that no digest lists, chain breaks, gaps in time and forks, digests the chain never
- * reaches, multi-member objects and objects listed twice. Pure logic over the ports; every failure names its object.
+ * reaches, objects that are not one gzip member and objects listed twice. Pure logic over the ports; every failure
+ * names its object.
  */
 
 export interface ValidateRequest {
@@ -146,161 +147,41 @@ export async function validateArchive(
       `${request.trailArn} is an organization trail; OpenTrail trails never are`,
     );
   }
-  const digestBucket = description.s3BucketName;
-  const keyPrefix = description.s3KeyPrefix ?? '';
+  const digests = { bucket: description.s3BucketName, trail, keyPrefix: description.s3KeyPrefix ?? '' };
   // The status before the listing: a digest delivered in between is then listed, never taken for a missing one.
   const status = await controlPlane.trailStatus(request.trailArn);
   const [listed, publicKeys] = await Promise.all([
-    listDigestKeys(store, digestBucket, trail, keyPrefix, request),
+    listDigestKeys(store, digests, request),
     controlPlane.publicKeys(request.startTime, new Date(request.endTime.getTime() + PUBLIC_KEY_SPILL_MS)),
   ]);
+  const keys = new Map(publicKeys.map((key) => [key.fingerprint, loadPublicKey(key)] as const));
 
-  const findings: Finding[] = [];
-  const counts = { digestsValid: 0, digestsInvalid: 0, logsValid: 0, logsInvalid: 0 };
-  const progress = { digests: 0, logFilesChecked: 0, logFilesFound: 0 };
-  const report = (finding: Finding) => {
-    findings.push(finding);
-    hooks.onFinding?.(finding);
-  };
-  const checked = (type: Checked['type'], object: string, valid: boolean) => {
-    if (type === 'digest') {
-      progress.digests += 1;
-      if (valid) counts.digestsValid += 1;
-      else counts.digestsInvalid += 1;
-    } else {
-      progress.logFilesChecked += 1;
-      if (valid) counts.logsValid += 1;
-      else counts.logsInvalid += 1;
-    }
-    hooks.onChecked?.({ type, object, valid });
-    hooks.onProgress?.({ ...progress });
-  };
-
-  const keys = new Map<string, KeyObject | string>();
-  for (const key of publicKeys) keys.set(key.fingerprint, loadPublicKey(key));
-  const region = trail.region;
-
-  // Log files are read while the chain is walked; every read (digests too) takes one of `concurrency` slots, in
-  // order, so the walk waits for the log files queued before it: at most one digest's list is ever queued.
+  const tally = new Tally(hooks);
+  // Every read (digests and log files) takes one of `concurrency` slots, in order, so the walk waits for the log
+  // files queued before it: at most one digest's list is ever waiting.
   const limit = pLimit(request.concurrency);
-  const logChecks = new Set<Promise<void>>();
-  const listedBy = new Map<string, string>();
-  const checkLogFiles = (owner: ValidDigest) => {
-    for (const logFile of owner.digest.logFiles) {
-      const object = s3Uri(logFile.s3Bucket, logFile.s3Object);
-      const ownerUri = s3Uri(digestBucket, owner.key);
-      const earlier = listedBy.get(object);
-      if (earlier !== undefined) {
-        report({
-          kind: 'log-listed-twice',
-          object,
-          reason: `listed by ${earlier === ownerUri ? 'one digest twice' : `two digests: ${earlier} and ${ownerUri}`}`,
-        });
-      }
-      listedBy.set(object, ownerUri);
-      progress.logFilesFound += 1;
-      const check = limit(async () => {
-        const problem = await checkLogFile(store, logFile);
-        if (problem !== undefined) report({ ...problem, object });
-        checked('log', object, problem === undefined);
-      });
-      logChecks.add(check);
-      check.then(
-        () => logChecks.delete(check),
-        () => undefined,
-      );
-    }
-  };
+  const logFiles = new LogFileChecks(store, limit, tally);
+  const walk = await walkChain(
+    listed,
+    request.startTime,
+    digests.bucket,
+    tally,
+    (key) => limit(() => loadDigest(store, digests.bucket, key, keys, trail.region)),
+    (valid, object) => logFiles.add(valid, object),
+  );
+  reportUnreached(listed, walk.visited, digests.bucket, tally);
+  checkNewestEnd(
+    request,
+    status,
+    walk.newest,
+    walk.covered,
+    s3Uri(digests.bucket, `${digestPrefix(trail, digests.keyPrefix)}/`),
+    tally.report,
+  );
+  await logFiles.done();
+  await checkUnlisted(request, store, logFiles.listedBy, walk.covered, listed, status, tally.report);
 
-  // The walk: newest listed digest first, then each digest's previous one, as the CLI's _traverse_digest_chain.
-  const remaining = [...listed];
-  const visited = new Set<string>();
-  /** What the valid digests cover, in ms: the span whose archive objects must all be listed. */
-  let covered: Span | undefined;
-  /** The first valid digest of the walk, which starts at the newest end. */
-  let newestValid: NewestDigest | undefined;
-  let key = remaining.pop()?.key;
-  let lastStart = key === undefined ? undefined : parseKeyTime(keyTimeOf(key));
-  /** The valid digest whose previousDigest* fields led here: its claims about this digest are checked. */
-  let linkedFrom: ValidDigest | undefined;
-  const olderListed = (than: string) => {
-    const time = keyTimeOf(than);
-    while (remaining.length > 0) {
-      const next = remaining.pop();
-      if (next !== undefined && keyTimeOf(next.key) < time) return next.key;
-    }
-    return undefined;
-  };
-  while (key !== undefined && lastStart !== undefined && request.startTime <= lastStart) {
-    visited.add(key);
-    const object = s3Uri(digestBucket, key);
-    const digestKey = key;
-    const loaded = await limit(() => loadDigest(store, digestBucket, digestKey, keys, region));
-    if (loaded.kind !== 'valid') {
-      report({ kind: loaded.kind, object, reason: loaded.reason });
-      checked('digest', object, false);
-      key = olderListed(key);
-      linkedFrom = undefined;
-      continue;
-    }
-    const current = loaded.value;
-    const { digest } = current;
-    covered = widen(covered, digest);
-    newestValid ??= { object, endMs: Date.parse(digest.digestEndTime) };
-    checked('digest', object, true);
-    if (linkedFrom !== undefined) checkLink(linkedFrom, current, digestBucket, report);
-    checkLogFiles(current);
-    lastStart = new Date(digest.digestStartTime);
-    const previousBucket = digest.previousDigestS3Bucket ?? null;
-    const previousKey = digest.previousDigestS3Object ?? null;
-    if (previousBucket === null || previousKey === null) {
-      // A chain starts here. The digester writes one digest per period, so an older digest means a break.
-      key = olderListed(key);
-      if (key !== undefined) {
-        report({
-          kind: 'chain-break',
-          object,
-          reason: `starts a new chain (no previous digest) while ${s3Uri(digestBucket, key)} is older`,
-        });
-      }
-      linkedFrom = undefined;
-    } else if (previousBucket !== digestBucket) {
-      report({
-        kind: 'chain-break',
-        object,
-        reason: `its previous digest is in another bucket: ${s3Uri(previousBucket, previousKey)}`,
-      });
-      key = olderListed(key);
-      linkedFrom = undefined;
-    } else if (visited.has(previousKey) || keyTimeOf(previousKey) >= keyTimeOf(key)) {
-      // A chain only goes back in time; anything else would walk in circles.
-      report({
-        kind: 'chain-break',
-        object,
-        reason: `its previous digest ${s3Uri(previousBucket, previousKey)} is not older than itself`,
-      });
-      key = olderListed(key);
-      linkedFrom = undefined;
-    } else {
-      key = previousKey;
-      linkedFrom = current;
-    }
-  }
-  for (const { key: unreached } of listed) {
-    if (!visited.has(unreached) && keyTimeOf(unreached) >= oldestVisitedKeyTime(visited)) {
-      report({
-        kind: 'digest-not-in-chain',
-        object: s3Uri(digestBucket, unreached),
-        reason: "is a digest of the trail's that no digest of the chain points to",
-      });
-    }
-  }
-
-  const digestFolder = s3Uri(digestBucket, `${digestPrefix(trail, keyPrefix)}/`);
-  checkNewestEnd(request, status, newestValid, covered, digestFolder, report);
-  await Promise.all(logChecks);
-  await checkUnlisted(request, store, listedBy, covered, listed, status, report);
-
+  const { covered } = walk;
   return {
     trailArn: request.trailArn,
     startTime: request.startTime,
@@ -311,12 +192,216 @@ export async function validateArchive(
           foundStartTime: new Date(Math.max(covered.from, request.startTime.getTime())),
           foundEndTime: new Date(Math.min(covered.to, request.endTime.getTime())),
         }),
-    digests: { valid: counts.digestsValid, invalid: counts.digestsInvalid },
-    logFiles: { valid: counts.logsValid, invalid: counts.logsInvalid },
-    findings,
+    digests: tally.digests,
+    logFiles: tally.logFiles,
+    findings: tally.findings,
   };
 }
 
+/** Findings and counts as the validation goes, told to the hooks as they happen. */
+class Tally {
+  readonly findings: Finding[] = [];
+  readonly digests = { valid: 0, invalid: 0 };
+  readonly logFiles = { valid: 0, invalid: 0 };
+  private logFilesFound = 0;
+
+  constructor(private readonly hooks: ValidateHooks) {}
+
+  /** Bound, so that it can be handed on as a function. */
+  readonly report = (finding: Finding): void => {
+    this.findings.push(finding);
+    this.hooks.onFinding?.(finding);
+  };
+
+  logFileFound(): void {
+    this.logFilesFound += 1;
+    this.progress();
+  }
+
+  checked(type: Checked['type'], object: string, valid: boolean): void {
+    const counts = type === 'digest' ? this.digests : this.logFiles;
+    if (valid) counts.valid += 1;
+    else counts.invalid += 1;
+    this.hooks.onChecked?.({ type, object, valid });
+    this.progress();
+  }
+
+  private progress(): void {
+    this.hooks.onProgress?.({
+      digests: this.digests.valid + this.digests.invalid,
+      logFilesChecked: this.logFiles.valid + this.logFiles.invalid,
+      logFilesFound: this.logFilesFound,
+    });
+  }
+}
+
+/** The log files of valid digests, checked in the background; who lists what, for the listed-twice and unlisted checks. */
+class LogFileChecks {
+  /** s3:// URI of each listed object -> the digest that lists it. */
+  readonly listedBy = new Map<string, string>();
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly limit: LimitFunction,
+    private readonly tally: Tally,
+  ) {}
+
+  add(owner: ValidDigest, ownerUri: string): void {
+    for (const logFile of owner.digest.logFiles) {
+      const object = s3Uri(logFile.s3Bucket, logFile.s3Object);
+      const earlier = this.listedBy.get(object);
+      if (earlier !== undefined) {
+        this.tally.report({
+          kind: 'log-listed-twice',
+          object,
+          reason: `listed by ${earlier === ownerUri ? 'one digest twice' : `two digests: ${earlier} and ${ownerUri}`}`,
+        });
+      }
+      this.listedBy.set(object, ownerUri);
+      this.tally.logFileFound();
+      const check = this.limit(async () => {
+        const problem = await checkLogFile(this.store, logFile);
+        if (problem !== undefined) this.tally.report({ ...problem, object });
+        this.tally.checked('log', object, problem === undefined);
+      });
+      this.pending.add(check);
+      check.then(
+        () => this.pending.delete(check),
+        () => undefined,
+      );
+    }
+  }
+
+  /** Every check queued so far, finished; rejects with the first read that failed. */
+  async done(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+}
+
+interface ChainWalk {
+  readonly visited: ReadonlySet<string>;
+  /** The first valid digest of the walk, which starts at the newest end. */
+  readonly newest?: NewestDigest;
+  /** What the valid digests cover: the span whose archive objects must all be listed. */
+  readonly covered?: Span;
+}
+
+/**
+ * The walk of the CLI's _traverse_digest_chain: the newest listed digest first, then each digest's previous one;
+ * past a digest that is gone or invalid, the next older listed one. Each valid digest goes to `onValid` at once.
+ */
+async function walkChain(
+  listed: readonly ListedObject[],
+  startTime: Date,
+  bucket: string,
+  tally: Tally,
+  load: (key: string) => Promise<DigestLoad>,
+  onValid: (digest: ValidDigest, object: string) => void,
+): Promise<ChainWalk> {
+  const remaining = listed.map(({ key }) => key);
+  const visited = new Set<string>();
+  let newest: NewestDigest | undefined;
+  let covered: Span | undefined;
+  const olderListed = (than: string) => {
+    const time = keyTimeOf(than);
+    while (remaining.length > 0) {
+      const next = remaining.pop();
+      if (next !== undefined && keyTimeOf(next) < time) return next;
+    }
+    return undefined;
+  };
+  let key = remaining.pop();
+  let lastStart = key === undefined ? undefined : parseKeyTime(keyTimeOf(key));
+  /** The valid digest whose previousDigest* fields led here: its claims about this digest are checked. */
+  let linkedFrom: ValidDigest | undefined;
+  while (key !== undefined && lastStart !== undefined && startTime <= lastStart) {
+    visited.add(key);
+    const object = s3Uri(bucket, key);
+    const loaded = await load(key);
+    if (loaded.kind !== 'valid') {
+      tally.report({ kind: loaded.kind, object, reason: loaded.reason });
+      tally.checked('digest', object, false);
+      key = olderListed(key);
+      linkedFrom = undefined;
+      continue;
+    }
+    const current = loaded.value;
+    const { digest } = current;
+    covered = widen(covered, digest);
+    newest ??= { object, endMs: Date.parse(digest.digestEndTime) };
+    tally.checked('digest', object, true);
+    if (linkedFrom !== undefined) checkLink(linkedFrom, current, bucket, tally.report);
+    onValid(current, object);
+    lastStart = new Date(digest.digestStartTime);
+    const next = previousOf(current, bucket, visited);
+    if (next.kind === 'previous') {
+      key = next.key;
+      linkedFrom = current;
+      continue;
+    }
+    key = olderListed(key);
+    linkedFrom = undefined;
+    // The digester writes one digest per period: a chain that starts with older digests listed is broken.
+    if (next.kind === 'start' && key !== undefined) {
+      tally.report({
+        kind: 'chain-break',
+        object,
+        reason: `starts a new chain (no previous digest) while ${s3Uri(bucket, key)} is older`,
+      });
+    }
+    if (next.kind === 'break') tally.report({ kind: 'chain-break', object, reason: next.reason });
+  }
+  return { visited, newest, covered };
+}
+
+/** Where a valid digest's previousDigest* fields lead: its previous digest, the chain's start, or nowhere sound. */
+function previousOf(
+  { key, digest }: ValidDigest,
+  bucket: string,
+  visited: ReadonlySet<string>,
+): { kind: 'previous'; key: string } | { kind: 'start' } | { kind: 'break'; reason: string } {
+  const previousBucket = digest.previousDigestS3Bucket;
+  const previousKey = digest.previousDigestS3Object;
+  if (previousBucket === null || previousKey === null) return { kind: 'start' };
+  if (previousBucket !== bucket) {
+    return {
+      kind: 'break',
+      reason: `its previous digest is in another bucket: ${s3Uri(previousBucket, previousKey)}`,
+    };
+  }
+  // A chain only goes back in time; anything else would walk in circles.
+  if (visited.has(previousKey) || keyTimeOf(previousKey) >= keyTimeOf(key)) {
+    return {
+      kind: 'break',
+      reason: `its previous digest ${s3Uri(previousBucket, previousKey)} is not older than itself`,
+    };
+  }
+  return { kind: 'previous', key: previousKey };
+}
+
+/** Listed digests newer than the walk's oldest that it never reached: a chain that skips them. */
+function reportUnreached(
+  listed: readonly ListedObject[],
+  visited: ReadonlySet<string>,
+  bucket: string,
+  tally: Tally,
+): void {
+  let oldestVisited: string | undefined;
+  for (const key of visited) {
+    const time = keyTimeOf(key);
+    if (oldestVisited === undefined || time < oldestVisited) oldestVisited = time;
+  }
+  if (oldestVisited === undefined) return;
+  for (const { key } of listed) {
+    if (visited.has(key) || keyTimeOf(key) < oldestVisited) continue;
+    tally.report({
+      kind: 'digest-not-in-chain',
+      object: s3Uri(bucket, key),
+      reason: "is a digest of the trail's that no digest of the chain points to",
+    });
+  }
+}
 interface NewestDigest {
   readonly object: string;
   readonly endMs: number;
@@ -334,9 +419,6 @@ const widen = (span: Span | undefined, digest: DigestFile): Span => {
   return span === undefined ? { from, to } : { from: Math.min(span.from, from), to: Math.max(span.to, to) };
 };
 
-const oldestVisitedKeyTime = (visited: ReadonlySet<string>): string =>
-  [...visited].map(keyTimeOf).reduce((oldest, time) => (time < oldest ? time : oldest), '99999999T999999Z');
-
 function trailOf(trailArn: string): TrailIdentity {
   try {
     return parseTrailArn(trailArn);
@@ -348,9 +430,11 @@ function trailOf(trailArn: string): TrailIdentity {
 /** The trail's digest keys in the range, oldest first, as the CLI's load_all_digest_keys_in_range. */
 async function listDigestKeys(
   store: ObjectStore,
-  bucket: string,
-  trail: TrailIdentity,
-  keyPrefix: string,
+  {
+    bucket,
+    trail,
+    keyPrefix,
+  }: { readonly bucket: string; readonly trail: TrailIdentity; readonly keyPrefix: string },
   request: ValidateRequest,
 ): Promise<ListedObject[]> {
   const pattern = digestKeyPattern(trail, keyPrefix);
