@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { Presets, SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
+import { ARCHIVE_PREFIXES } from '../generated/archive-layout.js';
 import { findLocalFile } from '../local-config.js';
 import { cloudTrailControlPlane } from '../validate/control-plane.js';
 import { checkedLine, findingLine, reportJson, startLine, summaryLines } from '../validate/report.js';
@@ -17,8 +18,6 @@ const MAX_GRACE_SECONDS = 300;
 const DEFAULT_CONCURRENCY = 8;
 /** Ranges longer than this get a progress bar (on a terminal, without --verbose or --json). */
 const PROGRESS_FROM_MS = 86_400_000;
-/** The prefix the trail's Firehose stream delivers under (lambda/core/archive-layout.ts ARCHIVE_PREFIXES.events). */
-const ARCHIVE_EVENTS_PREFIX = 'events/';
 const EXIT_NOT_VERIFIED = 1;
 
 interface ValidateFlags {
@@ -88,7 +87,7 @@ async function validate(command: Command, flags: ValidateFlags, root: RootFlags)
     const report = await validateArchive(
       {
         trailArn: target.trailArn,
-        archive: { bucket: target.archiveBucket, prefix: ARCHIVE_EVENTS_PREFIX },
+        archive: { bucket: target.archiveBucket, prefix: ARCHIVE_PREFIXES.events },
         startTime: flags.startTime,
         endTime,
         now,
