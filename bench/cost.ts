@@ -262,6 +262,7 @@ function ingestFunction(request: IngestRequest, plan: WritePlan): LambdaConsumer
 
 interface InsightsInputs {
   readonly counterWruPerEvent: number;
+  readonly counterRruPerEvent: number;
   readonly updatesPerBatch: number;
   readonly keys: number;
   readonly countCpuUsPerBatch: number;
@@ -279,6 +280,7 @@ async function measureInsights(stored: readonly StoredEvent[]): Promise<Insights
   }
   return {
     counterWruPerEvent: load.wruPerEvent,
+    counterRruPerEvent: load.rruPerEvent,
     updatesPerBatch: load.updates / load.batches,
     keys: load.keys,
     countCpuUsPerBatch: median(samples),
@@ -333,15 +335,22 @@ export function insightsStage(
   ]);
   const runsPerMillion = (MILLION / monthlyEvents) * MINUTES_PER_MONTH;
   const counterWru = insights.counterWruPerEvent * MILLION;
+  const counterRru = insights.counterRruPerEvent * MILLION;
   const runWru = runsPerMillion * insights.keys * a.insightsRun.wruPerKey;
   const runRru = runsPerMillion * insights.keys * a.insightsRun.rruPerKey;
   return stage('insights', [
     ...functions.lines,
     {
-      what: 'counter UpdateItem WRU',
+      what: 'counter PutItem WRU',
       quantity: counterWru,
       unit: 'WRU',
       usd: (counterWru / MILLION) * prices.wru.usd,
+    },
+    {
+      what: 'counter GetItem RRU',
+      quantity: counterRru,
+      unit: 'RRU',
+      usd: (counterRru / MILLION) * prices.rru.usd,
     },
     {
       what: 'run: state and rollup WRU',
@@ -620,6 +629,7 @@ export async function runCost(): Promise<Outcome> {
             traffic,
             {
               wruPerEvent: round(inputs.counterWruPerEvent, 3),
+              rruPerEvent: round(inputs.counterRruPerEvent, 3),
               updatesPerBatch: round(inputs.updatesPerBatch, 1),
               keys: inputs.keys,
             },

@@ -1,11 +1,14 @@
 import { eventItems } from '../lambda/adapters/dynamodb-event-store.js';
+import { counterItem } from '../lambda/adapters/dynamodb-insight-store.js';
 import { parseEventId, sourceHash } from '../lambda/core/event-id.js';
 import type { ProducerEvent } from '../lambda/core/event-model.js';
 import { putEvents } from '../lambda/core/ingest.js';
+import { countRecords } from '../lambda/core/insights/counters.js';
 import { LIMITS } from '../lambda/core/limits.js';
 import type { EventWriter, StoredEvent, WriteResult } from '../lambda/core/ports.js';
 import { ACCOUNT_ID, typicalEvent } from '../test/fixtures/events.js';
 import { seededRandom } from '../test/fixtures/random.js';
+import { counterLoadOf } from './pipeline.js';
 import { itemBytes, writeUnits } from './support/capacity.js';
 import { progress, round } from './support/measure.js';
 import {
@@ -29,7 +32,56 @@ import { benchIngestOptions, storeEvents } from './support/stored-events.js';
 export const PARTITION_TARGETS = {
   /** The hottest partition's busiest second, as a share of DynamoDB's 1,000 WCU/s per partition. */
   hottestPartitionShare: { max: 0.5 },
+  /** The largest insight counter item under hostile cardinality: a tenth of DynamoDB's 400 KB item limit. */
+  largestCounterItemBytes: { max: 40_000 },
 } as const satisfies Record<string, Target>;
+
+/** The counter mapping's largest batch (lib/constructs/insights.ts: up to 1,000 records or 5 s). */
+const COUNTER_BATCH_RECORDS = 1000;
+
+/**
+ * One minute of one counter key at the partitions rate with hostile cardinality: every event a write call to the
+ * same source and name from a caller and a client no other event has. The counter items are built as the adapter
+ * builds them (bench/pipeline.ts counterLoadOf); beside them, the size the same minute reached with the ADD design
+ * this replaced (an update id per batch and an attribute per batch-top contributor, never removed).
+ */
+function hostileCounterMinute(eventsPerSecond: number, seconds: number) {
+  const minuteMs = Math.floor(Date.now() / 60_000) * 60_000;
+  const records = Array.from({ length: eventsPerSecond * seconds }, (_, i) => ({
+    json: JSON.stringify({
+      eventTime: new Date(minuteMs + (i % 60_000)).toISOString(),
+      eventSource: 'orders.api.example.com',
+      eventName: 'UpdateOrderStatus',
+      eventCategory: 'Management',
+      managementEvent: true,
+      readOnly: false,
+      userAgent: `example-sdk-js/3.4.1 os/linux#6.5 lang/js md/nodejs#20.11.1 app/instance-${i}`,
+      userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNT_ID}:user/caller-${i}` },
+    }),
+    sequenceNumber: String(i).padStart(21, '0'),
+  }));
+  const load = counterLoadOf(records, COUNTER_BATCH_RECORDS);
+  const ids = new Set<string>();
+  const names = new Set<string>();
+  for (let start = 0; start < records.length; start += COUNTER_BATCH_RECORDS) {
+    for (const update of countRecords(records.slice(start, start + COUNTER_BATCH_RECORDS))) {
+      ids.add(update.updateId);
+      for (const name of Object.keys(update.contributors)) names.add(name);
+    }
+  }
+  const unboundedBytes =
+    itemBytes(counterItem('x'.repeat(22), minuteMs / 60_000, emptyTotals, 1, 1_800_000_000)) +
+    [...ids].reduce((sum, id) => sum + id.length, 0) +
+    [...names].reduce((sum, name) => sum + name.length + 2, 0);
+  return {
+    events: records.length,
+    updates: load.updates,
+    largestItemBytes: load.largestItemBytes,
+    unboundedBytes,
+  };
+}
+
+const emptyTotals = { count: 0, contributors: {}, others: {}, updateIds: [] };
 
 /** The simulated traffic; every figure is printed with the result. */
 export const PARTITION_TRAFFIC = {
@@ -264,9 +316,20 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
   const wcuPerEvent = (simulation: Simulation) =>
     round(Object.values(simulation.totals).reduce((sum, units) => sum + units, 0) / simulation.events, 2);
 
+  progress(
+    `partitions: one counter minute at ${t.eventsPerSecond} events/s, every event a new caller and client`,
+  );
+  const counters = hostileCounterMinute(t.eventsPerSecond, t.seconds);
+  const largestCounterItemBytes = counters.largestItemBytes;
+  const counterStatus = statusOf(largestCounterItemBytes, PARTITION_TARGETS.largestCounterItemBytes);
+
   const result = {
     hottestPartitionShare,
-    targets: { hottestPartitionShare: { ...PARTITION_TARGETS.hottestPartitionShare, status } },
+    largestCounterItemBytes,
+    targets: {
+      hottestPartitionShare: { ...PARTITION_TARGETS.hottestPartitionShare, status },
+      largestCounterItemBytes: { ...PARTITION_TARGETS.largestCounterItemBytes, status: counterStatus },
+    },
     detail: {
       seed,
       partitionWcuLimit: PARTITION_WCU_LIMIT,
@@ -283,10 +346,21 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
         ),
       })),
       typicalEventItemWcu: eventItemWcu,
+      hostileCounterMinute: { ...counters, batchRecords: COUNTER_BATCH_RECORDS },
     },
   };
 
   const rows: Row[] = [
+    targetRow(
+      'largest insight counter item, hostile cardinality (bytes)',
+      largestCounterItemBytes,
+      String(largestCounterItemBytes),
+      PARTITION_TARGETS.largestCounterItemBytes,
+    ),
+    {
+      metric: 'the same minute with the ADD design it replaced (bytes)',
+      value: String(counters.unboundedBytes),
+    },
     targetRow(
       `hottest partition, ${base.writeShards} shards (share of 1,000 WCU/s)`,
       hottestPartitionShare,
@@ -319,6 +393,7 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
 
   const hot = base.hottest[0];
   const notes = [
+    `partitions: insight counters: ${counters.events} events of one key in one minute (${t.eventsPerSecond}/s), each from a caller and a client no other event has, counted in batches of ${COUNTER_BATCH_RECORDS} (${counters.updates} updates of the minute's item): the largest item is ${largestCounterItemBytes} B with the caps (lambda/core/insights/counters.ts COUNTER_ITEM_CAPS); the ADD design it replaced would have reached ${counters.unboundedBytes} B (${percent(counters.unboundedBytes / 409_600)} of DynamoDB's 400 KB item limit) and grown with every further batch.`,
     `partitions: ${base.events} events (${t.seconds} s x ${t.eventsPerSecond}/s) per run through putEvents with a writer that counts the adapter's items (eventItems) and their KEYS_ONLY index entries; WCU = ceil(bytes / 1 KB) per item and per index entry (+100 B index overhead), summed per partition key and second; the busiest second of each partition is compared with ${PARTITION_WCU_LIMIT} WCU/s. Seeded (--seed ${seed}); shards drawn by the same seeded generator.`,
     `partitions: traffic: ${t.sources} sources, one with ${percent(t.dominantSourceShare)} of events (the rest Zipf s=${t.zipfExponent}); ${t.users} users, one with ${percent(t.dominantUserShare)}; ${t.eventNamesPerSource} event names per source and ${t.resourcesPerSource} resources per source, Zipf s=${t.zipfExponent}; two resource types per source, ${percent(t.mainResourceTypeShare)} / ${percent(1 - t.mainResourceTypeShare)}. Typical ~1 KB events (event item ${eventItemWcu} WCU, its record stored encoded). Catalog entries (once per value per container per hour) and producer-id claims (one partition per id) are left out: neither concentrates load.`,
     `partitions: WCU per event: ${wcuPerEvent(base)} at ${base.writeShards} shards (the write path's ${wcuPerEvent(base)} WRU per event as bench -- ingest counts them).`,

@@ -6,10 +6,15 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { mapWithConcurrency } from '../core/backoff.js';
-import type { CounterKey, CounterUpdate, CounterWriter } from '../core/insights/counters.js';
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, mapWithConcurrency } from '../core/backoff.js';
+import {
+  type CounterKey,
+  type CounterTotals,
+  type CounterUpdate,
+  type CounterWriter,
+  mergeCounterUpdate,
+} from '../core/insights/counters.js';
 import { catalogCounterKey, INSIGHT_KEYS_CATALOG_PK } from '../core/insights/key-catalog.js';
 import type { InsightStorePort, MinuteCounter, StoredInsightState } from '../core/insights/run.js';
 import { TABLE_LAYOUT } from '../core/table-layout.js';
@@ -34,6 +39,51 @@ const STATE_SK = 'STATE';
 const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
 
+type Item = Record<string, AttributeValue>;
+
+/**
+ * One minute's counter item: n, the top contributors as attributes named `<letter>|<value>` (what readMinutes
+ * reads), `o` the others' counts per letter, `b` the recent update ids, `v` the version its writer read.
+ */
+export function counterItem(
+  keyId: string,
+  minute: number,
+  totals: CounterTotals,
+  version: number,
+  expiresAt: number,
+): Item {
+  return {
+    [PK]: s(counterPk(keyId)),
+    [SK]: s(minuteSk(minute)),
+    n: n(totals.count),
+    b: { L: totals.updateIds.map(s) },
+    o: { M: Object.fromEntries(Object.entries(totals.others).map(([letter, count]) => [letter, n(count)])) },
+    v: n(version),
+    [TTL]: n(expiresAt),
+    ...Object.fromEntries(Object.entries(totals.contributors).map(([name, count]) => [name, n(count)])),
+  };
+}
+
+/** The totals and version of a stored counter item. */
+export function counterTotalsOf(item: Item): { totals: CounterTotals; version: number } {
+  const contributors: Record<string, number> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (name.includes('|') && value.N !== undefined) contributors[name] = Number(value.N);
+  }
+  const others = Object.fromEntries(
+    Object.entries(item.o?.M ?? {}).map(([letter, value]) => [letter, Number(value.N ?? 0)]),
+  );
+  return {
+    totals: {
+      count: Number(item.n?.N ?? 0),
+      contributors,
+      others,
+      updateIds: (item.b?.L ?? []).flatMap((id) => (id.S === undefined ? [] : [id.S])),
+    },
+    version: Number(item.v?.N ?? 0),
+  };
+}
+
 export class DynamoDbInsightStore implements CounterWriter, InsightStorePort {
   constructor(
     private readonly client: DynamoDBClient,
@@ -41,6 +91,7 @@ export class DynamoDbInsightStore implements CounterWriter, InsightStorePort {
     /** Catalog writes go through the event store, which caches what this container wrote recently. */
     private readonly catalog: Pick<DynamoDbEventStore, 'writeCatalog' | 'readCatalog'>,
     private readonly logger: Logger = functionLogger,
+    private readonly backoff: BackoffPolicy = DEFAULT_BACKOFF,
   ) {}
 
   async registerKeys(
@@ -58,40 +109,55 @@ export class DynamoDbInsightStore implements CounterWriter, InsightStorePort {
     return results.every((result) => result.ok);
   }
 
+  /**
+   * Merges each update into its item: read it (strongly consistent), merge in the core (caps, update-id window),
+   * put it back if nobody wrote it meanwhile (version condition), or read again. Bounded items need the merge;
+   * ADD alone would grow an attribute per distinct contributor and an id per batch without end.
+   */
   async addCounts(updates: readonly CounterUpdate[], expiresAt: number): Promise<boolean[]> {
     return mapWithConcurrency(updates, PARALLEL_UPDATES, async (update) => {
-      const names: Record<string, string> = { '#n': 'n', '#b': 'b', '#ttl': TTL };
-      const values: Record<string, AttributeValue> = {
-        ':n': n(update.count),
-        ':b': { SS: [update.updateId] },
-        ':id': s(update.updateId),
-        ':ttl': n(expiresAt),
-      };
-      const adds = ['#n :n', '#b :b'];
-      Object.entries(update.contributors).forEach(([name, count], i) => {
-        names[`#c${i}`] = name;
-        values[`:c${i}`] = n(count);
-        adds.push(`#c${i} :c${i}`);
-      });
       try {
-        await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: { [PK]: s(counterPk(update.keyId)), [SK]: s(minuteSk(update.minute)) },
-            UpdateExpression: `ADD ${adds.join(', ')} SET #ttl = :ttl`,
-            // The same records counted twice (a retried batch) are refused here.
-            ConditionExpression: 'attribute_not_exists(#b) OR NOT contains(#b, :id)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        );
-        return true;
+        for (let attempt = 1; attempt <= this.backoff.maxAttempts; attempt++) {
+          if (await this.mergeOnce(update, expiresAt)) return true;
+          await backoffDelay(this.backoff, attempt);
+        }
+        this.logger.warn('insight counter update lost every race', { keyId: update.keyId });
+        return false;
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return true;
         this.logger.warn('insight counter update failed', { error: (error as Error).message });
         return false;
       }
     });
+  }
+
+  /** One read-merge-write; false when another writer changed the item in between. */
+  private async mergeOnce(update: CounterUpdate, expiresAt: number): Promise<boolean> {
+    const key = { [PK]: s(counterPk(update.keyId)), [SK]: s(minuteSk(update.minute)) };
+    const output = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    const stored = output.Item === undefined ? undefined : counterTotalsOf(output.Item);
+    const merged = mergeCounterUpdate(stored?.totals, update);
+    if (merged === undefined) return true;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: counterItem(update.keyId, update.minute, merged, (stored?.version ?? 0) + 1, expiresAt),
+          ...(stored === undefined
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+            : {
+                ConditionExpression: '#v = :v',
+                ExpressionAttributeNames: { '#v': 'v' },
+                ExpressionAttributeValues: { ':v': n(stored.version) },
+              }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async listKeys(): Promise<Array<{ keyId: string; key: CounterKey }>> {
@@ -124,11 +190,8 @@ export class DynamoDbInsightStore implements CounterWriter, InsightStorePort {
   ): Promise<Map<number, MinuteCounter>> {
     const minutes = new Map<number, MinuteCounter>();
     for (const item of await this.queryRange(counterPk(keyId), fromMinute, toMinute)) {
-      const contributors: Record<string, number> = {};
-      for (const [name, value] of Object.entries(item)) {
-        if (name.includes('|') && value.N !== undefined) contributors[name] = Number(value.N);
-      }
-      minutes.set(Number(item[SK]?.S), { count: Number(item.n?.N ?? 0), contributors });
+      const { totals } = counterTotalsOf(item);
+      minutes.set(Number(item[SK]?.S), { count: totals.count, contributors: totals.contributors });
     }
     return minutes;
   }

@@ -133,7 +133,68 @@ function topContributors(counts: ReadonlyMap<string, number>): Record<string, nu
   return kept;
 }
 
-/** Writes counter updates (ADD, so concurrent batches add up) and registers the keys insights will scan. */
+/**
+ * What a counter item keeps for one (key, minute), bounded whatever the traffic: a burst with a distinct caller
+ * and client per event (exactly when an insight matters) must not grow it towards DynamoDB's 400 KB item limit.
+ * Measured in bench -- partitions (partitions.largestCounterItemBytes).
+ */
+export const COUNTER_ITEM_CAPS = {
+  /** Contributors kept per attribute; the counts of the ones that drop out of the top go to its remainder. */
+  contributorsPerAttribute: 10,
+  /**
+   * Update ids kept, newest last. A batch is refused while its id is among them: the stream mapping retries a
+   * failed batch at once (its shard waits for it), so between the first attempt and the retry only the other
+   * shards' batches can update the same item, one per batch; 128 leaves room for a long retry at a hot key.
+   */
+  updateIds: 128,
+} as const;
+
+/** A counter item's content: the count, the top contributors, what the others add up to, recent update ids. */
+export interface CounterTotals {
+  readonly count: number;
+  /** Counts by `<attribute letter>|<value>`, at most COUNTER_ITEM_CAPS.contributorsPerAttribute per letter. */
+  readonly contributors: Readonly<Record<string, number>>;
+  /** Per attribute letter, the count of contributors no longer in the top. */
+  readonly others: Readonly<Record<string, number>>;
+  readonly updateIds: readonly string[];
+}
+
+/**
+ * The item after `update`, or undefined when the item already counted it (its id is in the window). Keeps a
+ * deterministic top: by count, then by name, so the same updates in the same order always keep the same names.
+ */
+export function mergeCounterUpdate(
+  totals: CounterTotals | undefined,
+  update: CounterUpdate,
+): CounterTotals | undefined {
+  if (totals?.updateIds.includes(update.updateId)) return undefined;
+  const summed = new Map(Object.entries(totals?.contributors ?? {}));
+  for (const [name, count] of Object.entries(update.contributors)) {
+    summed.set(name, (summed.get(name) ?? 0) + count);
+  }
+  const contributors: Record<string, number> = {};
+  const others: Record<string, number> = { ...totals?.others };
+  for (const letter of Object.values(ATTRIBUTES)) {
+    const ranked = [...summed]
+      .filter(([name]) => name.startsWith(`${letter}|`))
+      .sort(([nameA, a], [nameB, b]) => b - a || (nameA < nameB ? -1 : 1));
+    for (const [name, count] of ranked.slice(0, COUNTER_ITEM_CAPS.contributorsPerAttribute)) {
+      contributors[name] = count;
+    }
+    const dropped = ranked
+      .slice(COUNTER_ITEM_CAPS.contributorsPerAttribute)
+      .reduce((sum, [, count]) => sum + count, 0);
+    if (dropped > 0) others[letter] = (others[letter] ?? 0) + dropped;
+  }
+  return {
+    count: (totals?.count ?? 0) + update.count,
+    contributors,
+    others,
+    updateIds: [...(totals?.updateIds ?? []), update.updateId].slice(-COUNTER_ITEM_CAPS.updateIds),
+  };
+}
+
+/** Writes counter updates (each merged into its item, see mergeCounterUpdate) and registers the keys insights will scan. */
 export interface CounterWriter {
   addCounts(updates: readonly CounterUpdate[], expiresAt: number): Promise<boolean[]>;
   registerKeys(

@@ -129,7 +129,13 @@ describe('cloudTrailStages', () => {
 describe('insightsStage', () => {
   it('prices the counter writes per event and spreads the once-a-minute run over the events of that minute', () => {
     // Prepare: 0.1 counter WRU per event, 8 updates per 500-record batch (one wave of 10 ms, no CPU), 10 keys.
-    const insights = { counterWruPerEvent: 0.1, updatesPerBatch: 8, keys: 10, countCpuUsPerBatch: 0 };
+    const insights = {
+      counterWruPerEvent: 0.1,
+      counterRruPerEvent: 0.02,
+      updatesPerBatch: 8,
+      keys: 10,
+      countCpuUsPerBatch: 0,
+    };
 
     // Act: at 100 events/s a minute holds 6,000 events, so a million events see 1e6 / 6,000 runs.
     const cost = insightsStage(insights, 100);
@@ -137,13 +143,13 @@ describe('insightsStage', () => {
 
     // Assess
     const runs = 1e6 / 6000;
-    expect(line('counter UpdateItem WRU')?.usd).toBeCloseTo(100_000 * 0.625e-6, 12);
+    expect(line('counter PutItem WRU')?.usd).toBeCloseTo(100_000 * 0.625e-6, 12);
+    expect(line('counter GetItem RRU')?.usd).toBeCloseTo(20_000 * 0.125e-6, 12);
     expect(line('run: state and rollup WRU')?.quantity).toBeCloseTo(runs * 10 * (1 + 1 / 60), 9);
     expect(line('run: counter and state RRU')?.usd).toBeCloseTo(runs * 10 * 1.5 * 0.125e-6, 12);
     expect(
-      insightsStage(insights, 100, 'standardIa').lines.find(
-        (entry) => entry.what === 'counter UpdateItem WRU',
-      )?.usd,
+      insightsStage(insights, 100, 'standardIa').lines.find((entry) => entry.what === 'counter PutItem WRU')
+        ?.usd,
     ).toBeCloseTo(100_000 * 0.78e-6, 12);
     // 2,000 invocations of 10 ms at 512 MB = 10 GB-s.
     expect(line('insights-counter fn duration')?.quantity).toBeCloseTo(10, 9);
