@@ -340,9 +340,11 @@ function arnProblem(name: keyof typeof ARN_PATTERNS, arn: string | undefined): s
 export function trailPropsFromContext(node: Node): TrailContextProps {
   const read = new ContextReader(node);
   const insightsOn = read.boolean('insights');
+  const integrityOn = read.boolean('integrity');
   const eventAlarmsOn = read.boolean('eventAlarms');
   const removalPolicy = read.string('removalPolicy')?.toLowerCase();
   const props: TrailContextProps = definedProps<TrailContextProps>({
+    trailName: read.string('trailName'),
     retentionDays: read.number('retentionDays'),
     writeShards: read.number('writeShards'),
     logRetention: read.number('logRetentionDays'),
@@ -397,6 +399,16 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
             minVolume: read.number('insightsMinVolume'),
             eventBusName: read.string('insightsEventBusName'),
           }),
+    integrity:
+      integrityOn === false
+        ? false
+        : optionalObject<IntegrityOptions>({
+            digestInterval: read.amount('digestIntervalMinutes', Duration.minutes),
+            digestKeyPrefix: read.string('digestKeyPrefix'),
+            objectLockRetentionDays: read.number('digestObjectLockDays'),
+            // Checked against OBJECT_LOCK_MODES by the validation.
+            objectLockMode: read.string('digestObjectLockMode')?.toUpperCase() as ObjectLockMode | undefined,
+          }),
     channels: read
       .string('channels')
       ?.split(',')
@@ -426,6 +438,7 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
 
 /** The context keys trailPropsFromContext reads, in the order docs/configuration.md lists them. */
 export const TRAIL_CONTEXT_KEYS = [
+  'trailName',
   'retentionDays',
   'writeShards',
   'logRetentionDays',
@@ -460,6 +473,11 @@ export const TRAIL_CONTEXT_KEYS = [
   'insightsSensitivity',
   'insightsMinVolume',
   'insightsEventBusName',
+  'integrity',
+  'digestIntervalMinutes',
+  'digestKeyPrefix',
+  'digestObjectLockDays',
+  'digestObjectLockMode',
   'channels',
   'selectors',
   'redaction',

@@ -1,12 +1,5 @@
 import { type Acknowledgment, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  MathExpression,
-  Metric,
-  Stats,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import {
@@ -207,8 +200,10 @@ export class Integrity extends Construct {
   public readonly runsDeadLetterQueue: Queue;
   public readonly digester: NodejsFunction;
   public readonly schedule: Schedule;
-  /** Fires when the digester refused a multi-member object or found one the trail did not write. */
-  public readonly objectsAlarm: Alarm;
+  /** Fires when the digester refused an object (more than one gzip member). */
+  public readonly refusedObjectsAlarm: Alarm;
+  /** Fires when the digester found an object the trail did not write. */
+  public readonly foreignObjectsAlarm: Alarm;
   public readonly digestIntervalSeconds: number;
   public readonly digestKeyPrefix: string;
 
@@ -316,7 +311,20 @@ export class Integrity extends Construct {
     });
     encryptionKey?.grant(scheduleRole, 'kms:GenerateDataKey', 'kms:Decrypt');
 
-    this.objectsAlarm = this.createObjectsAlarm(props.alarmTopic);
+    this.refusedObjectsAlarm = this.createObjectsAlarm(
+      'RefusedObjectsAlarm',
+      DIGESTER_METRICS.refusedObjects,
+      'OpenTrail: the digester refused an archive object (more than one gzip member, trailing bytes or a bad CRC); ' +
+        'it is in no digest. The digester log names it.',
+      props.alarmTopic,
+    );
+    this.foreignObjectsAlarm = this.createObjectsAlarm(
+      'ForeignObjectsAlarm',
+      DIGESTER_METRICS.foreignObjects,
+      'OpenTrail: an object appeared in the archive that the Firehose delivery role did not write; it is in no ' +
+        'digest. The digester log names it and its writer.',
+      props.alarmTopic,
+    );
     deadLetterQueueAlarm(
       new Construct(this, 'Deliveries'),
       this.deliveriesDeadLetterQueue,
@@ -481,31 +489,26 @@ export class Integrity extends Construct {
     });
   }
 
-  private createObjectsAlarm(alarmTopic: ITopic | undefined): Alarm {
-    const metric = (metricName: string) =>
-      new Metric({
+  /** One alarm per metric: plain metric alarms, which emulators such as MiniStack deploy (metric math they do not). */
+  private createObjectsAlarm(
+    id: string,
+    metricName: string,
+    alarmDescription: string,
+    alarmTopic: ITopic | undefined,
+  ): Alarm {
+    const alarm = new Alarm(this, id, {
+      metric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
         dimensionsMap: { Service: SERVICE_NAME },
         statistic: Stats.SUM,
-        period: Duration.minutes(5),
-      });
-    const alarm = new Alarm(this, 'ObjectsAlarm', {
-      metric: new MathExpression({
-        expression: 'refused + foreign',
-        usingMetrics: {
-          refused: metric(DIGESTER_METRICS.refusedObjects),
-          foreign: metric(DIGESTER_METRICS.foreignObjects),
-        },
         period: Duration.minutes(5),
       }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription:
-        'OpenTrail: the digester refused an archive object (more than one gzip member) or found one the trail did ' +
-        'not write; neither is in any digest. Its log names the object.',
+      alarmDescription,
     });
     if (alarmTopic) {
       const action = new SnsAction(alarmTopic);

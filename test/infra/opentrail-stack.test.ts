@@ -409,14 +409,16 @@ describe('OpenTrailStack', () => {
         { LogGroupName: resolve(stack.trail.logForwarding.logGroup.logGroupName) },
         4,
       );
-      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'OpenTrail' }, 3);
+      // Three event alarms, and the digester's refused and foreign objects alarms.
+      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'OpenTrail' }, 5);
     });
 
     it('removes every metric filter and event alarm but keeps the queue alarms when eventAlarms is false', () => {
       // Assess
       expect(quiet.trail.eventAlarms).toBeUndefined();
       quietTemplate.resourceCountIs('AWS::Logs::MetricFilter', 0);
-      quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'OpenTrail' }, 0);
+      // The digester's refused and foreign objects alarms only.
+      quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'OpenTrail' }, 2);
       // Four stream and insights dead-letter queues, two of Integrity.
       quietTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS' }, 6);
     });

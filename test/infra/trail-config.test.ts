@@ -215,6 +215,7 @@ describe('trailPropsFromContext', () => {
   it('turns every -c string into its typed prop when all scalar settings are given', () => {
     // Prepare
     const node = contextNode({
+      trailName: 'audit-trail',
       retentionDays: '30',
       writeShards: '8',
       logRetentionDays: '14',
@@ -248,6 +249,11 @@ describe('trailPropsFromContext', () => {
       insightsSensitivity: '6.5',
       insightsMinVolume: '10',
       insightsEventBusName: 'audit-insights',
+      integrity: 'true',
+      digestIntervalMinutes: '30',
+      digestKeyPrefix: 'audit',
+      digestObjectLockDays: '2555',
+      digestObjectLockMode: 'governance',
       channels: 'billing, audit',
       selectors: '{"management":{"read":false},"regions":["eu-west-1"]}',
       redaction: '{"keys":["ssn"],"paths":["requestParameters.card.number"]}',
@@ -266,6 +272,7 @@ describe('trailPropsFromContext', () => {
 
     // Assess
     expect(props).toEqual({
+      trailName: 'audit-trail',
       retentionDays: 30,
       writeShards: 8,
       logRetention: RetentionDays.TWO_WEEKS,
@@ -300,6 +307,12 @@ describe('trailPropsFromContext', () => {
         minVolume: 10,
         eventBusName: 'audit-insights',
       },
+      integrity: {
+        digestInterval: Duration.minutes(30),
+        digestKeyPrefix: 'audit',
+        objectLockRetentionDays: 2555,
+        objectLockMode: 'GOVERNANCE',
+      },
       channels: [{ name: 'billing' }, { name: 'audit' }],
       selectors: { management: { read: false }, regions: ['eu-west-1'] },
       redaction: { keys: ['ssn'], paths: ['requestParameters.card.number'] },
@@ -315,6 +328,19 @@ describe('trailPropsFromContext', () => {
     expect(Object.keys(node.getAllContext()).filter((key) => !key.startsWith('aws:'))).toEqual([
       ...TRAIL_CONTEXT_KEYS.filter((key) => key !== 'insights'),
     ]);
+  });
+
+  it("turns integrity off with -c integrity=false and refuses a trail name outside CloudTrail's rules", () => {
+    // Act
+    const props = trailPropsFromContext(
+      new App({ context: { integrity: 'false', trailName: 'ok-name' } }).node,
+    );
+
+    // Assess
+    expect(props).toEqual({ integrity: false, trailName: 'ok-name' });
+    expect(() => trailPropsFromContext(new App({ context: { trailName: 'bad--name' } }).node)).toThrow(
+      /trailName must be 3 to 128 letters/,
+    );
   });
 
   it('turns insights off with -c insights=false and accepts typed values from cdk.json', () => {

@@ -356,7 +356,7 @@ describe('Trail', () => {
           ]),
         },
       });
-      expect(Object.keys(devTemplate.findResources('AWS::CloudWatch::Alarm')).length).toBe(10);
+      expect(Object.keys(devTemplate.findResources('AWS::CloudWatch::Alarm')).length).toBe(11);
       devTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', {
         AlarmActions: [topicRef],
         OKActions: [topicRef],
