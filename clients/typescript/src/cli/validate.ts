@@ -11,10 +11,6 @@ import { targetFromLocalFile, targetFromStackOutputs, type ValidateTarget } from
 import { validateArchive, verified } from '../validate/validator.js';
 import { positiveInteger, time } from './arguments.js';
 
-/** CloudTrail's digest period, and the digester's default (docs/integrity.md). */
-const DEFAULT_DIGEST_INTERVAL_SECONDS = 3600;
-/** A late digest or delivery is missing after one more period, and never sooner than after five minutes. */
-const MAX_GRACE_SECONDS = 300;
 const DEFAULT_CONCURRENCY = 8;
 /** Ranges longer than this get a progress bar (on a terminal, without --verbose or --json). */
 const PROGRESS_FROM_MS = 86_400_000;
@@ -68,8 +64,6 @@ async function validate(command: Command, flags: ValidateFlags, root: RootFlags)
     // An emulator serves buckets by path; AWS by host name.
     ...(target.s3Endpoint === undefined ? {} : { endpoint: target.s3Endpoint, forcePathStyle: true }),
   });
-  const digestIntervalSeconds =
-    flags.digestInterval ?? target.digestIntervalSeconds ?? DEFAULT_DIGEST_INTERVAL_SECONDS;
   const text = flags.json !== true;
   const bar =
     text &&
@@ -91,8 +85,8 @@ async function validate(command: Command, flags: ValidateFlags, root: RootFlags)
         startTime: flags.startTime,
         endTime,
         now,
-        digestIntervalSeconds,
-        graceSeconds: flags.grace ?? Math.min(digestIntervalSeconds, MAX_GRACE_SECONDS),
+        digestIntervalSeconds: flags.digestInterval ?? target.digestIntervalSeconds,
+        graceSeconds: flags.grace,
         concurrency: flags.concurrency,
       },
       {
@@ -152,12 +146,12 @@ export function registerValidate(root: Command): void {
     )
     .option(
       '--digest-interval <seconds>',
-      `seconds between digests (default: the config's, else ${DEFAULT_DIGEST_INTERVAL_SECONDS})`,
+      "seconds between digests (default: the config's, else the newest digest's period)",
       positiveInteger,
     )
     .option(
       '--grace <seconds>',
-      `how late a digest or a delivery may be (default: one interval, at most ${MAX_GRACE_SECONDS})`,
+      'how late a digest or a delivery may be (default: one interval, at most 300)',
       positiveInteger,
     )
     .option('--concurrency <n>', 'S3 reads at once', positiveInteger, DEFAULT_CONCURRENCY)

@@ -38,10 +38,10 @@ export interface ValidateRequest {
   readonly startTime: Date;
   readonly endTime: Date;
   readonly now: Date;
-  /** Seconds between digests: the digester's schedule. */
-  readonly digestIntervalSeconds: number;
-  /** How late a digest, or an object's recording, may be before it counts as missing. */
-  readonly graceSeconds: number;
+  /** Seconds between digests, the digester's schedule. @default the newest linked digest's period, else an hour */
+  readonly digestIntervalSeconds?: number;
+  /** How late a digest, or an object's recording, may be before it counts as missing. @default a period, at most 300 */
+  readonly graceSeconds?: number;
   /** Object reads in flight at once. */
   readonly concurrency: number;
 }
@@ -98,7 +98,14 @@ export interface ValidationReport {
   readonly foundEndTime?: Date;
   readonly digests: { readonly valid: number; readonly invalid: number };
   readonly logFiles: { readonly valid: number; readonly invalid: number };
+  /** The schedule the newest-end and unlisted-object checks used. */
+  readonly schedule: Schedule;
   readonly findings: readonly Finding[];
+}
+
+export interface Schedule {
+  readonly digestIntervalSeconds: number;
+  readonly graceSeconds: number;
 }
 
 /** Whether the archive verified: no finding of any kind. */
@@ -117,6 +124,10 @@ const DIGEST_LISTING_SPILL_MS = HOUR_MS;
 const PUBLIC_KEY_SPILL_MS = 2 * HOUR_MS;
 /** The CLI starts its listing a minute before the range, so that the range is inclusive. */
 const LISTING_MARKER_LEAD_MS = 60_000;
+/** CloudTrail's digest period, and the digester's default. */
+const DEFAULT_DIGEST_INTERVAL_SECONDS = 3600;
+/** A late digest or delivery is missing after one more period, and never later than after five minutes. */
+const MAX_DEFAULT_GRACE_SECONDS = 300;
 /** A digest's JSON lists one line per archive object; past this it is refused rather than held in memory. */
 const MAX_DIGEST_BYTES = 64 * 1024 * 1024;
 
@@ -170,8 +181,10 @@ export async function validateArchive(
     (valid, object) => logFiles.add(valid, object),
   );
   reportUnreached(listed, walk.visited, digests.bucket, tally);
+  const schedule = scheduleOf(request, walk.newest);
   checkNewestEnd(
     request,
+    schedule,
     status,
     walk.newest,
     walk.covered,
@@ -179,7 +192,16 @@ export async function validateArchive(
     tally.report,
   );
   await logFiles.done();
-  await checkUnlisted(request, store, logFiles.listedBy, walk.covered, listed, status, tally.report);
+  await checkUnlisted(
+    request,
+    schedule,
+    store,
+    logFiles.listedBy,
+    walk.covered,
+    listed,
+    status,
+    tally.report,
+  );
 
   const { covered } = walk;
   return {
@@ -194,6 +216,7 @@ export async function validateArchive(
         }),
     digests: tally.digests,
     logFiles: tally.logFiles,
+    schedule,
     findings: tally.findings,
   };
 }
@@ -329,7 +352,12 @@ async function walkChain(
     const current = loaded.value;
     const { digest } = current;
     covered = widen(covered, digest);
-    newest ??= { object, endMs: Date.parse(digest.digestEndTime) };
+    newest ??= {
+      object,
+      startMs: Date.parse(digest.digestStartTime),
+      endMs: Date.parse(digest.digestEndTime),
+      linked: digest.previousDigestS3Object !== null,
+    };
     tally.checked('digest', object, true);
     if (linkedFrom !== undefined) checkLink(linkedFrom, current, bucket, tally.report);
     onValid(current, object);
@@ -404,7 +432,23 @@ function reportUnreached(
 }
 interface NewestDigest {
   readonly object: string;
+  readonly startMs: number;
   readonly endMs: number;
+  /** Whether it has a previous digest: a chain's first period may be shorter than the schedule's. */
+  readonly linked: boolean;
+}
+
+/** The schedule as asked, else as the newest digest that follows another shows it. */
+function scheduleOf(request: ValidateRequest, newest: NewestDigest | undefined): Schedule {
+  const observed =
+    newest?.linked === true && newest.endMs > newest.startMs
+      ? Math.round((newest.endMs - newest.startMs) / 1000)
+      : undefined;
+  const digestIntervalSeconds = request.digestIntervalSeconds ?? observed ?? DEFAULT_DIGEST_INTERVAL_SECONDS;
+  return {
+    digestIntervalSeconds,
+    graceSeconds: request.graceSeconds ?? Math.min(digestIntervalSeconds, MAX_DEFAULT_GRACE_SECONDS),
+  };
 }
 
 interface Span {
@@ -594,14 +638,15 @@ async function checkLogFile(
  */
 function checkNewestEnd(
   request: ValidateRequest,
+  schedule: Schedule,
   status: TrailStatus,
   newestValid: NewestDigest | undefined,
   covered: Span | undefined,
   where: string,
   report: (finding: Finding) => void,
 ): void {
-  const intervalMs = request.digestIntervalSeconds * 1000;
-  const graceMs = request.graceSeconds * 1000;
+  const intervalMs = schedule.digestIntervalSeconds * 1000;
+  const graceMs = schedule.graceSeconds * 1000;
   const newestText =
     newestValid === undefined
       ? `no valid digest of the range is in ${where}`
@@ -633,7 +678,7 @@ function checkNewestEnd(
     report({
       kind: 'digest-missing-newest',
       object: where,
-      reason: `no digest since ${new Date(since).toISOString()}: one is due every ${request.digestIntervalSeconds} s (${request.graceSeconds} s grace), ${newestText}${status.latestDigestDeliveryError === undefined ? '' : `; GetTrailStatus: ${status.latestDigestDeliveryError}`}`,
+      reason: `no digest since ${new Date(since).toISOString()}: one is due every ${schedule.digestIntervalSeconds} s (${schedule.graceSeconds} s grace), ${newestText}${status.latestDigestDeliveryError === undefined ? '' : `; GetTrailStatus: ${status.latestDigestDeliveryError}`}`,
     });
   }
 }
@@ -648,6 +693,7 @@ const hourFolder = (time: number) => new Date(time).toISOString().slice(0, 13).r
  */
 async function checkUnlisted(
   request: ValidateRequest,
+  schedule: Schedule,
   store: ObjectStore,
   listedBy: ReadonlyMap<string, string>,
   covered: Span | undefined,
@@ -665,7 +711,7 @@ async function checkUnlisted(
     status.latestDigestDeliveryTime?.getTime() ?? Number.NEGATIVE_INFINITY,
   );
   const windowStart = Math.max(request.startTime.getTime(), covered?.from ?? Number.NEGATIVE_INFINITY);
-  const windowEnd = Math.min(request.endTime.getTime(), coveredTo - request.graceSeconds * 1000);
+  const windowEnd = Math.min(request.endTime.getTime(), coveredTo - schedule.graceSeconds * 1000);
   if (!(windowStart <= windowEnd)) return;
   const { bucket, prefix } = request.archive;
   // Keys are by the hour their oldest record arrived, never after the object was written.

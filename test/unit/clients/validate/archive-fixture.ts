@@ -112,6 +112,8 @@ export interface FixtureOptions {
   readonly firstEnd: Date;
   readonly digests: number;
   readonly objectsPerDigest: number;
+  /** @default INTERVAL_SECONDS */
+  readonly intervalSeconds?: number;
 }
 
 /** Signs and puts one digest as CloudTrail's digester does; returns what a next digest chains to. */
@@ -178,9 +180,10 @@ export function buildArchive(options: FixtureOptions) {
   const key = sharedKey;
   const written: DigestWritten[] = [];
   let previous: { key: string; hash: string; signature: string } | undefined;
+  const intervalMs = (options.intervalSeconds ?? INTERVAL_SECONDS) * 1000;
   for (let index = 0; index < options.digests; index += 1) {
-    const end = new Date(options.firstEnd.getTime() + index * INTERVAL_SECONDS * 1000);
-    const start = new Date(end.getTime() - INTERVAL_SECONDS * 1000);
+    const end = new Date(options.firstEnd.getTime() + index * intervalMs);
+    const start = new Date(end.getTime() - intervalMs);
     const logFiles = Array.from({ length: options.objectsPerDigest }, (_, n) => {
       const writtenAt = new Date(start.getTime() + (n + 1) * 60_000);
       const objectKey = archiveKeyAt(writtenAt, `${index}-${n}`);
@@ -201,7 +204,7 @@ export function buildArchive(options: FixtureOptions) {
   const status: TrailStatus = {
     isLogging: true,
     ...(newest === undefined ? {} : { latestDigestDeliveryTime: newest.endTime }),
-    startLoggingTime: new Date(options.firstEnd.getTime() - INTERVAL_SECONDS * 1000),
+    startLoggingTime: new Date(options.firstEnd.getTime() - intervalMs),
   };
   const publicKeys: PublicKey[] = [key.publicKey];
   const controlPlane: TrailControlPlane = {

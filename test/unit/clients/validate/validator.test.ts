@@ -258,6 +258,26 @@ describe('validateArchive', () => {
     );
   });
 
+  it("takes the schedule from the newest linked digest's period when none is given", async () => {
+    // Prepare: digests every ten minutes; twenty minutes after the newest, the next is overdue by that schedule.
+    const fixture = buildArchive({
+      firstEnd: FIRST_END,
+      digests: 3,
+      objectsPerDigest: 1,
+      intervalSeconds: 600,
+    });
+    const later = new Date(FIRST_END.getTime() + (2 * 600 + 1_200) * 1000);
+    const { digestIntervalSeconds: _asked, graceSeconds: _grace, ...unscheduled } = request(later, START);
+
+    // Act
+    const report = await validateArchive(unscheduled, fixture);
+
+    // Assess
+    expect(report.schedule).toEqual({ digestIntervalSeconds: 600, graceSeconds: 300 });
+    expect(kinds(report).map(({ kind }) => kind)).toEqual(['digest-missing-newest']);
+    expect(report.findings[0]?.reason).toMatch(/one is due every 600 s \(300 s grace\)/);
+  });
+
   it('names a gap in time and a digest that starts a chain in the middle', async () => {
     // Prepare: a digest written over the newest one that ends later, starts later and links to nothing.
     const fixture = archive();
