@@ -192,9 +192,7 @@ describe('the digester on moto', () => {
     // Assess
     const keys = await ports.ledger.signingKeys();
     expect(summary.signingKey.registered).toBe(true);
-    expect(
-      keys.map(({ keyId, validityEnd }) => ({ keyId, ended: validityEnd !== undefined })),
-    ).toEqual(
+    expect(keys.map(({ keyId, validityEnd }) => ({ keyId, ended: validityEnd !== undefined }))).toEqual(
       expect.arrayContaining([
         { keyId: resources.signingKeyArn, ended: true },
         { keyId: rotated.keyId, ended: false },
