@@ -76,6 +76,12 @@ async function validate(command: Command, flags: ValidateFlags, root: RootFlags)
         )
       : undefined;
   if (text) print(`${startLine({ trailArn: target.trailArn, startTime: flags.startTime, endTime })}\n`);
+  // Lines written under a live bar would tear it: findings wait for the bar to stop.
+  const heldFindings: string[] = [];
+  const stopBar = () => {
+    bar?.stop();
+    for (const line of heldFindings.splice(0)) process.stderr.write(line);
+  };
   bar?.start(0, 0, { digests: 0 });
   try {
     const report = await validateArchive(
@@ -102,7 +108,9 @@ async function validate(command: Command, flags: ValidateFlags, root: RootFlags)
           if (text && flags.verbose === true && checked.valid) print(checkedLine(checked));
         },
         onFinding: (finding) => {
-          if (text) process.stderr.write(`${findingLine(finding)}\n`);
+          if (!text) return;
+          if (bar === undefined) process.stderr.write(`${findingLine(finding)}\n`);
+          else heldFindings.push(`${findingLine(finding)}\n`);
         },
         onProgress: (progress) => {
           bar?.setTotal(progress.logFilesFound);
@@ -110,12 +118,12 @@ async function validate(command: Command, flags: ValidateFlags, root: RootFlags)
         },
       },
     );
-    bar?.stop();
+    stopBar();
     if (text) print(`\n${summaryLines(report).join('\n')}`);
     else print(JSON.stringify(reportJson(report)));
     if (!verified(report)) process.exitCode = EXIT_NOT_VERIFIED;
   } finally {
-    bar?.stop();
+    stopBar();
     s3.destroy();
   }
 }
