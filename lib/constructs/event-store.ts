@@ -57,8 +57,11 @@ export interface EventStoreProps {
 const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem'];
 const READ_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
 const QUERY_ACTIONS = ['dynamodb:Query'];
-/** The insights counter consumer adds to per-minute counters and records the keys it has seen (docs/insights.md). */
-const COUNT_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'];
+/**
+ * The insights counter consumer merges into per-minute counters (read, then a put on the version read) and records
+ * the keys it has seen (docs/insights.md).
+ */
+const COUNT_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'];
 /** The insights function reads counters and open insights, and writes insight events and its own state. */
 const INSIGHTS_ACTIONS = [
   'dynamodb:BatchWriteItem',

@@ -204,7 +204,7 @@ describe('EventStore', () => {
       expect(queryResources.map(renderCfnString)).toEqual([tableArn, ...indexArns]);
     });
 
-    it('grants update and batch write on the table only, no reads, when grantCountEvents is called', () => {
+    it('grants get, put and batch write on the table only, no queries, when grantCountEvents is called', () => {
       // Prepare
       const resources = template.toJSON().Resources;
       const tableArn = renderCfnString(defaultStack.resolve(defaultStore.table.tableArn));
@@ -215,7 +215,8 @@ describe('EventStore', () => {
       // Assess
       expect(actionsOfRole(resources, defaultStack.resolve(counter.roleName))).toEqual([
         'dynamodb:BatchWriteItem',
-        'dynamodb:UpdateItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
       ]);
       expect(statements.map((statement) => renderCfnString(statement.Resource))).toEqual([tableArn]);
     });

@@ -356,7 +356,7 @@ describe('Insights', () => {
       });
     });
 
-    it('lets the counter update and batch write the table only, never query, get or put, when built', () => {
+    it('lets the counter get, put and batch write the table only, never query or update, when built', () => {
       // Prepare
       const resources = template.toJSON().Resources;
       const roleRef = defaultStack.resolve(insights.counterConsumer.function.role?.roleName);
@@ -372,13 +372,14 @@ describe('Insights', () => {
       expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual([
         'dynamodb:BatchWriteItem',
         'dynamodb:DescribeStream',
+        'dynamodb:GetItem',
         'dynamodb:GetRecords',
         'dynamodb:GetShardIterator',
         'dynamodb:ListStreams',
-        'dynamodb:UpdateItem',
+        'dynamodb:PutItem',
       ]);
       expect(tableStatements.map((statement) => statement.Action)).toEqual([
-        ['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
+        ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
       ]);
       expect(actions.filter((action) => action.startsWith('events:'))).toEqual([]);
     });
