@@ -92,9 +92,7 @@ export function cloudTrailControlPlane(options: ControlPlaneOptions): TrailContr
     async trailStatus(trailArn): Promise<TrailStatus> {
       const status = await call('GetTrailStatus', { Name: trailArn });
       return {
-        isLogging: typeof status.IsLogging === 'boolean' ? status.IsLogging : undefined,
         startLoggingTime: optionalDate(status.StartLoggingTime),
-        latestDeliveryTime: optionalDate(status.LatestDeliveryTime),
         latestDigestDeliveryTime: optionalDate(status.LatestDigestDeliveryTime),
         latestDigestDeliveryError: optionalText(status.LatestDigestDeliveryError),
       };
@@ -114,8 +112,6 @@ export function cloudTrailControlPlane(options: ControlPlaneOptions): TrailContr
           {
             fingerprint,
             value: new Uint8Array(Buffer.from(value, 'base64')),
-            validityStartTime: optionalDate(key.ValidityStartTime),
-            validityEndTime: optionalDate(key.ValidityEndTime),
           },
         ];
       });

@@ -30,11 +30,9 @@ export interface TrailDescription {
   readonly isOrganizationTrail: boolean;
 }
 
-/** GetTrailStatus: when the trail last delivered an archive object and a digest. */
+/** GetTrailStatus, what the newest-end check reads: when logging (the first digest's period) began, the last digest. */
 export interface TrailStatus {
-  readonly isLogging?: boolean;
   readonly startLoggingTime?: Date;
-  readonly latestDeliveryTime?: Date;
   readonly latestDigestDeliveryTime?: Date;
   readonly latestDigestDeliveryError?: string;
 }
@@ -44,8 +42,6 @@ export interface PublicKey {
   readonly fingerprint: string;
   /** DER of the PKCS#1 RSAPublicKey. */
   readonly value: Uint8Array;
-  readonly validityStartTime?: Date;
-  readonly validityEndTime?: Date;
 }
 
 export interface TrailControlPlane {

@@ -84,7 +84,6 @@ export function signingKey(): SigningKey {
     publicKey: {
       fingerprint: createHash('md5').update(der).digest('hex'),
       value: new Uint8Array(der),
-      validityStartTime: new Date('2026-01-01T00:00:00Z'),
     },
   };
 }
@@ -202,7 +201,6 @@ export function buildArchive(options: FixtureOptions) {
   }
   const newest = written.at(-1);
   const status: TrailStatus = {
-    isLogging: true,
     ...(newest === undefined ? {} : { latestDigestDeliveryTime: newest.endTime }),
     startLoggingTime: new Date(options.firstEnd.getTime() - intervalMs),
   };
