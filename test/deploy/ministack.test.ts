@@ -60,7 +60,10 @@ describe('the synthesized stack deployed to MiniStack', () => {
       assemblyDir,
     });
     apiUrl = miniStackApiUrl(miniStack.url, outputOf('ApiUrl'));
-    reader = pipelineReader({ region: REGION, awsEndpoint: miniStack.url, credentials: CREDENTIALS });
+    reader = pipelineReader(
+      { region: REGION, awsEndpoint: miniStack.url, credentials: CREDENTIALS },
+      { archiveObjectFormat: 'uncompressedByMiniStack' },
+    );
   });
 
   afterAll(async () => {

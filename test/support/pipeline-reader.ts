@@ -22,10 +22,34 @@ export interface ArchiveObject {
   readonly bytes: Buffer;
 }
 
+/**
+ * How the emulator's Firehose writes archive objects. `gzip` is what AWS writes and local mode plays. MiniStack's
+ * Firehose cannot compress and writes plain NDJSON (docs/deploy.md, "Archive format"): only its test reads that.
+ */
+export type ArchiveObjectFormat = 'gzip' | 'uncompressedByMiniStack';
+
+export interface PipelineReaderOptions {
+  /** @default 'gzip' */
+  readonly archiveObjectFormat?: ArchiveObjectFormat;
+}
+
+const isGzip = (bytes: Buffer): boolean => bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+/** An archive object's NDJSON text, refused unless it is in the format the emulator is known to write. */
+function archiveText(key: string, bytes: Buffer, format: ArchiveObjectFormat): string {
+  if (format === 'gzip') {
+    if (!isGzip(bytes)) throw new Error(`archive object ${key} is not gzip`);
+    return gunzipSync(bytes).toString('utf8');
+  }
+  // Strict both ways: once MiniStack compresses, this fails and the exception can go.
+  if (isGzip(bytes)) throw new Error(`archive object ${key} is gzip: MiniStack compresses now`);
+  return bytes.toString('utf8');
+}
+
 export interface PipelineReader {
   /** Every object under the prefix, as stored. */
   archiveObjects(bucketName: string, prefix?: string): Promise<ArchiveObject[]>;
-  /** Every NDJSON line of every archive object under the prefix; each object must be gzip, as Firehose writes it. */
+  /** Every NDJSON line of every archive object under the prefix; each must be in the reader's archiveObjectFormat. */
   archiveLines(bucketName: string, prefix?: string): Promise<ArchiveLine[]>;
   /** Every message in the log group, oldest first. */
   logMessages(logGroupName: string): Promise<string[]>;
@@ -34,7 +58,10 @@ export interface PipelineReader {
   destroy(): void;
 }
 
-export const pipelineReader = (access: EmulatorAccess): PipelineReader => {
+export const pipelineReader = (
+  access: EmulatorAccess,
+  { archiveObjectFormat = 'gzip' }: PipelineReaderOptions = {},
+): PipelineReader => {
   const config = { region: access.region, endpoint: access.awsEndpoint, credentials: access.credentials };
   const s3 = new S3Client({ ...config, forcePathStyle: true });
   const logs = new CloudWatchLogsClient(config);
@@ -61,8 +88,7 @@ export const pipelineReader = (access: EmulatorAccess): PipelineReader => {
     archiveLines: async (bucketName, prefix) => {
       const lines: ArchiveLine[] = [];
       for (const { key, bytes } of await archiveObjects(bucketName, prefix)) {
-        if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw new Error(`archive object ${key} is not gzip`);
-        for (const line of gunzipSync(bytes).toString('utf8').split('\n')) {
+        for (const line of archiveText(key, bytes, archiveObjectFormat).split('\n')) {
           if (line !== '') lines.push({ key, line });
         }
       }
