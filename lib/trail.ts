@@ -49,7 +49,10 @@ export type {
 /** CDK leaves this construct id out of logical IDs: a Trail with it keeps the IDs its resources had in a stack. */
 export const HIDDEN_TRAIL_ID = 'Default';
 
-/** The selectors, redaction rules and provenance as the ingest function reads them; unset means the defaults. */
+/**
+ * The selectors, redaction rules and provenance as the ingest function applies them (the lookup function answers
+ * GetEventSelectors from the same selectors); unset means the defaults.
+ */
 function ingestPolicySettings({ selectors, redaction, provenance }: TrailProps): SettingValues {
   return {
     selectors: selectors === undefined ? undefined : JSON.stringify(selectors),
@@ -193,6 +196,7 @@ export class Trail extends Construct {
       channels: props.channels,
       settings: {
         ...ingestPolicySettings(props),
+        insights: this.insights ? 'on' : 'off',
         trailName: this.trailName,
         trailArn: this.trailArn,
         ...(integrity
@@ -213,6 +217,11 @@ export class Trail extends Construct {
     checkEnvironmentBudget(
       this.trailApi.ingestFunction,
       'Shorten the selectors (fewer values, shared prefixes with startsWith) or the redaction rules, or use fewer channels.',
+    );
+    // The lookup function reads the selectors too, for GetEventSelectors.
+    checkEnvironmentBudget(
+      this.trailApi.lookupFunction,
+      'Shorten the selectors (fewer values, shared prefixes with startsWith).',
     );
 
     if (props.dashboard ?? true) {

@@ -301,6 +301,8 @@ export function planLocal(options: LocalOptions = {}, resolved?: ResolvedResourc
       selectors: options.selectors,
       redaction: options.redaction,
       provenance: options.provenance,
+      // Local mode always runs the insights function and its counter.
+      insights: 'on',
       insightsBaselineMinutes: options.insights?.baselineMinutes,
       // Only NextToken signing uses it; a fresh one per start invalidates tokens from an earlier run.
       tokenSecret: randomBytes(32).toString('base64url'),

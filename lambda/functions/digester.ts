@@ -12,7 +12,7 @@ import { S3DigestWriter } from '../adapters/s3-digest-writer.js';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue.js';
 import { parseTrailArn } from '../core/integrity/digest-file.js';
 import { type DigesterConfig, type DigesterRunSummary, runDigester } from '../core/integrity/digester.js';
-import { SETTINGS } from '../manifest/settings.js';
+import { configurationError, SETTINGS } from '../manifest/settings.js';
 import type { FunctionConfig, FunctionRuntime } from './runtime.js';
 
 export type DigesterHandler = (event: unknown, context: Context) => Promise<DigesterRunSummary>;
@@ -23,7 +23,7 @@ const DEADLINE_MARGIN_MS = 5_000;
 /** A setting the digester needs that the manifest leaves optional (the lookup function reads it too). */
 function required<T>(value: T | undefined, setting: keyof typeof SETTINGS): T {
   if (value === undefined || value === '') {
-    throw new Error(`OpenTrail configuration is invalid: ${SETTINGS[setting].variable} is not set`);
+    throw configurationError([`${SETTINGS[setting].variable} is not set`]);
   }
   return value;
 }

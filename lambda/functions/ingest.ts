@@ -6,7 +6,7 @@ import type { IngestPolicy } from '../core/ingest.js';
 import type { ProvenanceMode } from '../core/provenance.js';
 import { compileRedaction, type RedactionRules, redactionProblems } from '../core/redaction.js';
 import { compileSelectors, selectorProblems, type TrailSelectors } from '../core/selectors.js';
-import { SETTINGS } from '../manifest/settings.js';
+import { configurationError, settingProblems } from '../manifest/settings.js';
 import { createIngestHandler } from '../routes/ingest.js';
 import type { FunctionConfig, FunctionRuntime } from './runtime.js';
 
@@ -21,10 +21,10 @@ export function ingestPolicy(
   provenance: ProvenanceMode = 'strict',
 ): IngestPolicy {
   const problems = [
-    ...selectorProblems(selectors).map((problem) => `${SETTINGS.selectors.variable}: ${problem}`),
-    ...redactionProblems(redaction).map((problem) => `${SETTINGS.redaction.variable}: ${problem}`),
+    ...settingProblems('selectors', selectorProblems(selectors)),
+    ...settingProblems('redaction', redactionProblems(redaction)),
   ];
-  if (problems.length > 0) throw new Error(`OpenTrail configuration is invalid: ${problems.join('; ')}`);
+  if (problems.length > 0) throw configurationError(problems);
   return {
     selectors: compileSelectors(selectors as TrailSelectors | undefined),
     redact: compileRedaction(redaction as RedactionRules | undefined),

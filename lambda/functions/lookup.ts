@@ -6,8 +6,8 @@ import { DynamoDbIntegrityReader } from '../adapters/dynamodb-integrity-reader.j
 import type { HttpHandler } from '../adapters/http.js';
 import { DEFAULT_TRAIL_NAME } from '../core/cloudtrail/trail-arn.js';
 import { INSIGHT_TYPES } from '../core/insights/counters.js';
-import type { TrailSelectors } from '../core/selectors.js';
-import { SETTINGS, type Settings } from '../manifest/settings.js';
+import { selectorProblems, type TrailSelectors } from '../core/selectors.js';
+import { configurationError, SETTINGS, settingProblems } from '../manifest/settings.js';
 import { createLookupHandler, type TrailSettings } from '../routes/lookup.js';
 import type { AwsClientSettings, FunctionConfig, FunctionRuntime } from './runtime.js';
 
@@ -21,9 +21,7 @@ export function tokenSecretLoader(
 ): () => Promise<string> {
   const { tokenSecret, tokenSecretArn } = config;
   if (tokenSecret === undefined && tokenSecretArn === undefined) {
-    throw new Error(
-      `OpenTrail configuration is invalid: set ${SETTINGS.tokenSecret.variable} or ${SETTINGS.tokenSecretArn.variable}`,
-    );
+    throw configurationError([`set ${SETTINGS.tokenSecret.variable} or ${SETTINGS.tokenSecretArn.variable}`]);
   }
   let pending: Promise<string> | undefined;
   const read = async (): Promise<string> => {
@@ -44,25 +42,20 @@ export function tokenSecretLoader(
 }
 
 /**
- * The lookup function's settings, and the trail selectors once its manifest entry lists them: GetEventSelectors
- * answers them, and until then answers CloudTrail's default trail.
+ * The trail CloudTrail's control-plane reads describe (docs/cloudtrail-compat.md): its selectors and insights as
+ * deployed, and integrity on when the ledger and the digest bucket are set. The selectors are checked by the rules
+ * the ingest function applies, so the two functions never disagree on which selectors the trail has.
  */
-export type LookupConfig = FunctionConfig<'lookup'> & Partial<Settings<'selectors'>>;
-
-/**
- * The trail CloudTrail's control-plane reads describe (docs/cloudtrail-compat.md). Integrity is on when the ledger
- * and the digest bucket are set. The lookup function has no setting saying whether the trail's insights are on:
- * both types are reported, as the stack and local mode run them by default.
- */
-export function controlPlaneTrail(config: LookupConfig): TrailSettings {
+export function controlPlaneTrail(config: FunctionConfig<'lookup'>): TrailSettings {
   const { trailArn, digestBucketName, ledgerTableName, selectors } = config;
+  const problems = settingProblems('selectors', selectorProblems(selectors));
+  if (problems.length > 0) throw configurationError(problems);
   return {
     name: config.trailName ?? DEFAULT_TRAIL_NAME,
     ...(trailArn === undefined ? {} : { arn: trailArn }),
     homeRegion: config.region,
-    // Checked at synth and at the ingest function's cold start (docs/selectors.md).
     ...(selectors === undefined ? {} : { selectors: selectors as TrailSelectors }),
-    insightTypes: INSIGHT_TYPES,
+    insightTypes: config.insights === 'on' ? INSIGHT_TYPES : [],
     ...(digestBucketName === undefined || ledgerTableName === undefined
       ? {}
       : { digests: { bucketName: digestBucketName, keyPrefix: config.digestKeyPrefix } }),
@@ -73,7 +66,7 @@ export function controlPlaneTrail(config: LookupConfig): TrailSettings {
  * The lookup function: GET /events, GET /events/{eventId}, CloudTrail's LookupEvents and the trail's reads (POST /)
  * and the console's reads.
  */
-export function buildLookup(config: LookupConfig, runtime: FunctionRuntime): HttpHandler {
+export function buildLookup(config: FunctionConfig<'lookup'>, runtime: FunctionRuntime): HttpHandler {
   const client = new DynamoDBClient(runtime.aws);
   const reader = new DynamoDbEventStore(client, config.tableName);
   const trail = controlPlaneTrail(config);

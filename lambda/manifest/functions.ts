@@ -154,7 +154,10 @@ export const FUNCTIONS = {
       ...API_SETTINGS,
       'tokenSecret',
       'tokenSecretArn',
-      // CloudTrail's control-plane reads (DescribeTrails, GetTrailStatus, ListPublicKeys) read the ledger.
+      // CloudTrail's control-plane reads describe the trail: its selectors and insights as deployed, and the
+      // ledger for DescribeTrails, GetTrailStatus and ListPublicKeys.
+      'selectors',
+      'insights',
       'trailName',
       'trailArn',
       'digestBucketName',

@@ -147,6 +147,14 @@ export const SETTINGS = {
     variable: 'OPENTRAIL_SELECTORS',
     description: "The trail selectors as JSON (docs/selectors.md); unset: CloudTrail's default trail.",
   },
+  insights: {
+    kind: 'choice',
+    variable: 'OPENTRAIL_INSIGHTS',
+    values: ['on', 'off'],
+    default: 'on',
+    description:
+      "Whether the trail's insights run (off: the Trail's insights: false); GetInsightSelectors and HasInsightSelectors answer from it.",
+  },
   redaction: {
     kind: 'json',
     variable: 'OPENTRAIL_REDACTION',
@@ -287,6 +295,16 @@ function parseSetting(spec: SettingSpec, text: string): { value?: unknown; probl
   }
 }
 
+/** The error that stops a function's start, naming every configuration problem at once. */
+export function configurationError(problems: readonly string[]): Error {
+  return new Error(`OpenTrail configuration is invalid: ${problems.join('; ')}`);
+}
+
+/** A setting's problems, each prefixed with its variable so a deployment sees what to fix. */
+export function settingProblems(key: SettingKey, problems: readonly string[]): string[] {
+  return problems.map((problem) => `${SETTINGS[key].variable}: ${problem}`);
+}
+
 /**
  * The settings `keys` from an environment, typed; unset or empty variables take their defaults. Every bad value
  * is named in one error, so a bad deployment stops at its cold start.
@@ -306,7 +324,7 @@ export function readSettings<K extends SettingKey>(keys: readonly K[], env: Envi
     if (problem !== undefined) problems.push(problem);
     else values[key] = value;
   }
-  if (problems.length > 0) throw new Error(`OpenTrail configuration is invalid: ${problems.join('; ')}`);
+  if (problems.length > 0) throw configurationError(problems);
   return values as Settings<K>;
 }
 

@@ -5,12 +5,16 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createIngestMetrics, publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
 import type { PutFailure } from '../../lambda/core/ingest.js';
+import { controlPlaneTrail } from '../../lambda/functions/lookup.js';
+import { FUNCTIONS } from '../../lambda/manifest/functions.js';
+import { readSettings } from '../../lambda/manifest/settings.js';
 import { DASHBOARD_QUERIES, INGEST_METRICS } from '../../lib/constructs/dashboard.js';
 import { Trail } from '../../lib/trail.js';
 import {
   createTestApp,
   isRecord,
   logicalIdOf,
+  propertiesOf,
   renderCfnString,
   statementsOfRole,
   TEST_ENV,
@@ -136,6 +140,49 @@ describe('Trail', () => {
     expect(renderCfnString(shared.resolve(security.channelArns.billing))).toBe(
       'arn:aws:cloudtrail:us-east-1:123456789012:channel/billing',
     );
+  });
+
+  describe("the trail CloudTrail's control-plane reads describe", () => {
+    // The lookup function's settings as deployed, read as its cold start reads them (tokens become placeholders).
+    const lookupTrail = (trail: Trail, template: Template) => {
+      const properties = propertiesOf(
+        template,
+        logicalIdOf(Stack.of(trail), trail.trailApi.lookupFunction.functionName),
+      );
+      const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const environment = Object.fromEntries(
+        Object.entries(variables).map(([variable, value]) => [
+          variable,
+          typeof value === 'string' ? value : 'resolved-at-deploy',
+        ]),
+      );
+      return controlPlaneTrail(readSettings(FUNCTIONS.lookup.settings, environment));
+    };
+
+    it('answers the selectors and no insights when the trail has selectors and insights: false', () => {
+      // Prepare
+      const selective = createTestApp();
+      const stack = new Stack(selective.app, 'Selective', { env: TEST_ENV });
+      const selectors = { management: { read: false } };
+      const trail = new Trail(stack, 'Trail', { selectors, insights: false, dashboard: false });
+
+      // Act
+      const described = lookupTrail(trail, Template.fromStack(stack));
+      selective.cleanup();
+
+      // Assess
+      expect(described.selectors).toEqual(selectors);
+      expect(described.insightTypes).toEqual([]);
+    });
+
+    it("answers CloudTrail's default trail and both insight types when defaults apply", () => {
+      // Act
+      const described = lookupTrail(audit, sharedTemplate);
+
+      // Assess
+      expect(described.selectors).toBeUndefined();
+      expect(described.insightTypes).toEqual(['ApiCallRateInsight', 'ApiErrorRateInsight']);
+    });
   });
 
   describe('grants to callers', () => {

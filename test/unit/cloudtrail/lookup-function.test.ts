@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { controlPlaneTrail, type LookupConfig } from '../../../lambda/functions/lookup.js';
+import { controlPlaneTrail } from '../../../lambda/functions/lookup.js';
+import type { FunctionConfig } from '../../../lambda/functions/runtime.js';
 import { FUNCTIONS } from '../../../lambda/manifest/functions.js';
 import { withDefaults } from '../../../lambda/manifest/settings.js';
 
 const ARN = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/audit';
-const config = (values: Partial<LookupConfig>): LookupConfig => ({
+const config = (values: Partial<FunctionConfig<'lookup'>>): FunctionConfig<'lookup'> => ({
   ...withDefaults(FUNCTIONS.lookup.settings, { region: 'eu-west-1', tableName: 'events', tokenSecret: 's' }),
   ...values,
 });
@@ -32,6 +33,24 @@ describe('controlPlaneTrail', () => {
       insightTypes: ['ApiCallRateInsight', 'ApiErrorRateInsight'],
       digests: { bucketName: 'digests', keyPrefix: 'p' },
     });
+  });
+
+  it('reports no insight types when the insights setting is off', () => {
+    // Act
+    const trail = controlPlaneTrail(config({ insights: 'off' }));
+
+    // Assess
+    expect(trail.insightTypes).toEqual([]);
+  });
+
+  it('refuses selectors the ingest function would refuse, naming the variable', () => {
+    // Act
+    const build = () => controlPlaneTrail(config({ selectors: { management: { read: 'no' } } }));
+
+    // Assess
+    expect(build).toThrow(
+      'OpenTrail configuration is invalid: OPENTRAIL_SELECTORS: management.read must be true or false',
+    );
   });
 
   it('is the default trail, ARN left to the API account, integrity off, without those settings', () => {
