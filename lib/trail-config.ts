@@ -4,6 +4,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Node } from 'constructs';
+import { DEFAULT_TRAIL_NAME, trailNameProblem } from '../lambda/core/cloudtrail/trail-arn.js';
 import type { LogLineFormat } from '../lambda/core/pipeline.js';
 import { PROVENANCE_MODES, type ProvenanceMode } from '../lambda/core/provenance.js';
 import { type RedactionRules, redactionProblems } from '../lambda/core/redaction.js';
@@ -39,7 +40,7 @@ export interface TrailProps {
   /**
    * The trail's name, as CloudTrail's DescribeTrails gives it, in its ARN (`arn:<partition>:cloudtrail:<region>:
    * <account>:trail/<name>`) and in its digest keys: CloudTrail's rules, 3 to 128 letters, digits, `.`, `_` or `-`,
-   * starting and ending with a letter or digit, no two of `._-` in a row.
+   * starting and ending with a letter or digit, no two of `._-` in a row, not an IP address.
    *
    * @default - the stack name and the trail's path in it, joined by `-`
    */
@@ -217,12 +218,9 @@ export interface TrailResourceSettings {
 /** The configuration as context can express it: scalars only, topic and key by ARN. */
 export type TrailContextProps = Omit<TrailProps, 'alarmTopic' | 'encryptionKey'> & TrailResourceSettings;
 
-/** CloudTrail's trail names (CreateTrail, Name). */
-const TRAIL_NAME_PATTERN = /^(?=.{3,128}$)[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9]))*$/;
-
 /** A trail name from a stack path: other characters become `-`, runs of `._-` one `-`, cut to 128. */
 export function defaultTrailName(stackPath: string): string {
-  if (Token.isUnresolved(stackPath)) return 'opentrail';
+  if (Token.isUnresolved(stackPath)) return DEFAULT_TRAIL_NAME;
   const name = stackPath
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/[._-]{2,}/g, '-')
@@ -232,12 +230,11 @@ export function defaultTrailName(stackPath: string): string {
   return name.length >= 3 ? name : `opentrail-${name}`.replace(/-$/, '');
 }
 
-function trailNameProblem(name: string | undefined): string | undefined {
-  if (name === undefined || Token.isUnresolved(name) || TRAIL_NAME_PATTERN.test(name)) return undefined;
-  return (
-    'trailName must be 3 to 128 letters, digits, ".", "_" or "-", start and end with a letter or digit and have ' +
-    `no two of "._-" in a row (got ${JSON.stringify(name)})`
-  );
+/** CloudTrail's naming rules (the control-plane reads refuse names by the same function). */
+function trailNamePropProblem(name: string | undefined): string | undefined {
+  if (name === undefined || Token.isUnresolved(name)) return undefined;
+  const problem = trailNameProblem(name);
+  return problem === undefined ? undefined : `trailName: ${problem}`;
 }
 
 /** The CloudWatch Logs retention periods, in days (RetentionDays, INFINITE included). */
@@ -260,7 +257,7 @@ const ARN_PATTERNS = {
 export function validateTrailProps(props: TrailProps & TrailResourceSettings): string[] {
   const { archive, logForwarding, eventAlarms, insights } = props;
   const problems: (string | undefined)[] = [
-    trailNameProblem(props.trailName),
+    trailNamePropProblem(props.trailName),
     ...eventStorePropsProblems({ retentionDays: props.retentionDays, writeShards: props.writeShards }),
     oneOfProblem('logRetention', props.logRetention, LOG_RETENTION_DAYS),
     positiveNumberProblem('apiThrottle.rateLimit', props.apiThrottle?.rateLimit),

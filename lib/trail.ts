@@ -20,6 +20,7 @@ import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { trailArn } from '../lambda/core/cloudtrail/trail-arn.js';
 import { FUNCTIONS, type FunctionName } from '../lambda/manifest/functions.js';
 import { CustomerKeyAspect } from './aspects/customer-key.js';
 import { Archive, defaultDatabaseName } from './constructs/archive.js';
@@ -105,11 +106,13 @@ export class Trail extends Construct {
     this.encryptionKey = encryptionKey;
     this.alarmTopic = this.createAlarmTopic(props);
     this.trailName = props.trailName ?? this.defaultTrailName();
+    // The ARN's one spelling (trail-arn.ts), from the stack's values: literals when known, else pseudo-parameter tokens.
     const stack = Stack.of(this);
-    this.trailArn = stack.formatArn({
-      service: 'cloudtrail',
-      resource: 'trail',
-      resourceName: this.trailName,
+    this.trailArn = trailArn({
+      partition: stack.partition,
+      region: stack.region,
+      account: stack.account,
+      name: this.trailName,
     });
 
     this.eventStore = new EventStore(this, 'EventStore', {

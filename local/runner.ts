@@ -19,7 +19,7 @@ import {
 } from '../lambda/adapters/pipeline-admin.js';
 import { createEventsTable } from '../lambda/adapters/table-admin.js';
 import { channelArn, DEFAULT_CHANNEL_NAME } from '../lambda/core/cloudtrail/channels.js';
-import { trailArn } from '../lambda/core/cloudtrail/trail-arn.js';
+import { DEFAULT_TRAIL_NAME, trailArn } from '../lambda/core/cloudtrail/trail-arn.js';
 import type { InsightsRunSummary } from '../lambda/core/insights/run.js';
 import type { LogLineFormat } from '../lambda/core/pipeline.js';
 import type { ProvenanceMode } from '../lambda/core/provenance.js';
@@ -88,9 +88,6 @@ export const DEFAULT_INTEGRITY_NAMES: IntegrityNames = {
   digestBucketName: 'opentrail-digests',
   signingKeyAlias: 'alias/opentrail-digests',
 };
-
-/** The trail's name in local mode unless configured (CloudTrail's TrailName). */
-export const DEFAULT_TRAIL_NAME = 'opentrail';
 
 /**
  * Who writes the archive: in AWS the Firehose delivery role's session, whose S3 notifications name it

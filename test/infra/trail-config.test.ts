@@ -339,7 +339,7 @@ describe('trailPropsFromContext', () => {
     // Assess
     expect(props).toEqual({ integrity: false, trailName: 'ok-name' });
     expect(() => trailPropsFromContext(new App({ context: { trailName: 'bad--name' } }).node)).toThrow(
-      /trailName must be 3 to 128 letters/,
+      /trailName: "bad--name" is not a valid trail name: use 3 to 128 letters/,
     );
   });
 

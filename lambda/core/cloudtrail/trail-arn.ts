@@ -47,7 +47,7 @@ export interface TrailArnParts {
   readonly region: string;
   readonly account: string;
   readonly name: string;
-  /** @default the region's partition (partitionOf); the stack passes its `AWS::Partition` token */
+  /** @default the region's partition (partitionOf); the stack passes its own, an `AWS::Partition` token for an unknown region */
   readonly partition?: string;
 }
 
