@@ -77,4 +77,20 @@ export const LIMITS = {
   },
   /** Redaction rules: configured key names and JSON paths (docs/selectors.md). */
   redactionRules: 200,
+  /** What one digester run may do: the digest's and the run's bounds (the function's timeout is sized for them). */
+  digester: {
+    /**
+     * Objects one digest lists: head.inProgress names each (about 150 bytes of key), within DynamoDB's 400 KB item,
+     * and the digest's JSON stays under 500 KB. More pending objects wait for the next digest.
+     */
+    objectsPerDigest: 1000,
+    /** Notifications one run hashes; the rest wait in the queue for the next run. */
+    objectsPerRun: 1000,
+    /** SQS ReceiveMessage returns at most 10 messages. */
+    messagesPerReceive: 10,
+    /** What a run keeps of its invocation time for the cut (ledger writes, one KMS Sign, one PutObject). */
+    cutReserveMs: 30_000,
+    /** Ledger writes of a cut in flight at once. */
+    writeConcurrency: 16,
+  },
 } as const;

@@ -241,7 +241,7 @@ export const FUNCTIONS = {
     // Hashing is CPU-bound: 1,769 MB is one full vCPU. Measured (docs/integrity.md, "Sizing"): about 60 MB/s of
     // inflated archive (70,000 records/s) per vCPU, so an hour at 5,000 events/s (14 GB inflated) takes about
     // 240 s and an hour at 100 events/s about 5 s. Each run stops recording 30 s before this timeout
-    // (DIGESTER_LIMITS) and leaves the rest in the queue for the next digest.
+    // (LIMITS.digester) and leaves the rest in the queue for the next digest.
     memoryMb: 1769,
     timeoutSeconds: 900,
     architecture: 'arm64',

@@ -1,4 +1,5 @@
 import { mapWithConcurrency } from '../backoff.js';
+import { LIMITS } from '../limits.js';
 import { ArchiveObjectRefusedError, type ArchiveObjectSummary } from './archive-object.js';
 import {
   type ArchiveWriter,
@@ -27,24 +28,8 @@ import { type PublicSigningKey, publicSigningKey, registryChange } from './signi
  * stops half-way is finished by the next one, which writes the same digest.
  */
 
-/** What one run may do: the digest's and the run's bounds (the function's timeout is sized for them, lambda/manifest). */
-export const DIGESTER_LIMITS = {
-  /**
-   * Objects one digest lists: head.inProgress names each (about 150 bytes of key), within DynamoDB's 400 KB item, and
-   * the digest's JSON stays under 500 KB. More pending objects wait for the next digest.
-   */
-  objectsPerDigest: 1000,
-  /** Notifications one run hashes; the rest wait in the queue for the next run. */
-  objectsPerRun: 1000,
-  /** SQS ReceiveMessage returns at most 10 messages. */
-  messagesPerReceive: 10,
-  /** What a run keeps of its invocation time for the cut (ledger writes, one KMS Sign, one PutObject). */
-  cutReserveMs: 30_000,
-  /** Ledger writes of a cut in flight at once. */
-  writeConcurrency: 16,
-} as const;
-
-export type DigesterLimits = { readonly [K in keyof typeof DIGESTER_LIMITS]: number };
+/** The digester's bounds (LIMITS.digester), each of which a test may lower. */
+export type DigesterLimits = { readonly [K in keyof typeof LIMITS.digester]: number };
 
 // ---- Ports ----
 
@@ -178,7 +163,7 @@ export async function runDigester(
   config: DigesterConfig,
   options: DigesterRunOptions,
 ): Promise<DigesterRunSummary> {
-  const limits: DigesterLimits = { ...DIGESTER_LIMITS, ...config.limits };
+  const limits: DigesterLimits = { ...LIMITS.digester, ...config.limits };
   const signingKey = await currentSigningKey(ports, options.now);
 
   let head = await ports.ledger.head();
