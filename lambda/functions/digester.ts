@@ -5,7 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { publishDigesterMetrics } from '../adapters/digester-metrics.js';
 import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
-import { createIngestMetrics } from '../adapters/ingest-metrics.js';
+import { createFunctionMetrics } from '../adapters/function-metrics.js';
 import { KmsDigestSigner } from '../adapters/kms-digest-signer.js';
 import { S3ArchiveReader } from '../adapters/s3-archive-reader.js';
 import { S3DigestWriter } from '../adapters/s3-digest-writer.js';
@@ -57,7 +57,7 @@ export function buildDigester(config: FunctionConfig<'digester'>, runtime: Funct
     signer: new KmsDigestSigner(new KMSClient(runtime.aws), config.signingKeyId),
     digests: new S3DigestWriter(s3),
   };
-  const metrics = createIngestMetrics(
+  const metrics = createFunctionMetrics(
     runtime.metricsOutput === undefined ? {} : { output: runtime.metricsOutput },
   );
   const now = runtime.now ?? Date.now;

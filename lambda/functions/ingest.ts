@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.js';
+import { createFunctionMetrics } from '../adapters/function-metrics.js';
 import type { HttpHandler } from '../adapters/http.js';
-import { createIngestMetrics } from '../adapters/ingest-metrics.js';
 import type { IngestPolicy } from '../core/ingest.js';
 import type { ProvenanceMode } from '../core/provenance.js';
 import { compileRedaction, type RedactionRules, redactionProblems } from '../core/redaction.js';
@@ -39,7 +39,7 @@ export function buildIngest(config: FunctionConfig<'ingest'>, runtime: FunctionR
     writer: new DynamoDbEventStore(new DynamoDBClient(runtime.aws), config.tableName),
     policy: ingestPolicy(config.selectors, config.redaction, config.provenance),
     logger: runtime.logger,
-    metrics: createIngestMetrics(
+    metrics: createFunctionMetrics(
       runtime.metricsOutput === undefined ? {} : { output: runtime.metricsOutput },
     ),
     ...(runtime.now === undefined ? {} : { now: runtime.now }),

@@ -1,8 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { TrailConfig } from '../adapters/config.js';
+import { createFunctionMetrics } from '../adapters/function-metrics.js';
 import { bodyText, type HttpHandler, json, type Route } from '../adapters/http.js';
-import { createIngestMetrics, publishIngestMetrics } from '../adapters/ingest-metrics.js';
+import { publishIngestMetrics } from '../adapters/ingest-metrics.js';
 import { logger as sharedLogger } from '../adapters/logger.js';
 import { DEFAULT_INGEST_POLICY, type IngestPolicy, parsePutEventsBody, putEvents } from '../core/ingest.js';
 import type { EventWriter } from '../core/ports.js';
@@ -19,7 +20,7 @@ export interface IngestDependencies {
   readonly policy?: IngestPolicy;
   /** @default the function's shared logger (lambda/adapters/logger.ts) */
   readonly logger?: Logger;
-  /** @default the function's metrics, written to stdout (lambda/adapters/ingest-metrics.ts) */
+  /** @default the function's metrics, written to stdout (lambda/adapters/function-metrics.ts) */
   readonly metrics?: Metrics;
 }
 
@@ -46,7 +47,7 @@ export function createIngestHandler({
   now = Date.now,
   policy = DEFAULT_INGEST_POLICY,
   logger = sharedLogger,
-  metrics = createIngestMetrics(),
+  metrics = createFunctionMetrics(),
 }: IngestDependencies): HttpHandler {
   const dependencies = { config, writer, now, policy, logger, metrics };
   return createRouter<'put'>(

@@ -15,7 +15,7 @@ import {
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../lambda/adapters/ingest-metrics.js';
+import { METRICS_NAMESPACE } from '../../lambda/adapters/function-metrics.js';
 import { SERVICE_NAME } from '../../lambda/manifest/functions.js';
 
 /** One function or queue, with the name its line carries on the dashboard. */

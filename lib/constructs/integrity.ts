@@ -29,7 +29,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DIGESTER_METRICS } from '../../lambda/adapters/digester-metrics.js';
-import { METRICS_NAMESPACE } from '../../lambda/adapters/ingest-metrics.js';
+import { METRICS_NAMESPACE } from '../../lambda/adapters/function-metrics.js';
 import { ARCHIVE_PREFIXES } from '../../lambda/core/archive-layout.js';
 import { LEDGER_LAYOUT } from '../../lambda/core/integrity/ledger-layout.js';
 import { FUNCTIONS, SERVICE_NAME, scheduleOf } from '../../lambda/manifest/functions.js';

@@ -3,7 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, type Policy, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createIngestMetrics, publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
+import { createFunctionMetrics } from '../../lambda/adapters/function-metrics.js';
+import { publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
 import type { PutFailure } from '../../lambda/core/ingest.js';
 import { controlPlaneTrail } from '../../lambda/functions/lookup.js';
 import { FUNCTIONS } from '../../lambda/manifest/functions.js';
@@ -518,7 +519,7 @@ describe('Trail', () => {
         errorCode: 'FieldTooLong',
         errorMessage: 'userAgent is too long',
       };
-      const ingestMetrics = createIngestMetrics();
+      const ingestMetrics = createFunctionMetrics();
       const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
       let lines: string[];
       try {

@@ -1,8 +1,9 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createFunctionMetrics } from '../../lambda/adapters/function-metrics.js';
 import type { HttpEvent } from '../../lambda/adapters/http.js';
-import { createIngestMetrics, publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
+import { publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
 import type { PutEventsResult } from '../../lambda/core/ingest.js';
 import { compileRedaction } from '../../lambda/core/redaction.js';
 import { compileSelectors } from '../../lambda/core/selectors.js';
@@ -31,7 +32,7 @@ function post(body: string): HttpEvent {
  */
 function enabledMetrics(): { metrics: Metrics; documents: () => unknown[] } {
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-  const metrics = createIngestMetrics();
+  const metrics = createFunctionMetrics();
   vi.unstubAllEnvs();
   const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   return { metrics, documents: () => write.mock.calls.map(([line]) => JSON.parse(String(line))) };
@@ -104,7 +105,7 @@ describe('publishIngestMetrics', () => {
     // Act
     publishIngestMetrics(
       { successful: [], failed: [], filtered: [{ index: 0, eventID: 'A' }] },
-      createIngestMetrics(),
+      createFunctionMetrics(),
     );
 
     // Assess
@@ -112,12 +113,12 @@ describe('publishIngestMetrics', () => {
   });
 });
 
-describe('createIngestMetrics with an output', () => {
+describe('createFunctionMetrics with an output', () => {
   it('hands each document to the output and writes nothing to stdout', () => {
     // Prepare
     const lines: string[] = [];
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-    const metrics = createIngestMetrics({ output: (line) => lines.push(line) });
+    const metrics = createFunctionMetrics({ output: (line) => lines.push(line) });
     vi.unstubAllEnvs();
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
 
@@ -142,7 +143,7 @@ describe('createIngestMetrics with an output', () => {
   it('hands nothing to the output while metrics are disabled', () => {
     // Prepare
     const lines: string[] = [];
-    const metrics = createIngestMetrics({ output: (line) => lines.push(line) });
+    const metrics = createFunctionMetrics({ output: (line) => lines.push(line) });
     // Act
     publishIngestMetrics({ successful: [], failed: [], filtered: [{ index: 0, eventID: 'A' }] }, metrics);
     // Assess
@@ -153,7 +154,7 @@ describe('createIngestMetrics with an output', () => {
 describe('POST /events with a trail policy', () => {
   it('answers filtered events in the response and counts them in the metrics', async () => {
     // Prepare
-    const metrics = createIngestMetrics();
+    const metrics = createFunctionMetrics();
     const addMetric = vi.spyOn(metrics, 'addMetric');
     const store = new MemoryEventStore();
     const handler = createIngestHandler({ config: CONFIG, writer: store, now: () => NOW_MS, metrics });
