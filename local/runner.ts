@@ -52,7 +52,7 @@ import {
 import { isDigesterPlan, type LocalFunctionPlan, planLocalFunctions } from './plan.js';
 import { createRouteAuthorizer, type LocalPrincipal } from './route-access.js';
 import { type ScheduledFunction, type Scheduler, startScheduler } from './scheduler.js';
-import { createSigV4Verifier, localUserArn } from './sigv4-verifier.js';
+import { createSigV4Verifier, type LocalCredential, localUserArn } from './sigv4-verifier.js';
 import { realClock } from './stream-mapping/clock.js';
 import {
   createStreamPoller,
@@ -99,10 +99,11 @@ const LOCAL_ARCHIVE_WRITER = {
   session: 'AWSFirehoseToS3',
 } as const;
 
-export interface LocalCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-}
+/**
+ * A key pair local mode accepts, with the session token that must come with it when it stands for temporary
+ * credentials (the console's identity pool role); the verifier's LocalCredential, less the user name each pair gets.
+ */
+export type LocalCredentials = Pick<LocalCredential, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>;
 
 export interface LocalOptions {
   /** Port of the API; 0 picks a free one. @default 0 */

@@ -6,8 +6,7 @@ import { type Browser, type BrowserContext, chromium, type Page, type Route } fr
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CognitoConfig } from '../../console/src/cognito.js';
 import { PROJECT_ROOT } from '../../local/emulator.js';
-import { type LocalHandle, startLocal } from '../../local/runner.js';
-import type { LocalCredential } from '../../local/sigv4-verifier.js';
+import { type LocalCredentials, type LocalHandle, startLocal } from '../../local/runner.js';
 import { signedFetch } from '../support/signed-fetch.js';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -33,7 +32,7 @@ const IDENTITY_POOL_ID = 'us-east-1:00000000-0000-4000-8000-000000000000';
 const IDENTITY_ID = 'us-east-1:11111111-1111-4111-8111-111111111111';
 
 /** The identity pool's role, as local mode knows it: the reader's key, usable only with this session token. */
-const SESSION_CREDENTIALS: LocalCredential = {
+const SESSION_CREDENTIALS: LocalCredentials = {
   accessKeyId: 'ASIACONSOLEREADER',
   secretAccessKey: 'console-reader-secret',
   sessionToken: 'console-session-token',
