@@ -242,7 +242,7 @@ const handleRequest = async (
       writeGatewayError(response, 403, 'Forbidden');
       return;
     }
-    await serveConsole(response, method, rawPath, options.console);
+    await serveConsole(response, method, rawPath, rawQueryString, options.console);
     return;
   }
 
@@ -663,6 +663,7 @@ const serveConsole = async (
   response: ServerResponse,
   method: string,
   rawPath: string,
+  rawQueryString: string,
   site: ConsoleSite,
 ): Promise<void> => {
   for (const [name, value] of Object.entries(CONSOLE_HEADERS)) response.setHeader(name, value);
@@ -672,7 +673,9 @@ const serveConsole = async (
     return;
   }
   if (rawPath === CONSOLE_PREFIX) {
-    response.writeHead(308, { location: `${CONSOLE_PREFIX}/` }).end();
+    // The query is the page's state (the insight form's filters): a redirect that dropped it would lose them.
+    const query = rawQueryString === '' ? '' : `?${rawQueryString}`;
+    response.writeHead(308, { location: `${CONSOLE_PREFIX}/${query}` }).end();
     return;
   }
   const name = rawPath.slice(CONSOLE_PREFIX.length + 1);

@@ -270,6 +270,27 @@ describe('HTTP front, as strict as API Gateway and Lambda', () => {
       expect(answer.body.includes('reader keys')).toBe(status === 200);
       await rm(root, { recursive: true, force: true });
     });
+
+    it.each([
+      { target: '/console', location: '/console/' },
+      {
+        target: '/console?insight=abc&EventName=Run%20Instances',
+        location: '/console/?insight=abc&EventName=Run%20Instances',
+      },
+    ])('redirects $target to $location, keeping the query', async ({ target, location }) => {
+      // Prepare
+      const root = await mkdtemp(join(tmpdir(), 'opentrail-console-'));
+      const site = await start({ console: { root, config: () => ({}) } });
+      const { host } = new URL(site.url);
+
+      // Act
+      const answer = await sendRaw(site.url, { target, headers: { host } });
+
+      // Assess
+      expect(answer.status).toBe(308);
+      expect(answer.headers.location).toBe(location);
+      await rm(root, { recursive: true, force: true });
+    });
   });
 
   describe("Lambda's 6 MB synchronous payload limits", () => {
