@@ -7,15 +7,24 @@ item, so neither needs the whole table sorted: within a Query, all_items() answe
 key) or the items unsorted (index). Every other caller (Scan, exports) gets moto's own answer. Results, order and
 pagination are moto's, computed from the same items.
 
+GetRecords pages (every stream record with its images, read by each stream consumer) went through moto's generic
+response serializer, the next cost: the records are already in the wire's shape, so they are written with
+json.dumps, timestamps and binary values as moto's serializer writes them (unix seconds, base64).
+
 Werkzeug also logs one access line per request to stderr, which local mode reads line by line and drops; only
 the failed ones (5xx) are written here.
 """
 
+import base64
+import json
 import logging
 import sys
 import threading
+from datetime import datetime
 
+from moto.core.serialize import TimestampSerializer
 from moto.dynamodb.models.table import Table
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.server import main
 
 _query = threading.local()
@@ -48,6 +57,22 @@ def _scoped_query(self, hash_key, *args, **kwargs):
         _query.scope = previous
 
 
+def _wire_value(value):
+    if isinstance(value, datetime):
+        return TimestampSerializer._timestamp_unixtimestamp(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _get_records(self):
+    # As moto's get_records, with the page written directly.
+    limit = self._get_param("Limit")
+    page = self.backend.get_records(self._get_param("ShardIterator"), 1000 if limit is None else limit)
+    self.response_headers["Content-Type"] = "application/x-amz-json-1.0"
+    return json.dumps(page, default=_wire_value)
+
+
 class _FailedRequestsOnly(logging.Filter):
     """Werkzeug's access line is logged with args (request line, status code, size)."""
 
@@ -58,6 +83,7 @@ class _FailedRequestsOnly(logging.Filter):
 
 Table.query = _scoped_query
 Table.all_items = _query_all_items
+DynamoDBStreamsHandler.get_records = _get_records
 logging.getLogger("werkzeug").addFilter(_FailedRequestsOnly())
 
 if __name__ == "__main__":
