@@ -3,6 +3,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
+  type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { IntegrityLedgerReader, LedgerReadOptions } from '../core/cloudtrail/trail-reads.js';
@@ -79,19 +80,9 @@ export class DynamoDbIntegrityReader implements IntegrityLedgerReader {
   }
 
   async readOldestDigest(options: LedgerReadOptions = {}): Promise<DigestRecord | undefined> {
-    const output = await this.send(
-      (abortSignal) =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': PK },
-            ExpressionAttributeValues: { ':pk': { S: LEDGER_PARTITIONS.digest } },
-            ScanIndexForward: true,
-            Limit: 1,
-          }),
-          callOptions(abortSignal),
-        ),
+    const output = await this.queryPartition(
+      LEDGER_PARTITIONS.digest,
+      { oldestFirst: true, limit: 1 },
       options,
     );
     const [item] = output.Items ?? [];
@@ -115,20 +106,9 @@ export class DynamoDbIntegrityReader implements IntegrityLedgerReader {
     let startKey: Record<string, AttributeValue> | undefined;
     // Each page reads at most what is still wanted plus one, which tells whether the registry holds more.
     do {
-      const output = await this.send(
-        (abortSignal) =>
-          this.client.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: '#pk = :pk',
-              ExpressionAttributeNames: { '#pk': PK },
-              ExpressionAttributeValues: { ':pk': { S: LEDGER_PARTITIONS.signingKey } },
-              ScanIndexForward: false,
-              Limit: limit - keys.length + 1,
-              ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-            }),
-            callOptions(abortSignal),
-          ),
+      const output = await this.queryPartition(
+        LEDGER_PARTITIONS.signingKey,
+        { oldestFirst: false, limit: limit - keys.length + 1, startKey },
         options,
       );
       for (const item of output.Items ?? []) {
@@ -139,6 +119,30 @@ export class DynamoDbIntegrityReader implements IntegrityLedgerReader {
       startKey = output.LastEvaluatedKey;
     } while (startKey !== undefined && keys.length < limit);
     return { keys, more: startKey !== undefined };
+  }
+
+  /** One page of a ledger partition's items, in sort key order or against it. */
+  private queryPartition(
+    partition: string,
+    page: { oldestFirst: boolean; limit: number; startKey?: Record<string, AttributeValue> },
+    options: LedgerReadOptions,
+  ): Promise<QueryCommandOutput> {
+    return this.send(
+      (abortSignal) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':pk': { S: partition } },
+            ScanIndexForward: page.oldestFirst,
+            Limit: page.limit,
+            ...(page.startKey === undefined ? {} : { ExclusiveStartKey: page.startKey }),
+          }),
+          callOptions(abortSignal),
+        ),
+      options,
+    );
   }
 
   /** One SDK call; failures worth a retry that outlast the SDK's own retries become StoreUnavailableError (503). */
