@@ -1,16 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IAlarmAction,
-  Metric,
-  Stats,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { countAlarm } from '../defaults/cloudwatch.js';
 import { integerRangeProblem, throwIfInvalid } from '../props-validation.js';
 
 /** The JSON filter patterns, metric names and defaults in one place, so the README and the tests quote them. */
@@ -100,7 +93,6 @@ export class EventAlarms extends Construct {
     super(scope, id);
     throwIfInvalid('EventAlarms', eventAlarmsPropsProblems(props));
     this.metricNamespace = props.metricNamespace ?? EVENT_METRICS.namespace;
-    const actions: IAlarmAction[] = props.alarmTopic ? [new SnsAction(props.alarmTopic)] : [];
 
     this.errorsByCodeFilter = new MetricFilter(this, 'ErrorsByCodeFilter', {
       logGroup: props.logGroup,
@@ -125,18 +117,12 @@ export class EventAlarms extends Construct {
         metricName,
         metricValue: '1',
       });
-      const alarm = new Alarm(this, `${capitalised}Alarm`, {
+      return countAlarm(this, `${capitalised}Alarm`, {
         metric: filter.metric({ statistic: Stats.SUM, period: EVENT_METRICS.period }),
         threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        // No matching line in a period means nothing happened, not that the data is missing.
-        treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: `${description} (${threshold} or more in 5 minutes)`,
+        alarmTopic: props.alarmTopic,
       });
-      alarm.addAlarmAction(...actions);
-      alarm.addOkAction(...actions);
-      return alarm;
     };
 
     this.accessDeniedAlarm = countingAlarm(

@@ -1,6 +1,5 @@
 import { type Acknowledgment, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import {
   AnyPrincipal,
@@ -33,6 +32,7 @@ import { METRICS_NAMESPACE } from '../../lambda/adapters/function-metrics.js';
 import { ARCHIVE_PREFIXES } from '../../lambda/core/archive-layout.js';
 import { LEDGER_LAYOUT } from '../../lambda/core/integrity/ledger-layout.js';
 import { FUNCTIONS, SERVICE_NAME, scheduleOf } from '../../lambda/manifest/functions.js';
+import { countAlarm } from '../defaults/cloudwatch.js';
 import { defaultTableProps } from '../defaults/dynamodb.js';
 import { defaultArchiveBucketProps } from '../defaults/s3.js';
 import { deadLetterQueueAlarm, defaultDeadLetterQueueProps } from '../defaults/sqs.js';
@@ -496,7 +496,7 @@ export class Integrity extends Construct {
     alarmDescription: string,
     alarmTopic: ITopic | undefined,
   ): Alarm {
-    const alarm = new Alarm(this, id, {
+    return countAlarm(this, id, {
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
@@ -504,18 +504,9 @@ export class Integrity extends Construct {
         statistic: Stats.SUM,
         period: Duration.minutes(5),
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
       alarmDescription,
+      alarmTopic,
     });
-    if (alarmTopic) {
-      const action = new SnsAction(alarmTopic);
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
-    return alarm;
   }
 }
 

@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { countAlarm } from './cloudwatch.js';
 
 /**
  * Secure defaults for an on-failure destination: encrypted (SQS-managed keys, or SSE-KMS with a customer key when
@@ -31,21 +31,12 @@ export function deadLetterQueueAlarm(
   alarmDescription: string,
   alarmTopic?: ITopic,
 ): Alarm {
-  const alarm = new Alarm(scope, 'DeadLetterQueueAlarm', {
+  return countAlarm(scope, 'DeadLetterQueueAlarm', {
     metric: queue.metricApproximateNumberOfMessagesVisible({
       statistic: Stats.MAXIMUM,
       period: Duration.minutes(1),
     }),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: TreatMissingData.NOT_BREACHING,
     alarmDescription,
+    alarmTopic,
   });
-  if (alarmTopic) {
-    const action = new SnsAction(alarmTopic);
-    alarm.addAlarmAction(action);
-    alarm.addOkAction(action);
-  }
-  return alarm;
 }
