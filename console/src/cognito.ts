@@ -7,7 +7,7 @@ import type { Credentials } from './api.js';
  * small documented endpoints: no SDK in the bundle. Nothing here touches storage or the page; signin.tsx does.
  */
 
-/** What config.json holds in AWS (lib/constructs/console-site.ts, ConsoleRuntimeConfig). */
+/** What config.json holds in AWS: the sign-in reads it, and the stack writes it (lib/constructs/console-site.ts). */
 export interface CognitoConfig {
   readonly region: string;
   readonly apiUrl: string;

@@ -36,6 +36,7 @@ import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { type NagRuleResult, rules } from 'cdk-nag';
 import { Construct, type IConstruct } from 'constructs';
+import type { CognitoConfig } from '../../console/src/cognito.js';
 import { CONSOLE_PAGE } from '../../console/src/paths.js';
 import { defaultArchiveBucketProps } from '../defaults/s3.js';
 import { throwIfInvalid } from '../props-validation.js';
@@ -81,17 +82,7 @@ export interface ConsoleSiteProps extends ConsoleSiteOptions {
 }
 
 /** What the console finds in /console/config.json in AWS (docs/console.md, "In AWS"). */
-export interface ConsoleRuntimeConfig {
-  readonly region: string;
-  readonly apiUrl: string;
-  readonly userPoolId: string;
-  readonly clientId: string;
-  readonly identityPoolId: string;
-  /** Base URL of the Cognito domain: `https://<prefix>.auth.<region>.amazoncognito.com`. */
-  readonly cognitoDomain: string;
-  /** Where Cognito sends the browser back after sign-in and sign-out: the console's URL. */
-  readonly redirectUri: string;
-}
+export type ConsoleRuntimeConfig = CognitoConfig;
 
 const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
