@@ -1,35 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TrailConfig } from '../../../lambda/adapters/config.js';
 import {
   CLOUDTRAIL_OPERATIONS,
   CLOUDTRAIL_TARGET_PREFIXES,
 } from '../../../lambda/core/cloudtrail/operations.js';
 import { routeKey, TRAIL_ROUTES } from '../../../lambda/core/trail-routes.js';
-import { createLookupHandler } from '../../../lambda/routes/lookup.js';
 import { CLOUDTRAIL_PROTOCOL } from '../../../lambda/routes/protocols.js';
-import { NOW_MS } from '../../fixtures/events.js';
 import { HTTP_CONTEXT, httpEvent } from '../../fixtures/http.js';
-import { MemoryInsightStore } from '../../fixtures/memory-insight-store.js';
-import { MemoryEventStore } from '../../fixtures/memory-store.js';
 import { jsonish, weirdString } from '../../property/arbitraries.js';
-import { MemoryLedgerReader, signingKey } from './memory-ledger.js';
+import {
+  CONTROL_PLANE_TRAIL_ARN,
+  controlPlaneLookup,
+  MemoryLedgerReader,
+  signingKey,
+} from './memory-ledger.js';
 
-const CONFIG: TrailConfig = { tableName: 'trail', region: 'eu-west-1', retentionDays: 90, writeShards: 2 };
-const ARN = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/audit';
-const lookup = createLookupHandler({
-  config: CONFIG,
-  reader: new MemoryEventStore(),
-  counters: new MemoryInsightStore(),
-  tokenSecret: async () => 'x'.repeat(32),
-  now: () => NOW_MS,
-  trail: {
-    name: 'audit',
-    arn: ARN,
-    homeRegion: 'eu-west-1',
-    insightTypes: ['ApiCallRateInsight'],
-    digests: { bucketName: 'd', keyPrefix: '' },
-  },
+const ARN = CONTROL_PLANE_TRAIL_ARN;
+const lookup = controlPlaneLookup({
   ledger: new MemoryLedgerReader({ keys: [signingKey('k', '2026-01-01T00:00:00.000Z')] }),
 });
 

@@ -1,39 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { TrailConfig } from '../../../lambda/adapters/config.js';
 import { CLOUDTRAIL_TARGET_PREFIXES } from '../../../lambda/core/cloudtrail/operations.js';
 import { routeKey, TRAIL_ROUTES } from '../../../lambda/core/trail-routes.js';
-import { createLookupHandler, type LookupDependencies } from '../../../lambda/routes/lookup.js';
 import { NOW_MS } from '../../fixtures/events.js';
 import { HTTP_CONTEXT, httpEvent } from '../../fixtures/http.js';
-import { MemoryInsightStore } from '../../fixtures/memory-insight-store.js';
-import { MemoryEventStore } from '../../fixtures/memory-store.js';
-import { MemoryLedgerReader, signingKey } from './memory-ledger.js';
+import {
+  CONTROL_PLANE_TRAIL_ARN,
+  controlPlaneLookup,
+  MemoryLedgerReader,
+  signingKey,
+} from './memory-ledger.js';
 
-const CONFIG: TrailConfig = { tableName: 'trail', region: 'eu-west-1', retentionDays: 90, writeShards: 2 };
-const ARN = 'arn:aws:cloudtrail:eu-west-1:999988887777:trail/audit';
+const ARN = CONTROL_PLANE_TRAIL_ARN;
 const API_ACCOUNT = '111122223333';
-
-function handler(overrides: Partial<LookupDependencies> = {}) {
-  return createLookupHandler({
-    config: CONFIG,
-    reader: new MemoryEventStore(),
-    counters: new MemoryInsightStore(),
-    tokenSecret: async () => 'x'.repeat(32),
-    now: () => NOW_MS,
-    trail: {
-      name: 'audit',
-      arn: ARN,
-      homeRegion: 'eu-west-1',
-      insightTypes: ['ApiCallRateInsight'],
-      digests: { bucketName: 'audit-digests', keyPrefix: '' },
-    },
-    ...overrides,
-  });
-}
 
 /** POST / with `target` (an operation name gets CloudTrail's short prefix) and a JSON body. */
 async function call(
-  lookup: ReturnType<typeof handler>,
+  lookup: ReturnType<typeof controlPlaneLookup>,
   target: string,
   body: unknown = {},
 ): Promise<{ status: number; headers: Record<string, unknown>; json: Record<string, unknown> }> {
@@ -60,7 +42,7 @@ describe('POST / dispatch', () => {
     'answers %s with 200 in awsJson',
     async (target) => {
       // Act
-      const response = await call(handler(), target);
+      const response = await call(controlPlaneLookup(), target);
 
       // Assess
       expect(response.status).toBe(200);
@@ -72,7 +54,7 @@ describe('POST / dispatch', () => {
     'answers the write %s with UnsupportedOperationException and why',
     async (operation) => {
       // Act
-      const response = await call(handler(), operation, { Name: 'audit' });
+      const response = await call(controlPlaneLookup(), operation, { Name: 'audit' });
 
       // Assess
       expect(response.status).toBe(400);
@@ -84,7 +66,7 @@ describe('POST / dispatch', () => {
 
   it('answers a target outside CloudTrail with UnknownOperationException', async () => {
     // Act
-    const response = await call(handler(), 'DynamoDB_20120810.GetItem');
+    const response = await call(controlPlaneLookup(), 'DynamoDB_20120810.GetItem');
 
     // Assess
     expect(response.status).toBe(400);
@@ -93,7 +75,7 @@ describe('POST / dispatch', () => {
 
   it('refuses a body that is not a JSON object with SerializationException', async () => {
     // Act
-    const response = await call(handler(), 'GetTrail', '[1]');
+    const response = await call(controlPlaneLookup(), 'GetTrail', '[1]');
 
     // Assess
     expect(response.json.__type).toBe('SerializationException');
@@ -103,7 +85,7 @@ describe('POST / dispatch', () => {
 describe('the trail reads through the lookup function', () => {
   it('describes the configured trail, its ARN as configured', async () => {
     // Act
-    const { json } = await call(handler(), 'GetTrail', { Name: ARN });
+    const { json } = await call(controlPlaneLookup(), 'GetTrail', { Name: ARN });
 
     // Assess
     expect(json).toEqual({
@@ -124,7 +106,9 @@ describe('the trail reads through the lookup function', () => {
 
   it("makes the ARN from the API's account when none is configured", async () => {
     // Prepare
-    const lookup = handler({ trail: { name: 'audit', homeRegion: 'eu-west-1', insightTypes: [] } });
+    const lookup = controlPlaneLookup({
+      trail: { name: 'audit', homeRegion: 'eu-west-1', insightTypes: [] },
+    });
 
     // Act
     const { json } = await call(lookup, 'ListTrails');
@@ -164,7 +148,7 @@ describe('the trail reads through the lookup function', () => {
     });
 
     // Act
-    const { status, json } = await call(handler({ ledger }), 'GetTrailStatus', { Name: 'audit' });
+    const { status, json } = await call(controlPlaneLookup({ ledger }), 'GetTrailStatus', { Name: 'audit' });
 
     // Assess
     expect(status).toBe(200);
@@ -186,7 +170,7 @@ describe('the trail reads through the lookup function', () => {
     });
 
     // Act
-    const { json } = await call(handler({ ledger }), 'ListPublicKeys', {
+    const { json } = await call(controlPlaneLookup({ ledger }), 'ListPublicKeys', {
       StartTime: Date.parse('2026-10-20T00:00:00Z') / 1000,
       EndTime: NOW_MS / 1000,
     });
@@ -201,7 +185,9 @@ describe('the trail reads through the lookup function', () => {
 
   it('still answers every read with integrity off: no ledger, validation off, no keys', async () => {
     // Prepare
-    const lookup = handler({ trail: { name: 'audit', arn: ARN, homeRegion: 'eu-west-1', insightTypes: [] } });
+    const lookup = controlPlaneLookup({
+      trail: { name: 'audit', arn: ARN, homeRegion: 'eu-west-1', insightTypes: [] },
+    });
 
     // Act
     const [trails, status, keys] = await Promise.all([
@@ -218,7 +204,7 @@ describe('the trail reads through the lookup function', () => {
 
   it('answers GetEventSelectors and GetInsightSelectors in their shapes, and TrailNotFoundException', async () => {
     // Prepare
-    const lookup = handler();
+    const lookup = controlPlaneLookup();
 
     // Act
     const [selectors, insights, missing] = await Promise.all([

@@ -1,9 +1,15 @@
+import type { TrailConfig } from '../../../lambda/adapters/config.js';
+import type { HttpHandler } from '../../../lambda/adapters/http.js';
 import type { IntegrityLedgerReader } from '../../../lambda/core/cloudtrail/trail-reads.js';
 import type {
   ChainHead,
   DigestRecord,
   SigningKeyRecord,
 } from '../../../lambda/core/integrity/ledger-layout.js';
+import { createLookupHandler, type LookupDependencies } from '../../../lambda/routes/lookup.js';
+import { NOW_MS } from '../../fixtures/events.js';
+import { MemoryInsightStore } from '../../fixtures/memory-insight-store.js';
+import { MemoryEventStore } from '../../fixtures/memory-store.js';
 
 /** The integrity ledger in memory, for the control-plane reads' tests: what the digester would have written. */
 export class MemoryLedgerReader implements IntegrityLedgerReader {
@@ -49,3 +55,32 @@ export const signingKey = (
   validityStart,
   ...(validityEnd === undefined ? {} : { validityEnd }),
 });
+
+/** The trail the control-plane tests' lookup function serves (its account is not the API's). */
+export const CONTROL_PLANE_TRAIL_ARN = 'arn:aws:cloudtrail:eu-west-1:999988887777:trail/audit';
+
+const CONTROL_PLANE_CONFIG: TrailConfig = {
+  tableName: 'trail',
+  region: 'eu-west-1',
+  retentionDays: 90,
+  writeShards: 2,
+};
+
+/** The lookup function over in-memory stores, serving the trail `audit` with integrity on; `overrides` win. */
+export function controlPlaneLookup(overrides: Partial<LookupDependencies> = {}): HttpHandler {
+  return createLookupHandler({
+    config: CONTROL_PLANE_CONFIG,
+    reader: new MemoryEventStore(),
+    counters: new MemoryInsightStore(),
+    tokenSecret: async () => 'x'.repeat(32),
+    now: () => NOW_MS,
+    trail: {
+      name: 'audit',
+      arn: CONTROL_PLANE_TRAIL_ARN,
+      homeRegion: 'eu-west-1',
+      insightTypes: ['ApiCallRateInsight'],
+      digests: { bucketName: 'audit-digests', keyPrefix: '' },
+    },
+    ...overrides,
+  });
+}
