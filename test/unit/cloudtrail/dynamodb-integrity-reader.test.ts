@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbIntegrityReader } from '../../../lambda/adapters/dynamodb-integrity-reader.js';
 import { LEDGER_KEYS, LEDGER_PARTITIONS } from '../../../lambda/core/integrity/ledger-layout.js';
 import { StoreUnavailableError } from '../../../lambda/core/ports.js';
-import { signingKey } from './memory-ledger.js';
+import { digestRecord, signingKey } from './memory-ledger.js';
 
 const dynamo = mockClient(DynamoDBClient);
 const TABLE = 'ledger';
@@ -48,17 +48,7 @@ describe('DynamoDbIntegrityReader', () => {
 
   it('reads the oldest digest with a one-item Query in end-time order', async () => {
     // Prepare
-    const digest = {
-      digestS3Bucket: 'b',
-      digestS3Object: 'k',
-      digestStartTime: '2026-11-01T00:00:00Z',
-      digestEndTime: '2026-11-01T01:00:00Z',
-      signature: 's',
-      hashValue: 'h',
-      publicKeyFingerprint: 'f',
-      objectCount: 3,
-      deliveredAt: '2026-11-01T01:00:05Z',
-    };
+    const digest = digestRecord({ objectCount: 3 });
     dynamo
       .on(QueryCommand)
       .resolves({ Items: [marshall({ ...LEDGER_KEYS.digest(digest.digestEndTime), ...digest })] });

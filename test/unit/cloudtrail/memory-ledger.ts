@@ -56,6 +56,20 @@ export const signingKey = (
   ...(validityEnd === undefined ? {} : { validityEnd }),
 });
 
+/** A digest record as the digester writes it: an hour's digest, delivered 10 s after its end. */
+export const digestRecord = (changes: Partial<DigestRecord> = {}): DigestRecord => ({
+  digestS3Bucket: 'audit-digests',
+  digestS3Object: 'k',
+  digestStartTime: '2026-11-01T00:00:00Z',
+  digestEndTime: '2026-11-01T01:00:00Z',
+  signature: 's',
+  hashValue: 'h',
+  publicKeyFingerprint: 'f',
+  objectCount: 0,
+  deliveredAt: '2026-11-01T01:00:10Z',
+  ...changes,
+});
+
 /** The trail the control-plane tests' lookup function serves (its account is not the API's). */
 export const CONTROL_PLANE_TRAIL_ARN = 'arn:aws:cloudtrail:eu-west-1:999988887777:trail/audit';
 

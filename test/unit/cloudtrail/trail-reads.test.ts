@@ -15,7 +15,7 @@ import {
 import { LIMITS } from '../../../lambda/core/limits.js';
 import { CLOUDTRAIL_PROTOCOL } from '../../../lambda/routes/protocols.js';
 import { expectRefusal, requestErrorOf } from '../../fixtures/request-error.js';
-import { signingKey } from './memory-ledger.js';
+import { digestRecord, signingKey } from './memory-ledger.js';
 
 const ARN = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/audit';
 const TRAIL: ControlPlaneTrail = {
@@ -176,17 +176,7 @@ describe('trailStatus', () => {
     // Act
     const status = trailStatus(
       { latestDeliveryTime: '2026-11-24T10:05:00.000Z', lastDigestDeliveredAt: '2026-11-24T10:00:12.500Z' },
-      {
-        digestS3Bucket: 'audit-digests',
-        digestS3Object: 'k',
-        digestStartTime: '2026-11-01T00:00:00Z',
-        digestEndTime: '2026-11-01T01:00:00Z',
-        signature: 's',
-        hashValue: 'h',
-        publicKeyFingerprint: 'f',
-        objectCount: 0,
-        deliveredAt: '2026-11-01T01:00:10Z',
-      },
+      digestRecord(),
     );
 
     // Assess
