@@ -1,4 +1,4 @@
-"""moto's server (moto_server) with the costs a profile found in the pinned moto 5.2.5 taken out; local/emulator.ts starts it.
+"""moto's server (moto_server) with two costs of the pinned moto 5.2.5 taken out; local/emulator.ts starts it.
 
 Profiled under `npm run bench -- load` (docs/load.md), moto spent most of its CPU in Table.query, which reads
 Table.all_items(): every item of the table, sorted, for each Query, however few share its key. A Query by table
@@ -11,28 +11,21 @@ GetRecords pages (every stream record with its images, read by each stream consu
 response serializer, the next cost: the records are already in the wire's shape, so they are written with
 json.dumps, timestamps and binary values as moto's serializer writes them (unix seconds, base64).
 
-moto's own server is werkzeug's development server, which closes the connection after every answer, so each SDK
-call paid a TCP connect and a new thread; and it logs an access line per request, which local mode read and
-dropped. The same WSGI application is served here by waitress (requirements.txt): one process (moto's state is
-in memory), a pool of threads, HTTP/1.1 keep-alive, no access log. Like werkzeug's, waitress drops request headers
-with an underscore in their name (moto's own handler puts back S3 metadata spelt so; OpenTrail sends none).
+Werkzeug also logs one access line per request to stderr, which local mode reads line by line and drops; only
+the failed ones (5xx) are written here.
 """
 
-import argparse
 import base64
 import json
-import os
-import signal
+import logging
 import sys
 import threading
 from datetime import datetime
 
-import waitress
-
 from moto.core.serialize import TimestampSerializer
 from moto.dynamodb.models.table import Table
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.server import main
 
 _query = threading.local()
 _moto_query = Table.query
@@ -80,24 +73,18 @@ def _get_records(self):
     return json.dumps(page, default=_wire_value)
 
 
-def serve(argv):
-    """moto_server's -H and -p; moto's services behind one WSGI application, as moto_server builds it."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("-H", "--host", default="127.0.0.1")
-    parser.add_argument("-p", "--port", type=int, required=True)
-    args = parser.parse_args(argv)
-    # moto builds some URLs (SQS queue URLs) from it, as moto_server sets it.
-    os.environ.setdefault("MOTO_PORT", str(args.port))
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    # Enough threads for local mode's clients at once (the functions' SDK clients, pollers, the bench's readers).
-    waitress.serve(
-        DomainDispatcherApplication(create_backend_app), host=args.host, port=args.port, threads=16, _quiet=True
-    )
+class _FailedRequestsOnly(logging.Filter):
+    """Werkzeug's access line is logged with args (request line, status code, size)."""
+
+    def filter(self, record):
+        args = record.args if isinstance(record.args, tuple) else ()
+        return len(args) < 2 or not str(args[1]).isdigit() or str(args[1]).startswith("5")
 
 
 Table.query = _scoped_query
 Table.all_items = _query_all_items
 DynamoDBStreamsHandler.get_records = _get_records
+logging.getLogger("werkzeug").addFilter(_FailedRequestsOnly())
 
 if __name__ == "__main__":
-    serve(sys.argv[1:])
+    main(sys.argv[1:])

@@ -349,7 +349,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
 
   const emulator: MotoEmulator | undefined =
     options.awsEndpoint === undefined
-      ? await startEmulator({ log })
+      ? await startEmulator({ log: withoutRoutineAccessLines(log) })
       : undefined;
   const awsEndpoint = options.awsEndpoint ?? emulator?.url ?? '';
   const aws: AwsClientSettings = { region, endpoint: awsEndpoint, credentials };
@@ -565,6 +565,17 @@ const createDeadLetterQueues = async (
   );
   return Object.fromEntries(urls) as Record<StreamConsumer, string>;
 };
+
+/**
+ * moto logs every request it serves, and the stream pollers ask it for records several times a second: only
+ * the requests it failed (5xx) and its other output are worth a line.
+ */
+const withoutRoutineAccessLines =
+  (log: (line: string) => void) =>
+  (line: string): void => {
+    const access = /^\S+ - - \[[^\]]*\] "[^"]*" (\d{3}) /.exec(line);
+    if (access === null || Number(access[1]) >= 500) log(line);
+  };
 
 /**
  * The bucket, delivery stream, log group and dead-letter queues the stack would own (docs/pipeline.md). The
