@@ -1,5 +1,5 @@
 import { deflateRawSync, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
-import { eventItems } from '../lambda/adapters/dynamodb-event-store.js';
+import { eventItem } from '../lambda/adapters/dynamodb-event-store.js';
 import { decodeRecord, encodeRecord, RECORD_FORMAT_DICTIONARY } from '../lambda/core/record-codec.js';
 import { typicalBatch } from '../test/fixtures/events.js';
 import { itemBytes, writeUnits } from './support/capacity.js';
@@ -68,9 +68,7 @@ export async function runCodec(): Promise<Outcome> {
   const buffers = jsons.map((json) => Buffer.from(json, 'utf8'));
   const eventItemOverhead = mean(
     stored.map((event) => {
-      const [item] = eventItems(event);
-      if (!item) throw new Error('no event item');
-      const { record: _record, ...rest } = item;
+      const { record: _record, ...rest } = eventItem(event);
       return itemBytes(rest) + 'record'.length;
     }),
   );

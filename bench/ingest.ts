@@ -11,18 +11,19 @@ import {
   catalogItem,
   claimItem,
   DynamoDbEventStore,
-  eventItems,
+  writeItems,
 } from '../lambda/adapters/dynamodb-event-store.js';
 import type { HttpEvent } from '../lambda/adapters/http.js';
 import { type ProducerEvent, validateProducerEvent } from '../lambda/core/event-model.js';
 import { owningPrincipal } from '../lambda/core/iam-principal.js';
 import { parsePutEventsBody, putEvents } from '../lambda/core/ingest.js';
-import { idempotencyKey, producerIdScope } from '../lambda/core/keys.js';
+import { idempotencyKey, POSTING_FAMILIES, producerIdScope } from '../lambda/core/keys.js';
 import type { EventWriter, StoredEvent, WriteResult } from '../lambda/core/ports.js';
 import { createIngestHandler } from '../lambda/routes/ingest.js';
 import { startLocal } from '../local/runner.js';
 import { ACCOUNT_ID, jsonBytes, largeEvent, typicalBatch, typicalEvent } from '../test/fixtures/events.js';
 import { type Item, MemoryEventStore } from '../test/fixtures/memory-store.js';
+import { variedEvents } from '../test/fixtures/traffic.js';
 import { signedFetch } from '../test/support/signed-fetch.js';
 import { itemBytes, tableWriteCosts, totalWru, type WriteCost, writeUnits } from './support/capacity.js';
 import { cpuMicrosPerCall, median, progress, round, withMutedStdout } from './support/measure.js';
@@ -36,7 +37,7 @@ import { benchIngestOptions as ingestOptions, PRODUCER_ARN } from './support/sto
  */
 
 export const INGEST_TARGETS = {
-  wruPerTypicalEvent: { max: 4 },
+  wruPerTypicalEvent: { max: 1.5 },
   handlerCpuRatio: { max: 3 },
 } as const satisfies Record<string, Target>;
 
@@ -46,46 +47,75 @@ const BATCH_SIZE = 100;
 export function labelItem(item: Item): string {
   const pk = item.pk?.S ?? '';
   if (pk.startsWith('E#')) return 'event item';
-  if (pk.startsWith('RN#')) return 'resource-name item';
-  if (pk.startsWith('RT#')) return 'resource-type item';
   if (pk.startsWith('C#')) return `catalog item ${pk}`;
   if (pk.startsWith('ID#')) return 'producer-id claim item';
+  const family = Object.entries(POSTING_FAMILIES).find(([, prefix]) => pk.startsWith(`${prefix}#`));
+  if (family) return `${family[0]} posting list`;
   return `item ${pk}`;
 }
 
 const describeCosts = (costs: readonly WriteCost[]): string =>
   costs.map((cost) => `${cost.what} ${cost.bytes} B = ${cost.wru}`).join('; ');
 
+/** Costs with the same label summed: how many items of each kind a write makes, their bytes and WRU. */
+function costsByKind(costs: readonly WriteCost[]): WriteCost[] {
+  const byKind = new Map<string, { what: string; bytes: number; wru: number; items: number }>();
+  for (const cost of costs) {
+    const kind = byKind.get(cost.what) ?? { what: cost.what, bytes: 0, wru: 0, items: 0 };
+    kind.bytes += cost.bytes;
+    kind.wru += cost.wru;
+    kind.items += 1;
+    byKind.set(cost.what, kind);
+  }
+  return [...byKind.values()].map(({ what, bytes, wru, items }) => ({
+    what: `${items} x ${what}`,
+    bytes,
+    wru,
+  }));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // 1. WRU per event
 
-interface EventCost {
-  readonly producerJsonBytes: number;
-  readonly recordJsonBytes: number;
-  readonly wru: number;
+interface WriteFootprint {
+  readonly events: number;
+  readonly requests: number;
+  readonly wruPerEvent: number;
   readonly items: readonly WriteCost[];
 }
 
-async function storeOne(
-  event: ProducerEvent,
+/**
+ * Puts `requests` through the real putEvents into the test kit's table and prices the items the adapter writes for
+ * each request (writeItems: event items and the request's posting lists), per event stored.
+ */
+async function footprintOf(
+  requests: readonly (readonly ProducerEvent[])[],
   nowMs: number,
-): Promise<{ store: MemoryEventStore; stored: StoredEvent }> {
+): Promise<WriteFootprint & { readonly store: MemoryEventStore; readonly stored: StoredEvent[][] }> {
   const store = new MemoryEventStore();
-  const result = await putEvents([event], store, ingestOptions(nowMs));
-  const stored = store.storedEvents[0];
-  if (result.failed.length > 0 || !stored) {
-    throw new Error(`the benchmark event was refused: ${JSON.stringify(result.failed)}`);
+  const stored: StoredEvent[][] = [];
+  for (const request of requests) {
+    const before = store.storedEvents.length;
+    const result = await putEvents(request, store, ingestOptions(nowMs));
+    if (result.failed.length > 0) {
+      throw new Error(`the benchmark events were refused: ${JSON.stringify(result.failed.slice(0, 3))}`);
+    }
+    stored.push(store.storedEvents.slice(before));
   }
-  return { store, stored };
-}
-
-function eventCost(event: ProducerEvent, stored: StoredEvent): EventCost {
-  const items = tableWriteCosts(eventItems(stored), labelItem);
+  const costs = stored.flatMap((events) =>
+    tableWriteCosts(
+      writeItems(events).map(({ item }) => item),
+      labelItem,
+    ),
+  );
+  const events = stored.reduce((sum, events) => sum + events.length, 0);
   return {
-    producerJsonBytes: jsonBytes(event),
-    recordJsonBytes: Buffer.byteLength(stored.recordJson),
-    wru: totalWru(items),
-    items,
+    store,
+    stored,
+    events,
+    requests: requests.length,
+    wruPerEvent: round(totalWru(costs) / events, 3),
+    items: costsByKind(costs),
   };
 }
 
@@ -95,7 +125,7 @@ function eventCost(event: ProducerEvent, stored: StoredEvent): EventCost {
  */
 async function checkAgainstAdapter(
   store: MemoryEventStore,
-  stored: StoredEvent,
+  stored: readonly StoredEvent[],
   producerId: string,
 ): Promise<void> {
   const dynamodb = mockClient(DynamoDBClient);
@@ -109,20 +139,24 @@ async function checkAgainstAdapter(
       catalog.map(({ entry }) => entry),
       expiresAt,
     );
-    await adapter.writeEvents([stored]);
+    await adapter.writeEvents(stored);
     // Any content hash will do: the check compares the items' shape.
     const contentHash = 'content-hash';
-    await adapter.claimProducerId(producerId, stored.eventID, stored.expiresAt, contentHash);
+    const first = stored[0] as StoredEvent;
+    await adapter.claimProducerId(producerId, first.eventID, first.expiresAt, contentHash);
     const sent = dynamodb
       .commandCalls(BatchWriteItemCommand)
       .flatMap((call) => (call.args[0].input as BatchWriteItemCommandInput).RequestItems?.[TABLE_NAME] ?? [])
       .map((request) => request.PutRequest?.Item);
-    const expected = [...catalog.map(({ entry }) => catalogItem(entry, expiresAt)), ...eventItems(stored)];
+    const expected = [
+      ...catalog.map(({ entry }) => catalogItem(entry, expiresAt)),
+      ...writeItems(stored).map(({ item }) => item),
+    ];
     const claimSent = dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
     if (!isDeepStrictEqual(sent, expected)) {
       throw new Error(`the adapter writes other items than the benchmark models:\n${JSON.stringify(sent)}`);
     }
-    if (!isDeepStrictEqual(claimSent, claimItem(producerId, stored.eventID, stored.expiresAt, contentHash))) {
+    if (!isDeepStrictEqual(claimSent, claimItem(producerId, first.eventID, first.expiresAt, contentHash))) {
       throw new Error(`the adapter's producer-id claim differs from the model: ${JSON.stringify(claimSent)}`);
     }
   } finally {
@@ -130,17 +164,45 @@ async function checkAgainstAdapter(
   }
 }
 
+/**
+ * Every event with keys of its own (eventName, user, access key, resource name and type): no two events of a
+ * request share a posting list, the most a producer can make the table write per event.
+ */
+function adversarialBatch(count: number, nowMs: number): ProducerEvent[] {
+  return typicalBatch(count, nowMs).map((event, i) => ({
+    ...event,
+    eventName: `${event.eventName}${i}`,
+    userIdentity: {
+      ...event.userIdentity,
+      userName: `user-${i}`,
+      principalId: `AIDA${String(i).padStart(17, '0')}`,
+      accessKeyId: `AKIA${String(i).padStart(16, '0')}`,
+    },
+    resources: (event.resources ?? []).map((resource) => ({ ...resource, type: `${resource.type}${i}` })),
+  }));
+}
+
+/** Varied traffic as producers send it: events in time order, 100 consecutive ones per request. */
+function variedRequests(count: number, nowMs: number): ProducerEvent[][] {
+  const events = variedEvents(count, nowMs, 10 * 60_000).sort((a, b) =>
+    (a.eventTime as string) < (b.eventTime as string) ? -1 : 1,
+  );
+  return Array.from({ length: Math.ceil(count / BATCH_SIZE) }, (_, i) =>
+    events.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE),
+  );
+}
+
 async function measureWru(nowMs: number) {
   const eventTime = new Date(nowMs - 60_000).toISOString();
   const typical = typicalEvent(eventTime);
-  const large = largeEvent(eventTime);
-  const { store, stored: typicalStored } = await storeOne(typical, nowMs);
-  const { stored: largeStored } = await storeOne(large, nowMs);
-  const typicalCost = eventCost(typical, typicalStored);
-  const largeCost = eventCost(large, largeStored);
+  const batched = await footprintOf([typicalBatch(BATCH_SIZE, nowMs)], nowMs);
+  const single = await footprintOf([[typical]], nowMs);
+  const large = await footprintOf([[largeEvent(eventTime)]], nowMs);
+  const varied = await footprintOf(variedRequests(10 * BATCH_SIZE, nowMs), nowMs);
+  const adversarial = await footprintOf([adversarialBatch(BATCH_SIZE, nowMs)], nowMs);
 
   const producerId = 'order-7f3c9a12-status-1';
-  const withId = await storeOne({ ...typical, id: producerId }, nowMs);
+  const withId = await footprintOf([[{ ...typical, id: producerId }]], nowMs);
   // Scoped as ingest scopes it: to the principal that put it (the bench's producer role).
   const scope = producerIdScope(typical.eventSource, producerId, '', owningPrincipal(PRODUCER_ARN));
   const claim = withId.store.getItem(idempotencyKey(scope));
@@ -148,13 +210,19 @@ async function measureWru(nowMs: number) {
   const claimBytes = itemBytes(claim);
 
   const catalogCosts = tableWriteCosts(
-    store.catalogWrites.map(({ entry, expiresAt }) => catalogItem(entry, expiresAt)),
+    batched.store.catalogWrites.map(({ entry, expiresAt }) => catalogItem(entry, expiresAt)),
     labelItem,
   );
-  await checkAgainstAdapter(store, typicalStored, producerId);
+  await checkAgainstAdapter(batched.store, batched.stored[0] ?? [], producerId);
+  const typicalStored = single.stored[0]?.[0] as StoredEvent;
   return {
-    typicalCost,
-    largeCost,
+    batched,
+    single,
+    large,
+    varied,
+    adversarial,
+    producerJsonBytes: jsonBytes(typical),
+    recordJsonBytes: Buffer.byteLength(typicalStored.recordJson),
     producerIdClaim: { bytes: claimBytes, wru: writeUnits(claimBytes) },
     catalogCosts,
   };
@@ -172,7 +240,7 @@ export class NullWriter implements EventWriter {
     return entries.map(() => ({ ok: true }));
   }
   async writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
-    for (const event of events) eventItems(event);
+    writeItems(events);
     return events.map(() => ({ ok: true }));
   }
   async claimProducerId(): Promise<{ claimed: true }> {
@@ -395,14 +463,17 @@ export async function runIngest(): Promise<Outcome> {
   const batchedVsSingleRatio = round(batching.batchedEventsPerSecond / batching.singleEventsPerSecond, 2);
   const catalogWru = totalWru(wru.catalogCosts);
   const result = {
-    wruPerTypicalEvent: wru.typicalCost.wru,
-    wruPer10kbEvent: wru.largeCost.wru,
+    wruPerTypicalEvent: wru.batched.wruPerEvent,
+    wruPerVariedEvent: wru.varied.wruPerEvent,
+    wruPerSingleEvent: wru.single.wruPerEvent,
+    wruPerAdversarialEvent: wru.adversarial.wruPerEvent,
+    wruPer10kbEvent: wru.large.wruPerEvent,
     handlerCpuRatio,
     batchedVsSingleRatio,
     targets: {
       wruPerTypicalEvent: {
         ...INGEST_TARGETS.wruPerTypicalEvent,
-        status: statusOf(wru.typicalCost.wru, INGEST_TARGETS.wruPerTypicalEvent),
+        status: statusOf(wru.batched.wruPerEvent, INGEST_TARGETS.wruPerTypicalEvent),
       },
       handlerCpuRatio: {
         ...INGEST_TARGETS.handlerCpuRatio,
@@ -411,15 +482,14 @@ export async function runIngest(): Promise<Outcome> {
     },
     detail: {
       typicalEvent: {
-        producerJsonBytes: wru.typicalCost.producerJsonBytes,
-        recordJsonBytes: wru.typicalCost.recordJsonBytes,
-        writes: wru.typicalCost.items,
+        producerJsonBytes: wru.producerJsonBytes,
+        recordJsonBytes: wru.recordJsonBytes,
+        batchedWrites: wru.batched.items,
+        singleWrites: wru.single.items,
       },
-      largeEvent: {
-        producerJsonBytes: wru.largeCost.producerJsonBytes,
-        recordJsonBytes: wru.largeCost.recordJsonBytes,
-        writes: wru.largeCost.items,
-      },
+      variedWrites: { events: wru.varied.events, requests: wru.varied.requests, writes: wru.varied.items },
+      adversarialWrites: wru.adversarial.items,
+      largeEventWrites: wru.large.items,
       producerIdClaimWru: wru.producerIdClaim.wru,
       catalogWruPerRefresh: catalogWru,
       catalogWrites: wru.catalogCosts,
@@ -445,12 +515,15 @@ export async function runIngest(): Promise<Outcome> {
 
   const rows: Row[] = [
     targetRow(
-      'WRU per typical event',
-      wru.typicalCost.wru,
-      String(wru.typicalCost.wru),
+      'WRU per typical event, 100-event requests',
+      wru.batched.wruPerEvent,
+      String(wru.batched.wruPerEvent),
       INGEST_TARGETS.wruPerTypicalEvent,
     ),
-    { metric: 'WRU per 10 KB event', value: String(wru.largeCost.wru) },
+    { metric: 'WRU per varied event, 100-event requests', value: String(wru.varied.wruPerEvent) },
+    { metric: 'WRU per typical event, single-event requests', value: String(wru.single.wruPerEvent) },
+    { metric: 'WRU per adversarial event (all keys distinct)', value: String(wru.adversarial.wruPerEvent) },
+    { metric: 'WRU per 10 KB event, single-event request', value: String(wru.large.wruPerEvent) },
     { metric: '+ WRU when the event carries a producer id', value: String(wru.producerIdClaim.wru) },
     { metric: 'catalog WRU per container refresh (amortised)', value: String(catalogWru) },
     targetRow(
@@ -470,9 +543,9 @@ export async function runIngest(): Promise<Outcome> {
     },
   ];
   const notes = [
-    `ingest: typical event ${wru.typicalCost.producerJsonBytes} B as sent, ${wru.typicalCost.recordJsonBytes} B as stored; writes: ${describeCosts(wru.typicalCost.items)}.`,
-    `ingest: 10 KB event ${wru.largeCost.producerJsonBytes} B as sent, ${wru.largeCost.recordJsonBytes} B as stored; writes: ${describeCosts(wru.largeCost.items)}.`,
-    `ingest: WRU per event excludes catalog writes (${describeCosts(wru.catalogCosts)}): the adapter writes each distinct catalog entry at most once per container per hour, so their cost per event tends to zero; it also excludes the producer-id claim (${wru.producerIdClaim.bytes} B = ${wru.producerIdClaim.wru} WRU), paid only by events sent with an id. Index entries include 100 B of indexing overhead.`,
+    `ingest: typical event ${wru.producerJsonBytes} B as sent, ${wru.recordJsonBytes} B as stored; a 100-event request (one event a second) writes: ${describeCosts(wru.batched.items)}; a single-event request: ${describeCosts(wru.single.items)}.`,
+    `ingest: varied traffic, ${wru.varied.events} events over 10 minutes in time order, ${wru.varied.requests} requests: ${describeCosts(wru.varied.items)}. Adversarial (every event its own eventName, user, access key, resource name and type): ${describeCosts(wru.adversarial.items)}. 10 KB event: ${describeCosts(wru.large.items)}.`,
+    `ingest: WRU per event excludes catalog writes (${describeCosts(wru.catalogCosts)}): the adapter writes each distinct catalog entry at most once per container per hour, so their cost per event tends to zero; it also excludes the producer-id claim (${wru.producerIdClaim.bytes} B = ${wru.producerIdClaim.wru} WRU), paid only by events sent with an id. The table has no index: every write is a table item.`,
     `ingest: CPU µs per event: JSON parse+stringify ${perEvent(cpu.perRequest.baseline)}, parsePutEventsBody ${perEvent(cpu.perRequest.parse)}, putEvents core ${perEvent(cpu.perRequest.putEvents)} (validateProducerEvent alone ${perEvent(cpu.perRequest.validate)}), whole route ${perEvent(cpu.perRequest.handler)} (median of ${CPU_ROUNDS} rounds, ${cpu.bodyBytes} B body, writer building the items the adapter would send (record encoding included) and answering at once, log line built but not printed).`,
     `ingest: batching measured with ${CLIENTS} clients, ${batching.eventsEachWay} events each way, SigV4-signed requests to local mode (clients, HTTP front and handlers share one Node process; moto runs in its own).`,
   ];

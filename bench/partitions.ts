@@ -1,9 +1,10 @@
-import { eventItems } from '../lambda/adapters/dynamodb-event-store.js';
+import { eventItem, writeItems } from '../lambda/adapters/dynamodb-event-store.js';
 import { counterItem } from '../lambda/adapters/dynamodb-insight-store.js';
 import { parseEventId, sourceHash } from '../lambda/core/event-id.js';
 import type { ProducerEvent } from '../lambda/core/event-model.js';
 import { putEvents } from '../lambda/core/ingest.js';
 import { countRecords } from '../lambda/core/insights/counters.js';
+import { POSTING_FAMILIES } from '../lambda/core/keys.js';
 import { LIMITS } from '../lambda/core/limits.js';
 import type { EventWriter, StoredEvent, WriteResult } from '../lambda/core/ports.js';
 import { ACCOUNT_ID, typicalEvent } from '../test/fixtures/events.js';
@@ -16,7 +17,7 @@ import {
   type PartitionHeat,
   PartitionLoad,
   type PartitionSpace,
-  partitionWrites,
+  partitionWrite,
 } from './support/partition-load.js';
 import { type Outcome, type Row, statusOf, type Target, targetRow } from './support/report.js';
 import { benchIngestOptions, storeEvents } from './support/stored-events.js';
@@ -25,8 +26,8 @@ import { benchIngestOptions, storeEvents } from './support/stored-events.js';
  * `npm run bench -- partitions`: one simulated minute of skewed traffic at 10,000 events/s (one eventSource and
  * one user dominating, Zipf-distributed event names and resources) put through the real `putEvents`, so every
  * key comes from lambda/core/keys.ts and every item size from the adapter's own items. Write units are summed per
- * partition key and second, on the table and on each index separately (each has its own 1,000 WCU/s per
- * partition), and the hottest partition's busiest second is reported as a share of that limit.
+ * partition key and second (the table has no index), and the hottest partition's busiest second is reported as a
+ * share of DynamoDB's 1,000 WCU/s per partition.
  */
 
 export const PARTITION_TARGETS = {
@@ -183,10 +184,12 @@ class CountingWriter implements EventWriter {
     return entries.map(() => ({ ok: true }));
   }
 
+  /** An item is counted in the second of its first event (a posting list's newest). */
   async writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
-    for (const event of events) {
-      const timeMs = parseEventId(event.eventID)?.timeMs ?? Number.NaN;
-      this.load.add(Math.floor((timeMs - this.startMs) / 1000), eventItems(event).flatMap(partitionWrites));
+    for (const { owners, item } of writeItems(events)) {
+      const first = events[owners[0] as number] as StoredEvent;
+      const timeMs = parseEventId(first.eventID)?.timeMs ?? Number.NaN;
+      this.load.add(Math.floor((timeMs - this.startMs) / 1000), [partitionWrite(item)]);
     }
     return events.map(() => ({ ok: true }));
   }
@@ -209,11 +212,11 @@ const PARTITION_KINDS: ReadonlyArray<{
   kind: string;
   holds: (space: PartitionSpace, key: string) => boolean;
 }> = [
-  { kind: 'event items', holds: (space, key) => space === 'table' && key.startsWith('E#') },
-  { kind: 'resource-type items', holds: (space, key) => space === 'table' && key.startsWith('RT#') },
-  { kind: 'resource-name items', holds: (space, key) => space === 'table' && key.startsWith('RN#') },
-  { kind: 'byUser index', holds: (space) => space === 'byUser' },
-  { kind: 'byEventName index', holds: (space) => space === 'byEventName' },
+  { kind: 'event items', holds: (_, key) => key.startsWith('E#') },
+  ...Object.entries(POSTING_FAMILIES).map(([lookupKey, family]) => ({
+    kind: `${lookupKey} posting lists`,
+    holds: (_: PartitionSpace, key: string) => key.startsWith(`${family}#`),
+  })),
 ];
 
 interface Simulation {
@@ -272,14 +275,13 @@ const HASH_TO_SOURCE = new Map(
 /** What a partition key holds, in words (the layout is in docs/storage.md). */
 function describePartition(heat: Pick<PartitionHeat, 'space' | 'partitionKey'>): string {
   const key = heat.partitionKey;
-  if (heat.space === 'byUser') return `byUser index: events of user ${key.slice(2)}, shard ${key[0]}`;
-  if (heat.space === 'byEventName') return `byEventName index: ${key.slice(2)} events, shard ${key[0]}`;
-  if (key.startsWith('E#')) {
-    const [, hash, shard] = key.split('#');
-    return `table: event items of ${HASH_TO_SOURCE.get(hash ?? '') ?? `source hash ${hash}`}, shard ${shard}`;
+  const [prefix = '', shard = '', ...value] = key.split('#');
+  if (prefix === 'E') {
+    return `table: event items of ${HASH_TO_SOURCE.get(shard) ?? `source hash ${shard}`}, shard ${value[0]}`;
   }
-  if (key.startsWith('RT#')) return `table: resource-type items ${key.slice(5)}, shard ${key[3]}`;
-  if (key.startsWith('RN#')) return `table: resource-name items ${key.slice(5)}, shard ${key[3]}`;
+  const lookupKey = Object.entries(POSTING_FAMILIES).find(([, family]) => family === prefix)?.[0];
+  if (lookupKey !== undefined)
+    return `table: ${lookupKey} posting lists of ${value.join('#')}, shard ${shard}`;
   return `${heat.space}: ${key}`;
 }
 
@@ -307,9 +309,8 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
   // What one typical event item costs, as the adapter writes it (record encoded): the sharded event partitions' load.
   const nowMs = Date.now();
   const [typical] = await storeEvents([typicalEvent(new Date(nowMs - 60_000).toISOString())], nowMs);
-  const [typicalItem] = typical ? eventItems(typical) : [];
-  if (!typicalItem) throw new Error('no typical event item');
-  const eventItemWcu = writeUnits(itemBytes(typicalItem));
+  if (!typical) throw new Error('no typical event');
+  const eventItemWcu = writeUnits(itemBytes(eventItem(typical)));
   const share = (simulation: Simulation) => simulation.hottest[0]?.share ?? 0;
   const hottestPartitionShare = round(share(base), 3);
   const status = statusOf(hottestPartitionShare, PARTITION_TARGETS.hottestPartitionShare);
@@ -394,7 +395,7 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
   const hot = base.hottest[0];
   const notes = [
     `partitions: insight counters: ${counters.events} events of one key in one minute (${t.eventsPerSecond}/s), each from a caller and a client no other event has, counted in batches of ${COUNTER_BATCH_RECORDS} (${counters.updates} updates of the minute's item): the largest item is ${largestCounterItemBytes} B with the caps (lambda/core/insights/counters.ts COUNTER_ITEM_CAPS); the ADD design it replaced would have reached ${counters.unboundedBytes} B (${percent(counters.unboundedBytes / 409_600)} of DynamoDB's 400 KB item limit) and grown with every further batch.`,
-    `partitions: ${base.events} events (${t.seconds} s x ${t.eventsPerSecond}/s) per run through putEvents with a writer that counts the adapter's items (eventItems) and their KEYS_ONLY index entries; WCU = ceil(bytes / 1 KB) per item and per index entry (+100 B index overhead), summed per partition key and second; the busiest second of each partition is compared with ${PARTITION_WCU_LIMIT} WCU/s. Seeded (--seed ${seed}); shards drawn by the same seeded generator.`,
+    `partitions: ${base.events} events (${t.seconds} s x ${t.eventsPerSecond}/s) per run through putEvents with a writer that counts the adapter's items (writeItems: the event items and the request's posting lists; the table has no index); WCU = ceil(bytes / 1 KB) per item, summed per partition key and second (a posting list in the second of its newest event); the busiest second of each partition is compared with ${PARTITION_WCU_LIMIT} WCU/s. Seeded (--seed ${seed}); shards drawn by the same seeded generator.`,
     `partitions: traffic: ${t.sources} sources, one with ${percent(t.dominantSourceShare)} of events (the rest Zipf s=${t.zipfExponent}); ${t.users} users, one with ${percent(t.dominantUserShare)}; ${t.eventNamesPerSource} event names per source and ${t.resourcesPerSource} resources per source, Zipf s=${t.zipfExponent}; two resource types per source, ${percent(t.mainResourceTypeShare)} / ${percent(1 - t.mainResourceTypeShare)}. Typical ~1 KB events (event item ${eventItemWcu} WCU, its record stored encoded). Catalog entries (once per value per container per hour) and producer-id claims (one partition per id) are left out: neither concentrates load.`,
     `partitions: WCU per event: ${wcuPerEvent(base)} at ${base.writeShards} shards (the write path's ${wcuPerEvent(base)} WRU per event as bench -- ingest counts them).`,
     hot && status === 'MISS'

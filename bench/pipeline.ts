@@ -12,7 +12,7 @@ import type {
   AttributeValue as StreamAttributeValue,
 } from 'aws-lambda';
 import { CloudWatchLogSink } from '../lambda/adapters/cloudwatch-log-sink.js';
-import { eventItems } from '../lambda/adapters/dynamodb-event-store.js';
+import { eventItem } from '../lambda/adapters/dynamodb-event-store.js';
 import { counterItem } from '../lambda/adapters/dynamodb-insight-store.js';
 import { FirehoseArchiveSink } from '../lambda/adapters/firehose-archive-sink.js';
 import { streamHandler } from '../lambda/adapters/stream.js';
@@ -115,9 +115,7 @@ function streamImage(item: Item): Record<string, StreamAttributeValue> {
 }
 
 function streamRecord(stored: StoredEvent, position: number, arrivedAtS: number): DynamoDBRecord {
-  const item = eventItems(stored)[0];
-  if (!item) throw new Error('the adapter made no event item');
-  const image = streamImage(item);
+  const image = streamImage(eventItem(stored));
   const keys = Object.fromEntries(Object.entries(image).filter(([name]) => name === 'pk' || name === 'sk'));
   return {
     eventID: `bench-${position}`,

@@ -1,6 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
-import { type Item, keysOnlyIndexEntry, type TableRead } from '../../test/fixtures/memory-store.js';
+import type { Item, TableRead } from '../../test/fixtures/memory-store.js';
 
 /**
  * DynamoDB's documented size and capacity rules, so the benchmarks compute what a real table would charge (moto
@@ -9,7 +8,6 @@ import { type Item, keysOnlyIndexEntry, type TableRead } from '../../test/fixtur
  */
 export const WRITE_UNIT_BYTES = 1024;
 export const READ_UNIT_BYTES = 4096;
-export const INDEX_ENTRY_OVERHEAD_BYTES = 100;
 
 const utf8 = new TextEncoder();
 export const utf8Bytes = (text: string): number => utf8.encode(text).length;
@@ -61,32 +59,19 @@ export function readUnits(bytes: number, consistency: Consistency = 'eventual'):
   return consistency === 'eventual' ? units / 2 : units;
 }
 
-/** One billed write: a table item or an index entry. */
+/** One billed write: a table item. */
 export interface WriteCost {
   readonly what: string;
   readonly bytes: number;
   readonly wru: number;
 }
 
-/**
- * What writing `items` to the events table costs: one line per table item and one per index entry it creates.
- * `label` names a table item (the benchmarks label them by key prefix).
- */
+/** What writing `items` to the events table costs, one line per item. `label` names an item (by key prefix). */
 export function tableWriteCosts(items: readonly Item[], label: (item: Item) => string): WriteCost[] {
-  const costs: WriteCost[] = [];
-  for (const item of items) {
+  return items.map((item) => {
     const bytes = itemBytes(item);
-    costs.push({ what: label(item), bytes, wru: writeUnits(bytes) });
-  }
-  for (const item of items) {
-    for (const index of TABLE_LAYOUT.indexes) {
-      const entry = keysOnlyIndexEntry(item, index);
-      if (entry === undefined) continue;
-      const bytes = itemBytes(entry) + INDEX_ENTRY_OVERHEAD_BYTES;
-      costs.push({ what: `${index.name} index entry`, bytes, wru: writeUnits(bytes) });
-    }
-  }
-  return costs;
+    return { what: label(item), bytes, wru: writeUnits(bytes) };
+  });
 }
 
 export const totalWru = (costs: readonly WriteCost[]): number =>

@@ -1,6 +1,6 @@
 import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
-import { type Item, keysOnlyIndexEntry } from '../../test/fixtures/memory-store.js';
-import { INDEX_ENTRY_OVERHEAD_BYTES, itemBytes, writeUnits } from './capacity.js';
+import type { Item } from '../../test/fixtures/memory-store.js';
+import { itemBytes, writeUnits } from './capacity.js';
 
 /**
  * Write load per DynamoDB partition key, per second: what decides whether a partition is hot. A table partition
@@ -10,8 +10,11 @@ import { INDEX_ENTRY_OVERHEAD_BYTES, itemBytes, writeUnits } from './capacity.js
  */
 export const PARTITION_WCU_LIMIT = 1000;
 
-/** Where a partition key lives: the table itself, or one of its indexes. */
-export type PartitionSpace = 'table' | (typeof TABLE_LAYOUT.indexes)[number]['name'];
+/**
+ * Where a partition key lives. The layout has no index, so every write lands on the table; an index would be a
+ * space of its own, with partitions of its own.
+ */
+export type PartitionSpace = 'table';
 
 /** One write an item causes: on the table's partition, or one per index it has keys for. */
 export interface PartitionWrite {
@@ -20,22 +23,11 @@ export interface PartitionWrite {
   readonly wcu: number;
 }
 
-/** The writes `item` makes: its table write, and one per KEYS_ONLY index entry, sized as capacity.ts bills them. */
-export function partitionWrites(item: Item): PartitionWrite[] {
+/** The write `item` makes on its table partition, sized as capacity.ts bills it. */
+export function partitionWrite(item: Item): PartitionWrite {
   const pk = item[TABLE_LAYOUT.partitionKey]?.S;
   if (pk === undefined) throw new Error('an item needs a partition key');
-  const writes: PartitionWrite[] = [{ space: 'table', partitionKey: pk, wcu: writeUnits(itemBytes(item)) }];
-  for (const index of TABLE_LAYOUT.indexes) {
-    const entry = keysOnlyIndexEntry(item, index);
-    const indexPk = entry?.[index.partitionKey]?.S;
-    if (entry === undefined || indexPk === undefined) continue;
-    writes.push({
-      space: index.name,
-      partitionKey: indexPk,
-      wcu: writeUnits(itemBytes(entry) + INDEX_ENTRY_OVERHEAD_BYTES),
-    });
-  }
-  return writes;
+  return { space: 'table', partitionKey: pk, wcu: writeUnits(itemBytes(item)) };
 }
 
 /** A partition's load over the simulated span. */

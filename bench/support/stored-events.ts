@@ -41,3 +41,9 @@ export async function storeEvents(events: readonly ProducerEvent[], nowMs: numbe
   }
   return store.storedEvents;
 }
+
+/** Events storeEvents stored, as the requests it put them in: what one write of the adapter covers. */
+export const storedRequests = (stored: readonly StoredEvent[]): StoredEvent[][] =>
+  Array.from({ length: Math.ceil(stored.length / REQUEST_EVENTS) }, (_, i) =>
+    stored.slice(i * REQUEST_EVENTS, (i + 1) * REQUEST_EVENTS),
+  );

@@ -10,12 +10,15 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, mapWithConcurrency } from '../core/backoff.js';
+import { EVENT_ID_LENGTH } from '../core/event-id.js';
 import {
   type CatalogEntry,
   eventItemKey,
   type ItemKey,
   idempotencyKey,
   type PartitionRef,
+  type Posting,
+  postingsOf,
 } from '../core/keys.js';
 import { RECORD_ATTRIBUTE as RECORD } from '../core/pipeline.js';
 import {
@@ -23,6 +26,7 @@ import {
   type ClaimResult,
   type EventReader,
   type EventWriter,
+  type PartitionEntry,
   type PartitionPage,
   type ReadOptions,
   type StoredEvent,
@@ -42,7 +46,7 @@ const CATALOG_REFRESH_MS = 60 * 60 * 1000;
 const CATALOG_CACHE_MAX = 10_000;
 const CATALOG_MAX_PAGES = 100;
 
-const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_LAYOUT;
+const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL, postingAttribute: IDS } = TABLE_LAYOUT;
 const EVENT_ID = 'eventID';
 const CONTENT_HASH = 'contentHash';
 
@@ -121,7 +125,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
       );
     const failedOwners = await this.batchPut(
       due.map(({ entry, owner }) => ({
-        owner,
+        owners: [owner],
         item: catalogItem(entry, expiresAt),
       })),
     );
@@ -135,8 +139,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   }
 
   async writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
-    const items = events.flatMap((event, owner) => eventItems(event).map((item) => ({ owner, item })));
-    const failedOwners = await this.batchPut(items);
+    const failedOwners = await this.batchPut(writeItems(events));
     return events.map((_, owner) =>
       failedOwners.has(owner) ? { ok: false, errorCode: 'Throttling' } : { ok: true },
     );
@@ -229,33 +232,29 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     limit: number,
     options: ReadOptions = {},
   ): Promise<PartitionPage> {
-    const partitionAttribute =
-      partition.index === undefined
-        ? PK
-        : (TABLE_LAYOUT.indexes.find((index) => index.name === partition.index)?.partitionKey ?? PK);
+    const postings = partition.holds === 'postings';
     const output = await this.call(() =>
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: partition.index,
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
-          ExpressionAttributeNames: { '#pk': partitionAttribute, '#sk': SK },
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK, ...(postings ? { '#ids': IDS } : {}) },
           ExpressionAttributeValues: {
             ':pk': s(partition.partitionKey),
             ':low': s(lowSk),
             ':high': s(highSk),
           },
-          ProjectionExpression: '#sk',
+          ProjectionExpression: postings ? '#sk, #ids' : '#sk',
           ScanIndexForward: false,
           Limit: limit,
         }),
         readCallOptions(options),
       ),
     );
-    const eventIDs = (output.Items ?? [])
-      .map((item) => item[SK]?.S)
-      .filter((sk): sk is string => sk !== undefined);
-    return { eventIDs, exhausted: output.LastEvaluatedKey === undefined };
+    return {
+      entries: (output.Items ?? []).flatMap((item) => partitionEntry(item) ?? []),
+      exhausted: output.LastEvaluatedKey === undefined,
+    };
   }
 
   async readRecords(eventIDs: readonly string[], options: ReadOptions = {}): Promise<Map<string, string>> {
@@ -359,14 +358,15 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
 
   /**
    * Puts items in chunks of 25, in parallel. Returns the owners (callers' indexes) with an item that could not
-   * be written after every retry: those must be reported as failed, never as stored.
+   * be written after every retry: those must be reported as failed, never as stored. A posting list has as many
+   * owners as it lists events.
    */
-  private async batchPut(items: ReadonlyArray<{ owner: number; item: Item }>): Promise<Set<number>> {
+  private async batchPut(items: readonly OwnedItem[]): Promise<Set<number>> {
     const failedOwners = new Set<number>();
     const chunks = chunk(items, BATCH_WRITE_MAX_ITEMS);
     const giveUpAt = Date.now() + this.writeBudgetMs;
     await mapWithConcurrency(chunks, PARALLEL_REQUESTS, async (itemsInChunk) => {
-      const ownerByKey = new Map(itemsInChunk.map(({ owner, item }) => [keyId(item), owner]));
+      const ownersByKey = new Map(itemsInChunk.map(({ owners, item }) => [keyId(item), owners]));
       let pending: WriteRequest[] = itemsInChunk.map(({ item }) => ({ PutRequest: { Item: item } }));
       for (let attempt = 1; pending.length > 0 && attempt <= this.backoff.maxAttempts; attempt++) {
         try {
@@ -387,8 +387,8 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
           await backoffDelay(this.backoff, attempt);
       }
       for (const request of pending) {
-        const owner = ownerByKey.get(keyId(request.PutRequest?.Item ?? {}));
-        if (owner !== undefined) failedOwners.add(owner);
+        for (const owner of ownersByKey.get(keyId(request.PutRequest?.Item ?? {})) ?? [])
+          failedOwners.add(owner);
       }
     });
     return failedOwners;
@@ -414,22 +414,47 @@ export function claimItem(producerId: string, eventID: string, expiresAt: number
   };
 }
 
-/**
- * Every item the table holds for one event: the event item (its record encoded, lambda/core/record-codec.ts), then
- * one small item per resource key.
- */
-export function eventItems(event: StoredEvent): Item[] {
+/** The event item: the record encoded (lambda/core/record-codec.ts), addressed by the eventID. */
+export function eventItem(event: StoredEvent): Item {
+  return {
+    ...keyItem(event.keys.key),
+    [RECORD]: { B: encodeRecord(event.recordJson) },
+    [TTL]: n(event.expiresAt),
+  };
+}
+
+/** A posting list item: the eventIDs as one string of fixed-width ids, newest first. */
+export function postingItem(posting: Posting): Item {
+  return { ...keyItem(posting.key), [IDS]: s(posting.eventIDs.join('')), [TTL]: n(posting.expiresAt) };
+}
+
+/** An item to write, and the events (callers' indexes) that are stored only once it is. */
+export interface OwnedItem {
+  readonly owners: readonly number[];
+  readonly item: Item;
+}
+
+/** Every item one write of `events` puts in the table: each event's item, then the batch's posting lists. */
+export function writeItems(events: readonly StoredEvent[]): OwnedItem[] {
+  const ownerOf = new Map(events.map((event, owner) => [event.eventID, owner]));
   return [
-    {
-      ...keyItem(event.keys.key),
-      [RECORD]: { B: encodeRecord(event.recordJson) },
-      [TTL]: n(event.expiresAt),
-      ...Object.fromEntries(
-        Object.entries(event.keys.indexAttributes).map(([name, value]) => [name, s(value)]),
-      ),
-    },
-    ...event.keys.resourceKeys.map((key) => ({ ...keyItem(key), [TTL]: n(event.expiresAt) })),
+    ...events.map((event, owner) => ({ owners: [owner], item: eventItem(event) })),
+    ...postingsOf(events).map((posting) => ({
+      owners: posting.eventIDs.map((eventID) => ownerOf.get(eventID) as number),
+      item: postingItem(posting),
+    })),
   ];
+}
+
+/** What a lookup reads of an item: a posting list names its events, an event item its own eventID. */
+export function partitionEntry(item: Item): PartitionEntry | undefined {
+  const sk = item[SK]?.S;
+  if (sk === undefined) return undefined;
+  const ids = item[IDS]?.S;
+  if (ids === undefined) return { sk, eventIDs: [sk] };
+  const eventIDs: string[] = [];
+  for (let at = 0; at < ids.length; at += EVENT_ID_LENGTH) eventIDs.push(ids.slice(at, at + EVENT_ID_LENGTH));
+  return { sk, eventIDs };
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

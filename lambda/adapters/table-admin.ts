@@ -31,15 +31,9 @@ export const createEventsTable = async (client: DynamoDBClient, tableName: strin
 };
 
 const createTableInput = (tableName: string): CreateTableCommandInput => {
-  const keyAttributes = new Set<string>([TABLE_LAYOUT.partitionKey, TABLE_LAYOUT.sortKey]);
-  for (const index of TABLE_LAYOUT.indexes) {
-    keyAttributes.add(index.partitionKey);
-    keyAttributes.add(index.sortKey);
-  }
-  const attributeDefinitions: AttributeDefinition[] = [...keyAttributes].map((name) => ({
-    AttributeName: name,
-    AttributeType: 'S',
-  }));
+  const attributeDefinitions: AttributeDefinition[] = [TABLE_LAYOUT.partitionKey, TABLE_LAYOUT.sortKey].map(
+    (name) => ({ AttributeName: name, AttributeType: 'S' }),
+  );
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -48,14 +42,6 @@ const createTableInput = (tableName: string): CreateTableCommandInput => {
       { AttributeName: TABLE_LAYOUT.partitionKey, KeyType: 'HASH' },
       { AttributeName: TABLE_LAYOUT.sortKey, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: TABLE_LAYOUT.indexes.map((index) => ({
-      IndexName: index.name,
-      KeySchema: [
-        { AttributeName: index.partitionKey, KeyType: 'HASH' },
-        { AttributeName: index.sortKey, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'KEYS_ONLY' },
-    })),
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
   };
 };

@@ -380,8 +380,8 @@ async function resolveProducerId(
 
 /**
  * The stored record of an earlier attempt, to be written again as it is: that attempt may have stored the event
- * item and failed before its resource items, so the retry rewrites every item (same content) and heals the
- * ResourceName and ResourceType lookups instead of answering from the event item alone.
+ * item and failed before its posting lists, so the retry rewrites the item (same content) and lists the event
+ * again, healing the lookups instead of answering from the event item alone (readers drop the repeat).
  */
 function restored(prepared: Prepared, eventID: string, recordJson: string, options: IngestOptions): Prepared {
   const timeMs = parseEventId(eventID)?.timeMs ?? options.receivedAtMs;
@@ -412,7 +412,7 @@ function rebuildForHeldId(
 
 const catalogKey = (entry: { pk: string; sk: string }): string => `${entry.pk}\u0000${entry.sk}`;
 
-/** Catalog entries go first: an event must never be stored where a reader cannot enumerate it. */
+/** Catalog entries go first: an event is never stored while the value suggestions cannot list its source. */
 async function writeWithCatalog(
   events: readonly Prepared[],
   writer: EventWriter,

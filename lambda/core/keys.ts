@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
-import { parseEventId, shardChar, sourceHash } from './event-id.js';
+import {
+  EVENT_ID_LENGTH,
+  type EventIdParts,
+  highestIdAt,
+  parseEventId,
+  shardChar,
+  sourceHash,
+} from './event-id.js';
 import type { TrailRecord } from './event-model.js';
 import { lookupUsername } from './identity.js';
-import type { IndexName } from './table-layout.js';
 
 /**
  * Every key value the events table holds, built here and nowhere else (docs/storage.md explains the layout).
@@ -13,20 +19,58 @@ export interface ItemKey {
   readonly sk: string;
 }
 
-/** A partition to query: on the table itself, or on one of its indexes. */
+/**
+ * A partition to query, and what its items are: event items (sort key = eventID, one event each) or posting lists
+ * (sort key = the newest eventID listed, then a digest; many events each).
+ */
 export interface PartitionRef {
-  readonly index?: IndexName;
   readonly partitionKey: string;
+  readonly holds: 'events' | 'postings';
 }
 
-/** A catalog entry: a small item that lets readers enumerate partitions they cannot derive from a lookup value. */
+/** A catalog entry: a small item that lists values readers cannot derive (the sources, for suggestions). */
 export interface CatalogEntry extends ItemKey {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
 const EVENT_PREFIX = 'E#';
 export const SOURCE_CATALOG_PK = 'C#SOURCES';
-const ACCESS_KEY_CATALOG_PREFIX = 'C#KEY#';
+
+/**
+ * The lookup values that have posting lists, by the prefix of their partitions. `A` is the feed of every
+ * (non-insight) event, split by readOnly: a lookup without attributes merges both, a ReadOnly lookup one.
+ * EventSource needs none: the event items' own partitions are by source.
+ */
+export const POSTING_FAMILIES = {
+  ResourceName: 'RN',
+  ResourceType: 'RT',
+  EventName: 'N',
+  Username: 'U',
+  AccessKeyId: 'K',
+  ReadOnly: 'A',
+} as const;
+export type PostingFamily = (typeof POSTING_FAMILIES)[keyof typeof POSTING_FAMILIES];
+
+/**
+ * The longest time a posting list spans: one list holds one request's events of one eventTime minute, so a reader
+ * that wants the events at or below an eventID finds every list holding them among those whose newest eventID is
+ * at most the end of that minute.
+ */
+export const POSTING_SPAN_MS = 60_000;
+
+/** One lookup value of an event: the posting lists it is listed in carry `family` and `value`. */
+export interface PostingValue {
+  readonly family: PostingFamily;
+  readonly value: string;
+}
+
+/** A posting list item: one request's eventIDs (newest first) that share a lookup value and a minute. */
+export interface Posting {
+  readonly key: ItemKey;
+  readonly eventIDs: readonly string[];
+  /** The latest expiry of the events listed: the list never disappears before an event it lists. */
+  readonly expiresAt: number;
+}
 
 function allShards(shards: number): string[] {
   return Array.from({ length: shards }, (_, shard) => shardChar(shard));
@@ -65,47 +109,43 @@ export function idempotencyKey(scopedProducerId: string): ItemKey {
   return { pk: `ID#${scopedProducerId}`, sk: 'ID' };
 }
 
-export function sourcePartitionsByHash(hash: string, shards: number): PartitionRef[] {
-  return allShards(shards).map((shard) => ({ partitionKey: `${EVENT_PREFIX}${hash}#${shard}` }));
-}
-
 export function sourcePartitions(eventSource: string, shards: number): PartitionRef[] {
-  return sourcePartitionsByHash(sourceHash(eventSource), shards);
+  const hash = sourceHash(eventSource);
+  return allShards(shards).map((shard) => ({
+    partitionKey: `${EVENT_PREFIX}${hash}#${shard}`,
+    holds: 'events',
+  }));
 }
 
-export function eventNamePartitions(eventName: string, shards: number): PartitionRef[] {
-  return allShards(shards).map((shard) => ({ index: 'byEventName', partitionKey: `${shard}#${eventName}` }));
+const postingPartitionKey = (family: PostingFamily, shard: string, value: string): string =>
+  `${family}#${shard}#${value}`;
+
+/** The posting partitions of one lookup value, one per shard. */
+export function postingPartitions(family: PostingFamily, value: string, shards: number): PartitionRef[] {
+  return allShards(shards).map((shard) => ({
+    partitionKey: postingPartitionKey(family, shard, value),
+    holds: 'postings',
+  }));
 }
 
-export function userPartitions(username: string, shards: number): PartitionRef[] {
-  return allShards(shards).map((shard) => ({ index: 'byUser', partitionKey: `${shard}#${username}` }));
-}
-
-export function resourceNamePartitions(arn: string, shards: number): PartitionRef[] {
-  return allShards(shards).map((shard) => ({ partitionKey: `RN#${shard}#${arn}` }));
-}
-
-export function resourceTypePartitions(type: string, shards: number): PartitionRef[] {
-  return allShards(shards).map((shard) => ({ partitionKey: `RT#${shard}#${type}` }));
-}
-
-export function accessKeyCatalogPk(accessKeyId: string): string {
-  return `${ACCESS_KEY_CATALOG_PREFIX}${accessKeyId}`;
+/** The feed of every event, both readOnly values: what a lookup without attributes merges. */
+export function feedPartitions(shards: number): PartitionRef[] {
+  return ['true', 'false'].flatMap((readOnly) =>
+    postingPartitions(POSTING_FAMILIES.ReadOnly, readOnly, shards),
+  );
 }
 
 /** What the table holds for one event besides the record itself. */
 export interface EventKeys {
   readonly key: ItemKey;
-  /** Attributes on the event item that place it in the indexes. */
-  readonly indexAttributes: Readonly<Partial<Record<'namePk' | 'userPk', string>>>;
-  /** One small item per resource name and type, so an event with several resources is found by each. */
-  readonly resourceKeys: readonly ItemKey[];
+  /** The lookup values whose posting lists name the event (the lists are built per request: postingsOf). */
+  readonly postings: readonly PostingValue[];
   readonly catalog: readonly CatalogEntry[];
 }
 
 /**
  * Insight events live in a partition family of their own (the source hash of INSIGHTS_SOURCE), outside the
- * source catalog and the indexes, so only EventCategory=insight lookups see them.
+ * source catalog and the posting lists, so only EventCategory=insight lookups see them.
  */
 export const INSIGHTS_SOURCE = 'insights.opentrail';
 
@@ -116,31 +156,90 @@ export function insightPartitions(shards: number): PartitionRef[] {
 export function insightKeys(eventID: string): EventKeys {
   const key = eventItemKey(eventID);
   if (!key) throw new Error(`not an OpenTrail eventID: ${eventID}`);
-  return { key, indexAttributes: {}, resourceKeys: [], catalog: [] };
+  return { key, postings: [], catalog: [] };
 }
 
 export function eventKeys(record: TrailRecord): EventKeys {
   const parts = parseEventId(record.eventID);
   if (!parts) throw new Error(`not an OpenTrail eventID: ${record.eventID}`);
-  const shard = shardChar(parts.shard);
   const key = { pk: eventPartitionKey(parts.sourceHash, parts.shard), sk: record.eventID };
-  const username = lookupUsername(record.userIdentity);
-  const resourcePks = new Set<string>();
-  for (const resource of record.resources ?? []) {
-    if (resource.ARN !== undefined) resourcePks.add(`RN#${shard}#${resource.ARN}`);
-    if (resource.type !== undefined) resourcePks.add(`RT#${shard}#${resource.type}`);
-  }
-  const catalog: CatalogEntry[] = [
-    { pk: SOURCE_CATALOG_PK, sk: parts.sourceHash, attributes: { eventSource: record.eventSource } },
+  const postings: PostingValue[] = [
+    { family: POSTING_FAMILIES.ReadOnly, value: String(record.readOnly) },
+    { family: POSTING_FAMILIES.EventName, value: record.eventName },
+    { family: POSTING_FAMILIES.Username, value: lookupUsername(record.userIdentity) },
   ];
   const accessKeyId = record.userIdentity.accessKeyId;
-  if (accessKeyId !== undefined) {
-    catalog.push({ pk: accessKeyCatalogPk(accessKeyId), sk: username, attributes: {} });
+  if (accessKeyId !== undefined) postings.push({ family: POSTING_FAMILIES.AccessKeyId, value: accessKeyId });
+  // An event naming the same resource twice is listed once.
+  const named = new Set<string>();
+  const list = (family: PostingFamily, value: string): void => {
+    if (named.has(`${family}#${value}`)) return;
+    named.add(`${family}#${value}`);
+    postings.push({ family, value });
+  };
+  for (const resource of record.resources ?? []) {
+    if (resource.ARN !== undefined) list(POSTING_FAMILIES.ResourceName, resource.ARN);
+    if (resource.type !== undefined) list(POSTING_FAMILIES.ResourceType, resource.type);
   }
   return {
     key,
-    indexAttributes: { namePk: `${shard}#${record.eventName}`, userPk: `${shard}#${username}` },
-    resourceKeys: [...resourcePks].map((pk) => ({ pk, sk: record.eventID })),
-    catalog,
+    postings,
+    catalog: [
+      { pk: SOURCE_CATALOG_PK, sk: parts.sourceHash, attributes: { eventSource: record.eventSource } },
+    ],
   };
+}
+
+/** What postingsOf needs of a stored event. */
+export interface PostingSource {
+  readonly eventID: string;
+  readonly keys: EventKeys;
+  readonly expiresAt: number;
+}
+
+/**
+ * The posting lists of one write: for each lookup value and eventTime minute, one item listing the eventIDs of
+ * the events that have it, newest first. The list goes to the shard of its newest event, so lists spread over the
+ * shards as the events do. Its sort key is the newest eventID listed and a digest of the list: a reader knows the
+ * newest event of a list before reading it, and two lists never share a key (a retry lists an event again in a
+ * list of its own; readers drop the repeat).
+ */
+export function postingsOf(events: readonly PostingSource[]): Posting[] {
+  const groups = new Map<string, { value: PostingValue; minute: number; events: PostingSource[] }>();
+  for (const event of events) {
+    const parts = parseEventId(event.eventID);
+    if (!parts) throw new Error(`not an OpenTrail eventID: ${event.eventID}`);
+    const minute = Math.floor(parts.timeMs / POSTING_SPAN_MS);
+    for (const value of event.keys.postings) {
+      const id = `${value.family}#${value.value}\u0000${minute}`;
+      const group = groups.get(id);
+      if (group) group.events.push(event);
+      else groups.set(id, { value, minute, events: [event] });
+    }
+  }
+  return [...groups.values()].map(({ value, events: listed }) => {
+    const eventIDs = [...new Set(listed.map((event) => event.eventID))].sort().reverse();
+    const newest = eventIDs[0] as string;
+    const shard = shardChar((parseEventId(newest) as EventIdParts).shard);
+    const digest = createHash('sha256').update(eventIDs.join('')).digest('base64url').slice(0, 8);
+    return {
+      key: { pk: postingPartitionKey(value.family, shard, value.value), sk: `${newest}#${digest}` },
+      eventIDs,
+      expiresAt: Math.max(...listed.map((event) => event.expiresAt)),
+    };
+  });
+}
+
+/** The newest eventID a posting list (or event item) can hold, from its sort key alone. */
+export const newestIdOf = (sk: string): string => sk.slice(0, EVENT_ID_LENGTH);
+
+/**
+ * The highest sort key of a posting list that may hold an eventID at or below `highId` (an eventID, or
+ * highestIdAt): a list spans one minute, so its newest eventID is at most the end of that minute.
+ */
+export function postingQueryHigh(highId: string): string {
+  const timeMs = parseEventId(highId)?.timeMs ?? 0;
+  const minuteEnd = (Math.floor(timeMs / POSTING_SPAN_MS) + 1) * POSTING_SPAN_MS - 1;
+  // '~' sorts after every character of a list's sort key.
+  return `${highestIdAt(minuteEnd)}~`;
 }

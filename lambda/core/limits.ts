@@ -17,8 +17,9 @@ export const LIMITS = {
   /** Resource ARNs become key values too: DynamoDB partition keys hold at most 2,048 bytes. */
   resourceArnBytes: 2000,
   /**
-   * Each resource writes up to two index items (its ARN, its type; docs/storage.md), so this caps what one event
-   * can make the table write: at most 21 items, 2,100 for a full request. CloudTrail's events name one to a few.
+   * Each resource puts the event in up to two posting lists (its ARN's, its type's; docs/storage.md), so this caps
+   * what one event can make the table write: at most 20 resource lists, 2,000 for a full request of distinct
+   * resources. CloudTrail's events name one to a few.
    */
   resourcesPerEvent: 10,
   /** Objects nested deeper than this are refused: deeper JSON is almost always an attack or a bug. */
@@ -33,20 +34,15 @@ export const LIMITS = {
   lookupDefaultMaxResults: 50,
   /**
    * What one lookup page may cost, whatever producers sent (docs/storage.md, "What a lookup page costs"). A page
-   * merges at most `lookupPartitionsPerPage` partitions at once: a lookup whose partitions come from a catalog
-   * (no attribute: sources x shards; AccessKeyId: users x shards) takes its catalog in groups of
-   * floor(that / shards) entries and carries the rest in its nextToken.
+   * merges one partition per shard of its driving value (two per shard for the feed of every event).
    */
-  lookupPartitionsPerPage: 256,
-  /** Query calls of one page, catalog reads included: a group's first fetches plus the refills of the merge. */
+  /** Query calls of one page: the merge's first fetches plus its refills. */
   lookupQueriesPerPage: 512,
   /** Store calls of one lookup outstanding at once (DynamoDB's client keeps 50 sockets). */
   lookupConcurrency: 32,
   /** Records one page reads (BatchGetItem keys), matching or not, and their bytes: a filter cannot make it read on. */
   lookupRecordsPerPage: 2000,
   lookupReadBytesPerPage: 16 * 1024 * KB,
-  /** The bytes of catalog entries a nextToken carries for the group it is in (usernames reach 1 KB). */
-  lookupGroupBytes: 2 * KB,
   /**
    * The records of one page, as they sit in the function's response: Lambda's synchronous response limit (6 MB) is
    * on the whole result, where the body is an escaped JSON string. 64 KB of headroom is left for the status, the

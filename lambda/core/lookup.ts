@@ -4,16 +4,14 @@ import { highestIdAt, lowestIdAt, parseEventId } from './event-id.js';
 import { byteLength, type TrailRecord } from './event-model.js';
 import { lookupUsername } from './identity.js';
 import {
-  accessKeyCatalogPk,
-  eventNamePartitions,
+  feedPartitions,
   insightPartitions,
+  newestIdOf,
   type PartitionRef,
-  resourceNamePartitions,
-  resourceTypePartitions,
-  SOURCE_CATALOG_PK,
+  POSTING_FAMILIES,
+  postingPartitions,
+  postingQueryHigh,
   sourcePartitions,
-  sourcePartitionsByHash,
-  userPartitions,
 } from './keys.js';
 import { LIMITS } from './limits.js';
 import type { NextTokenCodec } from './next-token.js';
@@ -45,14 +43,12 @@ export interface LookupQuery {
   readonly maxResults: number;
   /** Resume strictly after this eventID (from a nextToken). */
   readonly afterEventID?: string;
-  /** Resume within this group of catalog entries (from a nextToken; next-token.ts PageCursor.group). */
-  readonly group?: readonly string[];
   /** `insight` looks up insight events only; without it, insight events are never returned. */
   readonly eventCategory?: 'insight';
 }
 
 /** What a lookup filters on, besides its window. */
-export type LookupFilters = Omit<LookupQuery, 'startMs' | 'endMs' | 'afterEventID' | 'group'>;
+export type LookupFilters = Omit<LookupQuery, 'startMs' | 'endMs' | 'afterEventID'>;
 
 /**
  * A lookup as a protocol parsed it, with the fingerprint its nextTokens are bound to: a new lookup, or one resumed
@@ -68,15 +64,11 @@ export interface LookupResult {
   readonly nextToken?: string;
 }
 
-/**
- * One page of a lookup. When more results may exist, the next page resumes strictly after `lastEventID` within
- * `group` (either may be absent: a group not begun yet has no lastEventID, a lookup without a catalog no group).
- */
+/** One page of a lookup. When more results may exist, the next page resumes strictly after `lastEventID`. */
 export interface LookupPage {
-  /** Stored records as JSON text, newest first (within a group), exactly as stored. */
+  /** Stored records as JSON text, newest first, exactly as stored. */
   readonly records: string[];
   readonly lastEventID?: string;
-  readonly group?: readonly string[];
 }
 
 /** What one record adds to the function's response, in bytes: how a protocol writes it into its page. */
@@ -91,12 +83,10 @@ export const nativeRecordBytes: RecordBytes = (recordJson) => responseBytes(reco
 /** The limits one page keeps to (limits.ts); tests give smaller ones to reach every boundary with little data. */
 export type LookupBounds = {
   readonly [Limit in
-    | 'lookupPartitionsPerPage'
     | 'lookupQueriesPerPage'
     | 'lookupConcurrency'
     | 'lookupRecordsPerPage'
     | 'lookupReadBytesPerPage'
-    | 'lookupGroupBytes'
     | 'lookupPageBytes']: number;
 };
 
@@ -125,62 +115,30 @@ const PREDICATES: Record<LookupKey, (value: string) => Predicate> = {
 
 /**
  * Which attribute drives the Query when several are given: the one whose partitions are likely smallest.
- * The others are checked on the records read.
+ * The others are checked on the records read. Without any, the feed of every event is merged.
  */
-const DRIVING_ORDER: readonly LookupKey[] = [
+const DRIVING_ORDER = [
   'ResourceName',
   'AccessKeyId',
   'Username',
   'EventName',
   'ResourceType',
   'EventSource',
-];
+  'ReadOnly',
+] as const satisfies readonly LookupKey[];
 
-/**
- * Where a lookup's partitions come from: fixed by its value (one per shard), or listed by a catalog whose entries
- * producers can multiply (the source catalog, an access key's users), which a page takes in bounded groups.
- */
-type PartitionPlan =
-  | { readonly kind: 'fixed'; readonly partitions: readonly PartitionRef[] }
-  | {
-      readonly kind: 'catalog';
-      readonly pk: string;
-      readonly partitionsOf: (entry: string) => PartitionRef[];
-    };
-
-function planFor(
+/** The partitions a lookup merges: one per shard of its driving value (both readOnly feeds without one). */
+function partitionsFor(
   attributes: LookupAttributes,
   eventCategory: LookupQuery['eventCategory'],
   shards: number,
-): PartitionPlan {
-  const fixed = (partitions: PartitionRef[]): PartitionPlan => ({ kind: 'fixed', partitions });
-  if (eventCategory === 'insight') return fixed(insightPartitions(shards));
+): readonly PartitionRef[] {
+  if (eventCategory === 'insight') return insightPartitions(shards);
   const driver = DRIVING_ORDER.find((key) => attributes[key] !== undefined);
-  const value = driver === undefined ? '' : (attributes[driver] as string);
-  switch (driver) {
-    case 'ResourceName':
-      return fixed(resourceNamePartitions(value, shards));
-    case 'AccessKeyId':
-      return {
-        kind: 'catalog',
-        pk: accessKeyCatalogPk(value),
-        partitionsOf: (user) => userPartitions(user, shards),
-      };
-    case 'Username':
-      return fixed(userPartitions(value, shards));
-    case 'EventName':
-      return fixed(eventNamePartitions(value, shards));
-    case 'ResourceType':
-      return fixed(resourceTypePartitions(value, shards));
-    case 'EventSource':
-      return fixed(sourcePartitions(value, shards));
-    default:
-      return {
-        kind: 'catalog',
-        pk: SOURCE_CATALOG_PK,
-        partitionsOf: (hash) => sourcePartitionsByHash(hash, shards),
-      };
-  }
+  if (driver === undefined) return feedPartitions(shards);
+  const value = attributes[driver] as string;
+  if (driver === 'EventSource') return sourcePartitions(value, shards);
+  return postingPartitions(POSTING_FAMILIES[driver], value, shards);
 }
 
 /** What is left of one page's allowance (LookupBounds); every store call and record read takes from it. */
@@ -190,20 +148,12 @@ interface PageBudget {
   readBytes: number;
 }
 
-/** Where a page stands: in which group, and after which eventID of it. */
-interface Position {
-  readonly group?: readonly string[];
-  readonly afterEventID?: string;
-}
-
 /** One page being answered: its reader, window, limits and the records gathered so far. */
 interface PageRun {
   readonly reader: EventReader;
   readonly read: ReadOptions;
   readonly bounds: LookupBounds;
   readonly budget: PageBudget;
-  /** Queries kept back so that a finished group can always read the next one from its catalog. */
-  readonly reserve: number;
   readonly lowSk: string;
   readonly highSk: string;
   readonly matches: Predicate;
@@ -213,10 +163,10 @@ interface PageRun {
 /** The records of a page, bounded by count and by their bytes in the response, and where the next page starts. */
 class PageBuilder {
   readonly records: string[] = [];
-  /** Set once the page is complete while more may exist. */
-  next?: Position;
+  /** Set once the page is complete while more may exist: the next page starts strictly after this eventID. */
+  next?: { readonly afterEventID: string };
   private bytes = 0;
-  private last?: Position;
+  private last?: string;
 
   constructor(
     private readonly maxResults: number,
@@ -230,30 +180,34 @@ class PageBuilder {
   }
 
   /**
-   * Takes a match found at `at`, or, when the page is full by count or bytes, ends the page before it: the next
-   * page starts after the last record taken, or at the start of this match's group when it lies in a later one.
+   * Takes the match `eventID`, or, when the page is full by count or bytes, ends the page before it: the next
+   * page starts after the last record taken.
    */
-  offer(record: string, at: Position): boolean {
+  offer(record: string, eventID: string): boolean {
     const bytes = this.recordBytes(record);
     const full = this.records.length === this.maxResults || this.bytes + bytes > this.maxBytes;
     // A record always fits an empty page (a record is at most 256 KB), so every page makes progress.
     if (full && this.records.length > 0) {
-      this.next = this.last?.group === at.group ? this.last : { ...(at.group ? { group: at.group } : {}) };
+      this.next = { afterEventID: this.last as string };
       return false;
     }
     this.records.push(record);
     this.bytes += bytes;
-    this.last = at;
+    this.last = eventID;
     return true;
   }
 }
 
-/** One partition's share of a newest-first merge: a buffer of eventIDs fetched lazily, page by page. */
+/** One partition's share of a newest-first merge: eventIDs fetched lazily, a few items at a time. */
 interface PartitionCursor {
   readonly partition: PartitionRef;
-  /** Inclusive upper bound of the next fetch; after the first fetch it is the last eventID already buffered. */
+  /**
+   * Inclusive upper bound (sort key) of the next fetch; after the first fetch, the last item read. The items not
+   * read yet all sort below it, so none holds an eventID newer than the newest this key allows (newestIdOf).
+   */
   high: string;
   fetched: boolean;
+  /** EventIDs read and not yet merged, newest first. */
   buffer: string[];
   exhausted: boolean;
   fetchSize: number;
@@ -264,10 +218,15 @@ const MAX_FETCH = 500;
 /** Why a merge stopped yielding: every partition is read to the window's start, or the page's queries ran out. */
 type MergeEnd = 'exhausted' | 'budget';
 
+const newestFirst = (a: string, b: string): number => (a < b ? 1 : a > b ? -1 : 0);
+
 /**
- * Newest-first k-way merge of many partitions: every partition is a sorted run of eventIDs, so the next event
- * overall is the largest head among them. Partitions are read lazily, so a page costs about what it returns; the
- * merge stops when refilling the partitions it needs would pass the page's queries.
+ * Newest-first k-way merge of many partitions. An event partition is a sorted run of eventIDs; a posting list
+ * holds several, and lists of one partition may overlap in time, but a list's sort key starts with the newest
+ * eventID it holds. So the next event overall is the newest one read so far once no partition's unread items can
+ * hold a newer one; until then those partitions are read further. Partitions are read lazily, so a page costs
+ * about what it returns; the merge stops when the partitions it needs would pass the page's queries. An event
+ * listed twice (a retried write lists it again) is yielded once.
  */
 async function* mergeNewestFirst(
   partitions: readonly PartitionRef[],
@@ -280,31 +239,40 @@ async function* mergeNewestFirst(
   );
   const cursors: PartitionCursor[] = partitions.map((partition) => ({
     partition,
-    high: highSk,
+    high: partition.holds === 'postings' ? postingQueryHigh(highSk) : highSk,
     fetched: false,
     buffer: [],
     exhausted: false,
     fetchSize: initialFetch,
   }));
+  let yielded: string | undefined;
   for (;;) {
-    const empty = cursors.filter((cursor) => cursor.buffer.length === 0 && !cursor.exhausted);
-    if (empty.length > run.budget.queries - run.reserve) return 'budget';
-    run.budget.queries -= empty.length;
-    await mapWithConcurrency(empty, run.bounds.lookupConcurrency, (cursor) => refill(cursor, run));
     let best: PartitionCursor | undefined;
     for (const cursor of cursors) {
       const head = cursor.buffer[0];
       if (head !== undefined && (best === undefined || head > (best.buffer[0] as string))) best = cursor;
     }
-    if (!best) return 'exhausted';
-    yield best.buffer.shift() as string;
+    const newest = best?.buffer[0];
+    const blocking = cursors.filter(
+      (cursor) => !cursor.exhausted && (newest === undefined || newestIdOf(cursor.high) > newest),
+    );
+    if (blocking.length === 0) {
+      if (!best) return 'exhausted';
+      const eventID = best.buffer.shift() as string;
+      if (eventID !== yielded) yield eventID;
+      yielded = eventID;
+      continue;
+    }
+    if (blocking.length > run.budget.queries) return 'budget';
+    run.budget.queries -= blocking.length;
+    await mapWithConcurrency(blocking, run.bounds.lookupConcurrency, (cursor) => refill(cursor, highSk, run));
   }
 }
 
-async function refill(cursor: PartitionCursor, run: PageRun): Promise<void> {
+async function refill(cursor: PartitionCursor, highSk: string, run: PageRun): Promise<void> {
   // A failed call aborts the page; the calls still queued behind it must not start.
   run.read.signal?.throwIfAborted();
-  // BETWEEN is inclusive: after the first page the bound repeats the last eventID seen, so ask for one more.
+  // BETWEEN is inclusive: after the first page the bound repeats the last item read, so ask for one more.
   const repeat = cursor.fetched ? 1 : 0;
   const page = await run.reader.queryPartition(
     cursor.partition,
@@ -313,12 +281,14 @@ async function refill(cursor: PartitionCursor, run: PageRun): Promise<void> {
     cursor.fetchSize + repeat,
     run.read,
   );
-  const fresh = cursor.fetched ? page.eventIDs.filter((id) => id < cursor.high) : [...page.eventIDs];
+  const fresh = cursor.fetched ? page.entries.filter((entry) => entry.sk < cursor.high) : page.entries;
   cursor.fetched = true;
-  cursor.buffer = fresh;
   cursor.exhausted = page.exhausted || fresh.length === 0;
   const last = fresh.at(-1);
-  if (last !== undefined) cursor.high = last;
+  if (last !== undefined) cursor.high = last.sk;
+  // A posting list may reach past the window on either side: only its eventIDs inside the window count.
+  const inWindow = fresh.flatMap((entry) => entry.eventIDs).filter((id) => id >= run.lowSk && id <= highSk);
+  if (inWindow.length > 0) cursor.buffer = [...cursor.buffer, ...inWindow].sort(newestFirst);
   cursor.fetchSize = Math.min(MAX_FETCH, cursor.fetchSize * 2);
 }
 
@@ -339,22 +309,24 @@ function inWindow(eventID: string, query: LookupQuery): boolean {
 }
 
 /**
- * Merges one set of partitions from `at` down to the window's start, reading the records in batches and offering
- * the matches to the page. Returns true when the partitions are done; false when the page ended (full, or out of
- * queries or reads, in which case it resumes after the last eventID examined).
+ * Merges the partitions from `afterEventID` down to the window's start, reading the records in batches and
+ * offering the matches to the page, until the page is full or out of queries or reads (then it resumes after the
+ * last eventID examined).
  */
-async function mergeInto(partitions: readonly PartitionRef[], at: Position, run: PageRun): Promise<boolean> {
-  const { afterEventID, group } = at;
+async function mergeInto(
+  partitions: readonly PartitionRef[],
+  afterEventID: string | undefined,
+  run: PageRun,
+): Promise<void> {
   const highSk = afterEventID !== undefined && afterEventID < run.highSk ? afterEventID : run.highSk;
-  if (run.lowSk > highSk) return true;
+  if (run.lowSk > highSk) return;
   const candidates = mergeNewestFirst(partitions, highSk, run);
   let examined = afterEventID;
-  const stop = (): false => {
-    run.page.next = {
-      ...(group ? { group } : {}),
-      ...(examined === undefined ? {} : { afterEventID: examined }),
-    };
-    return false;
+  const stop = (): void => {
+    // Every page gets past at least one event: the first refills of a merge read at most the posting lists of one
+    // minute above the window per partition, far fewer than a page's queries allow (docs/storage.md).
+    if (examined === undefined) throw new Error('a lookup page ran out of its bounds before its first event');
+    run.page.next = { afterEventID: examined };
   };
   for (;;) {
     if (run.budget.records <= 0 || run.budget.readBytes <= 0) return stop();
@@ -376,53 +348,25 @@ async function mergeInto(partitions: readonly PartitionRef[], at: Position, run:
       const record = fetched.get(eventID);
       if (record !== undefined) {
         run.budget.readBytes -= byteLength(record);
-        if (
-          run.matches(JSON.parse(record) as TrailRecord) &&
-          !run.page.offer(record, { group, afterEventID: eventID })
-        ) {
-          return false;
-        }
+        if (run.matches(JSON.parse(record) as TrailRecord) && !run.page.offer(record, eventID)) return;
       }
       examined = eventID;
     }
-    if (end === 'exhausted') return true;
+    if (end === 'exhausted') return;
     if (end === 'budget') return stop();
   }
 }
 
-/** The next group of a catalog after entry `after`: as many entries as fit the page's partitions and the token. */
-async function readGroup(
-  plan: Extract<PartitionPlan, { kind: 'catalog' }>,
-  after: string | undefined,
-  shards: number,
-  run: PageRun,
-): Promise<readonly string[] | undefined> {
-  run.budget.queries -= 1;
-  const limit = Math.max(1, Math.floor(run.bounds.lookupPartitionsPerPage / shards));
-  const entries = await run.reader.readCatalog(
-    plan.pk,
-    { ...(after === undefined ? {} : { after }), limit },
-    run.read,
-  );
-  const members: string[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    bytes += byteLength(entry.sk);
-    if (members.length > 0 && bytes > run.bounds.lookupGroupBytes) break;
-    members.push(entry.sk);
-  }
-  return members.length === 0 ? undefined : members;
-}
-
 /**
- * Answers a lookup with Query and BatchGetItem only: pick the partitions of the most selective attribute, merge
- * them newest first within the time window, read the records, keep those matching every attribute. One extra
- * match is read ahead so that a page ended by its size has a nextToken only when more exists.
+ * Answers a lookup with Query and BatchGetItem only: pick the partitions of the most selective attribute (one per
+ * shard, or the feed of every event), merge them newest first within the time window, read the records, keep
+ * those matching every attribute. One extra match is read ahead so that a page ended by its size has a nextToken
+ * only when more exists.
  *
- * Every page is bounded whatever producers sent (LookupBounds): a catalog's partitions are merged a group at a
- * time (groups in catalog order, each newest first), store calls are bounded in number and concurrency, and the
- * page ends early, resuming in its nextToken, when its queries, reads or response bytes run out. Its store calls
- * end with it: the page aborts the ones still outstanding when it is answered, fails, or `signal` aborts.
+ * Every page is bounded whatever producers sent (LookupBounds): store calls are bounded in number and
+ * concurrency, and the page ends early, resuming in its nextToken, when its queries, reads or response bytes run
+ * out. Its store calls end with it: the page aborts the ones still outstanding when it is answered, fails, or
+ * `signal` aborts.
  */
 export async function lookupEvents(
   query: LookupQuery,
@@ -459,7 +403,6 @@ async function answer(
   if (query.startMs > query.endMs) return { records: [] };
 
   const bounds = options.bounds ?? LIMITS;
-  const plan = planFor(query.attributes, query.eventCategory, options.writeShards);
   const page = new PageBuilder(
     query.maxResults,
     options.recordBytes ?? nativeRecordBytes,
@@ -474,37 +417,20 @@ async function answer(
       records: bounds.lookupRecordsPerPage,
       readBytes: bounds.lookupReadBytesPerPage,
     },
-    reserve: plan.kind === 'catalog' ? 1 : 0,
     lowSk: lowestIdAt(query.startMs),
     highSk: highestIdAt(query.endMs),
     matches,
     page,
   };
-  const result = (): LookupPage => ({
+  await mergeInto(
+    partitionsFor(query.attributes, query.eventCategory, options.writeShards),
+    query.afterEventID,
+    run,
+  );
+  return {
     records: page.records,
-    ...(page.next?.afterEventID === undefined ? {} : { lastEventID: page.next.afterEventID }),
-    ...(page.next?.group === undefined ? {} : { group: page.next.group }),
-  });
-
-  if (plan.kind === 'fixed') {
-    await mergeInto(
-      plan.partitions,
-      { ...(query.afterEventID ? { afterEventID: query.afterEventID } : {}) },
-      run,
-    );
-    return result();
-  }
-  let group = query.group ?? (await readGroup(plan, undefined, options.writeShards, run));
-  let afterEventID = query.afterEventID;
-  // Each group costs at least one query, so the page's queries bound this loop.
-  while (group !== undefined) {
-    const at = { group, ...(afterEventID === undefined ? {} : { afterEventID }) };
-    if (!(await mergeInto(group.flatMap(plan.partitionsOf), at, run))) return result();
-    // The queries kept back pay for this read; a group the page cannot begin is where its nextToken resumes.
-    group = await readGroup(plan, group.at(-1), options.writeShards, run);
-    afterEventID = undefined;
-  }
-  return result();
+    ...(page.next === undefined ? {} : { lastEventID: page.next.afterEventID }),
+  };
 }
 
 /** The query a request runs: as parsed, or resumed from its nextToken (whose window wins). */
@@ -529,10 +455,9 @@ export async function lookupPage(
   const visible =
     notBeforeMs !== undefined && query.startMs < notBeforeMs ? { ...query, startMs: notBeforeMs } : query;
   const page = await lookupEvents(visible, reader, options);
-  if (page.lastEventID === undefined && page.group === undefined) return { records: page.records };
+  if (page.lastEventID === undefined) return { records: page.records };
   const cursor = {
-    ...(page.lastEventID === undefined ? {} : { afterEventID: page.lastEventID }),
-    ...(page.group === undefined ? {} : { group: page.group }),
+    afterEventID: page.lastEventID,
     startMs: query.startMs,
     endMs: query.endMs,
   };

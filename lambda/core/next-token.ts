@@ -7,13 +7,8 @@ import { RequestError } from './errors.js';
  * may change maxResults between pages.
  */
 export interface PageCursor {
-  /** The last eventID the lookup got past; the next page starts strictly after it. Absent at a group's start. */
-  readonly afterEventID?: string;
-  /**
-   * For a lookup whose partitions come from a catalog: the catalog entries of the group being merged, kept as they
-   * were when the group began, so entries added later neither join it halfway nor shift the groups after it.
-   */
-  readonly group?: readonly string[];
+  /** The last eventID the lookup got past; the next page starts strictly after it. */
+  readonly afterEventID: string;
   /** The resolved time window, so "the last 90 days" means the same window on every page. */
   readonly startMs: number;
   readonly endMs: number;
@@ -21,16 +16,15 @@ export interface PageCursor {
 
 interface TokenPayload {
   readonly v: typeof TOKEN_VERSION;
-  readonly c?: string;
-  readonly g?: readonly string[];
+  readonly c: string;
   readonly s: number;
   readonly e: number;
   readonly q: string;
   readonly x: number;
 }
 
-/** Version 1 tokens carried no group: they cannot resume a grouped lookup, so they are refused. */
-const TOKEN_VERSION = 2;
+/** Version 2 tokens could carry a catalog group, which no lookup has any more: they are refused. */
+const TOKEN_VERSION = 3;
 
 export const TOKEN_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -61,8 +55,7 @@ export class NextTokenCodec {
   encode(cursor: PageCursor, fingerprint: string): string {
     const payload: TokenPayload = {
       v: TOKEN_VERSION,
-      ...(cursor.afterEventID === undefined ? {} : { c: cursor.afterEventID }),
-      ...(cursor.group === undefined ? {} : { g: cursor.group }),
+      c: cursor.afterEventID,
       s: cursor.startMs,
       e: cursor.endMs,
       q: fingerprint,
@@ -87,8 +80,7 @@ export class NextTokenCodec {
       throw invalid('the nextToken has expired; start the lookup again');
     }
     return {
-      ...(payload.c === undefined ? {} : { afterEventID: payload.c }),
-      ...(payload.g === undefined ? {} : { group: payload.g }),
+      afterEventID: payload.c,
       startMs: payload.s,
       endMs: payload.e,
     };

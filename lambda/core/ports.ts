@@ -29,7 +29,10 @@ export type ClaimResult =
 export interface EventWriter {
   /** Writes catalog entries (idempotent overwrites); one result per entry. */
   writeCatalog(entries: readonly CatalogEntry[], expiresAt: number): Promise<WriteResult[]>;
-  /** Writes each event's item and resource items; an event succeeds only when all its items are stored. */
+  /**
+   * Writes each event's item and the posting lists of the batch (keys.ts postingsOf); an event succeeds only when
+   * its item and every list naming it are stored.
+   */
   writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]>;
   /**
    * Claims a scoped producer id (keys.ts producerIdScope) for an eventID and the content hash of the event, unless
@@ -53,9 +56,15 @@ export interface EventWriter {
   readRecord(eventID: string): Promise<string | undefined>;
 }
 
-export interface PartitionPage {
-  /** Sort keys (eventIDs), newest first. */
+/** One item of a partition as a lookup sees it: its sort key and the eventIDs it stands for, newest first. */
+export interface PartitionEntry {
+  readonly sk: string;
   readonly eventIDs: readonly string[];
+}
+
+export interface PartitionPage {
+  /** Items by sort key, newest first. */
+  readonly entries: readonly PartitionEntry[];
   readonly exhausted: boolean;
 }
 
@@ -71,7 +80,7 @@ export interface CatalogRange {
 }
 
 export interface EventReader {
-  /** Sort keys in [lowSk, highSk], newest first, at most `limit`. */
+  /** Items with sort keys in [lowSk, highSk], newest first, at most `limit`. */
   queryPartition(
     partition: PartitionRef,
     lowSk: string,
@@ -81,7 +90,7 @@ export interface EventReader {
   ): Promise<PartitionPage>;
   /** Records by eventID; missing ones are absent from the map. */
   readRecords(eventIDs: readonly string[], options?: ReadOptions): Promise<Map<string, string>>;
-  /** Catalog entries under a catalog partition in sort-key order: every one, or the range asked for. */
+  /** Catalog entries under a catalog partition in sort-key order: every one, or the range asked for (suggestions). */
   readCatalog(pk: string, range?: CatalogRange, options?: ReadOptions): Promise<CatalogEntry[]>;
 }
 

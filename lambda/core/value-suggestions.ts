@@ -98,7 +98,7 @@ async function candidates(
       { writeShards: options.writeShards, ...read },
     );
     const values = page.records.map((json) => lookupUsername((JSON.parse(json) as TrailRecord).userIdentity));
-    return { values, truncated: page.lastEventID !== undefined || page.group !== undefined };
+    return { values, truncated: page.lastEventID !== undefined };
   }
   const pk = attribute === 'EventSource' ? SOURCE_CATALOG_PK : INSIGHT_KEYS_CATALOG_PK;
   const entries = await reader.readCatalog(pk, { limit: SUGGESTIONS_CATALOG_ENTRIES }, read);

@@ -1,11 +1,4 @@
-import {
-  AttributeType,
-  type GlobalSecondaryIndexPropsV2,
-  ProjectionType,
-  StreamViewType,
-  type TablePropsV2,
-  TableV2,
-} from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, StreamViewType, type TablePropsV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -15,7 +8,10 @@ import { defaultTableProps } from '../defaults/dynamodb.js';
 import { definedProps } from '../props-merge.js';
 import { integerRangeProblem, throwIfInvalid } from '../props-validation.js';
 
-/** Table settings that come from the shared layout or the pipeline, so a user cannot override them. */
+/**
+ * Table settings that come from the shared layout or the pipeline, so a user cannot override them. The layout has
+ * no secondary index, and none may be added: every lookup reads the table (docs/storage.md).
+ */
 type LayoutTableProp =
   | 'partitionKey'
   | 'sortKey'
@@ -105,10 +101,8 @@ export class EventStore extends Construct {
     return this.withKeyGrant(tableGrant, grantee, KEY_WRITE_ACTIONS);
   }
 
-  /** Lets a reader get events and query the table and its indexes; never write. */
+  /** Lets a reader get events and query the table (it has no index: every lookup reads the table); never write. */
   public grantReadEvents(grantee: IGrantable): Grant {
-    // Exact index ARNs rather than index/*: a reader gets the indexes the layout defines and no others.
-    const indexArns = TABLE_LAYOUT.indexes.map((index) => `${this.table.tableArn}/index/${index.name}`);
     const itemGrant = Grant.addToPrincipal({
       grantee,
       actions: READ_ITEM_ACTIONS,
@@ -117,7 +111,7 @@ export class EventStore extends Construct {
     const queryGrant = Grant.addToPrincipal({
       grantee,
       actions: QUERY_ACTIONS,
-      resourceArns: [this.table.tableArn, ...indexArns],
+      resourceArns: [this.table.tableArn],
     });
     return this.withKeyGrant(itemGrant.combine(queryGrant), grantee, KEY_READ_ACTIONS);
   }
@@ -168,18 +162,10 @@ export function eventStorePropsProblems(props: EventStoreProps): (string | undef
 }
 
 function layoutTableProps(): Pick<TablePropsV2, LayoutTableProp> {
-  const globalSecondaryIndexes: GlobalSecondaryIndexPropsV2[] = TABLE_LAYOUT.indexes.map((index) => ({
-    indexName: index.name,
-    partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-    sortKey: { name: index.sortKey, type: AttributeType.STRING },
-    // Keys only: the index finds event keys, the table serves the items (TABLE_LAYOUT explains the cost).
-    projectionType: ProjectionType.KEYS_ONLY,
-  }));
   return {
     partitionKey: { name: TABLE_LAYOUT.partitionKey, type: AttributeType.STRING },
     sortKey: { name: TABLE_LAYOUT.sortKey, type: AttributeType.STRING },
     timeToLiveAttribute: TABLE_LAYOUT.ttlAttribute,
-    globalSecondaryIndexes,
     // The archive and log-forwarding consumers need only the new item.
     dynamoStream: StreamViewType.NEW_IMAGE,
   };
