@@ -18,8 +18,9 @@ export const LIMITS = {
   resourceArnBytes: 2000,
   /**
    * Each resource puts the event in up to two posting lists (its ARN's, its type's; docs/storage.md), so this caps
-   * what one event can make the table write: at most 20 resource lists, 2,000 for a full request of distinct
-   * resources. CloudTrail's events name one to a few.
+   * what one event can make the table write: its item and at most 24 lists (20 for resources, 4 for the feed,
+   * EventName, Username and AccessKeyId), 2,500 items for a full request in which no two events share a value.
+   * CloudTrail's events name one to a few.
    */
   resourcesPerEvent: 10,
   /** Objects nested deeper than this are refused: deeper JSON is almost always an attack or a bug. */

@@ -113,26 +113,17 @@ describe('EventStore', () => {
       });
     });
 
-    it('creates every layout index with keys-only projection when the table is built', () => {
+    it('creates no secondary index when the table is built (the layout has none: lookups read the table)', () => {
       // Prepare
-      const expectedIndexes = TABLE_LAYOUT.indexes.map((index) => ({
-        IndexName: index.name,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      }));
-      const expectedAttributes = TABLE_LAYOUT.indexes.map((index) => ({
-        AttributeName: index.partitionKey,
-        AttributeType: 'S',
-      }));
+      const tables = Object.values(template.findResources(TABLE));
 
       // Assess
-      template.hasResourceProperties(TABLE, {
-        GlobalSecondaryIndexes: expectedIndexes,
-        AttributeDefinitions: Match.arrayWith(expectedAttributes),
-      });
+      expect(tables).toHaveLength(1);
+      expect(tables[0]?.Properties?.GlobalSecondaryIndexes).toBeUndefined();
+      expect(tables[0]?.Properties?.AttributeDefinitions).toEqual([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ]);
     });
 
     it('exposes 90 retention days and 16 write shards when defaults apply', () => {
@@ -186,11 +177,10 @@ describe('EventStore', () => {
       expect(statements.map((statement) => renderCfnString(statement.Resource))).toEqual([tableArn]);
     });
 
-    it('grants get, batch get and query on the table and its indexes, no writes, when grantReadEvents is called', () => {
+    it('grants get, batch get and query on the table, no writes, when grantReadEvents is called', () => {
       // Prepare
       const resources = template.toJSON().Resources;
       const tableArn = renderCfnString(defaultStack.resolve(defaultStore.table.tableArn));
-      const indexArns = TABLE_LAYOUT.indexes.map((index) => `${tableArn}/index/${index.name}`);
 
       // Act
       const statements = statementsOfRole(resources, defaultStack.resolve(reader.roleName));
@@ -201,7 +191,7 @@ describe('EventStore', () => {
       expect(actions).not.toEqual(expect.arrayContaining([expect.stringMatching(/Write|Put|Delete|Update/)]));
       const queryStatement = statements.find((statement) => statement.Action === 'dynamodb:Query');
       const queryResources = Array.isArray(queryStatement?.Resource) ? queryStatement.Resource : [];
-      expect(queryResources.map(renderCfnString)).toEqual([tableArn, ...indexArns]);
+      expect(queryResources.map(renderCfnString)).toEqual([tableArn]);
     });
 
     it('grants get, put and batch write on the table only, no queries, when grantCountEvents is called', () => {

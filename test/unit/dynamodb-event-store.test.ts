@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DynamoDbEventStore, eventItems } from '../../lambda/adapters/dynamodb-event-store.js';
+import { DynamoDbEventStore, eventItem, writeItems } from '../../lambda/adapters/dynamodb-event-store.js';
 import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
 import type { StoredEvent } from '../../lambda/core/ports.js';
 import { decodeRecord, encodeRecord } from '../../lambda/core/record-codec.js';
@@ -29,7 +29,9 @@ async function storedEvents(count: number): Promise<StoredEvent[]> {
     return events.map(() => ({ ok: true }));
   };
   await putEvents(
-    Array.from({ length: count }, (_, i) => sampleEvent({ requestParameters: { i } })),
+    Array.from({ length: count }, (_, i) =>
+      sampleEvent({ requestParameters: { i }, resources: [{ ARN: `arn:example:orders:::order/o-${i}` }] }),
+    ),
     memory,
     OPTIONS,
   );
@@ -40,10 +42,12 @@ afterEach(() => dynamo.reset());
 
 describe('DynamoDbEventStore.writeEvents', () => {
   it('writes 25 items per BatchWriteItem and retries only the unprocessed ones', async () => {
-    // Prepare: 20 events, each an event item plus a resource-name and a resource-type item, are 60 items;
-    // the first call leaves one event's items unprocessed.
+    // Prepare: 20 events of one minute, each with a resource of its own: 20 event items, 20 ResourceName posting
+    // lists and one shared list each for the readOnly feed, EventName, Username and AccessKeyId, 44 items; the first
+    // call leaves one event item unprocessed.
     const events = await storedEvents(20);
-    const leftOver = eventItems(events[0] as StoredEvent).map((Item) => ({ PutRequest: { Item } }));
+    expect(writeItems(events)).toHaveLength(44);
+    const leftOver = [{ PutRequest: { Item: eventItem(events[0] as StoredEvent) } }];
     dynamo
       .on(BatchWriteItemCommand)
       .resolvesOnce({ UnprocessedItems: { trail: [...leftOver] } })
@@ -55,19 +59,36 @@ describe('DynamoDbEventStore.writeEvents', () => {
     expect(results.every((result) => result.ok)).toBe(true);
     const calls = dynamo.commandCalls(BatchWriteItemCommand);
     const sizes = calls.map((call) => call.args[0].input.RequestItems?.trail?.length);
-    expect(sizes.slice(0, 3).sort()).toEqual([10, 25, 25]);
-    expect(calls).toHaveLength(4);
+    expect(sizes.slice(0, 2).sort()).toEqual([19, 25]);
+    expect(calls).toHaveLength(3);
     expect(calls.at(-1)?.args[0].input.RequestItems?.trail).toEqual(leftOver);
   });
 
   it('reports the owners of items still unprocessed after every retry as failed, the rest as stored', async () => {
     const events = await storedEvents(3);
-    const stuck = eventItems(events[1] as StoredEvent).map((Item) => ({ PutRequest: { Item } }));
+    const stuck = [{ PutRequest: { Item: eventItem(events[1] as StoredEvent) } }];
     dynamo.on(BatchWriteItemCommand).resolves({ UnprocessedItems: { trail: stuck } });
     const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
     const results = await store.writeEvents(events);
     expect(results).toEqual([{ ok: true }, { ok: false, errorCode: 'Throttling' }, { ok: true }]);
     expect(dynamo.commandCalls(BatchWriteItemCommand)).toHaveLength(noWait.maxAttempts);
+  });
+
+  it('reports every event a posting list names as failed when the list stays unprocessed', async () => {
+    // Prepare: the three events share one EventName list.
+    const events = await storedEvents(3);
+    const nameList = writeItems(events).find(({ item }) => item.pk?.S?.startsWith('N#'));
+    expect(nameList?.owners).toEqual([0, 1, 2]);
+    dynamo
+      .on(BatchWriteItemCommand)
+      .resolves({ UnprocessedItems: { trail: [{ PutRequest: { Item: nameList?.item } }] } });
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+
+    // Act
+    const results = await store.writeEvents(events);
+
+    // Assess
+    expect(results).toEqual(events.map(() => ({ ok: false, errorCode: 'Throttling' })));
   });
 
   it('fails every event of a chunk whose calls keep throwing throttling errors', async () => {

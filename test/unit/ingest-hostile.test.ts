@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrailConfig } from '../../lambda/adapters/config.js';
+import { writeItems } from '../../lambda/adapters/dynamodb-event-store.js';
 import { type Channel, channelArn, resolveChannel } from '../../lambda/core/cloudtrail/channels.js';
 import type { ProducerEvent } from '../../lambda/core/event-model.js';
 import { type IngestOptions, producerContentHash, putEvents } from '../../lambda/core/ingest.js';
@@ -327,24 +328,35 @@ describe('resources per event are capped so one request cannot amplify writes', 
     expect(store.itemCount()).toBe(0);
   });
 
-  it('keeps the worst request (100 events at the cap) to a bounded number of item writes', async () => {
-    // Prepare
+  it('keeps the worst request (100 events at the cap, no value shared) to a bounded number of item writes', async () => {
+    // Prepare: every event its own eventName, user, access key and resources, so no posting list is shared.
     const store = new MemoryEventStore();
-    const events = Array.from({ length: LIMITS.eventsPerRequest }, () =>
-      sampleEvent({ resources: resources(LIMITS.resourcesPerEvent) }),
+    const events = Array.from({ length: LIMITS.eventsPerRequest }, (_, event) =>
+      sampleEvent({
+        eventName: `Call${event}`,
+        userIdentity: {
+          type: 'IAMUser',
+          principalId: `P${event}`,
+          userName: `u${event}`,
+          accessKeyId: `AKIA${event}`,
+        },
+        resources: resources(LIMITS.resourcesPerEvent).map(({ ARN, type }) => ({
+          ARN: `${ARN}-${event}`,
+          type: `${type}-${event}`,
+        })),
+      }),
     );
 
     // Act
     const result = await putEvents(events, store, OPTIONS);
 
-    // Assess: an event item and two resource items per resource for each event, plus the source catalog.
+    // Assess: per event its item, the readOnly feed, EventName, Username and AccessKeyId lists and two lists per
+    // resource, plus the source catalog.
     expect(result.failed).toEqual([]);
-    const itemWrites = store.storedEvents.reduce(
-      (sum, stored) => sum + 1 + stored.keys.resourceKeys.length,
-      0,
-    );
-    expect(itemWrites).toBe(LIMITS.eventsPerRequest * (1 + 2 * LIMITS.resourcesPerEvent));
-    expect(itemWrites).toBeLessThanOrEqual(2_100);
+    const itemWrites = writeItems(store.storedEvents).length;
+    expect(itemWrites).toBe(LIMITS.eventsPerRequest * (1 + 4 + 2 * LIMITS.resourcesPerEvent));
+    expect(itemWrites).toBeLessThanOrEqual(2_500);
+    expect(store.itemCount()).toBe(itemWrites + 1);
   });
 });
 

@@ -3,13 +3,7 @@ import type { ErrorProtocol } from '../../lambda/adapters/http.js';
 import { parseLookupEventsRequest } from '../../lambda/core/cloudtrail/lookup-events.js';
 import { EVENT_ID_LENGTH } from '../../lambda/core/event-id.js';
 import { byteLength } from '../../lambda/core/event-model.js';
-import {
-  accessKeyCatalogPk,
-  eventNamePartitions,
-  resourceNamePartitions,
-  resourceTypePartitions,
-  userPartitions,
-} from '../../lambda/core/keys.js';
+import { POSTING_FAMILIES, postingPartitions } from '../../lambda/core/keys.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import type { LookupKey } from '../../lambda/core/lookup.js';
 import { parseNativeLookup } from '../../lambda/core/lookup-request.js';
@@ -128,13 +122,9 @@ describe('checkLookupAttributes limits', () => {
     const arn = 'a'.repeat(LIMITS.resourceArnBytes);
 
     // Act
-    const partitionKeys = [
-      ...eventNamePartitions(keyValue, shards),
-      ...userPartitions(keyValue, shards),
-      ...resourceTypePartitions(keyValue, shards),
-      ...resourceNamePartitions(arn, shards),
-    ].map((partition) => partition.partitionKey);
-    partitionKeys.push(accessKeyCatalogPk(keyValue));
+    const partitionKeys = Object.entries(POSTING_FAMILIES)
+      .flatMap(([key, family]) => postingPartitions(family, key === 'ResourceName' ? arn : keyValue, shards))
+      .map((partition) => partition.partitionKey);
 
     // Assess
     const longest = Math.max(...partitionKeys.map(byteLength));

@@ -100,3 +100,65 @@ describe('lookupEvents', () => {
     expect(outside.records).toEqual([]);
   });
 });
+
+describe('lookupEvents over posting lists', () => {
+  /** Requests of `size` events, their times interleaved within one minute: their posting lists overlap in time. */
+  async function interleaved(requests: number, size: number): Promise<MemoryEventStore> {
+    const target = new MemoryEventStore();
+    const minuteStart = Math.floor(NOW_MS / 60_000) * 60_000 - 60_000;
+    for (let request = 0; request < requests; request++) {
+      const events = Array.from({ length: size }, (_, i) =>
+        sampleEvent({ eventTime: new Date(minuteStart + (i * requests + request) * 10).toISOString() }),
+      );
+      const result = await putEvents(events, target, { ...OPTIONS, writeShards: 1 });
+      expect(result.failed).toEqual([]);
+    }
+    return target;
+  }
+
+  it('merges lists of one value that overlap in time newest first, whatever the page size', async () => {
+    // Prepare: 30 requests of 20 events: every EventName list of the minute spans the others.
+    const target = await interleaved(30, 20);
+    const expected = [...target.records.keys()].sort().reverse();
+
+    // Act
+    const pages: string[] = [];
+    let afterEventID: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const result = await lookupEvents(
+        {
+          attributes: { EventName: 'CreateOrder' },
+          ...WINDOW,
+          maxResults: 7,
+          ...(afterEventID ? { afterEventID } : {}),
+        },
+        target,
+        { writeShards: 1 },
+      );
+      pages.push(...result.records.map((record) => (JSON.parse(record) as { eventID: string }).eventID));
+      afterEventID = result.lastEventID;
+      if (afterEventID === undefined) break;
+    }
+
+    // Assess
+    expect(pages).toEqual(expected);
+  });
+
+  it('returns an event once when a retry listed it again in lists of its own', async () => {
+    // Prepare: the first event of a request of two is written again alone, as a healing retry does.
+    const target = await interleaved(1, 2);
+    const [first] = target.storedEvents;
+    await target.writeEvents([first as (typeof target.storedEvents)[number]]);
+
+    // Act
+    const found = await lookupEvents({ attributes: {}, ...WINDOW, maxResults: 10 }, target, {
+      writeShards: 1,
+    });
+
+    // Assess
+    expect(found.records.map((record) => JSON.parse(record).eventID)).toEqual(
+      [...target.records.keys()].sort().reverse(),
+    );
+    expect(found.records).toHaveLength(2);
+  });
+});

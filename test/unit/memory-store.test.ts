@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyMeter, meterRead, meterTotal } from '../../bench/support/capacity.js';
-import { MemoryEventStore, type TableRead } from '../fixtures/memory-store.js';
+import { MemoryEventStore } from '../fixtures/memory-store.js';
 
 const put = (store: MemoryEventStore, pk: string, sk: string, extra: Record<string, { S: string }> = {}) =>
   store.putItem({ pk: { S: pk }, sk: { S: sk }, ...extra });
@@ -12,10 +12,13 @@ describe('MemoryEventStore as a reader', () => {
     for (const sk of ['A', 'B', 'C', 'D', 'E']) put(store, 'P', sk);
 
     // Act
-    const page = await store.queryPartition({ partitionKey: 'P' }, 'B', 'D', 10);
+    const page = await store.queryPartition({ partitionKey: 'P', holds: 'events' }, 'B', 'D', 10);
 
     // Assess
-    expect(page).toEqual({ eventIDs: ['D', 'C', 'B'], exhausted: true });
+    expect(page).toEqual({
+      entries: ['D', 'C', 'B'].map((sk) => ({ sk, eventIDs: [sk] })),
+      exhausted: true,
+    });
   });
 
   it('reports more results when Limit is reached, as DynamoDB sets LastEvaluatedKey', async () => {
@@ -24,26 +27,23 @@ describe('MemoryEventStore as a reader', () => {
     for (const sk of ['A', 'B']) put(store, 'P', sk);
 
     // Act
-    const page = await store.queryPartition({ partitionKey: 'P' }, 'A', 'Z', 2);
+    const page = await store.queryPartition({ partitionKey: 'P', holds: 'events' }, 'A', 'Z', 2);
 
     // Assess
     expect(page.exhausted).toBe(false);
   });
 
-  it('serves index queries from keys-only entries when an item carries the index key', async () => {
+  it('reads a posting list as the eventIDs it names, newest first', async () => {
     // Prepare
-    const reads: TableRead[] = [];
-    const store = new MemoryEventStore({ onRead: (read) => reads.push(read) });
-    put(store, 'E#X#0', 'S1', { namePk: { S: '0#Get' }, record: { S: 'r'.repeat(5000) } });
+    const store = new MemoryEventStore();
+    const ids = ['01JD0000000000000000000002', '01JD0000000000000000000001'];
+    put(store, 'N#0#Get', `${ids[0]}#digest`, { ids: { S: ids.join('') } });
 
     // Act
-    const page = await store.queryPartition({ index: 'byEventName', partitionKey: '0#Get' }, 'A', 'Z', 5);
+    const page = await store.queryPartition({ partitionKey: 'N#0#Get', holds: 'postings' }, '0', '~', 5);
 
-    // Assess: the index entry holds the keys only, not the 5 KB record
-    expect(page.eventIDs).toEqual(['S1']);
-    expect(reads).toEqual([
-      { operation: 'query', items: [{ pk: { S: 'E#X#0' }, sk: { S: 'S1' }, namePk: { S: '0#Get' } }] },
-    ]);
+    // Assess
+    expect(page).toEqual({ entries: [{ sk: `${ids[0]}#digest`, eventIDs: ids }], exhausted: true });
   });
 
   it('meters the full items a table Query reads, rounded per Query', async () => {
@@ -53,7 +53,7 @@ describe('MemoryEventStore as a reader', () => {
     for (const sk of ['A', 'B', 'C']) put(store, 'P', sk, { record: { S: 'r'.repeat(3000) } });
 
     // Act
-    await store.queryPartition({ partitionKey: 'P' }, 'A', 'Z', 3);
+    await store.queryPartition({ partitionKey: 'P', holds: 'events' }, 'A', 'Z', 3);
 
     // Assess: about 9 KB read -> 3 units of 4 KB -> 1.5 RRU eventually consistent
     expect(meter).toMatchObject({ queries: 1, queryItems: 3, queryRru: 1.5 });

@@ -7,10 +7,6 @@ import {
   totalWru,
   writeUnits,
 } from '../../../bench/support/capacity.js';
-import { TABLE_LAYOUT } from '../../../lambda/core/table-layout.js';
-import { keysOnlyIndexEntry } from '../../fixtures/memory-store.js';
-
-const [byEventName] = TABLE_LAYOUT.indexes;
 
 describe('DynamoDB size rules', () => {
   it('counts one byte per two significant digits plus one when sizing numbers', () => {
@@ -65,35 +61,10 @@ describe('DynamoDB size rules', () => {
   });
 });
 
-describe('index entries', () => {
-  it('projects only the table and index keys when the item has the index key', () => {
+describe('tableWriteCosts', () => {
+  it('charges each table item by its own size (the table has no index entries to add)', () => {
     // Prepare
-    const item = { pk: { S: 'p' }, sk: { S: 's' }, namePk: { S: '0#Get' }, record: { S: '{}' } };
-
-    // Act
-    const entry = byEventName ? keysOnlyIndexEntry(item, byEventName) : undefined;
-
-    // Assess
-    expect(entry).toEqual({ pk: { S: 'p' }, sk: { S: 's' }, namePk: { S: '0#Get' } });
-  });
-
-  it('leaves the item out of the index when it lacks the index key', () => {
-    // Prepare
-    const item = { pk: { S: 'RT#0#Type' }, sk: { S: 's' } };
-
-    // Act / Assess
-    expect(byEventName ? keysOnlyIndexEntry(item, byEventName) : 'no index').toBeUndefined();
-  });
-
-  it('charges each table item and each index entry, with 100 bytes of index overhead', () => {
-    // Prepare
-    const eventItem = {
-      pk: { S: 'E#ABCD#0' },
-      sk: { S: 'X'.repeat(26) },
-      record: { S: 'r'.repeat(1100) },
-      namePk: { S: '0#GetThing' },
-      userPk: { S: '0#alice' },
-    };
+    const eventItem = { pk: { S: 'E#ABCD#0' }, sk: { S: 'X'.repeat(26) }, record: { S: 'r'.repeat(1100) } };
     const resourceItem = { pk: { S: 'RT#0#Type' }, sk: { S: 'X'.repeat(26) } };
 
     // Act
@@ -103,10 +74,8 @@ describe('index entries', () => {
     expect(costs.map((cost) => [cost.what, cost.wru])).toEqual([
       ['E#ABCD#0', 2],
       ['RT#0#Type', 1],
-      ['byEventName index entry', 1],
-      ['byUser index entry', 1],
     ]);
-    expect(costs[2]?.bytes).toBe(2 + 8 + 2 + 26 + 6 + 10 + 100);
-    expect(totalWru(costs)).toBe(5);
+    expect(costs[1]?.bytes).toBe(2 + 9 + 2 + 26);
+    expect(totalWru(costs)).toBe(3);
   });
 });
