@@ -12,12 +12,15 @@ import { storeEvents } from './support/stored-events.js';
  * gzip and raw deflate at levels 1..6, raw deflate with the codec's preset dictionary at levels 1..6, and the
  * codec itself (lambda/core/record-codec.ts). For each: mean encoded bytes, the event item's bytes and WRU, and
  * CPU microseconds per event to encode and to decode. The codec's choice is the cheapest CPU that keeps the
- * event item at 1 WRU; every candidate is checked to decode to the same bytes.
+ * event item at 1 WRU; every candidate is checked to decode to the same bytes. It also measures the "request pages"
+ * lever (docs/storage.md): consecutive records deflated together, as one item would store them, in WRU per event.
  */
 
 const EVENTS = 200;
 const ROUNDS = 100;
 const LEVELS = [1, 2, 3, 4, 5, 6] as const;
+/** Records per page for the pages lever. */
+const PAGE_SIZES = [1, 4, 8, 16, 32, 100] as const;
 /** The version byte in front of the deflated bytes. */
 const VERSION_BYTES = 1;
 
@@ -142,11 +145,31 @@ export async function runCodec(): Promise<Outcome> {
   );
   measured.push(codec);
 
+  // A page: consecutive records, newline-separated, deflated with the codec's dictionary and level, in an item with
+  // the event item's keys and expiry.
+  const pages = PAGE_SIZES.map((size) => {
+    let bytes = 0;
+    let wru = 0;
+    for (let start = 0; start < buffers.length; start += size) {
+      const joined = Buffer.from(jsons.slice(start, start + size).join('\n'), 'utf8');
+      const item = deflateRawSync(joined, { level: 1, dictionary: RECORD_FORMAT_DICTIONARY }).byteLength;
+      bytes += item + VERSION_BYTES + eventItemOverhead;
+      wru += writeUnits(Math.ceil(item + VERSION_BYTES + eventItemOverhead));
+    }
+    return {
+      recordsPerPage: size,
+      bytesPerEvent: round(bytes / buffers.length, 1),
+      pageBytes: round(bytes / Math.ceil(buffers.length / size), 0),
+      wruPerEvent: round(wru / buffers.length, 3),
+    };
+  });
+
   const result = {
     events: EVENTS,
     recordJsonBytes: round(mean(buffers.map((buffer) => buffer.byteLength)), 1),
     codec,
     candidates: measured,
+    pages,
   };
   const rows: Row[] = [
     {
@@ -167,6 +190,7 @@ export async function runCodec(): Promise<Outcome> {
       (m) =>
         `codec ${m.name}: record ${m.recordBytes} B, event item ${m.eventItemBytes} B = ${m.eventItemWru} WRU, encode ${m.encodeUs} us, decode ${m.decodeUs} us`,
     ),
+    `codec pages (lever, not in the product): ${pages.map((page) => `${page.recordsPerPage} records per item ${page.bytesPerEvent} B and ${page.wruPerEvent} WRU per event (${page.pageBytes} B items)`).join('; ')}.`,
   ];
   return { name: 'codec', result, rows, notes };
 }

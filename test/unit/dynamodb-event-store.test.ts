@@ -78,7 +78,7 @@ describe('DynamoDbEventStore.writeEvents', () => {
     // Prepare: the three events share one EventName list.
     const events = await storedEvents(3);
     const nameList = writeItems(events).find(({ item }) => item.pk?.S?.startsWith('N#'));
-    expect(nameList?.owners).toEqual([0, 1, 2]);
+    expect([...(nameList?.owners ?? [])].sort()).toEqual([0, 1, 2]);
     dynamo
       .on(BatchWriteItemCommand)
       .resolves({ UnprocessedItems: { trail: [{ PutRequest: { Item: nameList?.item } }] } });
