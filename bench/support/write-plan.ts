@@ -11,15 +11,15 @@ import { DynamoDbEventStore } from '../../lambda/adapters/dynamodb-event-store.j
 import type { ProducerEvent } from '../../lambda/core/event-model.js';
 import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
 import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
-import { type Item, keysOnlyIndexEntry } from '../../test/fixtures/memory-store.js';
+import type { Item } from '../../test/fixtures/memory-store.js';
 import { DYNAMODB_ITEM_STORAGE_OVERHEAD_BYTES } from '../cost-model.js';
-import { INDEX_ENTRY_OVERHEAD_BYTES, itemBytes, writeUnits } from './capacity.js';
+import { itemBytes, writeUnits } from './capacity.js';
 
 /**
  * What the store really writes for a stream of put requests: the requests go through the real `putEvents` and the
  * real `DynamoDbEventStore` (one instance, as one warm container), whose DynamoDB client answers every call with
- * success; every item it sends is priced with DynamoDB's rules (capacity.ts), with an entry per global secondary
- * index the item lands in (TABLE_LAYOUT.indexes). Nothing here knows the key design: when the layout changes, the
+ * success; every item it sends is priced with DynamoDB's rules (capacity.ts). The table has no secondary index
+ * (TABLE_LAYOUT), so every write is a table item. Nothing here knows the key design: when the layout changes, the
  * figures follow. A write operation this meter does not price stops the benchmark instead of going uncounted.
  */
 
@@ -42,11 +42,12 @@ export interface WritePlan {
   readonly wruPerEvent: number;
   /** Billed bytes (100 B overhead each) of the items left in the table per event, the last write of a key winning. */
   readonly tableBytesPerEvent: number;
+  /** Index entries stored per event: none, the layout has no index (the cost model prices them where they exist). */
   readonly indexBytesPerEvent: number;
   /** Write calls (BatchWriteItem and PutItem) per request: what the ingest function waits for. */
   readonly batchWriteCallsPerRequest: number;
   readonly putItemCallsPerRequest: number;
-  /** WRU per event by item kind (partition key prefix), index entries under `<index> entry`. */
+  /** WRU per event by item kind (partition key prefix). */
   readonly wruPerEventByKind: Readonly<Record<string, number>>;
 }
 
@@ -107,28 +108,17 @@ function priced(
   const kept = new Map<string, Item>();
   for (const item of written) {
     add(kindOf(item), writeUnits(itemBytes(item)));
-    for (const index of TABLE_LAYOUT.indexes) {
-      const entry = keysOnlyIndexEntry(item, index);
-      if (entry) add(`${index.name} entry`, writeUnits(itemBytes(entry) + INDEX_ENTRY_OVERHEAD_BYTES));
-    }
     kept.set(keyOf(item), item);
   }
   let tableBytes = 0;
-  let indexBytes = 0;
-  for (const item of kept.values()) {
-    tableBytes += itemBytes(item) + DYNAMODB_ITEM_STORAGE_OVERHEAD_BYTES;
-    for (const index of TABLE_LAYOUT.indexes) {
-      const entry = keysOnlyIndexEntry(item, index);
-      if (entry) indexBytes += itemBytes(entry) + INDEX_ENTRY_OVERHEAD_BYTES;
-    }
-  }
+  for (const item of kept.values()) tableBytes += itemBytes(item) + DYNAMODB_ITEM_STORAGE_OVERHEAD_BYTES;
   const wru = Object.values(wruByKind).reduce((sum, value) => sum + value, 0);
   return {
     requests,
     events,
     wruPerEvent: wru / events,
     tableBytesPerEvent: tableBytes / events,
-    indexBytesPerEvent: indexBytes / events,
+    indexBytesPerEvent: 0,
     batchWriteCallsPerRequest: batchWriteCalls / requests,
     putItemCallsPerRequest: putItemCalls / requests,
     wruPerEventByKind: Object.fromEntries(
