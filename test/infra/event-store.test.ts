@@ -189,9 +189,11 @@ describe('EventStore', () => {
       // Assess
       expect(actions).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
       expect(actions).not.toEqual(expect.arrayContaining([expect.stringMatching(/Write|Put|Delete|Update/)]));
-      const queryStatement = statements.find((statement) => statement.Action === 'dynamodb:Query');
-      const queryResources = Array.isArray(queryStatement?.Resource) ? queryStatement.Resource : [];
-      expect(queryResources.map(renderCfnString)).toEqual([tableArn]);
+      // The table alone: there is no index to query.
+      expect(statements.length).toBeGreaterThan(0);
+      expect(statements.map((statement) => renderCfnString(statement.Resource))).toEqual(
+        statements.map(() => tableArn),
+      );
     });
 
     it('grants get, put and batch write on the table only, no queries, when grantCountEvents is called', () => {
