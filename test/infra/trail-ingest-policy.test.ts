@@ -47,7 +47,7 @@ describe('Trail selectors and redaction', () => {
     refused.cleanup();
   });
 
-  it('gives the selectors and redaction rules as JSON to the ingest function and to no other function when set', () => {
+  it('gives the selectors to the ingest and lookup functions and the redaction rules to ingest alone, as JSON', () => {
     // Prepare
     const [stack, trail] = [policyStack, policyTrail];
 
@@ -56,13 +56,18 @@ describe('Trail selectors and redaction', () => {
 
     // Assess
     const ingestId = logicalIdOf(stack, trail.trailApi.ingestFunction.functionName);
+    const lookupId = logicalIdOf(stack, trail.trailApi.lookupFunction.functionName);
     expect(variables[ingestId]).toMatchObject({
       [TRAIL_ENV.selectors]: JSON.stringify(SELECTORS),
       [TRAIL_ENV.redaction]: JSON.stringify(REDACTION),
     });
-    const others = Object.entries(variables).filter(([id]) => id !== ingestId);
-    // The trail's other functions, and the console's BucketDeployment handler (CDK's), none with the policy.
-    expect(others.length).toBe(trail.functions.length - 1 + (trail.consoleSite ? 1 : 0));
+    // GetEventSelectors answers the trail's real selectors.
+    expect(variables[lookupId]).toMatchObject({ [TRAIL_ENV.selectors]: JSON.stringify(SELECTORS) });
+    expect(Object.keys(variables[lookupId] ?? {})).not.toContain(TRAIL_ENV.redaction);
+    const others = Object.entries(variables).filter(([id]) => id !== ingestId && id !== lookupId);
+    // The trail's other functions, CDK's bucket-notifications handler (the archive's ObjectCreated feed to the
+    // digester's queue) and the console's BucketDeployment handler: none with the policy.
+    expect(others.length).toBe(trail.functions.length - 2 + 1 + (trail.consoleSite ? 1 : 0));
     for (const [, otherVariables] of others) {
       expect(Object.keys(otherVariables)).not.toContain(TRAIL_ENV.selectors);
       expect(Object.keys(otherVariables)).not.toContain(TRAIL_ENV.redaction);
