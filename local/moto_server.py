@@ -11,6 +11,11 @@ GetRecords pages (every stream record with its images, read by each stream consu
 response serializer, the next cost: the records are already in the wire's shape, so they are written with
 json.dumps, timestamps and binary values as moto's serializer writes them (unix seconds, base64).
 
+S3's PutObject is atomic: a reader sees the old object or the new one with its metadata. moto's handler puts the
+key in the bucket first and sets its metadata after, so a GetObject or HeadObject in between (the server runs a
+thread per request) sees the new body with no metadata: a digest just written then reads as unsigned and
+`aws cloudtrail validate-logs` reports "signature verification failed". Object writes and reads take one lock.
+
 Werkzeug also logs one access line per request to stderr, which local mode reads line by line and drops; only
 the failed ones (5xx) are written here.
 """
@@ -25,6 +30,7 @@ from datetime import datetime
 from moto.core.serialize import TimestampSerializer
 from moto.dynamodb.models.table import Table
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+from moto.s3.responses import S3Response
 from moto.server import main
 
 _query = threading.local()
@@ -73,6 +79,17 @@ def _get_records(self):
     return json.dumps(page, default=_wire_value)
 
 
+_objects = threading.RLock()
+
+
+def _one_at_a_time(handler):
+    def locked(*args, **kwargs):
+        with _objects:
+            return handler(*args, **kwargs)
+
+    return locked
+
+
 class _FailedRequestsOnly(logging.Filter):
     """Werkzeug's access line is logged with args (request line, status code, size)."""
 
@@ -84,6 +101,8 @@ class _FailedRequestsOnly(logging.Filter):
 Table.query = _scoped_query
 Table.all_items = _query_all_items
 DynamoDBStreamsHandler.get_records = _get_records
+for _handler in ("put_object", "copy_object", "get_object", "head_object"):
+    setattr(S3Response, _handler, _one_at_a_time(getattr(S3Response, _handler)))
 logging.getLogger("werkzeug").addFilter(_FailedRequestsOnly())
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   type AttributeValue,
   CreateTableCommand,
@@ -28,7 +30,8 @@ import {
 /**
  * local/moto_server.py patches moto's Table.query (a Query reads only its key's items) and its GetRecords
  * serialization. The same table, written the same way, is queried on the patched server (the integration
- * project's) and on moto's own unpatched moto_server: every answer must be the same, page by page.
+ * project's) and on moto's own unpatched moto_server: every answer must be the same, page by page. It also makes
+ * S3 object writes and reads take turns, so that a read never sees a new object without its metadata.
  */
 
 const TABLE = 'fidelity';
@@ -274,3 +277,16 @@ describe("local/moto_server.py answers as moto's own server", () => {
   });
 });
 
+describe("local/moto_server.py's S3", () => {
+  it('a GetObject while PutObject is writing the key sees the object with its metadata (a signed digest)', async () => {
+    // Act: test/support/moto_put_read.py reads the key between moto putting it and setting its metadata.
+    const { stdout } = await promisify(execFile)(
+      join(PROJECT_ROOT, '.venv', 'bin', 'python'),
+      [join(PROJECT_ROOT, 'test', 'support', 'moto_put_read.py'), join(PROJECT_ROOT, 'local')],
+      { timeout: 60_000 },
+    );
+
+    // Assess: unpatched, moto answers the new body with no metadata: validate-logs' "signature verification failed".
+    expect(JSON.parse(stdout)).toEqual({ signature: '0a1b', 'signature-algorithm': 'SHA256withRSA' });
+  });
+});
