@@ -653,14 +653,16 @@ function checkNewestEnd(
       : `the newest valid digest is ${newestValid.object}, ending ${new Date(newestValid.endMs).toISOString()}`;
   const delivered = status.latestDigestDeliveryTime;
   const horizon = request.endTime.getTime() + DIGEST_LISTING_SPILL_MS;
-  // A digest is delivered just after its (signed) end time; the digester cuts the next one at least half an interval
-  // later, so a delivery a quarter interval past the newest valid digest's end is another digest. S3's LastModified
-  // would not do: putting an old digest back moves it.
+  // The digester cuts the next digest at least half an interval after the newest one's (signed) end time and
+  // delivers it after that, so a delivery half an interval or more past the newest valid digest's end is another
+  // digest. The newest digest's own delivery may come well after its end: a long cut, or a run that resumed it after
+  // a crash (and, less than half an interval on, cut no other). S3's LastModified would not do: putting an old
+  // digest back moves it.
   if (
     delivered !== undefined &&
     delivered.getTime() >= request.startTime.getTime() &&
     delivered.getTime() <= horizon &&
-    (newestValid === undefined || delivered.getTime() - newestValid.endMs > intervalMs / 4)
+    (newestValid === undefined || delivered.getTime() - newestValid.endMs >= intervalMs / 2)
   ) {
     report({
       kind: 'digest-missing-newest',

@@ -238,6 +238,25 @@ describe('validateArchive', () => {
     expect(report.digests).toEqual({ valid: DIGESTS - 1, invalid: 0 });
   });
 
+  it('verifies a newest digest delivered long after its end, as a run resuming it after a crash delivers it', async () => {
+    // Prepare: the newest digest ends at 10:00; the run that cut it stopped after writing it, and the next run
+    // finished it (GetTrailStatus' delivery) at 10:20, cutting no other as it came less than half an interval on.
+    const fixture = archive();
+    const status = { ...fixture.status, latestDigestDeliveryTime: new Date('2026-12-02T10:20:00Z') };
+    const resumed = {
+      ...fixture,
+      controlPlane: { ...fixture.controlPlane, trailStatus: async () => status },
+    };
+
+    // Act
+    const report = await validateArchive(request(NOW, START), resumed);
+
+    // Assess
+    expect(report.findings).toEqual([]);
+    expect(verified(report)).toBe(true);
+    expect(report.digests).toEqual({ valid: DIGESTS, invalid: 0 });
+  });
+
   it('names a digest overdue by the schedule when none arrived after the newest', async () => {
     // Prepare: an hour and a half after the newest digest's end, the next one is half an hour late.
     const fixture = archive();
