@@ -66,10 +66,15 @@ const explain = (error: unknown): string =>
 
 /** Where the tab starts: Cognito's answer on the redirect URI, a session this tab already has, or none. */
 function initialPhase(): Phase {
-  if (location.pathname === BASE && parseCallback(location.search) !== undefined) {
-    return { kind: 'working', message: 'Signing in\u2026' };
-  }
   const session = read(SESSION_KEY, isAwsSession);
+  if (location.pathname === BASE && parseCallback(location.search) !== undefined) {
+    // Only the tab that started a sign-in expects an answer: a crafted ?code= or ?error= link must not sign a
+    // signed-in investigator out.
+    if (session === undefined || read(PENDING_KEY, isPendingSignIn) !== undefined) {
+      return { kind: 'working', message: 'Signing in\u2026' };
+    }
+    history.replaceState(null, '', BASE);
+  }
   return session === undefined ? { kind: 'signed-out' } : { kind: 'signed-in', session };
 }
 

@@ -420,6 +420,22 @@ describe.skipIf(CHROMIUM === undefined)('the console behind Cognito sign-in, in 
     expect((await stored(page)).session).toBeNull();
   });
 
+  it('keeps a signed-in investigator signed in when a crafted link carries a sign-in answer', async () => {
+    // Prepare
+    const page = await openConsole('/console/');
+    await signIn(page);
+    await page.locator('table.events tbody tr').first().waitFor();
+
+    // Act
+    await page.goto(new URL('/console/?error=access_denied&state=forged', page.url()).toString());
+    await page.locator('table.events tbody tr').first().waitFor();
+
+    // Assess
+    expect(new URL(page.url()).search).toBe('');
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+    expect((await stored(page)).session).not.toBeNull();
+  });
+
   it('signs out: revokes the refresh token, clears the session and goes through Cognito logout', async () => {
     // Prepare
     const page = await openConsole('/console/');
