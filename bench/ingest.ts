@@ -243,6 +243,10 @@ export class NullWriter implements EventWriter {
     writeItems(events);
     return events.map(() => ({ ok: true }));
   }
+  restoreEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
+    return this.writeEvents(events);
+  }
+
   async claimProducerId(): Promise<{ claimed: true }> {
     return { claimed: true };
   }

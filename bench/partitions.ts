@@ -194,6 +194,10 @@ class CountingWriter implements EventWriter {
     return events.map(() => ({ ok: true }));
   }
 
+  restoreEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
+    return this.writeEvents(events);
+  }
+
   async claimProducerId(): Promise<never> {
     throw new Error('the simulated events carry no producer id');
   }

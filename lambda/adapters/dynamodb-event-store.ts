@@ -145,6 +145,10 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     );
   }
 
+  restoreEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
+    return this.writeEvents(events);
+  }
+
   async claimProducerId(
     producerId: string,
     eventID: string,

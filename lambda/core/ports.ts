@@ -35,6 +35,11 @@ export interface EventWriter {
    */
   writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]>;
   /**
+   * Puts events back as they were stored, under their own eventIDs (a rebuild from the archive): idempotent, an
+   * event already stored is left as it is and not listed again; one result per event.
+   */
+  restoreEvents(events: readonly StoredEvent[]): Promise<WriteResult[]>;
+  /**
    * Claims a scoped producer id (keys.ts producerIdScope) for an eventID and the content hash of the event, unless
    * the id is claimed already. Throws StoreUnavailable.
    */
