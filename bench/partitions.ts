@@ -1,13 +1,13 @@
-import { eventItem, writeItems } from '../lambda/adapters/dynamodb-event-store.js';
+import { pageItem, writeItems } from '../lambda/adapters/dynamodb-event-store.js';
 import { counterItem } from '../lambda/adapters/dynamodb-insight-store.js';
 import { parseEventId, sourceHash } from '../lambda/core/event-id.js';
 import type { ProducerEvent } from '../lambda/core/event-model.js';
 import { putEvents } from '../lambda/core/ingest.js';
 import { countRecords } from '../lambda/core/insights/counters.js';
-import { POSTING_FAMILIES } from '../lambda/core/keys.js';
+import { POSTING_FAMILIES, pagesOf } from '../lambda/core/keys.js';
 import { LIMITS } from '../lambda/core/limits.js';
 import type { EventWriter, StoredEvent, WriteResult } from '../lambda/core/ports.js';
-import { ACCOUNT_ID, typicalEvent } from '../test/fixtures/events.js';
+import { ACCOUNT_ID, typicalBatch, typicalEvent } from '../test/fixtures/events.js';
 import { seededRandom } from '../test/fixtures/random.js';
 import { counterLoadOf } from './pipeline.js';
 import { itemBytes, writeUnits } from './support/capacity.js';
@@ -310,11 +310,17 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
     simulations.push(await simulate(shards, seed));
   }
   const [base, widest] = simulations as [Simulation, Simulation];
-  // What one typical event item costs, as the adapter writes it (record encoded): the sharded event partitions' load.
+  // What one typical event's share of its page costs, as the adapter writes pages of a 100-event request: the
+  // sharded event partitions' load.
   const nowMs = Date.now();
-  const [typical] = await storeEvents([typicalEvent(new Date(nowMs - 60_000).toISOString())], nowMs);
-  if (!typical) throw new Error('no typical event');
-  const eventItemWcu = writeUnits(itemBytes(eventItem(typical)));
+  const typical = await storeEvents(typicalBatch(100, nowMs), nowMs);
+  const pageWcuPerEvent = round(
+    pagesOf(typical).reduce(
+      (sum, page) => sum + writeUnits(itemBytes(pageItem(page.key, page.events, page.expiresAt))),
+      0,
+    ) / typical.length,
+    3,
+  );
   const share = (simulation: Simulation) => simulation.hottest[0]?.share ?? 0;
   const hottestPartitionShare = round(share(base), 3);
   const status = statusOf(hottestPartitionShare, PARTITION_TARGETS.hottestPartitionShare);
@@ -350,7 +356,7 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
           simulation.hottestByKind.map(({ kind, heat }) => [kind, heat && heatJson(heat)]),
         ),
       })),
-      typicalEventItemWcu: eventItemWcu,
+      typicalPageWcuPerEvent: pageWcuPerEvent,
       hostileCounterMinute: { ...counters, batchRecords: COUNTER_BATCH_RECORDS },
     },
   };
@@ -400,12 +406,12 @@ export async function runPartitions(options: { seed?: number } = {}): Promise<Ou
   const notes = [
     `partitions: insight counters: ${counters.events} events of one key in one minute (${t.eventsPerSecond}/s), each from a caller and a client no other event has, counted in batches of ${COUNTER_BATCH_RECORDS} (${counters.updates} updates of the minute's item): the largest item is ${largestCounterItemBytes} B with the caps (lambda/core/insights/counters.ts COUNTER_ITEM_CAPS); the ADD design it replaced would have reached ${counters.unboundedBytes} B (${percent(counters.unboundedBytes / 409_600)} of DynamoDB's 400 KB item limit) and grown with every further batch.`,
     `partitions: ${base.events} events (${t.seconds} s x ${t.eventsPerSecond}/s) per run through putEvents with a writer that counts the adapter's items (writeItems: the event items and the request's posting lists; the table has no index); WCU = ceil(bytes / 1 KB) per item, summed per partition key and second (a posting list in the second of its newest event); the busiest second of each partition is compared with ${PARTITION_WCU_LIMIT} WCU/s. Seeded (--seed ${seed}); shards drawn by the same seeded generator.`,
-    `partitions: traffic: ${t.sources} sources, one with ${percent(t.dominantSourceShare)} of events (the rest Zipf s=${t.zipfExponent}); ${t.users} users, one with ${percent(t.dominantUserShare)}; ${t.eventNamesPerSource} event names per source and ${t.resourcesPerSource} resources per source, Zipf s=${t.zipfExponent}; two resource types per source, ${percent(t.mainResourceTypeShare)} / ${percent(1 - t.mainResourceTypeShare)}. Typical ~1 KB events (event item ${eventItemWcu} WCU, its record stored encoded). Catalog entries (once per value per container per hour) and producer-id claims (one partition per id) are left out: neither concentrates load.`,
+    `partitions: traffic: ${t.sources} sources, one with ${percent(t.dominantSourceShare)} of events (the rest Zipf s=${t.zipfExponent}); ${t.users} users, one with ${percent(t.dominantUserShare)}; ${t.eventNamesPerSource} event names per source and ${t.resourcesPerSource} resources per source, Zipf s=${t.zipfExponent}; two resource types per source, ${percent(t.mainResourceTypeShare)} / ${percent(1 - t.mainResourceTypeShare)}. Typical ~1 KB events (${pageWcuPerEvent} WCU each of their pages). Catalog entries (once per value per container per hour) and producer-id claims (one partition per id) are left out: neither concentrates load.`,
     `partitions: WCU per event: ${wcuPerEvent(base)} at ${base.writeShards} shards (the write path's ${wcuPerEvent(base)} WRU per event as bench -- ingest counts them).`,
     hot && status === 'MISS'
-      ? `partitions: MISS at ${base.writeShards} shards: the hottest key is ${describePartition(hot)} (${hot.peakWcuPerSecond} WCU in its busiest second, ${round(hot.meanWcuPerSecond, 0)} on average). Every event item of a source lands on ${base.writeShards} partitions: ${t.eventsPerSecond} x ${t.dominantSourceShare} events/s x ${eventItemWcu} WCU / ${base.writeShards} = ${(t.eventsPerSecond * t.dominantSourceShare * eventItemWcu) / base.writeShards} WCU/s on average. Fix, measured here: ${widest.writeShards} shards bring the hottest partition to ${percent(share(widest))} (${describePartition(widest.hottest[0] ?? hot)}).`
+      ? `partitions: MISS at ${base.writeShards} shards: the hottest key is ${describePartition(hot)} (${hot.peakWcuPerSecond} WCU in its busiest second, ${round(hot.meanWcuPerSecond, 0)} on average). Every page of a source lands on ${base.writeShards} partitions: ${t.eventsPerSecond} x ${t.dominantSourceShare} events/s x ${pageWcuPerEvent} WCU / ${base.writeShards} = ${(t.eventsPerSecond * t.dominantSourceShare * pageWcuPerEvent) / base.writeShards} WCU/s on average. Fix, measured here: ${widest.writeShards} shards bring the hottest partition to ${percent(share(widest))} (${describePartition(widest.hottest[0] ?? hot)}).`
       : `partitions: ${status === 'PASS' ? 'within' : 'over'} the ${percent(PARTITION_TARGETS.hottestPartitionShare.max)} target at ${base.writeShards} shards.`,
-    `partitions: headroom: the event-item partition of a source at s of all traffic takes about rate x s x ${eventItemWcu} / shards WCU/s, so at ${base.writeShards} shards a single source may send ${Math.floor((PARTITION_TARGETS.hottestPartitionShare.max * PARTITION_WCU_LIMIT * base.writeShards) / eventItemWcu)} events/s and at ${widest.writeShards} shards ${Math.floor((PARTITION_TARGETS.hottestPartitionShare.max * PARTITION_WCU_LIMIT * widest.writeShards) / eventItemWcu)} events/s before its partitions pass 50% (DynamoDB's own limit is twice that).`,
+    `partitions: headroom: the page partition of a source at s of all traffic takes about rate x s x ${pageWcuPerEvent} / shards WCU/s, so at ${base.writeShards} shards a single source may send ${Math.floor((PARTITION_TARGETS.hottestPartitionShare.max * PARTITION_WCU_LIMIT * base.writeShards) / pageWcuPerEvent)} events/s and at ${widest.writeShards} shards ${Math.floor((PARTITION_TARGETS.hottestPartitionShare.max * PARTITION_WCU_LIMIT * widest.writeShards) / pageWcuPerEvent)} events/s before its partitions pass 50% (DynamoDB's own limit is twice that).`,
   ];
   return { name: 'partitions', result, rows, notes };
 }

@@ -12,12 +12,13 @@ import type {
   AttributeValue as StreamAttributeValue,
 } from 'aws-lambda';
 import { CloudWatchLogSink } from '../lambda/adapters/cloudwatch-log-sink.js';
-import { eventItem } from '../lambda/adapters/dynamodb-event-store.js';
+import { pageItem } from '../lambda/adapters/dynamodb-event-store.js';
 import { counterItem } from '../lambda/adapters/dynamodb-insight-store.js';
 import { FirehoseArchiveSink } from '../lambda/adapters/firehose-archive-sink.js';
 import { streamHandler } from '../lambda/adapters/stream.js';
 import { byteLength } from '../lambda/core/event-model.js';
 import { type CounterTotals, countRecords, mergeCounterUpdate } from '../lambda/core/insights/counters.js';
+import { type Page, pagesOf } from '../lambda/core/keys.js';
 import {
   type ArchiveSink,
   archiveBatch,
@@ -114,8 +115,8 @@ function streamImage(item: Item): Record<string, StreamAttributeValue> {
   );
 }
 
-function streamRecord(stored: StoredEvent, position: number, arrivedAtS: number): DynamoDBRecord {
-  const image = streamImage(eventItem(stored));
+function streamRecord(page: Page<StoredEvent>, position: number, arrivedAtS: number): DynamoDBRecord {
+  const image = streamImage(pageItem(page.key, page.events, page.expiresAt));
   const keys = Object.fromEntries(Object.entries(image).filter(([name]) => name === 'pk' || name === 'sk'));
   return {
     eventID: `bench-${position}`,
@@ -135,16 +136,15 @@ function streamRecord(stored: StoredEvent, position: number, arrivedAtS: number)
   };
 }
 
-/** The stored events as stream batches of BATCH_SIZE event-item INSERTs, in order. */
+/** The stored events' pages as stream batches of BATCH_SIZE page INSERTs, in order. */
 export function streamBatches(stored: readonly StoredEvent[], nowMs: number): DynamoDBStreamEvent[] {
+  const pages = pagesOf(stored);
   const batches: DynamoDBStreamEvent[] = [];
-  for (let start = 0; start < stored.length; start += BATCH_SIZE) {
+  for (let start = 0; start < pages.length; start += BATCH_SIZE) {
     batches.push({
-      Records: stored
+      Records: pages
         .slice(start, start + BATCH_SIZE)
-        .map((event, i) =>
-          streamRecord(event, start + i, Math.floor(nowMs / 1000) - stored.length + start + i),
-        ),
+        .map((page, i) => streamRecord(page, start + i, Math.floor(nowMs / 1000) - pages.length + start + i)),
     });
   }
   return batches;

@@ -13,14 +13,15 @@ import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, mapWithConcurrency }
 import { EVENT_ID_LENGTH } from '../core/event-id.js';
 import {
   type CatalogEntry,
-  eventItemKey,
   type ItemKey,
   idempotencyKey,
   type PartitionRef,
   type Posting,
+  pageKeyOf,
+  pagesOf,
   postingsOf,
 } from '../core/keys.js';
-import { RECORD_ATTRIBUTE as RECORD } from '../core/pipeline.js';
+import { type PageWriter, RECORD_ATTRIBUTE as RECORD, WRITTEN_BY_ATTRIBUTE } from '../core/pipeline.js';
 import {
   type CatalogRange,
   type ClaimResult,
@@ -33,7 +34,7 @@ import {
   StoreUnavailableError,
   type WriteResult,
 } from '../core/ports.js';
-import { encodeRecord, storedRecordJson } from '../core/record-codec.js';
+import { encodePage, storedPageRecords } from '../core/record-codec.js';
 import { TABLE_LAYOUT } from '../core/table-layout.js';
 import { isRetryable } from './retryable.js';
 
@@ -145,8 +146,17 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     );
   }
 
-  restoreEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
-    return this.writeEvents(events);
+  /**
+   * Reads the pages the events belong to and writes back each page that misses some of them, with what it held and
+   * the missing events, and the missing events' posting lists. Pages written here are marked `restore`: the stream
+   * consumers do not deliver their events again (the archive and the log group have them).
+   */
+  async restoreEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
+    const held = await this.readPages(pagesOf(events).map((page) => page.key));
+    const failedOwners = await this.batchPut(restoreItems(events, held));
+    return events.map((_, owner) =>
+      failedOwners.has(owner) ? { ok: false, errorCode: 'Throttling' } : { ok: true },
+    );
   }
 
   async claimProducerId(
@@ -212,7 +222,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   }
 
   async readRecord(eventID: string): Promise<string | undefined> {
-    const key = eventItemKey(eventID);
+    const key = pageKeyOf(eventID);
     if (!key) return undefined;
     const output = await this.writeCall((callOptions) =>
       this.client.send(
@@ -220,13 +230,13 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
           TableName: this.tableName,
           Key: keyItem(key),
           ConsistentRead: true,
-          ProjectionExpression: '#record',
-          ExpressionAttributeNames: { '#record': RECORD },
+          ProjectionExpression: '#ids, #record',
+          ExpressionAttributeNames: { '#ids': IDS, '#record': RECORD },
         }),
         callOptions,
       ),
     );
-    return storedRecordJson(output.Item?.[RECORD]);
+    return output.Item && pageRecords(output.Item).get(eventID);
   }
 
   async queryPartition(
@@ -236,19 +246,18 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     limit: number,
     options: ReadOptions = {},
   ): Promise<PartitionPage> {
-    const postings = partition.holds === 'postings';
     const output = await this.call(() =>
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK, ...(postings ? { '#ids': IDS } : {}) },
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#ids': IDS },
           ExpressionAttributeValues: {
             ':pk': s(partition.partitionKey),
             ':low': s(lowSk),
             ':high': s(highSk),
           },
-          ProjectionExpression: postings ? '#sk, #ids' : '#sk',
+          ProjectionExpression: '#sk, #ids',
           ScanIndexForward: false,
           Limit: limit,
         }),
@@ -262,11 +271,23 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   }
 
   async readRecords(eventIDs: readonly string[], options: ReadOptions = {}): Promise<Map<string, string>> {
+    const keys = eventIDs.map(pageKeyOf).filter((key): key is ItemKey => key !== undefined);
     const records = new Map<string, string>();
-    const keys = [...new Set(eventIDs)].map(eventItemKey).filter((key): key is ItemKey => key !== undefined);
-    const chunks = chunk(keys, BATCH_GET_MAX_KEYS);
-    await mapWithConcurrency(chunks, PARALLEL_REQUESTS, async (keysInChunk) => {
-      let pending: Item[] = keysInChunk.map(keyItem);
+    for (const page of (await this.readPages(keys, options)).values()) {
+      for (const [eventID, record] of page.records) records.set(eventID, record);
+    }
+    return records;
+  }
+
+  /** Each page that exists among `keys`, by keyId. */
+  private async readPages(
+    keys: readonly ItemKey[],
+    options: ReadOptions = {},
+  ): Promise<Map<string, StoredPage>> {
+    const pages = new Map<string, StoredPage>();
+    const unique = [...new Map(keys.map((key) => [keyId(keyItem(key)), keyItem(key)])).values()];
+    await mapWithConcurrency(chunk(unique, BATCH_GET_MAX_KEYS), PARALLEL_REQUESTS, async (keysInChunk) => {
+      let pending: Item[] = keysInChunk;
       for (let attempt = 1; pending.length > 0; attempt++) {
         if (attempt > this.backoff.maxAttempts) {
           throw new StoreUnavailableError('events could not be read after retries');
@@ -277,8 +298,14 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
               RequestItems: {
                 [this.tableName]: {
                   Keys: pending,
-                  ProjectionExpression: '#sk, #record',
-                  ExpressionAttributeNames: { '#sk': SK, '#record': RECORD },
+                  ProjectionExpression: '#pk, #sk, #ids, #record, #ttl',
+                  ExpressionAttributeNames: {
+                    '#pk': PK,
+                    '#sk': SK,
+                    '#ids': IDS,
+                    '#record': RECORD,
+                    '#ttl': TTL,
+                  },
                 },
               },
             }),
@@ -286,15 +313,13 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
           ),
         );
         for (const item of output.Responses?.[this.tableName] ?? []) {
-          const eventID = item[SK]?.S;
-          const record = storedRecordJson(item[RECORD]);
-          if (eventID !== undefined && record !== undefined) records.set(eventID, record);
+          pages.set(keyId(item), { records: pageRecords(item), expiresAt: Number(item[TTL]?.N ?? 0) });
         }
         pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
         if (pending.length > 0) await backoffDelay(this.backoff, attempt);
       }
     });
-    return records;
+    return pages;
   }
 
   async readCatalog(pk: string, range?: CatalogRange, options: ReadOptions = {}): Promise<CatalogEntry[]> {
@@ -418,13 +443,46 @@ export function claimItem(producerId: string, eventID: string, expiresAt: number
   };
 }
 
-/** The event item: the record encoded (lambda/core/record-codec.ts), addressed by the eventID. */
-export function eventItem(event: StoredEvent): Item {
+const newestEventFirst = (a: { eventID: string }, b: { eventID: string }): number =>
+  a.eventID < b.eventID ? 1 : a.eventID > b.eventID ? -1 : 0;
+
+/** What a page item holds of an event. */
+type PagedEvent = Pick<StoredEvent, 'eventID' | 'recordJson'>;
+
+/** A page as read: its records by eventID, and its expiry. */
+export interface StoredPage {
+  readonly records: Map<string, string>;
+  readonly expiresAt: number;
+}
+
+/**
+ * A page item: its events' records encoded together (lambda/core/record-codec.ts), their eventIDs as one string of
+ * fixed-width ids in the same order (newest first), and who wrote it (pipeline.ts WRITTEN_BY_ATTRIBUTE).
+ */
+export function pageItem(
+  key: ItemKey,
+  events: readonly PagedEvent[],
+  expiresAt: number,
+  writtenBy: PageWriter = 'put',
+): Item {
   return {
-    ...keyItem(event.keys.key),
-    [RECORD]: { B: encodeRecord(event.recordJson) },
-    [TTL]: n(event.expiresAt),
+    ...keyItem(key),
+    [IDS]: s(events.map((event) => event.eventID).join('')),
+    [RECORD]: { B: encodePage(events.map((event) => event.recordJson)) },
+    [TTL]: n(expiresAt),
+    [WRITTEN_BY_ATTRIBUTE]: s(writtenBy),
   };
+}
+
+/** A page item's records by eventID; a page whose ids and records disagree in number is corrupt. */
+export function pageRecords(item: Item): Map<string, string> {
+  const eventIDs = splitIds(item[IDS]?.S ?? '');
+  const records = storedPageRecords(item[RECORD]) ?? [];
+  if (records.length !== eventIDs.length)
+    throw new Error(
+      `page ${keyId(item)} lists ${eventIDs.length} events but holds ${records.length} records`,
+    );
+  return new Map(eventIDs.map((eventID, index) => [eventID, records[index] as string]));
 }
 
 /** A posting list item: the eventIDs as one string of fixed-width ids, newest first. */
@@ -438,27 +496,74 @@ export interface OwnedItem {
   readonly item: Item;
 }
 
-/** Every item one write of `events` puts in the table: each event's item, then the batch's posting lists. */
+/**
+ * Every item one write of `events` puts in the table: the pages of the events not stored yet (StoredEvent.relist),
+ * then the posting lists of all of them.
+ */
 export function writeItems(events: readonly StoredEvent[]): OwnedItem[] {
   const ownerOf = new Map(events.map((event, owner) => [event.eventID, owner]));
+  const owners = (listed: readonly { eventID: string }[]): number[] =>
+    listed.map((event) => ownerOf.get(event.eventID) as number);
   return [
-    ...events.map((event, owner) => ({ owners: [owner], item: eventItem(event) })),
+    ...pagesOf(events.filter((event) => event.relist !== true)).map((page) => ({
+      owners: owners(page.events),
+      item: pageItem(page.key, page.events, page.expiresAt),
+    })),
     ...postingsOf(events).map((posting) => ({
-      owners: posting.eventIDs.map((eventID) => ownerOf.get(eventID) as number),
+      owners: owners(posting.eventIDs.map((eventID) => ({ eventID }))),
       item: postingItem(posting),
     })),
   ];
 }
 
-/** What a lookup reads of an item: a posting list names its events, an event item its own eventID. */
+/**
+ * What a restore of `events` writes, given the pages already `held` (by keyId): each page that misses some of them,
+ * with what it held and the missing events, and the missing events' posting lists. Pages written here are marked
+ * `restore`: the stream consumers do not deliver their events again (the archive and the log group have them).
+ */
+export function restoreItems(
+  events: readonly StoredEvent[],
+  held: ReadonlyMap<string, StoredPage>,
+): OwnedItem[] {
+  const ownerOf = new Map(events.map((event, owner) => [event.eventID, owner]));
+  const missing: StoredEvent[] = [];
+  const items: OwnedItem[] = [];
+  for (const page of pagesOf(events)) {
+    const stored = held.get(keyId(keyItem(page.key)));
+    const absent = page.events.filter((event) => !stored?.records.has(event.eventID));
+    if (absent.length === 0) continue;
+    missing.push(...absent);
+    const kept = [...(stored?.records ?? [])].map(([eventID, recordJson]) => ({ eventID, recordJson }));
+    items.push({
+      owners: absent.map((event) => ownerOf.get(event.eventID) as number),
+      item: pageItem(
+        page.key,
+        [...kept, ...absent].sort(newestEventFirst),
+        Math.max(page.expiresAt, stored?.expiresAt ?? 0),
+        'restore',
+      ),
+    });
+  }
+  for (const posting of postingsOf(missing)) {
+    items.push({
+      owners: posting.eventIDs.map((eventID) => ownerOf.get(eventID) as number),
+      item: postingItem(posting),
+    });
+  }
+  return items;
+}
+
+/** What a lookup reads of an item: the eventIDs a page holds or a posting list names. */
 export function partitionEntry(item: Item): PartitionEntry | undefined {
   const sk = item[SK]?.S;
-  if (sk === undefined) return undefined;
   const ids = item[IDS]?.S;
-  if (ids === undefined) return { sk, eventIDs: [sk] };
+  return sk === undefined || ids === undefined ? undefined : { sk, eventIDs: splitIds(ids) };
+}
+
+function splitIds(ids: string): string[] {
   const eventIDs: string[] = [];
   for (let at = 0; at < ids.length; at += EVENT_ID_LENGTH) eventIDs.push(ids.slice(at, at + EVENT_ID_LENGTH));
-  return { sk, eventIDs };
+  return eventIDs;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -6,14 +6,17 @@ import { createHash, randomBytes } from 'node:crypto';
  *   [0,10)  eventTime in epoch milliseconds (48 bits)
  *   [10,14) a 20-bit hash of eventSource: the event's partition family
  *   [14]    the write shard (0..31)
- *   [15,26) 55 random bits
+ *   [15,25) the page token: 50 random bits naming the page item that holds the event with others of its request
+ *   [25]    the event's slot in its page (0..31)
  * Ordering by eventID is ordering by eventTime, which is what "newest first" means for a reader.
  */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const TIME_CHARS = 10;
 const SOURCE_HASH_CHARS = 4;
-const RANDOM_CHARS = 11;
-export const EVENT_ID_LENGTH = TIME_CHARS + SOURCE_HASH_CHARS + 1 + RANDOM_CHARS;
+const PAGE_TOKEN_CHARS = 10;
+export const EVENT_ID_LENGTH = TIME_CHARS + SOURCE_HASH_CHARS + 1 + PAGE_TOKEN_CHARS + 1;
+/** How many events one page holds at most: the slot is one character. */
+export const PAGE_SLOTS = 32;
 const EVENT_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const MAX_TIME_MS = 2 ** 48 - 1;
 /** The highest character of the alphabet: a suffix of it sorts after every eventID with the same prefix. */
@@ -73,25 +76,49 @@ export interface EventIdParts {
   readonly timeMs: number;
   readonly sourceHash: string;
   readonly shard: number;
+  /** The page token: with the source hash, shard and minute it names the item holding the event (keys.ts). */
+  readonly pageToken: string;
 }
 
+/** A fresh page token: 50 random bits, as 25 + 25, each exact in a Number. */
+export function newPageToken(random = nextRandom()): string {
+  const high = random.readUInt32BE(0) % 2 ** 25;
+  const low = random.readUInt32BE(4) % 2 ** 25;
+  return encode(high, 5) + encode(low, 5);
+}
+
+/** The eventID of the event in `slot` of page `pageToken`. */
+export function pageEventId(
+  timeMs: number,
+  eventSource: string,
+  shard: number,
+  pageToken: string,
+  slot: number,
+): string {
+  return (
+    encode(timeMs, TIME_CHARS) +
+    sourceHash(eventSource) +
+    shardChar(shard) +
+    pageToken +
+    ALPHABET.charAt(slot)
+  );
+}
+
+/** The eventID of an event alone in a page of its own. */
 export function newEventId(
   timeMs: number,
   eventSource: string,
   shard: number,
   random = nextRandom(),
 ): string {
-  // 55 random bits as 25 + 30, each exact in a Number.
-  const high = random.readUInt32BE(0) % 2 ** 25;
-  const low = random.readUInt32BE(4) % 2 ** 30;
-  return (
-    encode(timeMs, TIME_CHARS) + sourceHash(eventSource) + shardChar(shard) + encode(high, 5) + encode(low, 6)
-  );
+  return pageEventId(timeMs, eventSource, shard, newPageToken(random), 0);
 }
 
 export function isEventId(text: string): boolean {
   return EVENT_ID_PATTERN.test(text);
 }
+
+const PAGE_TOKEN_AT = TIME_CHARS + SOURCE_HASH_CHARS + 1;
 
 export function parseEventId(eventId: string): EventIdParts | undefined {
   if (!isEventId(eventId)) return undefined;
@@ -101,6 +128,7 @@ export function parseEventId(eventId: string): EventIdParts | undefined {
     timeMs,
     sourceHash: eventId.slice(TIME_CHARS, TIME_CHARS + SOURCE_HASH_CHARS),
     shard: decode(eventId.charAt(TIME_CHARS + SOURCE_HASH_CHARS)),
+    pageToken: eventId.slice(PAGE_TOKEN_AT, PAGE_TOKEN_AT + PAGE_TOKEN_CHARS),
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RequestError } from './errors.js';
-import { newEventId, parseEventId, sourceHash } from './event-id.js';
+import { parseEventId } from './event-id.js';
 import {
   buildRecord,
   byteLength,
@@ -17,6 +17,7 @@ import {
 import { owningPrincipal } from './iam-principal.js';
 import { eventKeys, producerIdScope } from './keys.js';
 import { LIMITS } from './limits.js';
+import { PageAllocator } from './page-allocator.js';
 import {
   type EventWriter,
   type StoredEvent,
@@ -194,7 +195,12 @@ function checkRegion(event: ProducerEvent, options: IngestOptions): EventFailure
   };
 }
 
-function prepareNew(index: number, input: unknown, options: IngestOptions): Preparation {
+function prepareNew(
+  index: number,
+  input: unknown,
+  options: IngestOptions,
+  pages: PageAllocator,
+): Preparation {
   const validation = validateProducerEvent(input);
   if (!validation.ok) return { kind: 'failed', failure: eventFailure(index, input, validation) };
   const event = validation.event;
@@ -204,8 +210,10 @@ function prepareNew(index: number, input: unknown, options: IngestOptions): Prep
     checkProvenance(event, options.defaultAccountId, options.policy?.provenance) ??
     checkRegion(event, options);
   if (problem) return { kind: 'failed', failure: eventFailure(index, event, problem) };
-  const shard = (options.pickShard ?? randomShard)(options.writeShards);
-  return prepare(index, event, newEventId(timeMs, event.eventSource, shard), timeMs, options);
+  const allocation = pages.allocate(timeMs, event.eventSource);
+  const preparation = prepare(index, event, allocation.eventID, timeMs, options);
+  if (preparation.kind === 'prepared') allocation.hold(byteLength(preparation.prepared.stored.recordJson));
+  return preparation;
 }
 
 const STORE_MESSAGES: Record<StoreFailureCode, string> = {
@@ -234,9 +242,11 @@ export async function putEvents(
   const claims = new Map<string, Claimed>();
   const repeats: Claimed[] = [];
   const principal = options.producerArn === undefined ? '' : owningPrincipal(options.producerArn);
+  const pickShard = options.pickShard ?? randomShard;
+  const pages = new PageAllocator(() => pickShard(options.writeShards));
 
   inputs.forEach((input, index) => {
-    const preparation = prepareNew(index, input, options);
+    const preparation = prepareNew(index, input, options, pages);
     if (preparation.kind === 'failed') {
       failed.push(preparation.failure);
       return;
@@ -335,8 +345,9 @@ function idempotencyConflict(prepared: Prepared, heldEventID: string | undefined
 /**
  * Idempotency by producer id (scoped, producerIdScope): claim the id for the new eventID and the event's content
  * hash. If the id is claimed with the same content, that event wins; with other content, the put is refused
- * (IdempotencyConflict). If the holder's items were never stored (an earlier attempt failed midway), this attempt
- * stores them under the held eventID, so the producer's retry heals the trail instead of duplicating it.
+ * (IdempotencyConflict). If the holder was never stored (an earlier attempt failed), the claim moves to this
+ * attempt's eventID. It cannot be stored under the held eventID: that names a page of the earlier request, which a
+ * page of this one would overwrite.
  */
 async function resolveProducerId(
   claim: Claimed,
@@ -358,9 +369,7 @@ async function resolveProducerId(
       return { kind: 'done', outcome: idempotencyConflict(prepared, held.eventID) };
     const existing = await writer.readRecord(held.eventID);
     if (existing !== undefined)
-      return { kind: 'write', prepared: restored(prepared, held.eventID, existing, options) };
-    const rebuilt = rebuildForHeldId(prepared, held.eventID, options);
-    if (rebuilt) return { kind: 'write', prepared: rebuilt };
+      return { kind: 'write', prepared: relisted(prepared, held.eventID, existing, options) };
     const moved = await writer.reassignProducerId(
       scope,
       held.eventID,
@@ -379,11 +388,11 @@ async function resolveProducerId(
 }
 
 /**
- * The stored record of an earlier attempt, to be written again as it is: that attempt may have stored the event
- * item and failed before its posting lists, so the retry rewrites the item (same content) and lists the event
- * again, healing the lookups instead of answering from the event item alone (readers drop the repeat).
+ * The stored event of an earlier attempt, listed again: that attempt may have stored its page and failed before
+ * its posting lists, so the retry writes the lists once more, healing the lookups instead of answering from the
+ * page alone (readers drop the repeat).
  */
-function restored(prepared: Prepared, eventID: string, recordJson: string, options: IngestOptions): Prepared {
+function relisted(prepared: Prepared, eventID: string, recordJson: string, options: IngestOptions): Prepared {
   const timeMs = parseEventId(eventID)?.timeMs ?? options.receivedAtMs;
   return {
     index: prepared.index,
@@ -393,21 +402,9 @@ function restored(prepared: Prepared, eventID: string, recordJson: string, optio
       recordJson,
       keys: eventKeys(JSON.parse(recordJson) as TrailRecord),
       expiresAt: expiresAtFor(timeMs, options.retentionDays),
+      relist: true,
     },
   };
-}
-
-/** The same event under the eventID an earlier attempt claimed, when that eventID can describe it. */
-function rebuildForHeldId(
-  prepared: Prepared,
-  heldEventID: string,
-  options: IngestOptions,
-): Prepared | undefined {
-  const held = parseEventId(heldEventID);
-  if (!held || held.sourceHash !== sourceHash(prepared.event.eventSource)) return undefined;
-  if (eventTimeMs(prepared.event, held.timeMs) !== held.timeMs) return undefined;
-  const preparation = prepare(prepared.index, prepared.event, heldEventID, held.timeMs, options);
-  return preparation.kind === 'prepared' ? preparation.prepared : undefined;
 }
 
 const catalogKey = (entry: { pk: string; sk: string }): string => `${entry.pk}\u0000${entry.sk}`;

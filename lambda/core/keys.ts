@@ -20,12 +20,12 @@ export interface ItemKey {
 }
 
 /**
- * A partition to query, and what its items are: event items (sort key = eventID, one event each) or posting lists
- * (sort key = the newest eventID listed, then a digest; many events each).
+ * A partition to query. Its items each stand for several events, newest first, and the first 26 characters of an
+ * item's sort key are at or above the newest eventID it holds (newestIdOf): pages (sort key = the end of their
+ * minute, then the page token) and posting lists (sort key = the newest eventID listed, then a digest).
  */
 export interface PartitionRef {
   readonly partitionKey: string;
-  readonly holds: 'events' | 'postings';
 }
 
 /** A catalog entry: a small item that lists values readers cannot derive (the sources, for suggestions). */
@@ -51,13 +51,6 @@ export const POSTING_FAMILIES = {
 } as const;
 export type PostingFamily = (typeof POSTING_FAMILIES)[keyof typeof POSTING_FAMILIES];
 
-/**
- * The longest time a posting list spans: one list holds one request's events of one eventTime minute, so a reader
- * that wants the events at or below an eventID finds every list holding them among those whose newest eventID is
- * at most the end of that minute.
- */
-export const POSTING_SPAN_MS = 60_000;
-
 /** One lookup value of an event: the posting lists it is listed in carry `family` and `value`. */
 export interface PostingValue {
   readonly family: PostingFamily;
@@ -76,10 +69,29 @@ function allShards(shards: number): string[] {
   return Array.from({ length: shards }, (_, shard) => shardChar(shard));
 }
 
-/** The event item's key, derived from the eventID alone so GetItem needs no index. */
-export function eventItemKey(eventID: string): ItemKey | undefined {
+/**
+ * The longest time a page or posting list spans: one holds one request's events of one eventTime minute, so a
+ * reader that wants the events at or below an eventID finds every item holding them among those whose sort key
+ * starts at most at the end of that minute.
+ */
+export const POSTING_SPAN_MS = 60_000;
+
+const minuteEndOf = (timeMs: number): number =>
+  (Math.floor(timeMs / POSTING_SPAN_MS) + 1) * POSTING_SPAN_MS - 1;
+
+/**
+ * The key of the page holding an event, derived from the eventID alone so GetItem needs no index: the partition of
+ * its source and shard, and a sort key of the end of its eventTime minute (at or above every eventID the page
+ * holds, so lookups merge pages as they merge posting lists) and its page token.
+ */
+export function pageKeyOf(eventID: string): ItemKey | undefined {
   const parts = parseEventId(eventID);
-  return parts && { pk: eventPartitionKey(parts.sourceHash, parts.shard), sk: eventID };
+  return (
+    parts && {
+      pk: eventPartitionKey(parts.sourceHash, parts.shard),
+      sk: `${highestIdAt(minuteEndOf(parts.timeMs))}#${parts.pageToken}`,
+    }
+  );
 }
 
 function eventPartitionKey(hash: string, shard: number): string {
@@ -111,10 +123,7 @@ export function idempotencyKey(scopedProducerId: string): ItemKey {
 
 export function sourcePartitions(eventSource: string, shards: number): PartitionRef[] {
   const hash = sourceHash(eventSource);
-  return allShards(shards).map((shard) => ({
-    partitionKey: `${EVENT_PREFIX}${hash}#${shard}`,
-    holds: 'events',
-  }));
+  return allShards(shards).map((shard) => ({ partitionKey: `${EVENT_PREFIX}${hash}#${shard}` }));
 }
 
 const postingPartitionKey = (family: PostingFamily, shard: string, value: string): string =>
@@ -122,10 +131,7 @@ const postingPartitionKey = (family: PostingFamily, shard: string, value: string
 
 /** The posting partitions of one lookup value, one per shard. */
 export function postingPartitions(family: PostingFamily, value: string, shards: number): PartitionRef[] {
-  return allShards(shards).map((shard) => ({
-    partitionKey: postingPartitionKey(family, shard, value),
-    holds: 'postings',
-  }));
+  return allShards(shards).map((shard) => ({ partitionKey: postingPartitionKey(family, shard, value) }));
 }
 
 /** The feed of every event, both readOnly values: what a lookup without attributes merges. */
@@ -135,8 +141,9 @@ export function feedPartitions(shards: number): PartitionRef[] {
   );
 }
 
-/** What the table holds for one event besides the record itself. */
+/** Where the table holds one event, and what it holds besides the record. */
 export interface EventKeys {
+  /** The page holding the record (pageKeyOf). */
   readonly key: ItemKey;
   /** The lookup values whose posting lists name the event (the lists are built per request: postingsOf). */
   readonly postings: readonly PostingValue[];
@@ -154,15 +161,15 @@ export function insightPartitions(shards: number): PartitionRef[] {
 }
 
 export function insightKeys(eventID: string): EventKeys {
-  const key = eventItemKey(eventID);
+  const key = pageKeyOf(eventID);
   if (!key) throw new Error(`not an OpenTrail eventID: ${eventID}`);
   return { key, postings: [], catalog: [] };
 }
 
 export function eventKeys(record: TrailRecord): EventKeys {
   const parts = parseEventId(record.eventID);
-  if (!parts) throw new Error(`not an OpenTrail eventID: ${record.eventID}`);
-  const key = { pk: eventPartitionKey(parts.sourceHash, parts.shard), sk: record.eventID };
+  const key = pageKeyOf(record.eventID);
+  if (!parts || !key) throw new Error(`not an OpenTrail eventID: ${record.eventID}`);
   const postings: PostingValue[] = [
     { family: POSTING_FAMILIES.ReadOnly, value: String(record.readOnly) },
     { family: POSTING_FAMILIES.EventName, value: record.eventName },
@@ -230,16 +237,61 @@ export function postingsOf(events: readonly PostingSource[]): Posting[] {
   });
 }
 
-/** The newest eventID a posting list (or event item) can hold, from its sort key alone. */
+/** The newest eventID a page or posting list can hold, from its sort key alone. */
 export const newestIdOf = (sk: string): string => sk.slice(0, EVENT_ID_LENGTH);
 
 /**
- * The highest sort key of a posting list that may hold an eventID at or below `highId` (an eventID, or
- * highestIdAt): a list spans one minute, so its newest eventID is at most the end of that minute.
+ * The highest sort key of a page or posting list that may hold an eventID at or below `highId` (an eventID, or
+ * highestIdAt): one spans one minute, so its sort key starts at most with the end of that minute.
  */
-export function postingQueryHigh(highId: string): string {
+export function partitionQueryHigh(highId: string): string {
   const timeMs = parseEventId(highId)?.timeMs ?? 0;
-  const minuteEnd = (Math.floor(timeMs / POSTING_SPAN_MS) + 1) * POSTING_SPAN_MS - 1;
-  // '~' sorts after every character of a list's sort key.
-  return `${highestIdAt(minuteEnd)}~`;
+  // '~' sorts after every character of a sort key.
+  return `${highestIdAt(minuteEndOf(timeMs))}~`;
+}
+
+/** How many pages hold these events: the stream records their puts made (one INSERT per page). */
+export function pageCount(eventIDs: Iterable<string>): number {
+  const pages = new Set<string>();
+  for (const eventID of eventIDs) {
+    const key = pageKeyOf(eventID);
+    if (key) pages.add(`${key.pk}\u0000${key.sk}`);
+  }
+  return pages.size;
+}
+
+/** What pagesOf needs of a stored event. */
+export interface PageSource {
+  readonly eventID: string;
+  readonly recordJson: string;
+  readonly keys: EventKeys;
+  readonly expiresAt: number;
+}
+
+/** A page item: events of one request sharing a page key, newest first. */
+export interface Page<Event extends PageSource = PageSource> {
+  readonly key: ItemKey;
+  readonly events: readonly Event[];
+  /** The latest expiry of the events held: the page never disappears before an event it holds. */
+  readonly expiresAt: number;
+}
+
+/** The events grouped by the page that holds them (their keys.key), each page newest first. */
+export function pagesOf<Event extends PageSource>(events: readonly Event[]): Page<Event>[] {
+  const pages = new Map<string, Event[]>();
+  for (const event of events) {
+    const id = `${event.keys.key.pk}\u0000${event.keys.key.sk}`;
+    const held = pages.get(id);
+    if (held) held.push(event);
+    else pages.set(id, [event]);
+  }
+  return [...pages.values()].map((held) => {
+    const sorted = [...held].sort((a, b) => (a.eventID < b.eventID ? 1 : a.eventID > b.eventID ? -1 : 0));
+    const first = sorted[0] as Event;
+    return {
+      key: first.keys.key,
+      events: sorted,
+      expiresAt: Math.max(...sorted.map((event) => event.expiresAt)),
+    };
+  });
 }

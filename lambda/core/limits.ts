@@ -7,6 +7,13 @@ export const KB = 1024;
 export const LIMITS = {
   /** The whole stored record, OpenTrail's metadata included (CloudTrail, CloudWatch Logs, EventBridge: 256 KB). */
   eventBytes: 256 * KB,
+  /**
+   * A page (the item holding the events of one request that share a source, shard and eventTime minute;
+   * docs/storage.md) takes another event while its records come to less than this, so with one more of the largest
+   * (eventBytes) it stays far below DynamoDB's 400 KB item, deflated or not; and a lookup that wants one event of a
+   * page reads little else with it.
+   */
+  pageOpenBytes: 24 * KB,
   requestParametersBytes: 100 * KB,
   responseElementsBytes: 100 * KB,
   additionalEventDataBytes: 28 * KB,
@@ -18,8 +25,9 @@ export const LIMITS = {
   resourceArnBytes: 2000,
   /**
    * Each resource puts the event in up to two posting lists (its ARN's, its type's; docs/storage.md), so this caps
-   * what one event can make the table write: its item and at most 24 lists (20 for resources, 4 for the feed,
-   * EventName, Username and AccessKeyId), 2,500 items for a full request in which no two events share a value.
+   * what one event can make the table write: its share of a page and at most 24 lists (20 for resources, 4 for the
+   * feed, EventName, Username and AccessKeyId), about 2,400 items for a full request in which no two events share a
+   * value.
    * CloudTrail's events name one to a few.
    */
   resourcesPerEvent: 10,

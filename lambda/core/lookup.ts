@@ -9,8 +9,8 @@ import {
   newestIdOf,
   type PartitionRef,
   POSTING_FAMILIES,
+  partitionQueryHigh,
   postingPartitions,
-  postingQueryHigh,
   sourcePartitions,
 } from './keys.js';
 import { LIMITS } from './limits.js';
@@ -158,6 +158,8 @@ interface PageRun {
   readonly highSk: string;
   readonly matches: Predicate;
   readonly page: PageBuilder;
+  /** Every record the page's reads brought, asked for or not: a read fetches whole pages of the store. */
+  readonly fetched: Map<string, string>;
 }
 
 /** The records of a page, bounded by count and by their bytes in the response, and where the next page starts. */
@@ -221,9 +223,8 @@ type MergeEnd = 'exhausted' | 'budget';
 const newestFirst = (a: string, b: string): number => (a < b ? 1 : a > b ? -1 : 0);
 
 /**
- * Newest-first k-way merge of many partitions. An event partition is a sorted run of eventIDs; a posting list
- * holds several, and lists of one partition may overlap in time, but a list's sort key starts with the newest
- * eventID it holds. So the next event overall is the newest one read so far once no partition's unread items can
+ * Newest-first k-way merge of many partitions. Their items (pages, posting lists) each hold several events, and
+ * items of one partition may overlap in time, but an item's sort key starts at or above the newest eventID it holds. So the next event overall is the newest one read so far once no partition's unread items can
  * hold a newer one; until then those partitions are read further. Partitions are read lazily, so a page costs
  * about what it returns; the merge stops when the partitions it needs would pass the page's queries. An event
  * listed twice (a retried write lists it again) is yielded once.
@@ -239,7 +240,7 @@ async function* mergeNewestFirst(
   );
   const cursors: PartitionCursor[] = partitions.map((partition) => ({
     partition,
-    high: partition.holds === 'postings' ? postingQueryHigh(highSk) : highSk,
+    high: partitionQueryHigh(highSk),
     fetched: false,
     buffer: [],
     exhausted: false,
@@ -286,7 +287,7 @@ async function refill(cursor: PartitionCursor, highSk: string, run: PageRun): Pr
   cursor.exhausted = page.exhausted || fresh.length === 0;
   const last = fresh.at(-1);
   if (last !== undefined) cursor.high = last.sk;
-  // A posting list may reach past the window on either side: only its eventIDs inside the window count.
+  // An item may reach past the window on either side: only its eventIDs inside the window count.
   const inWindow = fresh.flatMap((entry) => entry.eventIDs).filter((id) => id >= run.lowSk && id <= highSk);
   if (inWindow.length > 0) cursor.buffer = [...cursor.buffer, ...inWindow].sort(newestFirst);
   cursor.fetchSize = Math.min(MAX_FETCH, cursor.fetchSize * 2);
@@ -306,6 +307,20 @@ function matcher({ attributes, eventCategory }: LookupQuery): Predicate {
 function inWindow(eventID: string, query: LookupQuery): boolean {
   const parts = parseEventId(eventID);
   return parts !== undefined && parts.timeMs >= query.startMs && parts.timeMs <= query.endMs;
+}
+
+/**
+ * Reads the records of `batch` not fetched yet. A read returns every record of the store pages it reads, and every
+ * one counts against the page's read bytes: what a lookup reads is bounded by what it fetches, not by what matched.
+ */
+async function fetchRecords(batch: readonly string[], run: PageRun): Promise<void> {
+  const missing = batch.filter((eventID) => !run.fetched.has(eventID));
+  if (missing.length === 0) return;
+  for (const [eventID, record] of await run.reader.readRecords(missing, run.read)) {
+    if (run.fetched.has(eventID)) continue;
+    run.fetched.set(eventID, record);
+    run.budget.readBytes -= byteLength(record);
+  }
 }
 
 /**
@@ -342,14 +357,15 @@ async function mergeInto(
       if (next.value !== afterEventID) batch.push(next.value);
     }
     run.budget.records -= batch.length;
-    const fetched =
-      batch.length === 0 ? new Map<string, string>() : await run.reader.readRecords(batch, run.read);
+    await fetchRecords(batch, run);
     for (const eventID of batch) {
-      const record = fetched.get(eventID);
-      if (record !== undefined) {
-        run.budget.readBytes -= byteLength(record);
-        if (run.matches(JSON.parse(record) as TrailRecord) && !run.page.offer(record, eventID)) return;
-      }
+      const record = run.fetched.get(eventID);
+      if (
+        record !== undefined &&
+        run.matches(JSON.parse(record) as TrailRecord) &&
+        !run.page.offer(record, eventID)
+      )
+        return;
       examined = eventID;
     }
     if (end === 'exhausted') return;
@@ -421,6 +437,7 @@ async function answer(
     highSk: highestIdAt(query.endMs),
     matches,
     page,
+    fetched: new Map(),
   };
   await mergeInto(
     partitionsFor(query.attributes, query.eventCategory, options.writeShards),

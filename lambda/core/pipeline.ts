@@ -1,5 +1,5 @@
 import { byteLength } from './event-model.js';
-import { type StoredRecordValue, storedRecordJson } from './record-codec.js';
+import { type StoredRecordValue, storedPageRecords } from './record-codec.js';
 
 /**
  * What the stream consumers do with a batch of DynamoDB stream records, with the AWS calls behind ports
@@ -13,46 +13,82 @@ export interface StreamRecordLike {
   readonly dynamodb?: {
     readonly SequenceNumber?: string;
     readonly ApproximateCreationDateTime?: number;
-    readonly NewImage?: Readonly<Record<string, StoredRecordValue>>;
+    readonly NewImage?: Readonly<Record<string, StoredRecordValue & { readonly S?: string }>>;
   };
 }
 
-/** The attribute holding the stored record; only event items have it. */
+/** The attribute holding a page's stored records; only pages have it. */
 export const RECORD_ATTRIBUTE = 'record';
 
 /**
- * The event source mappings' filter (Lambda FilterCriteria): INSERTs of items with a stored record, which is B
- * (encoded, docs/storage.md). Lambda's event JSON renders B as a base64 string, which `exists` matches like any
+ * Who wrote a page: `put` (ingest and the insights function, new events) or `restore` (a rebuild from the archive,
+ * events the archive and the log group have had already).
+ */
+export const WRITTEN_BY_ATTRIBUTE = 'writtenBy';
+export type PageWriter = 'put' | 'restore';
+
+/**
+ * The event source mappings' filter (Lambda FilterCriteria): INSERTs of pages a put wrote. Their records are B
+ * (encoded, docs/storage.md); Lambda's event JSON renders B as a base64 string, which `exists` matches like any
  * string. The CDK construct and local mode both use it.
  */
 export const STREAM_FILTER_PATTERNS = [
-  { eventName: ['INSERT'], dynamodb: { NewImage: { [RECORD_ATTRIBUTE]: { B: [{ exists: true }] } } } },
+  {
+    eventName: ['INSERT'],
+    dynamodb: {
+      NewImage: {
+        [RECORD_ATTRIBUTE]: { B: [{ exists: true }] },
+        [WRITTEN_BY_ATTRIBUTE]: { S: ['put' satisfies PageWriter] },
+      },
+    },
+  },
 ];
 
-const hasStoredRecord = (value: StoredRecordValue | undefined): boolean => value?.B !== undefined;
-
 /**
- * Only new events travel: an INSERT of an event item. TTL expiries (REMOVE), updates and the table's other
- * items (index entries, claims, catalog) are not events. The event source mapping filters the same way.
+ * Only new events travel: an INSERT of a page a put wrote. TTL expiries (REMOVE), updates, restored pages and the
+ * table's other items (posting lists, claims, catalog) are not new events. The event source mapping filters the
+ * same way.
  */
 export function isArchivable(record: StreamRecordLike): boolean {
-  return record.eventName === 'INSERT' && hasStoredRecord(record.dynamodb?.NewImage?.[RECORD_ATTRIBUTE]);
+  const image = record.dynamodb?.NewImage;
+  return (
+    record.eventName === 'INSERT' &&
+    image?.[RECORD_ATTRIBUTE]?.B !== undefined &&
+    image[WRITTEN_BY_ATTRIBUTE]?.S === ('put' satisfies PageWriter)
+  );
 }
 
-/** One event on its way out: the stored JSON, and the stream position to report if it cannot be delivered. */
+/**
+ * One event on its way out: the stored JSON, and the stream position to report if it cannot be delivered: its
+ * page's stream record, which the mapping retries whole.
+ */
 export interface OutgoingEvent {
   readonly json: string;
   readonly sequenceNumber: string;
   /** When the change reached the stream, epoch ms. */
   readonly arrivedAtMs: number;
+  /** The first event of its stream record: deliveries are cut only here, so a retried record repeats nothing. */
+  readonly startsRecord: boolean;
 }
 
 export function outgoingEvents(records: readonly StreamRecordLike[], nowMs: number): OutgoingEvent[] {
-  return records.filter(isArchivable).map((record) => ({
-    json: storedRecordJson(record.dynamodb?.NewImage?.[RECORD_ATTRIBUTE]) as string,
-    sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
-    arrivedAtMs: (record.dynamodb?.ApproximateCreationDateTime ?? nowMs / 1000) * 1000,
-  }));
+  return records.filter(isArchivable).flatMap((record) => {
+    const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
+    const arrivedAtMs = (record.dynamodb?.ApproximateCreationDateTime ?? nowMs / 1000) * 1000;
+    const jsons = storedPageRecords(record.dynamodb?.NewImage?.[RECORD_ATTRIBUTE]) ?? [];
+    return jsons.map((json, index) => ({ json, sequenceNumber, arrivedAtMs, startsRecord: index === 0 }));
+  });
+}
+
+/** The events in runs of one stream record each, with the index of each run's first event. */
+function byStreamRecord(events: readonly OutgoingEvent[]): Array<{ first: number; events: OutgoingEvent[] }> {
+  const runs: Array<{ first: number; events: OutgoingEvent[] }> = [];
+  events.forEach((event, index) => {
+    const run = runs.at(-1);
+    if (run && !event.startsRecord) run.events.push(event);
+    else runs.push({ first: index, events: [event] });
+  });
+  return runs;
 }
 
 /** The outcome the handler turns into a partial batch response. */
@@ -86,7 +122,8 @@ export interface PackedRecord {
 /**
  * Packs NDJSON lines into as few Firehose records as fit: Firehose bills each record rounded up to 5 KB, so
  * one 1 KB event per record would be billed five times over. Order is kept, so a failed record names a
- * contiguous run of events.
+ * contiguous run of events, and a page's events stay in one record (a page is far below a record's limit), so a
+ * failed record starts at a stream record.
  */
 export function packRecords(
   events: readonly OutgoingEvent[],
@@ -96,18 +133,18 @@ export function packRecords(
   let lines: string[] = [];
   let bytes = 0;
   let first = 0;
-  events.forEach((event, index) => {
-    const line = `${event.json}\n`;
-    const size = byteLength(line);
+  for (const run of byStreamRecord(events)) {
+    const runLines = run.events.map((event) => `${event.json}\n`);
+    const size = runLines.reduce((sum, line) => sum + byteLength(line), 0);
     if (lines.length > 0 && bytes + size > maxRecordBytes) {
-      packed.push({ data: lines.join(''), firstEvent: first, lastEvent: index - 1 });
+      packed.push({ data: lines.join(''), firstEvent: first, lastEvent: run.first - 1 });
       lines = [];
       bytes = 0;
-      first = index;
+      first = run.first;
     }
-    lines.push(line);
+    lines.push(...runLines);
     bytes += size;
-  });
+  }
   if (lines.length > 0)
     packed.push({ data: lines.join(''), firstEvent: first, lastEvent: events.length - 1 });
   return packed;
@@ -150,39 +187,43 @@ export interface LogLine {
 export interface LogBatch {
   readonly lines: LogLine[];
   readonly firstEvent: number;
-  readonly lastEvent: number;
+  lastEvent: number;
 }
 
 /**
  * Splits events into PutLogEvents calls within every limit: 10,000 events, 1 MB counting 26 bytes per event,
- * and 24 hours between the first and last timestamp. The stream delivers in order of arrival, so the lines
- * of a call are already chronological, as CloudWatch Logs requires.
+ * and 24 hours between the first and last timestamp, keeping a page's events in one call (so a failed call starts
+ * at a stream record). The stream delivers in order of arrival, so the lines of a call are already chronological,
+ * as CloudWatch Logs requires.
  */
 export function logBatches(events: readonly OutgoingEvent[], format: LogLineFormat = 'full'): LogBatch[] {
-  const batches: Array<{ lines: LogLine[]; firstEvent: number; lastEvent: number }> = [];
+  const batches: LogBatch[] = [];
   let bytes = 0;
   let lastTimestamp = 0;
-  events.forEach((event, index) => {
+  for (const run of byStreamRecord(events)) {
     // Never earlier than the line before it: clocks of different stream shards may disagree by a little.
-    const timestamp = Math.max(event.arrivedAtMs, lastTimestamp);
-    const message = logLineOf(event.json, format);
-    const size = byteLength(message) + LOGS_LIMITS.bytesOverheadPerEvent;
+    const timestamp = Math.max(run.events[0]?.arrivedAtMs ?? 0, lastTimestamp);
+    const lines = run.events.map((event) => ({ timestamp, message: logLineOf(event.json, format) }));
+    const size = lines.reduce(
+      (sum, line) => sum + byteLength(line.message) + LOGS_LIMITS.bytesOverheadPerEvent,
+      0,
+    );
     const current = batches.at(-1);
     if (
       current &&
-      current.lines.length < LOGS_LIMITS.eventsPerCall &&
+      current.lines.length + lines.length <= LOGS_LIMITS.eventsPerCall &&
       bytes + size <= LOGS_LIMITS.bytesPerCall &&
       timestamp - (current.lines[0]?.timestamp ?? timestamp) <= LOGS_LIMITS.spanMs
     ) {
-      current.lines.push({ timestamp, message });
-      current.lastEvent = index;
+      current.lines.push(...lines);
+      current.lastEvent = run.first + lines.length - 1;
       bytes += size;
     } else {
-      batches.push({ lines: [{ timestamp, message }], firstEvent: index, lastEvent: index });
+      batches.push({ lines, firstEvent: run.first, lastEvent: run.first + lines.length - 1 });
       bytes = size;
     }
     lastTimestamp = timestamp;
-  });
+  }
   return batches;
 }
 

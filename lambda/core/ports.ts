@@ -10,6 +10,11 @@ export interface StoredEvent {
   readonly keys: EventKeys;
   /** Epoch seconds after which TTL may delete every item of the event. */
   readonly expiresAt: number;
+  /**
+   * Its page holds it already (an earlier attempt stored it): only its posting lists are written again, which heals
+   * lookups that attempt may have failed to list it in. A page is never rewritten: it holds other events.
+   */
+  readonly relist?: boolean;
 }
 
 export type StoreFailureCode = 'Throttling' | 'InternalFailure';
@@ -30,8 +35,8 @@ export interface EventWriter {
   /** Writes catalog entries (idempotent overwrites); one result per entry. */
   writeCatalog(entries: readonly CatalogEntry[], expiresAt: number): Promise<WriteResult[]>;
   /**
-   * Writes each event's item and the posting lists of the batch (keys.ts postingsOf); an event succeeds only when
-   * its item and every list naming it are stored.
+   * Writes the batch's pages (keys.ts pagesOf) and posting lists (postingsOf); an event succeeds only when its page
+   * and every list naming it are stored, so a page that fails fails every event it holds.
    */
   writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]>;
   /**
@@ -93,7 +98,10 @@ export interface EventReader {
     limit: number,
     options?: ReadOptions,
   ): Promise<PartitionPage>;
-  /** Records by eventID; missing ones are absent from the map. */
+  /**
+   * Records by eventID; missing ones are absent from the map. The map may hold more: every record of the store pages
+   * read for them.
+   */
   readRecords(eventIDs: readonly string[], options?: ReadOptions): Promise<Map<string, string>>;
   /** Catalog entries under a catalog partition in sort-key order: every one, or the range asked for (suggestions). */
   readCatalog(pk: string, range?: CatalogRange, options?: ReadOptions): Promise<CatalogEntry[]>;

@@ -1,20 +1,21 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /**
- * The stored form of an event record: the record JSON, deflated, behind a 1-byte format version. A typical
- * 1.2 KB record becomes about 0.5 KB, so its event item costs 1 WRU instead of 2 (docs/storage.md, measured in
- * docs/costs.md). Decoding gives back the exact bytes that were encoded: the archive, the log line and
- * GET /events/{id} return the record byte for byte as stored.
+ * The stored form of a page's records (a page is the item holding several events of one request; keys.ts): the
+ * record JSONs, one per line, deflated together behind a 1-byte format version. Deflating a page at once costs one
+ * deflate setup instead of one per record and lets later records match earlier ones: a typical 1.2 KB record takes
+ * about 0.1 KB of a page (docs/storage.md, measured by `npm run bench -- codec`). Decoding gives back the exact
+ * bytes that were encoded: the archive, the log line and GET /events/{id} return each record byte for byte as stored.
  *
  * A stored format must stay decodable for as long as items live (TTL up to 3650 days) and stream records can be
  * replayed: a new format gets a new version byte and its own entry in FORMATS; an existing entry never changes.
  */
 
 /**
- * Format 1's preset dictionary: CloudTrail's field names and common values, in the order records are built
+ * The preset dictionary: CloudTrail's field names and common values, in the order records are built
  * (lambda/core/event-model.ts). Deflate looks back into it for its first matches, which is most of what a small
  * record can gain; the most frequent strings sit at the end, where their distances are shortest.
- * Frozen: changing one byte makes every stored format-1 record undecodable.
+ * Frozen: changing one byte makes every stored format-2 page undecodable.
  */
 export const RECORD_FORMAT_DICTIONARY = Buffer.from(
   '"sessionContext":{"sessionIssuer":{"type":"Role","principalId":"","arn":"","accountId":"","userName":""},' +
@@ -39,13 +40,19 @@ interface RecordFormat {
   readonly level: number;
 }
 
-/** Every format ever written, by version byte. 1: raw deflate (RFC 1951) with RECORD_FORMAT_DICTIONARY. */
+/**
+ * Every format ever written, by version byte. 2: records joined by line feeds (JSON text holds none: JSON.stringify
+ * escapes every control character), raw deflate (RFC 1951) with RECORD_FORMAT_DICTIONARY. Format 1, one record per
+ * item, was never shipped.
+ */
 const FORMATS: ReadonlyMap<number, RecordFormat> = new Map([
-  [1, { dictionary: RECORD_FORMAT_DICTIONARY, level: 1 }],
+  [2, { dictionary: RECORD_FORMAT_DICTIONARY, level: 1 }],
 ]);
 
-/** The format new records are written in. */
-export const RECORD_FORMAT_VERSION = 1;
+/** The format new pages are written in. */
+export const RECORD_FORMAT_VERSION = 2;
+
+const RECORD_SEPARATOR = '\n';
 
 export class RecordCodecError extends Error {
   override readonly name = 'RecordCodecError';
@@ -53,11 +60,17 @@ export class RecordCodecError extends Error {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function encodeRecord(json: string): Uint8Array {
-  // A lone surrogate has no UTF-8 form: it would come back as U+FFFD. JSON.stringify never leaves one unescaped.
-  if (!json.isWellFormed()) throw new RecordCodecError('a record to store is not well-formed UTF-16');
+/** A page's records, in the order given, as one stored value. */
+export function encodePage(jsons: readonly string[]): Uint8Array {
+  if (jsons.length === 0) throw new RecordCodecError('a page holds at least one record');
+  for (const json of jsons) {
+    // A lone surrogate has no UTF-8 form: it would come back as U+FFFD. JSON.stringify never leaves one unescaped.
+    if (!json.isWellFormed()) throw new RecordCodecError('a record to store is not well-formed UTF-16');
+    if (json.includes(RECORD_SEPARATOR))
+      throw new RecordCodecError('a record to store holds a raw line feed');
+  }
   const format = FORMATS.get(RECORD_FORMAT_VERSION) as RecordFormat;
-  const deflated = deflateRawSync(Buffer.from(json, 'utf8'), {
+  const deflated = deflateRawSync(Buffer.from(jsons.join(RECORD_SEPARATOR), 'utf8'), {
     level: format.level,
     dictionary: format.dictionary,
   });
@@ -67,20 +80,21 @@ export function encodeRecord(json: string): Uint8Array {
   return encoded;
 }
 
-export function decodeRecord(bytes: Uint8Array): string {
+/** The records of a stored page, in the order they were encoded. */
+export function decodePage(bytes: Uint8Array): string[] {
   const version = bytes[0];
   const format = version === undefined ? undefined : FORMATS.get(version);
   if (!format) throw new RecordCodecError(`unknown stored record format ${String(version)}`);
   try {
     const inflated = inflateRawSync(bytes.subarray(1), { dictionary: format.dictionary });
-    return strictUtf8.decode(inflated);
+    return strictUtf8.decode(inflated).split(RECORD_SEPARATOR);
   } catch (error) {
-    throw new RecordCodecError(`stored record (format ${version}) is corrupt: ${(error as Error).message}`);
+    throw new RecordCodecError(`stored page (format ${version}) is corrupt: ${(error as Error).message}`);
   }
 }
 
 /**
- * The record as DynamoDB holds it in the `record` attribute: B, the codec's bytes (base64 in Lambda's stream event
+ * The records as DynamoDB holds them in the `record` attribute: B, the codec's bytes (base64 in Lambda's stream event
  * JSON, bytes from the SDK; docs/storage.md).
  */
 export interface StoredRecordValue {
@@ -88,11 +102,11 @@ export interface StoredRecordValue {
 }
 
 /**
- * The record JSON of a stored value, byte for byte what was encoded; undefined when the value holds no B. A B value
- * that does not decode throws RecordCodecError: a reader fails at that record rather than skipping or garbling an
- * event.
+ * The record JSONs of a stored page, each byte for byte what was encoded; undefined when the value holds no B. A B
+ * value that does not decode throws RecordCodecError: a reader fails at that page rather than skipping or garbling
+ * an event.
  */
-export function storedRecordJson(value: StoredRecordValue | undefined): string | undefined {
+export function storedPageRecords(value: StoredRecordValue | undefined): string[] | undefined {
   if (value?.B === undefined) return undefined;
-  return decodeRecord(typeof value.B === 'string' ? Buffer.from(value.B, 'base64') : value.B);
+  return decodePage(typeof value.B === 'string' ? Buffer.from(value.B, 'base64') : value.B);
 }

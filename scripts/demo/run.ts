@@ -103,7 +103,9 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRep
     );
 
     io.print(`[${elapsed()}] waiting for the pipeline and the insights run`);
-    await target.settle(sent.eventIDs.size, deadline, (progress) => io.print(`[${elapsed()}] ${progress}`));
+    await target.settle([...sent.eventIDs.values()], deadline, (progress) =>
+      io.print(`[${elapsed()}] ${progress}`),
+    );
     if (url) {
       io.print(
         `[${elapsed()}] looking for the insight every ${INSIGHT_POLL_MS / 1000} s while the target's schedule runs ` +

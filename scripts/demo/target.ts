@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pageCount } from '../../lambda/core/keys.js';
 import { LOCAL_CONFIG_FILE, type LocalModeConfig, readLocalConfig } from '../../local/live-config.js';
 import { startLocal } from '../../local/runner.js';
 import type { Deadline } from './deadline.js';
@@ -15,7 +16,7 @@ export interface DemoTarget {
   /** Where the archive and the logs are, when they live in an emulator the demo can read. */
   readonly emulator?: EmulatorPipeline;
   /** Waits until the target's stream consumers have every accepted event, and runs insights if it can. */
-  settle(accepted: number, deadline: Deadline, report: (progress: string) => void): Promise<void>;
+  settle(accepted: readonly string[], deadline: Deadline, report: (progress: string) => void): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +46,9 @@ export async function startInProcessTarget(baselineMinutes: number): Promise<Dem
       bucketName: local.pipeline.bucketName,
       logGroupName: local.pipeline.logGroupName,
     },
-    settle: async (accepted, deadline, report) => {
+    settle: async (acceptedEventIDs, deadline, report) => {
+      // The stream carries pages (several events each): a consumer is done when it has every page of them.
+      const accepted = pageCount(acceptedEventIDs);
       let reportedAt = Date.now();
       for (;;) {
         const stats = local.streamStats();
@@ -57,7 +60,7 @@ export async function startInProcessTarget(baselineMinutes: number): Promise<Dem
           (consumer) => consumer.recordsDelivered + consumer.recordsSentToDlq < accepted,
         );
         if (!behind || Date.now() - reportedAt >= SETTLE_REPORT_MS) {
-          report(`stream consumers: ${delivered.join(', ')} of ${accepted} events`);
+          report(`stream consumers: ${delivered.join(', ')} of ${accepted} pages`);
           reportedAt = Date.now();
         }
         if (!behind) break;

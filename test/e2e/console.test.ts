@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_HEADER, csvRecord } from '../../console/src/csv.js';
 import type { ConsoleRecord } from '../../console/src/record.js';
 import { type InsightSeries, seriesGeometry } from '../../console/src/series.js';
+import { pageCount } from '../../lambda/core/keys.js';
 import { PROJECT_ROOT } from '../../local/emulator.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import { eventually } from '../support/pipeline-reader.js';
@@ -263,8 +264,12 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
     for (let minute = nowMinute - 5; minute < nowMinute - 2; minute++) {
       for (let i = 0; i < 120; i++) traffic.push(burst(minute, i));
     }
-    const counted = local.streamStats().insightsCounter.recordsDelivered + traffic.length;
-    for (let start = 0; start < traffic.length; start += 100) await put(traffic.slice(start, start + 100));
+    const before = local.streamStats().insightsCounter.recordsDelivered;
+    const eventIDs: string[] = [];
+    for (let start = 0; start < traffic.length; start += 100)
+      eventIDs.push(...(await put(traffic.slice(start, start + 100))));
+    // The stream carries pages: the counter consumer is through when it has every page of these events.
+    const counted = before + pageCount(eventIDs);
     await eventually(
       async () => (local.streamStats().insightsCounter.recordsDelivered >= counted ? true : undefined),
       'the counter consumer through every event',

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSIGHT_DETAIL_TYPE, INSIGHT_EVENT_SOURCE } from '../../lambda/core/insights/records.js';
+import { pageCount } from '../../lambda/core/keys.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import { eventually } from '../support/pipeline-reader.js';
 import { signedFetch } from '../support/signed-fetch.js';
@@ -84,15 +85,20 @@ describe('insights in local mode', () => {
     for (let minute = nowMinute - 5; minute < nowMinute - 2; minute++) {
       for (let i = 0; i < 120; i++) all.push(event(minute, i));
     }
+    const eventIDs: string[] = [];
     for (let start = 0; start < all.length; start += 100) {
       const response = await api('/events', {
         method: 'POST',
         body: JSON.stringify({ events: all.slice(start, start + 100) }),
       });
-      expect((await response.json()) as { failed: unknown[] }).toMatchObject({ failed: [] });
+      const body = (await response.json()) as { failed: unknown[]; successful: Array<{ eventID: string }> };
+      expect(body).toMatchObject({ failed: [] });
+      eventIDs.push(...body.successful.map(({ eventID }) => eventID));
     }
+    // The stream carries pages: the counter consumer is through when it has every page of these events.
+    const pages = pageCount(eventIDs);
     await eventually(
-      async () => (local.streamStats().insightsCounter.recordsDelivered >= all.length ? true : undefined),
+      async () => (local.streamStats().insightsCounter.recordsDelivered >= pages ? true : undefined),
       'the counter consumer through every event',
       60_000,
     );

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageCount } from '../../lambda/core/keys.js';
 import { type MotoEmulator, startEmulator } from '../../local/emulator.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import { eventually, pipelineReader } from '../support/pipeline-reader.js';
@@ -73,7 +74,7 @@ describe('integrity in local mode', () => {
     await eventually(async () => {
       const { recordsDelivered } = local.streamStats().archive;
       const { notificationsSent, recordsBuffered } = local.firehose.stats();
-      return recordsDelivered >= eventIDs.length && recordsBuffered === 0 && notificationsSent > 0
+      return recordsDelivered >= pageCount(eventIDs) && recordsBuffered === 0 && notificationsSent > 0
         ? true
         : undefined;
     }, 'the events archived and their notifications sent');

@@ -18,7 +18,7 @@ import {
   ARCHIVE_ERROR_OUTPUT_PREFIX,
   ARCHIVE_PREFIX,
 } from '../../lambda/core/archive-layout.js';
-import { storedRecordJson } from '../../lambda/core/record-codec.js';
+import { storedPageRecords } from '../../lambda/core/record-codec.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import type { StreamOnFailureRecord } from '../../local/stream-mapping/on-failure-record.js';
 import { eventually, type PipelineReader, pipelineReader } from '../support/pipeline-reader.js';
@@ -44,7 +44,9 @@ describe('pipeline in local mode with a poison record', () => {
         consumer === 'archive'
           ? async (event, context) => {
               const poisoned = event.Records.some((record) =>
-                storedRecordJson(record.dynamodb?.NewImage?.record)?.includes(`"eventName":"${POISON}"`),
+                storedPageRecords(record.dynamodb?.NewImage?.record)?.some((json) =>
+                  json.includes(`"eventName":"${POISON}"`),
+                ),
               );
               if (poisoned) throw new Error('injected archive failure');
               return handler(event, context);
@@ -77,14 +79,26 @@ describe('pipeline in local mode with a poison record', () => {
       userIdentity: { type: 'IAMUser', userName: 'pipeline-e2e' },
     }));
 
-    // Act
-    const put = await signedFetch(new URL('/events', local.apiUrl), {
-      method: 'POST',
-      body: JSON.stringify({ events }),
-      credentials: local.credentials,
-      region: local.region,
-    });
-    const { successful } = (await put.json()) as { successful: Array<{ id: string; eventID: string }> };
+    // Act: the poison event in a request of its own (a request's events share a page, which fails as one).
+    const putEvents = (batch: readonly object[]) =>
+      signedFetch(new URL('/events', local.apiUrl), {
+        method: 'POST',
+        body: JSON.stringify({ events: batch }),
+        credentials: local.credentials,
+        region: local.region,
+      });
+    const puts = [
+      await putEvents(events.filter((event) => event.eventName !== POISON)),
+      await putEvents(events.filter((event) => event.eventName === POISON)),
+    ];
+    const successful = (
+      await Promise.all(
+        puts.map(
+          async (put) =>
+            ((await put.json()) as { successful: Array<{ id: string; eventID: string }> }).successful,
+        ),
+      )
+    ).flat();
     const idOf = (eventName: string) =>
       successful.find((success) => success.id === events.find((event) => event.eventName === eventName)?.id)
         ?.eventID;
@@ -108,7 +122,7 @@ describe('pipeline in local mode with a poison record', () => {
     const failure = JSON.parse(dlqBody ?? '{}') as StreamOnFailureRecord;
 
     // Assess
-    expect(put.status).toBe(200);
+    expect(puts.map((put) => put.status)).toEqual([200, 200]);
     expect(successful).toHaveLength(5);
     expect(archived.sort()).toEqual([...good].sort());
     // Written as Firehose writes: gzip objects under the hour of arrival, named after the stream and its version.
@@ -133,8 +147,9 @@ describe('pipeline in local mode with a poison record', () => {
     });
     expect(await reader.receiveMessages(local.pipeline.logForwardDlqUrl)).toEqual([]);
     expect(local.streamStats()).toMatchObject({
-      archive: { recordsDelivered: 4, recordsSentToDlq: 1, dlqMessages: 1 },
-      logForward: { recordsDelivered: 5, recordsSentToDlq: 0 },
+      // Stream records are pages: the four good events' page, and the poison one's.
+      archive: { recordsDelivered: 1, recordsSentToDlq: 1, dlqMessages: 1 },
+      logForward: { recordsDelivered: 2, recordsSentToDlq: 0 },
     });
 
     // The on-failure record points at the poison event in the stream, so it can be read back and replayed.
@@ -154,7 +169,7 @@ describe('pipeline in local mode with a poison record', () => {
         }),
       );
       const { Records } = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
-      const record = JSON.parse(storedRecordJson(Records?.[0]?.dynamodb?.NewImage?.record) ?? '{}') as {
+      const record = JSON.parse(storedPageRecords(Records?.[0]?.dynamodb?.NewImage?.record)?.[0] ?? '{}') as {
         eventID?: string;
       };
       expect(record.eventID).toBe(idOf(POISON));

@@ -11,7 +11,7 @@ import { createEventsTable } from '../../lambda/adapters/table-admin.js';
 import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
 import { LOOKUP_KEYS, type LookupQuery, lookupEvents } from '../../lambda/core/lookup.js';
 import type { StoredEvent } from '../../lambda/core/ports.js';
-import { storedRecordJson } from '../../lambda/core/record-codec.js';
+import { storedPageRecords } from '../../lambda/core/record-codec.js';
 import { sampleEvent } from '../fixtures/events.js';
 import { expectedMatches, lookupValues, variedEvents } from '../fixtures/traffic.js';
 
@@ -180,7 +180,7 @@ describe('the stored record format against DynamoDB (moto)', () => {
     const raw = await client.send(
       new GetItemCommand({
         TableName: 'events',
-        Key: { pk: { S: event?.keys.key.pk ?? '' }, sk: { S: eventID } },
+        Key: { pk: { S: event?.keys.key.pk ?? '' }, sk: { S: event?.keys.key.sk ?? '' } },
       }),
     );
     const single = await store.readRecord(eventID);
@@ -196,7 +196,8 @@ describe('the stored record format against DynamoDB (moto)', () => {
     // Assess
     expect(raw.Item?.record?.S).toBeUndefined();
     expect(raw.Item?.record?.B).toBeInstanceOf(Uint8Array);
-    expect(storedRecordJson(raw.Item?.record)).toBe(event?.recordJson);
+    expect(storedPageRecords(raw.Item?.record)).toEqual([event?.recordJson]);
+    expect(raw.Item?.ids?.S).toBe(eventID);
     expect(single).toBe(event?.recordJson);
     expect(batch.get(eventID)).toBe(event?.recordJson);
     expect(page.records).toEqual([event?.recordJson]);
@@ -226,7 +227,7 @@ describe('the stored record format against DynamoDB (moto)', () => {
       for (let page = 0; iterator && page < 50 && !newImage; page++) {
         const output = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
         const found = output.Records?.find(
-          (record) => record.eventName === 'INSERT' && record.dynamodb?.Keys?.sk?.S === event?.eventID,
+          (record) => record.eventName === 'INSERT' && record.dynamodb?.Keys?.sk?.S === event?.keys.key.sk,
         );
         newImage = found?.dynamodb?.NewImage;
         if ((output.Records ?? []).length === 0) break;
@@ -238,6 +239,6 @@ describe('the stored record format against DynamoDB (moto)', () => {
     // Assess
     const record = (newImage as { record?: { B?: Uint8Array; S?: string } } | undefined)?.record;
     expect(record?.B).toBeInstanceOf(Uint8Array);
-    expect(storedRecordJson(record)).toBe(event?.recordJson);
+    expect(storedPageRecords(record)).toEqual([event?.recordJson]);
   });
 });

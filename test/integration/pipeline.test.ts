@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbEventStore } from '../../lambda/adapters/dynamodb-event-store.js';
 import { FirehoseArchiveSink } from '../../lambda/adapters/firehose-archive-sink.js';
 import { replayDeadLetters } from '../../lambda/adapters/stream-replay.js';
+import { pageKeyOf } from '../../lambda/core/keys.js';
 import { archiveBatch } from '../../lambda/core/pipeline.js';
-import { storedRecordJson } from '../../lambda/core/record-codec.js';
+import { storedPageRecords } from '../../lambda/core/record-codec.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import { variedEvents } from '../fixtures/traffic.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
@@ -55,7 +56,9 @@ describe('pipeline on moto: 2,000 events, faults, a poison record and a replay',
           ? async (event, context) => {
               await archiveOpen;
               const poisoned = event.Records.some((record) =>
-                storedRecordJson(record.dynamodb?.NewImage?.record)?.includes(`"eventName":"${POISON}"`),
+                storedPageRecords(record.dynamodb?.NewImage?.record)?.some((json) =>
+                  json.includes(`"eventName":"${POISON}"`),
+                ),
               );
               if (poisonActive && poisoned)
                 throw new Error('injected: this record breaks the archive consumer');
@@ -103,6 +106,11 @@ describe('pipeline on moto: 2,000 events, faults, a poison record and a replay',
       for (const ids of await Promise.all(batches.map(put))) eventIDs.push(...ids);
     }
     expect(new Set(eventIDs).size).toBe(TOTAL);
+    // The stream carries pages: one record per page, and the poison event takes its page's events with it.
+    const pageOf = (eventID: string) => JSON.stringify(pageKeyOf(eventID));
+    const pages = new Set(eventIDs.map(pageOf)).size;
+    const poisonId = eventIDs[777] as string;
+    const poisonPage = eventIDs.filter((eventID) => pageOf(eventID) === pageOf(poisonId));
     const store = new DynamoDbEventStore(
       new DynamoDBClient({ region: local.region, endpoint: proxy.url, credentials: local.credentials }),
       local.tableName,
@@ -135,7 +143,7 @@ describe('pipeline on moto: 2,000 events, faults, a poison record and a replay',
     await eventually(
       async () => {
         const { recordsDelivered, recordsSentToDlq } = local.streamStats().archive;
-        return recordsSentToDlq >= 1 && recordsDelivered + recordsSentToDlq >= TOTAL ? true : undefined;
+        return recordsSentToDlq >= 1 && recordsDelivered + recordsSentToDlq >= pages ? true : undefined;
       },
       'the archive consumer through the whole stream, the poison record in its DLQ',
       120_000,
@@ -175,10 +183,9 @@ describe('pipeline on moto: 2,000 events, faults, a poison record and a replay',
     // Assess: logs were complete before the archive moved at all.
     expect(archivedWhileHeld).toEqual([]);
     expect(firehoseProxy?.injected()).toBe(8);
-    // Before the replay, everything but the poison batch was archived.
-    const poisonId = eventIDs[777] as string;
-    expect(archivedBeforeReplay.has(poisonId)).toBe(false);
-    expect(archivedBeforeReplay.size).toBe(TOTAL - 1);
+    // Before the replay, everything but the poison page was archived.
+    for (const eventID of poisonPage) expect(archivedBeforeReplay.has(eventID)).toBe(false);
+    expect(archivedBeforeReplay.size).toBe(TOTAL - poisonPage.length);
     expect(local.streamStats().archive.recordsSentToDlq).toBe(1);
     expect(replay).toMatchObject({ replayed: 1, kept: [] });
     expect(replay.records).toBeGreaterThanOrEqual(1);

@@ -1,5 +1,4 @@
 import {
-  type AttributeValue,
   BatchGetItemCommand,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
@@ -9,10 +8,16 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DynamoDbEventStore, eventItem, writeItems } from '../../lambda/adapters/dynamodb-event-store.js';
+import {
+  DynamoDbEventStore,
+  pageItem,
+  pageRecords,
+  writeItems,
+} from '../../lambda/adapters/dynamodb-event-store.js';
 import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
+import { pagesOf } from '../../lambda/core/keys.js';
 import type { StoredEvent } from '../../lambda/core/ports.js';
-import { decodeRecord, encodeRecord } from '../../lambda/core/record-codec.js';
+import { decodePage } from '../../lambda/core/record-codec.js';
 import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
 import { MemoryEventStore } from '../fixtures/memory-store.js';
 
@@ -42,12 +47,14 @@ afterEach(() => dynamo.reset());
 
 describe('DynamoDbEventStore.writeEvents', () => {
   it('writes 25 items per BatchWriteItem and retries only the unprocessed ones', async () => {
-    // Prepare: 20 events of one minute, each with a resource of its own: 20 event items, 20 ResourceName posting
-    // lists and one shared list each for the readOnly feed, EventName, Username and AccessKeyId, 44 items; the first
-    // call leaves one event item unprocessed.
-    const events = await storedEvents(20);
-    expect(writeItems(events)).toHaveLength(44);
-    const leftOver = [{ PutRequest: { Item: eventItem(events[0] as StoredEvent) } }];
+    // Prepare: 40 events of one minute, each with a resource of its own: their pages, 40 ResourceName posting lists
+    // and one shared list each for the readOnly feed, EventName, Username and AccessKeyId; the first call leaves
+    // the first page unprocessed.
+    const events = await storedEvents(40);
+    const pages = pagesOf(events);
+    const items = writeItems(events);
+    expect(items).toHaveLength(pages.length + 44);
+    const leftOver = [{ PutRequest: { Item: items[0]?.item } }];
     dynamo
       .on(BatchWriteItemCommand)
       .resolvesOnce({ UnprocessedItems: { trail: [...leftOver] } })
@@ -59,36 +66,63 @@ describe('DynamoDbEventStore.writeEvents', () => {
     expect(results.every((result) => result.ok)).toBe(true);
     const calls = dynamo.commandCalls(BatchWriteItemCommand);
     const sizes = calls.map((call) => call.args[0].input.RequestItems?.trail?.length);
-    expect(sizes.slice(0, 2).sort()).toEqual([19, 25]);
+    expect(sizes.slice(0, 2).sort()).toEqual([items.length - 25, 25].sort());
     expect(calls).toHaveLength(3);
     expect(calls.at(-1)?.args[0].input.RequestItems?.trail).toEqual(leftOver);
   });
 
   it('reports the owners of items still unprocessed after every retry as failed, the rest as stored', async () => {
+    // Prepare: the second event's ResourceName list (its own) stays unprocessed.
     const events = await storedEvents(3);
-    const stuck = [{ PutRequest: { Item: eventItem(events[1] as StoredEvent) } }];
-    dynamo.on(BatchWriteItemCommand).resolves({ UnprocessedItems: { trail: stuck } });
+    const ownList = writeItems(events).find(
+      ({ item, owners }) => item.pk?.S?.startsWith('RN#') && owners.length === 1 && owners[0] === 1,
+    );
+    dynamo
+      .on(BatchWriteItemCommand)
+      .resolves({ UnprocessedItems: { trail: [{ PutRequest: { Item: ownList?.item } }] } });
     const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
     const results = await store.writeEvents(events);
     expect(results).toEqual([{ ok: true }, { ok: false, errorCode: 'Throttling' }, { ok: true }]);
     expect(dynamo.commandCalls(BatchWriteItemCommand)).toHaveLength(noWait.maxAttempts);
   });
 
-  it('reports every event a posting list names as failed when the list stays unprocessed', async () => {
-    // Prepare: the three events share one EventName list.
+  it('reports every event a page holds or a posting list names as failed when that item stays unprocessed', async () => {
+    // Prepare: the three events share one page and one EventName list.
     const events = await storedEvents(3);
-    const nameList = writeItems(events).find(({ item }) => item.pk?.S?.startsWith('N#'));
-    expect([...(nameList?.owners ?? [])].sort()).toEqual([0, 1, 2]);
-    dynamo
-      .on(BatchWriteItemCommand)
-      .resolves({ UnprocessedItems: { trail: [{ PutRequest: { Item: nameList?.item } }] } });
+    const items = writeItems(events);
+    const page = items.find(({ item }) => item.record !== undefined);
+    const nameList = items.find(({ item }) => item.pk?.S?.startsWith('N#'));
+    for (const shared of [page, nameList]) expect([...(shared?.owners ?? [])].sort()).toEqual([0, 1, 2]);
+    for (const shared of [page, nameList]) {
+      dynamo.reset();
+      dynamo
+        .on(BatchWriteItemCommand)
+        .resolves({ UnprocessedItems: { trail: [{ PutRequest: { Item: shared?.item } }] } });
+      const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+
+      // Act
+      const results = await store.writeEvents(events);
+
+      // Assess
+      expect(results).toEqual(events.map(() => ({ ok: false, errorCode: 'Throttling' })));
+    }
+  });
+
+  it('writes only the posting lists of an event its page holds already (relist)', async () => {
+    // Prepare
+    const [event] = await storedEvents(1);
+    dynamo.on(BatchWriteItemCommand).resolves({});
     const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
 
     // Act
-    const results = await store.writeEvents(events);
+    await store.writeEvents([{ ...(event as StoredEvent), relist: true }]);
 
     // Assess
-    expect(results).toEqual(events.map(() => ({ ok: false, errorCode: 'Throttling' })));
+    const written = dynamo
+      .commandCalls(BatchWriteItemCommand)
+      .flatMap((call) => call.args[0].input.RequestItems?.trail ?? []);
+    expect(written.length).toBe((event as StoredEvent).keys.postings.length);
+    expect(written.every((request) => request.PutRequest?.Item?.record === undefined)).toBe(true);
   });
 
   it('fails every event of a chunk whose calls keep throwing throttling errors', async () => {
@@ -101,6 +135,54 @@ describe('DynamoDbEventStore.writeEvents', () => {
       { ok: false, errorCode: 'Throttling' },
       { ok: false, errorCode: 'Throttling' },
     ]);
+  });
+});
+
+describe('DynamoDbEventStore.restoreEvents', () => {
+  it('adds to a page what it misses, marked restore, and lists only the events it added', async () => {
+    // Prepare: the table holds the page with the first event only.
+    const [first, second] = (await storedEvents(2)) as [StoredEvent, StoredEvent];
+    const held = pageItem(first.keys.key, [first], first.expiresAt);
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: { trail: [held] } });
+    dynamo.on(BatchWriteItemCommand).resolves({});
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+
+    // Act
+    const results = await store.restoreEvents([first, second]);
+
+    // Assess
+    expect(results).toEqual([{ ok: true }, { ok: true }]);
+    const written = dynamo
+      .commandCalls(BatchWriteItemCommand)
+      .flatMap((call) => call.args[0].input.RequestItems?.trail ?? [])
+      .map((request) => request.PutRequest?.Item ?? {});
+    const [page, ...lists] = written;
+    expect(page?.writtenBy).toEqual({ S: 'restore' });
+    expect(pageRecords(page ?? {})).toEqual(
+      new Map(
+        [first, second]
+          .sort((a, b) => (a.eventID < b.eventID ? 1 : -1))
+          .map((event) => [event.eventID, event.recordJson]),
+      ),
+    );
+    expect(lists).toHaveLength(second.keys.postings.length);
+    expect(lists.every((item) => item.ids?.S === second.eventID)).toBe(true);
+  });
+
+  it('writes nothing when every page holds its events already', async () => {
+    // Prepare
+    const [event] = (await storedEvents(1)) as [StoredEvent];
+    dynamo
+      .on(BatchGetItemCommand)
+      .resolves({ Responses: { trail: [pageItem(event.keys.key, [event], event.expiresAt)] } });
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+
+    // Act
+    const results = await store.restoreEvents([event]);
+
+    // Assess
+    expect(results).toEqual([{ ok: true }]);
+    expect(dynamo.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
   });
 });
 
@@ -123,58 +205,62 @@ describe('DynamoDbEventStore.claimProducerId', () => {
 });
 
 describe('DynamoDbEventStore record format', () => {
-  it('writes the event item with its record encoded as B, the resource items without a record', async () => {
+  it("writes a request's events into one page, records encoded together as B, lists without records", async () => {
     // Prepare
-    const [event] = await storedEvents(1);
+    const events = await storedEvents(3);
     const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
     dynamo.on(BatchWriteItemCommand).resolves({});
 
     // Act
-    await store.writeEvents([event as StoredEvent]);
+    await store.writeEvents(events);
 
     // Assess
     const written = dynamo.commandCalls(BatchWriteItemCommand)[0]?.args[0].input.RequestItems?.trail ?? [];
-    const [eventItem, ...resourceItems] = written.map((request) => request.PutRequest?.Item ?? {});
-    expect(eventItem).toMatchObject({
-      pk: { S: event?.keys.key.pk },
-      sk: { S: event?.eventID },
-      expiresAt: { N: String(event?.expiresAt) },
+    const [page, ...lists] = written.map((request) => request.PutRequest?.Item ?? {});
+    const newestFirst = [...events].sort((a, b) => (a.eventID < b.eventID ? 1 : -1));
+    expect(page).toMatchObject({
+      pk: { S: events[0]?.keys.key.pk },
+      sk: { S: events[0]?.keys.key.sk },
+      ids: { S: newestFirst.map((event) => event.eventID).join('') },
+      expiresAt: { N: String(Math.max(...events.map((event) => event.expiresAt))) },
       record: { B: expect.any(Uint8Array) },
+      writtenBy: { S: 'put' },
     });
-    expect(eventItem?.record?.S).toBeUndefined();
-    expect(decodeRecord(eventItem?.record?.B as Uint8Array)).toBe(event?.recordJson);
-    expect(resourceItems.length).toBeGreaterThan(0);
-    expect(resourceItems.every((item) => item.record === undefined)).toBe(true);
+    expect(events.every((event) => event.keys.key.sk === page?.sk?.S)).toBe(true);
+    expect(decodePage(page?.record?.B as Uint8Array)).toEqual(newestFirst.map((event) => event.recordJson));
+    expect(lists.length).toBeGreaterThan(0);
+    expect(lists.every((item) => item.record === undefined)).toBe(true);
   });
 
-  it('reads records stored as B, decoded byte for byte, alone and in a batch', async () => {
+  it('reads records from their page, decoded byte for byte, alone and in a batch reading the page once', async () => {
     // Prepare
-    const [first, second] = await storedEvents(2);
-    const itemOf = (event: StoredEvent | undefined, record: AttributeValue) => ({
-      pk: { S: event?.keys.key.pk ?? '' },
-      sk: { S: event?.eventID ?? '' },
-      record,
-    });
-    const items = [first, second].map((event) => itemOf(event, { B: encodeRecord(event?.recordJson ?? '') }));
-    dynamo.on(GetItemCommand).resolvesOnce({ Item: items[0] }).resolvesOnce({ Item: items[1] });
-    dynamo.on(BatchGetItemCommand).resolves({ Responses: { trail: items } });
+    const [first, second] = (await storedEvents(2)) as [StoredEvent, StoredEvent];
+    const page = pageItem(first.keys.key, [second, first], first.expiresAt);
+    dynamo.on(GetItemCommand).resolves({ Item: page });
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: { trail: [page] } });
     const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
-    const ids = [first?.eventID ?? '', second?.eventID ?? ''];
+    const ids = [first.eventID, second.eventID];
 
     // Act
-    const single = [await store.readRecord(ids[0] ?? ''), await store.readRecord(ids[1] ?? '')];
+    const single = [await store.readRecord(first.eventID), await store.readRecord(second.eventID)];
     const batch = await store.readRecords(ids);
 
     // Assess
-    expect(single).toEqual([first?.recordJson, second?.recordJson]);
+    expect(single).toEqual([first.recordJson, second.recordJson]);
     expect(batch).toEqual(
       new Map([
-        [ids[0], first?.recordJson],
-        [ids[1], second?.recordJson],
+        [second.eventID, second.recordJson],
+        [first.eventID, first.recordJson],
       ]),
     );
-    expect(dynamo.commandCalls(BatchGetItemCommand)[0]?.args[0].input.RequestItems?.trail).toMatchObject({
-      ProjectionExpression: '#sk, #record',
-    });
+    const request = dynamo.commandCalls(BatchGetItemCommand)[0]?.args[0].input.RequestItems?.trail;
+    expect(request?.Keys).toHaveLength(1);
+    expect(request).toMatchObject({ ProjectionExpression: '#pk, #sk, #ids, #record, #ttl' });
+  });
+
+  it('refuses a page whose ids and records disagree instead of pairing them wrongly', () => {
+    const page = pageItem({ pk: 'E#AAAA#0', sk: 'X' }, [{ eventID: 'A'.repeat(26), recordJson: '{}' }], 1);
+    page.ids = { S: 'A'.repeat(26) + 'B'.repeat(26) };
+    expect(() => pageRecords(page)).toThrow(/lists 2 events but holds 1 records/);
   });
 });

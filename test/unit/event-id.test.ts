@@ -4,6 +4,9 @@ import {
   isEventId,
   lowestIdAt,
   newEventId,
+  newPageToken,
+  PAGE_SLOTS,
+  pageEventId,
   parseEventId,
   sourceHash,
 } from '../../lambda/core/event-id.js';
@@ -23,14 +26,24 @@ describe('eventID', () => {
     expect(ids.size).toBe(10_000);
   });
 
-  it('carries the time, source hash and shard it was minted with', () => {
-    const id = newEventId(1_763_942_400_123, 'iam.example.com', 17);
+  it('carries the time, source hash, shard and page token it was minted with', () => {
+    const token = newPageToken();
+    const id = pageEventId(1_763_942_400_123, 'iam.example.com', 17, token, 5);
     expect(isEventId(id)).toBe(true);
     expect(parseEventId(id)).toEqual({
       timeMs: 1_763_942_400_123,
       sourceHash: sourceHash('iam.example.com'),
       shard: 17,
+      pageToken: token,
     });
+  });
+
+  it('gives every slot of a page a distinct eventID that names the same page', () => {
+    const token = newPageToken();
+    const ids = Array.from({ length: PAGE_SLOTS }, (_, slot) => pageEventId(1_000, 'x', 2, token, slot));
+    expect(new Set(ids).size).toBe(PAGE_SLOTS);
+    expect(ids.every((id) => isEventId(id) && parseEventId(id)?.pageToken === token)).toBe(true);
+    expect(new Set(Array.from({ length: 1_000 }, () => newPageToken())).size).toBe(1_000);
   });
 
   it('rejects text that is not an eventID', () => {

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { TrailConfig } from '../../lambda/adapters/config.js';
 import { writeItems } from '../../lambda/adapters/dynamodb-event-store.js';
 import { type Channel, channelArn, resolveChannel } from '../../lambda/core/cloudtrail/channels.js';
-import type { ProducerEvent } from '../../lambda/core/event-model.js';
+import { PAGE_SLOTS } from '../../lambda/core/event-id.js';
+import { byteLength, type ProducerEvent } from '../../lambda/core/event-model.js';
 import { type IngestOptions, producerContentHash, putEvents } from '../../lambda/core/ingest.js';
-import { producerIdScope } from '../../lambda/core/keys.js';
+import { pagesOf, producerIdScope } from '../../lambda/core/keys.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import { createIngestHandler } from '../../lambda/routes/ingest.js';
 import { PUT_AUDIT_EVENTS_PROTOCOL } from '../../lambda/routes/protocols.js';
@@ -350,11 +351,20 @@ describe('resources per event are capped so one request cannot amplify writes', 
     // Act
     const result = await putEvents(events, store, OPTIONS);
 
-    // Assess: per event its item, its EventName, Username and AccessKeyId lists and two lists per resource; one
-    // readOnly feed list for them all (the feed has two values); plus the source catalog.
+    // Assess: per event its EventName, Username and AccessKeyId lists and two lists per resource; one readOnly
+    // feed list for them all (the feed has two values); the pages that hold the events; plus the source catalog.
     expect(result.failed).toEqual([]);
     const itemWrites = writeItems(store.storedEvents).length;
-    expect(itemWrites).toBe(LIMITS.eventsPerRequest * (1 + 3 + 2 * LIMITS.resourcesPerEvent) + 1);
+    const pages = pagesOf(store.storedEvents).length;
+    // One source and minute: a page closes only when full by slots or bytes.
+    const recordBytes = store.storedEvents.reduce((sum, event) => sum + byteLength(event.recordJson), 0);
+    expect(pages).toBeLessThanOrEqual(
+      Math.max(
+        Math.ceil(LIMITS.eventsPerRequest / PAGE_SLOTS),
+        Math.ceil(recordBytes / LIMITS.pageOpenBytes),
+      ) + 1,
+    );
+    expect(itemWrites).toBe(LIMITS.eventsPerRequest * (3 + 2 * LIMITS.resourcesPerEvent) + 1 + pages);
     expect(itemWrites).toBeLessThanOrEqual(2_500);
     expect(store.itemCount()).toBe(itemWrites + 1);
   });

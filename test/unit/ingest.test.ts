@@ -115,7 +115,7 @@ describe('putEvents', () => {
     expect(store.records.size).toBe(1);
   });
 
-  it('heals a producer id whose first attempt failed after the claim, keeping the claimed eventID', async () => {
+  it("heals a producer id whose first attempt failed after the claim: the claim moves to the retry's eventID", async () => {
     // Prepare: the first write of the claimed event fails, as a throttled BatchWriteItem would.
     const store = new MemoryEventStore();
     const event = sampleEvent({ id: 'retry-me' });
@@ -132,11 +132,11 @@ describe('putEvents', () => {
     expect(failed.failed).toEqual([expect.objectContaining({ errorCode: 'Throttling', id: 'retry-me' })]);
     const claimed = store.claimHolder(claimOf('retry-me'));
     expect(retried.successful).toEqual([{ index: 0, id: 'retry-me', eventID: claimed }]);
-    expect(store.records.has(claimed ?? '')).toBe(true);
+    expect([...store.records.keys()]).toEqual([claimed]);
   });
 
-  it('rewrites every item when the first attempt stored the event item but not its resource items', async () => {
-    // Prepare: the first write stores only the event item, as a BatchWriteItem that lost its resource chunk would.
+  it('lists the event again when the first attempt stored its page but not its posting lists', async () => {
+    // Prepare: the first write stores only the page, as a BatchWriteItem that lost its lists' chunk would.
     const store = new MemoryEventStore();
     const event = sampleEvent({
       id: 'half-stored',
@@ -146,16 +146,18 @@ describe('putEvents', () => {
     store.writeEvents = async (events) => {
       store.writeEvents = originalWrite;
       const results = await originalWrite(
-        events.map((stored) => ({ ...stored, keys: { ...stored.keys, resourceKeys: [] } })),
+        events.map((stored) => ({ ...stored, keys: { ...stored.keys, postings: [] } })),
       );
       return results.map(() => ({ ok: false, errorCode: 'Throttling' }));
     };
     // Act
     const failed = await putEvents([event], store, OPTIONS);
+    const unlistedBeforeRetry = await lookedUp({ ResourceName: 'arn:aws:s3:::half-stored-bucket' }, store);
     const retried = await putEvents([event], store, OPTIONS);
     // Assess
     const eventID = store.claimHolder(claimOf('half-stored'));
     expect(failed.failed).toEqual([expect.objectContaining({ errorCode: 'Throttling' })]);
+    expect(unlistedBeforeRetry).toEqual([]);
     expect(retried.successful).toEqual([{ index: 0, id: 'half-stored', eventID }]);
     expect(await lookedUp({ ResourceName: 'arn:aws:s3:::half-stored-bucket' }, store)).toEqual([eventID]);
     expect(await lookedUp({ ResourceType: 'AWS::S3::Bucket' }, store)).toEqual([eventID]);

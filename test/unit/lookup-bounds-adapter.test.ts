@@ -22,7 +22,7 @@ describe('DynamoDbEventStore reads for a lookup', () => {
     const { signal } = new AbortController();
 
     // Act
-    await store.queryPartition({ partitionKey: 'E#0000#0', holds: 'events' }, '0', 'Z', 5, { signal });
+    await store.queryPartition({ partitionKey: 'E#0000#0' }, '0', 'Z', 5, { signal });
     await store.readRecords(['01JD000000ABCD0AAAAAAAAAAA'], { signal });
     await store.readCatalog(SOURCE_CATALOG_PK, { limit: 3 }, { signal });
 

@@ -145,10 +145,10 @@ describe('lookupEvents over posting lists', () => {
   });
 
   it('returns an event once when a retry listed it again in lists of its own', async () => {
-    // Prepare: the first event of a request of two is written again alone, as a healing retry does.
+    // Prepare: the first event of a request of two is listed again alone, as a healing retry does.
     const target = await interleaved(1, 2);
     const [first] = target.storedEvents;
-    await target.writeEvents([first as (typeof target.storedEvents)[number]]);
+    await target.writeEvents([{ ...(first as (typeof target.storedEvents)[number]), relist: true }]);
 
     // Act
     const found = await lookupEvents({ attributes: {}, ...WINDOW, maxResults: 10 }, target, {

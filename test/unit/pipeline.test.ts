@@ -35,7 +35,7 @@ class RecordingLogs implements LogSink {
 }
 
 describe('isArchivable', () => {
-  it('lets through only inserts of event items', () => {
+  it('lets through only inserts of pages a put wrote', () => {
     expect(isArchivable(streamRecord(1, eventJson(1)))).toBe(true);
     expect(isArchivable(streamRecord(2, eventJson(2), { eventName: 'MODIFY' }))).toBe(false);
     expect(
@@ -49,6 +49,31 @@ describe('isArchivable', () => {
     const indexItem = streamRecord(4, eventJson(4));
     delete indexItem.dynamodb?.NewImage?.record;
     expect(isArchivable(indexItem)).toBe(false);
+    // A page a rebuild restored holds events the archive and the log group have had already.
+    const restored = streamRecord(5, eventJson(5));
+    if (restored.dynamodb?.NewImage) restored.dynamodb.NewImage.writtenBy = { S: 'restore' };
+    expect(isArchivable(restored)).toBe(false);
+    const unmarked = streamRecord(6, eventJson(6));
+    delete unmarked.dynamodb?.NewImage?.writtenBy;
+    expect(isArchivable(unmarked)).toBe(false);
+  });
+
+  it('gives every record of a page, in page order, marking where each stream record starts', () => {
+    // Act
+    const events = outgoingEvents(
+      [streamRecord(1, [eventJson(1), eventJson(2), eventJson(3)]), streamRecord(2, eventJson(4))],
+      NOW,
+    );
+
+    // Assess
+    expect(
+      events.map(({ json, sequenceNumber, startsRecord }) => [json, sequenceNumber, startsRecord]),
+    ).toEqual([
+      [eventJson(1), '1001', true],
+      [eventJson(2), '1001', false],
+      [eventJson(3), '1001', false],
+      [eventJson(4), '1002', true],
+    ]);
   });
   it('takes the record byte for byte from the encoded (B) image', () => {
     // Prepare
@@ -72,7 +97,7 @@ describe('isArchivable', () => {
     // Prepare
     const corrupt = streamRecord(1, eventJson(1), {});
     if (corrupt.dynamodb?.NewImage)
-      corrupt.dynamodb.NewImage.record = { B: Buffer.from([1, 2, 3]).toString('base64') };
+      corrupt.dynamodb.NewImage.record = { B: Buffer.from([2, 1, 2, 3]).toString('base64') };
     const archive = new RecordingArchive();
 
     // Act and Assess
@@ -101,6 +126,29 @@ describe('packRecords', () => {
       if (i > 0) expect(record.firstEvent).toBe((packed[i - 1]?.lastEvent ?? 0) + 1);
     }
     expect(packed.length).toBe(Math.ceil(30 / 4));
+  });
+
+  it("keeps a page's events in one record, so a rejected record starts at a stream record", () => {
+    // Prepare: pages of three 1 KB events; records of at most 5 KB would fit four events.
+    const events = outgoingEvents(
+      [1, 2, 3].map((page) =>
+        streamRecord(
+          page,
+          [1, 2, 3].map((n) => eventJson(page * 10 + n, 1000)),
+        ),
+      ),
+      NOW,
+    );
+
+    // Act
+    const packed = packRecords(events, 5 * 1024);
+
+    // Assess
+    expect(packed.map((record) => [record.firstEvent, record.lastEvent])).toEqual([
+      [0, 2],
+      [3, 5],
+      [6, 8],
+    ]);
   });
 
   it('gives an event larger than the limit a record of its own rather than splitting it', () => {
@@ -138,6 +186,24 @@ describe('archiveBatch', () => {
     expect(outcome).toEqual({ delivered: 1, firstFailedSequenceNumber: '1002' });
   });
 
+  it('retries a rejected page from its own stream record, so no event of it is archived twice', async () => {
+    // Prepare: two pages of two ~300 KB events; a Firehose record holds one page, the second is rejected.
+    const records = [1, 2].map((page) =>
+      streamRecord(
+        page,
+        [1, 2].map((n) => eventJson(page * 10 + n, 300_000)),
+      ),
+    );
+    const sink = new RecordingArchive((data) => data.includes('"id-21"'));
+
+    // Act
+    const outcome = await archiveBatch(records, sink, NOW);
+
+    // Assess
+    expect(sink.calls[0]).toHaveLength(2);
+    expect(outcome).toEqual({ delivered: 2, firstFailedSequenceNumber: '1002' });
+  });
+
   it('does not call Firehose for a batch with no events', async () => {
     const sink = new RecordingArchive();
     expect(await archiveBatch([streamRecord(1, eventJson(1), { eventName: 'MODIFY' })], sink, NOW)).toEqual({
@@ -154,16 +220,19 @@ describe('logBatches', () => {
       json: eventJson(i),
       sequenceNumber: String(i),
       arrivedAtMs: NOW + i,
+      startsRecord: true,
     }));
     const large = [1, 2, 3].map((i) => ({
       json: 'y'.repeat(400_000),
       sequenceNumber: `L${i}`,
       arrivedAtMs: NOW + 20_000,
+      startsRecord: true,
     }));
     const late = {
       json: eventJson(99),
       sequenceNumber: 'late',
       arrivedAtMs: NOW + LOGS_LIMITS.spanMs + 30_000,
+      startsRecord: true,
     };
     // Act
     const batches = logBatches([...small, ...large, late]);
@@ -185,6 +254,7 @@ describe('logBatches', () => {
       json: 'x',
       sequenceNumber: String(second),
       arrivedAtMs: second * 1000,
+      startsRecord: true,
     }));
     const timestamps = logBatches(events).flatMap((batch) => batch.lines.map((line) => line.timestamp));
     expect(timestamps).toEqual([3000, 3000, 3000]);
@@ -213,6 +283,24 @@ describe('forwardBatch', () => {
     // Assess
     expect(sink.calls).toHaveLength(2);
     expect(outcome).toEqual({ delivered: 2, firstFailedSequenceNumber: '1003' });
+  });
+
+  it("keeps a page's lines in one call, so a failed call is retried from its page's stream record", async () => {
+    // Prepare: two pages of two 300 KB events (a call holds at most 1 MB: one page); the second call fails.
+    const records = [1, 2].map((page) =>
+      streamRecord(
+        page,
+        [1, 2].map((n) => eventJson(page * 10 + n, 300_000)),
+      ),
+    );
+    const sink = new RecordingLogs(1);
+
+    // Act
+    const outcome = await forwardBatch(records, sink, NOW);
+
+    // Assess
+    expect(sink.calls.map((call) => call.length)).toEqual([2, 2]);
+    expect(outcome).toEqual({ delivered: 2, firstFailedSequenceNumber: '1002' });
   });
 });
 

@@ -8,13 +8,16 @@ const insert = (newImage: Record<string, unknown>) => ({
 });
 
 describe('event filter', () => {
-  it('passes an INSERT whose NewImage has an encoded record (B, base64), as the manifest mapping filters', () => {
+  it('passes an INSERT of a page a put wrote (encoded records, B base64), as the manifest mapping filters', () => {
     // Prepare
     const matches = compileFilters(streamMappingOf('archive').filters);
+    const put = { writtenBy: { S: 'put' } };
 
     // Assess
-    expect(matches(insert({ record: { B: 'AXNzcw==' } }))).toBe(true);
-    expect(matches(insert({ record: { N: '1' } }))).toBe(false);
+    expect(matches(insert({ record: { B: 'AXNzcw==' }, ...put }))).toBe(true);
+    expect(matches(insert({ record: { B: 'AXNzcw==' }, writtenBy: { S: 'restore' } }))).toBe(false);
+    expect(matches(insert({ record: { B: 'AXNzcw==' } }))).toBe(false);
+    expect(matches(insert({ record: { N: '1' }, ...put }))).toBe(false);
     expect(matches(insert({ pk: { S: 'CATALOG' } }))).toBe(false);
     expect(matches({ eventName: 'MODIFY', dynamodb: { NewImage: { record: { B: 'AXNzcw==' } } } })).toBe(
       false,

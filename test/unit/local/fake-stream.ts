@@ -108,7 +108,9 @@ export class FakeStream {
         Keys: keys,
         ...(change.eventName === 'REMOVE'
           ? {}
-          : { NewImage: change.newImage ?? { ...keys, record: { B: eventBytes(n) } } }),
+          : {
+              NewImage: change.newImage ?? { ...keys, record: { B: eventBytes(n) }, writtenBy: { S: 'put' } },
+            }),
         SequenceNumber: String(FIRST_SEQUENCE_NUMBER + BigInt(index)),
         SizeBytes: 120,
         StreamViewType: 'NEW_IMAGE',

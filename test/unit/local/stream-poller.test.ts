@@ -152,6 +152,7 @@ describe('stream poller: events and filtering', () => {
               pk: { S: 'E#2026-11-24#03' },
               sk: { S: 'id-1' },
               record: { B: Buffer.from(eventBytes(1)).toString('base64') },
+              writtenBy: { S: 'put' },
             },
             SequenceNumber: stream.sequenceNumber(0),
             SizeBytes: 120,
@@ -173,6 +174,7 @@ describe('stream poller: events and filtering', () => {
       newImage: {
         sk: { S: 'id-1' },
         record: { B: eventBytes(1) },
+        writtenBy: { S: 'put' },
         digest: { B: new Uint8Array([1, 2, 255]) },
         nested: { M: { list: { L: [{ BS: [new Uint8Array([0])] }, { N: '7' }] } } },
       },
