@@ -11,10 +11,12 @@ export const ESM_REQUIRE_BANNER =
 /**
  * Modules the deployed bundles replace, with the file (relative to the project root, where CDK runs esbuild) that
  * stands in: the SDK's default credential chain becomes the environment provider Lambda needs
- * (lambda/adapters/env-credentials.ts). Local mode runs the sources, with the full chain.
+ * (lambda/adapters/env-credentials.ts), and `node:process` the global's values, without the stream on standard
+ * input its ES module exports open (lambda/adapters/node-process.ts). Local mode runs the sources, unreplaced.
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './lambda/adapters/env-credentials.ts',
+  'node:process': './lambda/adapters/node-process.ts',
 };
 
 /**
