@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import {
@@ -112,25 +115,22 @@ async function deleteEveryItem(): Promise<void> {
   }
 }
 
-/** `npm run rebuild` against moto, as an operator runs it. */
-async function runRebuild(...extra: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(
-    'npx',
-    [
-      'tsx',
-      'scripts/rebuild-table.ts',
-      '--bucket',
-      BUCKET,
-      '--table',
-      TABLE,
-      '--region',
-      'us-east-1',
-      '--endpoint-url',
-      inject('motoEndpoint'),
-      ...extra,
-    ],
-    { timeout: 120_000, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } },
-  );
+/**
+ * `npm run rebuild` against moto, as an operator runs it: the emulator only where the arguments name it (the
+ * integration setup's AWS_ENDPOINT_URL is not passed on), and without the environment's credentials when asked.
+ */
+async function runRebuild(args: readonly string[], { ownCredentials = true } = {}): Promise<string> {
+  const {
+    AWS_ENDPOINT_URL: _endpoint,
+    AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY,
+    AWS_REGION: _region,
+    ...env
+  } = process.env;
+  const { stdout } = await promisify(execFile)('npx', ['tsx', 'scripts/rebuild-table.ts', ...args], {
+    timeout: 120_000,
+    env: { ...env, ...(ownCredentials ? { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY } : {}) },
+  });
   return stdout;
 }
 
@@ -204,15 +204,44 @@ describe('rebuilding the events table from the archive (moto)', () => {
     expect((await everyLookup(values))['no key']).toEqual([[]]);
 
     // Act
-    const first = await runRebuild();
+    const first = await runRebuild([
+      '--bucket',
+      BUCKET,
+      '--table',
+      TABLE,
+      '--region',
+      'us-east-1',
+      '--endpoint-url',
+      inject('motoEndpoint'),
+    ]);
     const afterFirst = await everyLookup(values);
     const itemsAfterFirst = (await itemKeys()).length;
     const oldest = records.map(({ eventTime }) => eventTime).sort()[0] as string;
+    // The second run as in local mode: the bucket, the emulator and its credentials from .opentrail/local.json.
+    const config = join(await mkdtemp(join(tmpdir(), 'rebuild-')), 'local.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        apiUrl: 'http://127.0.0.1:3000',
+        region: 'us-east-1',
+        awsEndpoint: inject('motoEndpoint'),
+        s3Endpoint: inject('motoEndpoint'),
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        bucketName: BUCKET,
+      }),
+    );
     const second = await runRebuild(
-      '--from',
-      oldest.slice(0, 13),
-      '--to',
-      new Date(WINDOW.endMs).toISOString().slice(0, 13),
+      [
+        '--table',
+        TABLE,
+        '--config',
+        config,
+        '--from',
+        oldest.slice(0, 13),
+        '--to',
+        new Date(WINDOW.endMs).toISOString().slice(0, 13),
+      ],
+      { ownCredentials: false },
     );
     const afterSecond = await everyLookup(values);
 
@@ -220,7 +249,8 @@ describe('rebuilding the events table from the archive (moto)', () => {
     expect(first).toContain('events restored 302, skipped past retention 0, repeated 0, failed 0');
     expect(first).toContain('lines that are not OpenTrail records 0');
     expect(afterFirst).toEqual(before);
-    expect(second).toContain('events restored 302');
+    expect(second).toContain(`rebuilt ${TABLE} from s3://${BUCKET}/ (hours ${oldest.slice(0, 13)} to`);
+    expect(second).toContain('events restored 302, skipped past retention 0, repeated 0, failed 0');
     expect(afterSecond).toEqual(before);
     expect((await itemKeys()).length).toBe(itemsAfterFirst);
   });
