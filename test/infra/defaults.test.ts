@@ -26,7 +26,7 @@ describe('Lambda defaults', () => {
       target: 'node22',
       minify: true,
       sourceMap: true,
-      keepNames: true,
+      keepNames: false,
       externalModules: [],
       banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
     });
@@ -64,7 +64,7 @@ describe('Lambda defaults', () => {
     expect(options).toMatchObject({
       format: 'esm',
       minify: true,
-      keepNames: true,
+      keepNames: false,
       sourcemap: true,
       sourcesContent: false,
       banner: { js: ESM_REQUIRE_BANNER },
