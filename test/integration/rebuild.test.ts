@@ -10,7 +10,7 @@ import {
   DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbEventStore } from '../../lambda/adapters/dynamodb-event-store.js';
 import { createEventsTable } from '../../lambda/adapters/table-admin.js';
@@ -253,5 +253,38 @@ describe('rebuilding the events table from the archive (moto)', () => {
     expect(second).toContain('events restored 302, skipped past retention 0, repeated 0, failed 0');
     expect(afterSecond).toEqual(before);
     expect((await itemKeys()).length).toBe(itemsAfterFirst);
+  });
+
+  it('exits 1 and names an object it cannot read, after restoring the others; a bad line alone is only reported', async () => {
+    // Prepare: one object with a record and a line that is none, one that is not gzip.
+    const bucket = 'rebuild-broken';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const [record] = records;
+    const prefix = hourPrefix(record?.eventTime as string);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${prefix}a.gz`,
+        Body: gzipSync(`${record?.json}\n{"not":"a record"}\n`),
+      }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}b.gz`, Body: 'plain text' }));
+    const args = ['--table', TABLE, '--region', 'us-east-1', '--endpoint-url', inject('motoEndpoint')];
+
+    // Act
+    const broken = await runRebuild(['--bucket', bucket, ...args]).then(
+      () => undefined,
+      (error: { code?: number; stdout?: string }) => error,
+    );
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}b.gz` }));
+    const badLineOnly = await runRebuild(['--bucket', bucket, ...args]);
+
+    // Assess
+    expect(broken?.code).toBe(1);
+    expect(broken?.stdout).toContain('objects read 1 of 2, failed 1');
+    expect(broken?.stdout).toContain(`${prefix}b.gz: object not read to its end`);
+    expect(broken?.stdout).toContain(`${prefix}a.gz:2: not an OpenTrail record`);
+    expect(badLineOnly).toContain('events restored 1, skipped past retention 0, repeated 0, failed 0');
+    expect(badLineOnly).toContain('lines that are not OpenTrail records 1');
   });
 });
