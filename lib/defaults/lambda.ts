@@ -23,7 +23,7 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
  * Bundles the handler and its dependencies, the AWS SDK included, into one minified ES module with source maps.
  * Bundling the SDK pins its version and lets esbuild tree-shake it (NOTES.md item 11). The source maps leave the
  * sources out (`--enable-source-maps` reads the map at start; stack traces need only its mappings), and the
- * aliases above drop code the functions never run: both shorten a cold start (bench -- bundles).
+ * aliases above drop code and start-up work the functions never need: both shorten a cold start (bench -- bundles).
  */
 export function defaultBundlingOptions(): BundlingOptions {
   return {
