@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,8 +12,10 @@ import { type Outcome, type Row, type Status, statusOf, type Target, targetRow }
 /**
  * `npm run bench -- bundles`: each function bundled with esbuild the way the CDK stack bundles it (the options
  * come from lib/defaults/lambda.ts), its size, and its cold import time: the median wall time of fresh `node`
- * processes that import the bundle and exit, over the median of a bare `node` start. And the console's shipped
- * JavaScript (console/build.ts, as local mode serves it), gzipped, against issue 14's budget.
+ * processes that import the bundle and exit, over the median of a bare `node` start. Beside it, the same ratio of
+ * the processes' CPU time: on a shared machine wall time includes waiting for other processes, CPU time does not.
+ * And the console's shipped JavaScript (console/build.ts, as local mode serves it), gzipped, against issue 14's
+ * budget.
  */
 
 export const BUNDLE_TARGETS = {
@@ -92,6 +95,13 @@ function topPackages(metafile: Metafile, count: number): Array<{ name: string; b
 
 const importScript = (file: string): string => `await import(${JSON.stringify(pathToFileURL(file).href)});`;
 
+/**
+ * What every timed process runs last, bare starts included: it writes its own CPU time (user + system, in ms) to
+ * CPU_FILE, through getBuiltinModule, which opens no stream and loads nothing an ES module import would.
+ */
+const CPU_FILE = join(OUT_DIR, 'cpu-ms');
+const CPU_REPORT = `const cpu = process.cpuUsage(); process.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(CPU_FILE)}, String((cpu.user + cpu.system) / 1000));`;
+
 const nodeRun = (script: string, env: NodeJS.ProcessEnv) => ({
   command: process.execPath,
   args: ['--input-type=module', '-e', script],
@@ -116,6 +126,11 @@ interface BundleResult {
     readonly importRatioAsDeployed: number;
     readonly importMsAsDeployed: number;
     readonly bareStartMsAsDeployed: number;
+    /** The same ratios of CPU time (user + system) instead of wall time. */
+    readonly importCpuRatio: number;
+    readonly importCpuMs: number;
+    readonly bareStartCpuMs: number;
+    readonly importCpuRatioAsDeployed: number;
     readonly topPackages: ReadonlyArray<{ name: string; bytes: number }>;
   };
 }
@@ -193,9 +208,12 @@ export async function runBundles(): Promise<Outcome> {
 
   progress(`bundles: cold import, ${RUNS} fresh node processes each`);
   const samples = new Map<string, number[]>();
+  const record = (key: string, value: number): void => {
+    samples.set(key, [...(samples.get(key) ?? []), value]);
+  };
   const sample = (key: string, script: string, env: NodeJS.ProcessEnv): void => {
-    const ms = timeProcess(nodeRun(script, env));
-    samples.set(key, [...(samples.get(key) ?? []), ms]);
+    record(key, timeProcess(nodeRun(`${script}\n${CPU_REPORT}`, env)));
+    record(`${key}:cpu`, Number(readFileSync(CPU_FILE, 'utf8')));
   };
   timeProcess(nodeRun('', FUNCTION_ENV)); // the first start pays for a cold file cache
   for (let run = 0; run < RUNS; run++) {
@@ -221,6 +239,10 @@ export async function runBundles(): Promise<Outcome> {
         importRatioAsDeployed: round(ms(`${name}+maps`) / ms('bare+maps'), 2),
         importMsAsDeployed: ms(`${name}+maps`),
         bareStartMsAsDeployed: ms('bare+maps'),
+        importCpuRatio: round(ms(`${name}:cpu`) / ms('bare:cpu'), 2),
+        importCpuMs: ms(`${name}:cpu`),
+        bareStartCpuMs: ms('bare:cpu'),
+        importCpuRatioAsDeployed: round(ms(`${name}+maps:cpu`) / ms('bare+maps:cpu'), 2),
         topPackages: topPackages(built(plain, name).metafile, 5),
       },
     };
@@ -269,6 +291,13 @@ export async function runBundles(): Promise<Outcome> {
       .join(
         ', ',
       )}. Lambda runs Node.js 22 on arm64; this machine runs ${process.version} on ${process.arch}.`,
+    `bundles: CPU time of the same processes (user + system): bare start ${ms('bare:cpu')} ms; ${names
+      .map(
+        (name) =>
+          `${name} ${ms(`${name}:cpu`)} ms, ratio ${result[name].detail.importCpuRatio} (${result[name].detail.importCpuRatioAsDeployed} as deployed)`,
+      )
+      .join('; ')}.`,
+    `bundles: Node's compile cache is not measured: module.enableCompileCache needs Node 22.1 (this is ${process.version}), and a new Lambda sandbox starts with an empty /tmp, so only a cache shipped with the bundle, for the runtime's exact Node version, could serve a cold start.`,
     ...names.map(
       (name) =>
         `bundles ${name}: ${kb(result[name].bytes)} code + ${kb(result[name].detail.sourceMapBytes)} source map; largest parts: ${result[

@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import autocannon from 'autocannon';
+import { BatchQueue } from '../clients/typescript/src/queue.js';
 import { DynamoDbEventStore } from '../lambda/adapters/dynamodb-event-store.js';
 import type { ProducerEvent } from '../lambda/core/event-model.js';
 import { type LocalHandle, startLocal } from '../local/runner.js';
@@ -21,13 +22,21 @@ import { type Outcome, type Row, type Status, statusOf, type Target, targetRow }
  * and the emulator, not AWS: they are for spotting regressions and losses, not for capacity planning.
  */
 
+/**
+ * What @opentrail/client sends under sustained load by default: its batcher's full batches (it sends a partial
+ * one only when its linger passes), at most its default requests in flight at once (OpenTrailClientOptions
+ * `maxConcurrency`, @default 4).
+ */
+const CLIENT_DEFAULTS = { eventsPerRequest: new BatchQueue(async () => {}).batch.maxEvents, concurrency: 4 };
+
 export const LOAD_DEFAULTS = {
   durationSeconds: 30,
-  producerConnections: 4,
+  /** One client's requests in flight, each on its own connection. */
+  producerConnections: CLIENT_DEFAULTS.concurrency,
   readerConnections: 1,
-  eventsPerRequest: 10,
-  /** Pre-signed producer requests per second of the run: far above what local mode takes on this machine. */
-  presignedRequestsPerSecond: 60,
+  eventsPerRequest: CLIENT_DEFAULTS.eventsPerRequest,
+  /** Pre-signed producer events per second of the run: three times the target, far above what local mode takes here. */
+  presignedEventsPerSecond: 1_500,
   /** How long the pipeline may take to catch up after the load stops. */
   drainTimeoutMs: 180_000,
   /** A request still unanswered after this long counts as a timeout (an error). */
@@ -147,7 +156,7 @@ function runCannon(
 async function drive(local: LocalHandle, durationSeconds: number, tally: Tally) {
   const a = LOAD_DEFAULTS;
   const runId = randomBytes(4).toString('hex');
-  const poolSize = durationSeconds * a.presignedRequestsPerSecond;
+  const poolSize = Math.ceil((durationSeconds * a.presignedEventsPerSecond) / a.eventsPerRequest);
   progress(`load: pre-signing ${poolSize} producer requests of ${a.eventsPerRequest} events`);
   const { pool, producerIds } = await producerPool(local, poolSize, runId);
   const readers = await Promise.all(READER_PATHS.map((path) => presign(local, path, 'GET')));

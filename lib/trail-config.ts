@@ -58,6 +58,13 @@ export interface TrailProps {
    */
   readonly writeShards?: number;
   /**
+   * DynamoDB point-in-time recovery of the events table. Off, the S3 archive is its backup and `npm run rebuild`
+   * restores it (docs/storage.md, "Point-in-time recovery and rebuilding from the archive").
+   *
+   * @default false
+   */
+  readonly pointInTimeRecovery?: boolean;
+  /**
    * Retention of the function logs, the API access logs and the Firehose delivery error log: one of the
    * CloudWatch Logs retention periods.
    *
@@ -344,6 +351,7 @@ export function trailPropsFromContext(node: Node): TrailContextProps {
     trailName: read.string('trailName'),
     retentionDays: read.number('retentionDays'),
     writeShards: read.number('writeShards'),
+    pointInTimeRecovery: read.boolean('pointInTimeRecovery'),
     logRetention: read.number('logRetentionDays'),
     apiThrottle: optionalObject<ThrottleSettings>({
       rateLimit: read.number('apiRateLimit'),
@@ -438,6 +446,7 @@ export const TRAIL_CONTEXT_KEYS = [
   'trailName',
   'retentionDays',
   'writeShards',
+  'pointInTimeRecovery',
   'logRetentionDays',
   'apiRateLimit',
   'apiBurstLimit',

@@ -118,6 +118,7 @@ export class Trail extends Construct {
     this.eventStore = new EventStore(this, 'EventStore', {
       retentionDays: props.retentionDays,
       writeShards: props.writeShards,
+      pointInTimeRecovery: props.pointInTimeRecovery,
       encryptionKey,
       ...(destroy ? { tableProps: { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false } } : {}),
     });

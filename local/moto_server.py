@@ -1,4 +1,4 @@
-"""moto's server (moto_server) with two costs of the pinned moto 5.2.5 taken out; local/emulator.ts starts it.
+"""moto's server (moto_server) with costs and races of the pinned moto 5.2.5 taken out; local/emulator.ts starts it.
 
 Profiled under `npm run bench -- load` (docs/load.md), moto spent most of its CPU in Table.query, which reads
 Table.all_items(): every item of the table, sorted, for each Query, however few share its key. A Query by table
@@ -11,27 +11,38 @@ GetRecords pages (every stream record with its images, read by each stream consu
 response serializer, the next cost: the records are already in the wire's shape, so they are written with
 json.dumps, timestamps and binary values as moto's serializer writes them (unix seconds, base64).
 
+Once those were gone, most of moto's CPU went to each request's own overhead rather than to DynamoDB's work (a put
+of 100 events is a PutItem per producer id, so local mode makes about 1.6 requests per event): a thread started per
+request, a dispatcher that lists moto's package folder under a lock shared by every request, a class's methods
+listed with inspect per request, a regex pass over every response body for an XML request id, an access-log record
+built and dropped per request. Each is answered here as moto answers it, without the repeated work.
+
 S3's PutObject is atomic: a reader sees the old object or the new one with its metadata. moto's handler puts the
-key in the bucket first and sets its metadata after, so a GetObject or HeadObject in between (the server runs a
-thread per request) sees the new body with no metadata: a digest just written then reads as unsigned and
+key in the bucket first and sets its metadata after, so a GetObject or HeadObject in between (the server serves
+requests on several threads) sees the new body with no metadata: a digest just written then reads as unsigned and
 `aws cloudtrail validate-logs` reports "signature verification failed". Object writes and reads take one lock.
 
-Werkzeug also logs one access line per request to stderr, which local mode reads line by line and drops; only
-the failed ones (5xx) are written here.
+A stream record's sequence number is the shard's length when moto builds it, so two writes at once could take
+the same number (DynamoDB gives each record of a shard its own, increasing one), and a consumer would read the
+second record twice: records are appended one at a time.
 """
 
 import base64
+import functools
 import json
-import logging
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+import moto.core.responses as moto_responses
 from moto.core.serialize import TimestampSerializer
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 from moto.s3.responses import S3Response
 from moto.server import main
+from werkzeug.serving import ThreadedWSGIServer
 
 _query = threading.local()
 _moto_query = Table.query
@@ -79,31 +90,69 @@ def _get_records(self):
     return json.dumps(page, default=_wire_value)
 
 
-_objects = threading.RLock()
+# Per request, moto's dispatcher lists its package folder (os.listdir and an isdir per service) and tries each
+# service's URL patterns, holding one lock that every request thread waits on; the answer depends on the host name
+# alone. Host names are built from a service and a region, so the cache is bounded.
+_backend_for_host = functools.lru_cache(maxsize=512)(DomainDispatcherApplication.get_backend_for_host)
+
+# Per request, moto lists a handler class's methods with inspect.getmembers to see whether it has the action; a
+# class's methods do not change while the server runs.
+_method_names = functools.lru_cache(maxsize=None)(moto_responses.method_names_from_class)
+
+_moto_enrich_response = moto_responses.BaseResponse._enrich_response
 
 
-def _one_at_a_time(handler):
+def _enrich_response(headers, body):
+    # moto's own, less its regex pass over every response body (a Query page is tens of KB) to put the request id
+    # into an XML <RequestId> element: a body without one is left as it is by that pass anyway.
+    if isinstance(body, str) and "<RequestId>" not in body:
+        return _moto_enrich_response(headers, "")[0], body
+    return _moto_enrich_response(headers, body)
+
+
+def _one_at_a_time(lock, handler):
     def locked(*args, **kwargs):
-        with _objects:
+        with lock:
             return handler(*args, **kwargs)
 
     return locked
 
 
-class _FailedRequestsOnly(logging.Filter):
-    """Werkzeug's access line is logged with args (request line, status code, size)."""
+_objects = threading.RLock()
+_stream_appends = threading.Lock()
 
-    def filter(self, record):
-        args = record.args if isinstance(record.args, tuple) else ()
-        return len(args) < 2 or not str(args[1]).isdigit() or str(args[1]).startswith("5")
+# Werkzeug logs an access line per request to stderr, which local mode reads line by line and drops: only the
+# failed ones (5xx) are written.
+_werkzeug_log_request = MotoRequestHandler.log_request
+
+
+def _log_failed_request(self, code="-", size="-"):
+    if str(code).startswith("5"):
+        _werkzeug_log_request(self, code, size)
+
+
+# Werkzeug's server starts a thread per connection, and answers every request with Connection: close, so every
+# request paid for a new thread, and the accept loop waited for it to start. Pooled threads serve the connections
+# instead; requests beyond the pool's size wait their turn in its queue. Requests are short (the longest, an SQS
+# long poll, waits a second or two), so the pool has room for every client's requests at once.
+_connections = ThreadPoolExecutor(max_workers=32, thread_name_prefix="moto-request")
+
+
+def _process_request(self, request, client_address):
+    _connections.submit(self.process_request_thread, request, client_address)
 
 
 Table.query = _scoped_query
 Table.all_items = _query_all_items
 DynamoDBStreamsHandler.get_records = _get_records
+DomainDispatcherApplication.get_backend_for_host = _backend_for_host
+moto_responses.method_names_from_class = _method_names
+moto_responses.BaseResponse._enrich_response = staticmethod(_enrich_response)
 for _handler in ("put_object", "copy_object", "get_object", "head_object"):
-    setattr(S3Response, _handler, _one_at_a_time(getattr(S3Response, _handler)))
-logging.getLogger("werkzeug").addFilter(_FailedRequestsOnly())
+    setattr(S3Response, _handler, _one_at_a_time(_objects, getattr(S3Response, _handler)))
+StreamShard.add = _one_at_a_time(_stream_appends, StreamShard.add)
+MotoRequestHandler.log_request = _log_failed_request
+ThreadedWSGIServer.process_request = _process_request
 
 if __name__ == "__main__":
     main(sys.argv[1:])

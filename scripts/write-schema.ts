@@ -1,18 +1,22 @@
 import { writeFileSync } from 'node:fs';
-import { producerEventJsonSchema, trailRecordJsonSchema } from '../lambda/core/event-model.js';
+import { jsonSchemaDocument } from '../lambda/core/event-model.js';
+import { producerEventSchema, trailRecordSchema } from '../lambda/core/event-schema.js';
 
 /**
- * Writes the JSON Schemas generated from the event model: what producers send (to validate before sending)
- * and the stored record (what lookups return and the archive holds, for consumers of the archive).
+ * Writes the JSON Schemas of the event model (its TypeBox source, so nothing generated is read): what producers
+ * send (to validate before sending) and the stored record (what lookups return and the archive holds, for
+ * consumers of the archive).
  */
 export const SCHEMA_FILES = [
   {
     path: new URL('../schema/producer-event.schema.json', import.meta.url),
-    text: () => schemaText('producer-event', 'OpenTrail producer event', producerEventJsonSchema()),
+    text: () =>
+      schemaText('producer-event', 'OpenTrail producer event', jsonSchemaDocument(producerEventSchema)),
   },
   {
     path: new URL('../schema/trail-record.schema.json', import.meta.url),
-    text: () => schemaText('trail-record', 'OpenTrail stored event record', trailRecordJsonSchema()),
+    text: () =>
+      schemaText('trail-record', 'OpenTrail stored event record', jsonSchemaDocument(trailRecordSchema)),
   },
 ] as const;
 

@@ -1,28 +1,24 @@
-import Type, { type Static, type TSchema } from 'typebox';
+import type { Static } from 'typebox';
 import { Errors } from 'typebox/schema';
 import { isCalendarDateTime } from './calendar.js';
 import { inferClientType } from './client-type.js';
+import type * as TypeBoxSchemas from './event-schema.js';
+import { producerEventSchema, trailRecordSchema } from './generated/event-schemas.js';
 import { check as isProducerEvent } from './generated/producer-event-check.js';
 import { LIMITS } from './limits.js';
 
+export * from './event-enums.js';
+export { producerEventSchema, trailRecordSchema };
+
 /**
  * The OpenTrail event record: CloudTrail record contents (eventVersion 1.11) plus `clientType` and the
- * `ingestion` metadata. This module is the single source of truth for what a producer may send, what
- * OpenTrail fills in, and every limit; handlers, local mode, the CLI and tests import it. The schema is JSON
- * Schema (TypeBox), exported for producers as is; its check is generated ahead of time
- * (scripts/write-validators.ts), so a cold start does not compile it.
+ * `ingestion` metadata. This module is what handlers, local mode, the CLI and tests import: what a producer may
+ * send, what OpenTrail fills in, and every limit. The schemas are written with TypeBox in ./event-schema.ts, which
+ * only the build scripts load: the types come from it at compile time, and the JSON Schemas and the producer
+ * event's check are generated from it ahead of time (scripts/write-validators.ts), so a cold start neither loads
+ * TypeBox's type builder nor compiles a schema.
  */
 export const EVENT_VERSION = '1.11';
-
-export const EVENT_CATEGORIES = ['Management', 'Data', 'Insight'] as const;
-export const PRODUCER_EVENT_CATEGORIES = ['Management', 'Data'] as const;
-export const EVENT_TYPES = ['ApiCall', 'ConsoleAction', 'ConsoleSignIn', 'ServiceEvent', 'Insight'] as const;
-export const PRODUCER_EVENT_TYPES = ['ApiCall', 'ConsoleAction', 'ConsoleSignIn', 'ServiceEvent'] as const;
-export const CLIENT_TYPES = ['console', 'sdk', 'cli', 'service', 'other'] as const;
-
-export type EventCategory = (typeof EVENT_CATEGORIES)[number];
-export type EventType = (typeof EVENT_TYPES)[number];
-export type ClientType = (typeof CLIENT_TYPES)[number];
 
 /** Per-event failure codes, as CloudTrail Lake names them where it has a name. */
 export type EventErrorCode =
@@ -41,174 +37,32 @@ export type EventErrorCode =
 
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
-/**
- * A string limited in UTF-8 bytes. JSON Schema's maxLength counts characters, so it is a necessary condition
- * that validators elsewhere can check; OpenTrail then counts the bytes (findOversizedString).
- */
-function bytes(maxBytes: number, options: { minLength?: number } = {}) {
-  return Type.String({ ...options, maxLength: maxBytes, description: `at most ${maxBytes} UTF-8 bytes` });
-}
-
-/** An object (or null) limited in bytes of its JSON text; checked against the stored record (checkFieldSizes). */
-function jsonObject(maxJsonBytes: number) {
-  return Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
-    maxJsonBytes,
-    description: `a JSON object of at most ${maxJsonBytes} bytes, or null`,
-  });
-}
-
-const shortText = bytes(LIMITS.shortFieldBytes);
-const keyText = bytes(LIMITS.keyFieldBytes, { minLength: 1 });
-const anyObject = Type.Record(Type.String(), Type.Unknown());
-
-const userIdentitySchema = Type.Object(
-  {
-    type: keyText,
-    principalId: Type.Optional(keyText),
-    arn: Type.Optional(shortText),
-    accountId: Type.Optional(shortText),
-    accessKeyId: Type.Optional(keyText),
-    userName: Type.Optional(keyText),
-    invokedBy: Type.Optional(shortText),
-    sessionContext: Type.Optional(anyObject),
-  },
-  {
-    description:
-      'needs principalId or userName; CloudTrail adds identity fields over time, so others are kept',
-  },
-);
-
-const resourceSchema = Type.Object(
-  {
-    ARN: Type.Optional(bytes(LIMITS.resourceArnBytes, { minLength: 1 })),
-    accountId: Type.Optional(shortText),
-    type: Type.Optional(keyText),
-  },
-  { additionalProperties: false, description: 'needs ARN or type' },
-);
-
-/** What a producer sends: every CloudTrail record field OpenTrail does not own, plus an idempotency `id`. */
-export const producerEventSchema = Type.Object(
-  {
-    id: Type.Optional(Type.String({ pattern: LIMITS.producerIdPattern.source })),
-    eventVersion: Type.Optional(Type.String({ pattern: '^\\d{1,2}\\.\\d{1,3}$' })),
-    eventTime: Type.Optional(
-      Type.String({
-        pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$',
-        description: 'ISO 8601 in UTC, like 2026-01-31T12:00:00Z',
-      }),
-    ),
-    eventSource: keyText,
-    eventName: keyText,
-    awsRegion: Type.Optional(shortText),
-    sourceIPAddress: Type.Optional(shortText),
-    userAgent: Type.Optional(shortText),
-    userIdentity: userIdentitySchema,
-    requestParameters: Type.Optional(jsonObject(LIMITS.requestParametersBytes)),
-    responseElements: Type.Optional(jsonObject(LIMITS.responseElementsBytes)),
-    additionalEventData: Type.Optional(jsonObject(LIMITS.additionalEventDataBytes)),
-    errorCode: Type.Optional(shortText),
-    errorMessage: Type.Optional(shortText),
-    requestID: Type.Optional(shortText),
-    eventType: Type.Optional(Type.Enum([...PRODUCER_EVENT_TYPES])),
-    readOnly: Type.Optional(Type.Boolean()),
-    managementEvent: Type.Optional(Type.Boolean()),
-    resources: Type.Optional(Type.Array(resourceSchema, { maxItems: LIMITS.resourcesPerEvent })),
-    recipientAccountId: Type.Optional(Type.String({ pattern: '^\\d{12}$' })),
-    sharedEventID: Type.Optional(shortText),
-    eventCategory: Type.Optional(Type.Enum([...PRODUCER_EVENT_CATEGORIES])),
-    clientType: Type.Optional(Type.Enum([...CLIENT_TYPES])),
-    tlsDetails: Type.Optional(
-      Type.Object(
-        {
-          tlsVersion: Type.Optional(shortText),
-          cipherSuite: Type.Optional(shortText),
-          clientProvidedHostHeader: Type.Optional(shortText),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    vpcEndpointId: Type.Optional(shortText),
-    vpcEndpointAccountId: Type.Optional(shortText),
-    apiVersion: Type.Optional(shortText),
-    sessionCredentialFromConsole: Type.Optional(shortText),
-    serviceEventDetails: Type.Optional(jsonObject(LIMITS.additionalEventDataBytes)),
-    addendum: Type.Optional(anyObject),
-    edgeDeviceDetails: Type.Optional(anyObject),
-    /** CloudTrail Lake eventData's `version`: the event's version at its source (PutAuditEvents). */
-    sourceEventVersion: Type.Optional(shortText),
-  },
-  { additionalProperties: false },
-);
-
-export type ProducerEvent = Static<typeof producerEventSchema>;
-export type UserIdentity = Static<typeof userIdentitySchema>;
-export type Resource = Static<typeof resourceSchema>;
+export type ProducerEvent = Static<typeof TypeBoxSchemas.producerEventSchema>;
+export type UserIdentity = Static<typeof TypeBoxSchemas.userIdentitySchema>;
+export type Resource = Static<typeof TypeBoxSchemas.resourceSchema>;
+export type TrailRecord = Static<typeof TypeBoxSchemas.trailRecordSchema>;
+export type IngestionMetadata = TrailRecord['ingestion'];
 
 /** What the schema finds wrong with an event that failed the generated check (the rare path, not compiled). */
 const schemaErrors = (input: unknown): SchemaError[] =>
   Errors(producerEventSchema, input)[1] as unknown as SchemaError[];
 
-const { id: _producerId, ...recordedProducerFields } = producerEventSchema.properties;
-
-/**
- * The stored, returned and archived record: the producer's fields as sent, plus what OpenTrail fills in.
- * The archive's contract test and the Athena table are checked against it.
- */
-export const trailRecordSchema = Type.Object(
-  {
-    ...recordedProducerFields,
-    eventVersion: Type.String(),
-    eventTime: Type.String(),
-    eventID: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' }),
-    eventType: Type.Enum([...EVENT_TYPES]),
-    eventCategory: Type.Enum([...EVENT_CATEGORIES]),
-    readOnly: Type.Boolean(),
-    managementEvent: Type.Boolean(),
-    recipientAccountId: Type.String(),
-    awsRegion: Type.String(),
-    clientType: Type.Enum([...CLIENT_TYPES]),
-    /** Only on insight events, which OpenTrail writes itself (CloudTrail's insightDetails shape). */
-    insightDetails: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    ingestion: Type.Object(
-      {
-        receivedAt: Type.String(),
-        id: Type.Optional(Type.String({ description: "the producer's idempotency id" })),
-        producerArn: Type.Optional(Type.String({ description: 'the IAM principal that put the event' })),
-        channelArn: Type.Optional(
-          Type.String({ description: 'the channel a PutAuditEvents request named (CloudTrail Lake)' }),
-        ),
-        externalId: Type.Optional(Type.String({ description: "the PutAuditEvents request's externalId" })),
-        redactedFields: Type.Optional(
-          Type.Array(Type.String(), {
-            description:
-              'the payload values OpenTrail masked before storing, like requestParameters.password',
-          }),
-        ),
-      },
-      { additionalProperties: false },
-    ),
-  },
-  { additionalProperties: false },
-);
-
-export type TrailRecord = Static<typeof trailRecordSchema>;
-export type IngestionMetadata = TrailRecord['ingestion'];
+/** A schema as a standalone JSON Schema document (a deep copy, with its dialect). */
+export function jsonSchemaDocument(schema: object): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    ...(JSON.parse(JSON.stringify(schema)) as Record<string, unknown>),
+  };
+}
 
 /** The JSON Schema of stored records, as the archive holds them. */
 export function trailRecordJsonSchema(): Record<string, unknown> {
-  return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    ...(JSON.parse(JSON.stringify(trailRecordSchema)) as Record<string, unknown>),
-  };
+  return jsonSchemaDocument(trailRecordSchema);
 }
 
 /** The JSON Schema producers can validate against before sending. */
 export function producerEventJsonSchema(): Record<string, unknown> {
-  return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    ...(JSON.parse(JSON.stringify(producerEventSchema)) as Record<string, unknown>),
-  };
+  return jsonSchemaDocument(producerEventSchema);
 }
 
 const READ_ONLY_VERBS =
@@ -349,13 +203,16 @@ interface ByteLimitPlan {
   readonly items?: ByteLimitPlan;
 }
 
-function planByteLimits(schema: TSchema): ByteLimitPlan | undefined {
-  const shape = schema as {
-    type?: string;
-    maxLength?: number;
-    properties?: Record<string, TSchema>;
-    items?: TSchema;
-  };
+/** A JSON Schema, as far as byte limits go: the keywords that place one (others are ignored). */
+interface SchemaShape {
+  readonly [keyword: string]: unknown;
+  readonly type?: string;
+  readonly maxLength?: number;
+  readonly properties?: Readonly<Record<string, SchemaShape>>;
+  readonly items?: SchemaShape;
+}
+
+function planByteLimits(shape: SchemaShape): ByteLimitPlan | undefined {
   if (shape.type === 'string')
     return shape.maxLength === undefined ? undefined : { maxBytes: shape.maxLength };
   if (shape.type === 'array' && shape.items) {

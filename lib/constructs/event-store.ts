@@ -42,10 +42,19 @@ export interface EventStoreProps {
    */
   readonly encryptionKey?: IKey;
   /**
-   * Overrides of the secure defaults (billing, PITR, deletion protection, removal policy, encryption, ...).
+   * DynamoDB point-in-time recovery of the table: any second of the last 35 days, the events not yet archived and
+   * the producer-id claims included. Off, the archive is the backup: `npm run rebuild` puts every archived event
+   * back (docs/storage.md, "Point-in-time recovery and rebuilding from the archive"). Conflicts with
+   * `tableProps.pointInTimeRecoverySpecification`.
+   *
+   * @default false
+   */
+  readonly pointInTimeRecovery?: boolean;
+  /**
+   * Overrides of the secure defaults (billing, deletion protection, removal policy, encryption, ...).
    * Keys, indexes, TTL attribute and stream are fixed by the shared table layout.
    *
-   * @default - on-demand, PITR, deletion protection, RETAIN, AWS managed key
+   * @default - on-demand, no PITR (`pointInTimeRecovery`), deletion protection, RETAIN, AWS managed key
    */
   readonly tableProps?: EventTableProps;
 }
@@ -85,7 +94,7 @@ export class EventStore extends Construct {
     this.writeShards = props.writeShards ?? LIMITS.writeShards.default;
 
     this.table = new TableV2(this, 'Table', {
-      ...defaultTableProps(props.encryptionKey),
+      ...defaultTableProps(props.encryptionKey, { pointInTimeRecovery: props.pointInTimeRecovery ?? false }),
       ...definedProps(props.tableProps),
       ...layoutTableProps(),
     });
@@ -157,6 +166,9 @@ export function eventStorePropsProblems(props: EventStoreProps): (string | undef
     integerRangeProblem('writeShards', props.writeShards, LIMITS.writeShards),
     props.encryptionKey && props.tableProps?.encryption
       ? 'encryptionKey and tableProps.encryption conflict: set only one'
+      : undefined,
+    props.pointInTimeRecovery !== undefined && props.tableProps?.pointInTimeRecoverySpecification
+      ? 'pointInTimeRecovery and tableProps.pointInTimeRecoverySpecification conflict: set only one'
       : undefined,
   ];
 }

@@ -6,13 +6,17 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 export type OverridableTableProps = Omit<TablePropsV2, 'partitionKey'>;
 
 /**
- * Secure defaults for a DynamoDB table holding audit data: on-demand billing, point-in-time recovery, deletion
- * protection, retained on stack deletion, encrypted with a KMS key (AWS managed unless a customer key is given).
+ * Secure defaults for a DynamoDB table holding audit data: on-demand billing, point-in-time recovery (unless the
+ * table can be rebuilt another way: the events table from its archive, docs/storage.md), deletion protection,
+ * retained on stack deletion, encrypted with a KMS key (AWS managed unless a customer key is given).
  */
-export function defaultTableProps(encryptionKey?: IKey): OverridableTableProps {
+export function defaultTableProps(
+  encryptionKey?: IKey,
+  { pointInTimeRecovery = true }: { readonly pointInTimeRecovery?: boolean } = {},
+): OverridableTableProps {
   return {
     billing: Billing.onDemand(),
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
     encryption: encryptionKey

@@ -26,22 +26,34 @@ describe('Lambda defaults', () => {
       target: 'node22',
       minify: true,
       sourceMap: true,
-      keepNames: true,
+      keepNames: false,
       externalModules: [],
       banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
     });
     expect(bundling?.banner).toBe(ESM_REQUIRE_BANNER);
   });
 
-  it('leaves the sources out of the source maps and swaps the credential chain for the environment provider', () => {
+  it('leaves the sources out of the source maps and swaps the credential chain and node:process for lean stand-ins', () => {
     // Act
     const bundling = defaultBundlingOptions();
 
     // Assess
     expect(bundling.sourcesContent).toBe(false);
     expect(bundling.esbuildArgs).toEqual({
-      '--alias': ['@aws-sdk/credential-provider-node=./lambda/adapters/env-credentials.ts'],
+      '--alias': [
+        '@aws-sdk/credential-provider-node=./lambda/adapters/env-credentials.ts',
+        'node:process=./lambda/adapters/node-process.ts',
+      ],
     });
+  });
+
+  it("gives the bundles process's own env and versions where they alias node:process", async () => {
+    // Act
+    const standIn = await import('../../lambda/adapters/node-process.js');
+
+    // Assess
+    expect(standIn.env).toBe(process.env);
+    expect(standIn.versions).toBe(process.versions);
   });
 
   it('gives builds outside CDK the same esbuild options, and refuses an option it cannot translate', () => {
@@ -52,7 +64,7 @@ describe('Lambda defaults', () => {
     expect(options).toMatchObject({
       format: 'esm',
       minify: true,
-      keepNames: true,
+      keepNames: false,
       sourcemap: true,
       sourcesContent: false,
       banner: { js: ESM_REQUIRE_BANNER },

@@ -6,7 +6,14 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
 import { EventStore } from '../../lib/constructs/event-store.js';
-import { actionsOfRole, createTestApp, renderCfnString, statementsOfRole, TEST_ENV } from './cdk-test-app.js';
+import {
+  actionsOfRole,
+  createTestApp,
+  renderCfnString,
+  statementsOfRole,
+  TEST_ENV,
+  unacknowledgedNagFindings,
+} from './cdk-test-app.js';
 
 const TABLE = 'AWS::DynamoDB::GlobalTable';
 const WRITE_ACTIONS = [
@@ -43,22 +50,36 @@ describe('EventStore', () => {
   keyStore.grantReadEvents(keyReader);
   keyStore.grantCountEvents(keyCounter);
 
+  const pitrStack = new Stack(app, 'PointInTimeRecovery', { env: TEST_ENV });
+  new EventStore(pitrStack, 'EventStore', { pointInTimeRecovery: true });
+
   let template: Template;
   let keyTemplate: Template;
+  let pitrTemplate: Template;
   beforeAll(() => {
     template = Template.fromStack(defaultStack);
     keyTemplate = Template.fromStack(keyStack);
+    pitrTemplate = Template.fromStack(pitrStack);
   });
   afterAll(cleanup);
 
   describe('secure defaults', () => {
-    it('enables point-in-time recovery when defaults apply', () => {
+    it('leaves point-in-time recovery off when defaults apply: the archive and npm run rebuild restore the table', () => {
       // Assess
       template.hasResourceProperties(TABLE, {
         Replicas: [
-          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } }),
         ],
       });
+    });
+
+    it('raises no cdk-nag finding about point-in-time recovery when it is off', () => {
+      // Act: AwsSolutions-DDB3 reads AWS::DynamoDB::Table only; a TableV2 is a GlobalTable, so nothing to acknowledge.
+      const findings = unacknowledgedNagFindings(defaultStore);
+
+      // Assess
+      expect(findings.filter(({ rule }) => rule.includes('DDB3') || rule.includes('PITR'))).toEqual([]);
+      expect(findings).toEqual([]);
     });
 
     it('enables deletion protection when defaults apply', () => {
@@ -152,10 +173,30 @@ describe('EventStore', () => {
           Match.objectLike({
             TableClass: 'STANDARD_INFREQUENT_ACCESS',
             DeletionProtectionEnabled: true,
-            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
           }),
         ],
       });
+    });
+
+    it('enables point-in-time recovery when pointInTimeRecovery is true', () => {
+      // Assess
+      pitrTemplate.hasResourceProperties(TABLE, {
+        Replicas: [
+          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        ],
+      });
+    });
+
+    it('refuses pointInTimeRecovery together with tableProps.pointInTimeRecoverySpecification', () => {
+      // Act / Assess
+      expect(
+        () =>
+          new EventStore(new Stack(app, 'PitrConflict', { env: TEST_ENV }), 'EventStore', {
+            pointInTimeRecovery: false,
+            tableProps: { pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } },
+          }),
+      ).toThrow('pointInTimeRecovery and tableProps.pointInTimeRecoverySpecification conflict: set only one');
     });
   });
 

@@ -2,7 +2,7 @@ import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, type Policy, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createFunctionMetrics } from '../../lambda/adapters/function-metrics.js';
 import { publishIngestMetrics } from '../../lambda/adapters/ingest-metrics.js';
 import type { PutFailure } from '../../lambda/core/ingest.js';
@@ -336,6 +336,47 @@ describe('Trail', () => {
           /"kms:[A-Za-z]*\*"[^}]*"Resource":"\*"/,
         );
       }
+    });
+  });
+
+  describe('point-in-time recovery', () => {
+    const recoveryOf = (template: Template, stack: Stack, tableName: string): unknown => {
+      const { Replicas } = propertiesOf(template, logicalIdOf(stack, tableName));
+      return (Replicas as Array<Record<string, unknown>>)[0]?.PointInTimeRecoverySpecification;
+    };
+
+    it('backs up the ledger but not the events table when defaults apply (the archive rebuilds it)', () => {
+      // Assess
+      expect(recoveryOf(otherTemplate, other, otherTrail.eventStore.table.tableName)).toEqual({
+        PointInTimeRecoveryEnabled: false,
+      });
+      otherTemplate.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        Replicas: [
+          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        ],
+      });
+    });
+
+    it('backs up the events table when pointInTimeRecovery is true', () => {
+      // Prepare: an app of its own, since the shared one is synthesized already.
+      const recovered = createTestApp();
+      onTestFinished(recovered.cleanup);
+      const stack = new Stack(recovered.app, 'Recovered', { env: TEST_ENV });
+      const trail = new Trail(stack, 'Trail', {
+        pointInTimeRecovery: true,
+        insights: false,
+        integrity: false,
+        dashboard: false,
+        console: false,
+      });
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      expect(recoveryOf(template, stack, trail.eventStore.table.tableName)).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
     });
   });
 

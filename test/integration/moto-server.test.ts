@@ -2,6 +2,11 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DescribeLogGroupsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
   type AttributeValue,
   CreateTableCommand,
   DeleteItemCommand,
@@ -18,6 +23,8 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureVirtualEnv,
@@ -31,7 +38,10 @@ import {
  * local/moto_server.py patches moto's Table.query (a Query reads only its key's items) and its GetRecords
  * serialization. The same table, written the same way, is queried on the patched server (the integration
  * project's) and on moto's own unpatched moto_server: every answer must be the same, page by page. It also makes
- * S3 object writes and reads take turns, so that a read never sees a new object without its metadata.
+ * S3 object writes and reads take turns, so that a read never sees a new object without its metadata, gives every
+ * stream record its own sequence number, and takes out per-request work (the dispatcher's lookup, the handler's
+ * method list, the request-id pass over response bodies, a thread per request): each service local mode uses must
+ * still be reached and answer as on moto's own server.
  */
 
 const TABLE = 'fidelity';
@@ -274,6 +284,79 @@ describe("local/moto_server.py answers as moto's own server", () => {
     // Assess: 36 puts, an update and a delete.
     expect(own).toHaveLength(38);
     expect(patched).toEqual(own);
+  });
+});
+
+/** What a caller reads from a few calls to each service local mode uses besides DynamoDB; request ids left out. */
+async function otherServices(endpoint: string, name: string) {
+  const settings = { endpoint, region: 'us-east-1', credentials: CREDENTIALS };
+  const s3 = new S3Client({ ...settings, forcePathStyle: true });
+  const sqs = new SQSClient(settings);
+  const logs = new CloudWatchLogsClient(settings);
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+    // Unsigned, as moto's dispatcher sees a request with no credential scope: S3's XML error with its request id.
+    const missing = await fetch(`${endpoint}/${name}/missing`);
+    const body = await missing.text();
+    const requestId = missing.headers.get('x-amzn-requestid');
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['VisibilityTimeout', 'DelaySeconds'] }),
+    );
+    await logs.send(new CreateLogGroupCommand({ logGroupName: `/${name}` }));
+    const { logGroups } = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/${name}` }));
+    const dynamodbError = await new DynamoDBClient(settings)
+      .send(new DescribeTableCommand({ TableName: `${name}-missing` }))
+      .then(
+        () => undefined,
+        (error: Error) => ({ name: error.name, message: error.message }),
+      );
+    return {
+      s3: {
+        status: missing.status,
+        body: body.replace(
+          `<RequestId>${requestId}</RequestId>`,
+          '<RequestId>(the answer header)</RequestId>',
+        ),
+      },
+      sqs: { queue: QueueUrl?.split('/').at(-1), Attributes },
+      logs: logGroups?.map(({ logGroupName, storedBytes }) => ({ logGroupName, storedBytes })),
+      dynamodbError,
+    };
+  } finally {
+    for (const client of [s3, sqs, logs]) client.destroy();
+  }
+}
+
+describe("local/moto_server.py's dispatch", () => {
+  it('reaches S3, SQS, CloudWatch Logs and DynamoDB as moto routes them, with the same answers', async () => {
+    // Act
+    const patched = await otherServices(process.env.AWS_ENDPOINT_URL ?? '', 'dispatch-fidelity');
+    const own = await otherServices(unpatched.url, 'dispatch-fidelity');
+
+    // Assess: the S3 error's request id is the answer's own, as moto fills it in.
+    expect(patched).toEqual(own);
+    expect(own.s3.body).toContain(
+      '<Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>',
+    );
+    expect(own.s3.body).toContain('<RequestId>(the answer header)</RequestId>');
+    expect(own.dynamodbError?.name).toBe('ResourceNotFoundException');
+  });
+});
+
+describe("local/moto_server.py's streams", () => {
+  it('a write while another is taking its stream sequence number gets a number of its own', async () => {
+    // Act: test/support/moto_stream_race.py writes a second item between the first taking its number and appending.
+    const { stdout } = await promisify(execFile)(
+      join(PROJECT_ROOT, '.venv', 'bin', 'python'),
+      [join(PROJECT_ROOT, 'test', 'support', 'moto_stream_race.py'), join(PROJECT_ROOT, 'local')],
+      { timeout: 60_000 },
+    );
+
+    // Assess: unpatched, both records carry the same number, and a consumer reads the second one twice.
+    const sequenceNumbers = (JSON.parse(stdout) as string[]).map(BigInt);
+    expect(sequenceNumbers).toHaveLength(2);
+    expect(sequenceNumbers[1]).toBeGreaterThan(sequenceNumbers[0] as bigint);
   });
 });
 
