@@ -15,7 +15,7 @@ import {
   validateProducerEvent,
 } from './event-model.js';
 import { owningPrincipal } from './iam-principal.js';
-import { eventKeys, producerIdScope } from './keys.js';
+import { eventKeys, expiresAtFor, producerIdScope } from './keys.js';
 import { LIMITS } from './limits.js';
 import { PageAllocator } from './page-allocator.js';
 import {
@@ -128,10 +128,6 @@ type Preparation =
   | { kind: 'filtered'; filtered: PutFiltered };
 
 const randomShard = (shards: number): number => Math.floor(Math.random() * shards);
-
-function expiresAtFor(timeMs: number, retentionDays: number): number {
-  return Math.floor(timeMs / 1000) + retentionDays * 86_400;
-}
 
 function withId(index: number, event: unknown): { index: number; id?: string } {
   const id = (event as { id?: unknown } | null)?.id;

@@ -116,6 +116,11 @@ export function producerIdScope(
     .digest('base64url');
 }
 
+/** When TTL may delete what an event wrote: its eventTime plus the retention, in epoch seconds. */
+export function expiresAtFor(timeMs: number, retentionDays: number): number {
+  return Math.floor(timeMs / 1000) + retentionDays * 86_400;
+}
+
 /** The claim item of a scoped producer id (producerIdScope). */
 export function idempotencyKey(scopedProducerId: string): ItemKey {
   return { pk: `ID#${scopedProducerId}`, sk: 'ID' };

@@ -7,7 +7,7 @@ import { isCalendarDateTime } from './calendar.js';
 import { parseEventId } from './event-id.js';
 import { byteLength, type TrailRecord, trailRecordSchema } from './event-model.js';
 import { storedInsight } from './insights/records.js';
-import { type CatalogEntry, eventKeys } from './keys.js';
+import { type CatalogEntry, eventKeys, expiresAtFor } from './keys.js';
 import { LIMITS } from './limits.js';
 import type { EventWriter, StoredEvent, StoreFailureCode } from './ports.js';
 
@@ -97,11 +97,6 @@ export function archiveHourPrefix(hour: string): string {
     throw new RebuildOptionsError(`an hour is YYYY-MM-DDTHH in UTC, like 2026-12-02T04 (got ${hour})`);
   }
   return `${ARCHIVE_PREFIXES.events}${match[1]}/${match[2]}/${match[3]}/${match[4]}/`;
-}
-
-/** ingest.ts's expiry rule (eventTime plus the retention, epoch seconds). */
-function expiresAtFor(timeMs: number, retentionDays: number): number {
-  return Math.floor(timeMs / 1000) + retentionDays * 86_400;
 }
 
 type ParsedLine = { readonly stored: StoredEvent } | { readonly reason: string; readonly eventID?: string };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { newEventId } from '../event-id.js';
 import { EVENT_VERSION, type TrailRecord } from '../event-model.js';
-import { INSIGHTS_SOURCE, insightKeys } from '../keys.js';
+import { expiresAtFor, INSIGHTS_SOURCE, insightKeys } from '../keys.js';
 import type { StoredEvent } from '../ports.js';
 import { ATTRIBUTES, type AttributionAttribute, type CounterKey } from './counters.js';
 import type { InsightStatistics } from './detector.js';
@@ -139,6 +139,6 @@ export function storedInsight(record: TrailRecord, retentionDays: number): Store
     eventID: record.eventID,
     recordJson: JSON.stringify(record),
     keys: insightKeys(record.eventID),
-    expiresAt: Math.floor(Date.parse(record.eventTime) / 1000) + retentionDays * 86_400,
+    expiresAt: expiresAtFor(Date.parse(record.eventTime), retentionDays),
   };
 }
