@@ -125,15 +125,15 @@ export async function runCodec(): Promise<Outcome> {
   );
   measured.push(codec);
 
-  const overhead = overheads.reduce((sum, bytes) => sum + bytes, 0) / overheads.length;
   const pageSizes = PAGE_SIZES.map((size) => {
     let bytes = 0;
     let wru = 0;
     for (let start = 0; start < stored.length; start += size) {
-      const page = stored.slice(start, start + size).map((event) => event.recordJson);
-      const item = encodePage(page).byteLength + overhead;
+      const events = stored.slice(start, start + size);
+      const first = events[0] as StoredEvent;
+      const item = itemBytes(pageItem(first.keys.key, events, first.expiresAt));
       bytes += item;
-      wru += writeUnits(Math.ceil(item));
+      wru += writeUnits(item);
     }
     return {
       recordsPerPage: size,

@@ -15,8 +15,11 @@ import {
   type CatalogEntry,
   type ItemKey,
   idempotencyKey,
+  isPagePartition,
   type PartitionRef,
   type Posting,
+  pageEventIds,
+  pageIds,
   pageKeyOf,
   pagesOf,
   postingsOf,
@@ -230,8 +233,8 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
           TableName: this.tableName,
           Key: keyItem(key),
           ConsistentRead: true,
-          ProjectionExpression: '#ids, #record',
-          ExpressionAttributeNames: { '#ids': IDS, '#record': RECORD },
+          ProjectionExpression: '#pk, #sk, #ids, #record',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#ids': IDS, '#record': RECORD },
         }),
         callOptions,
       ),
@@ -257,7 +260,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
             ':low': s(lowSk),
             ':high': s(highSk),
           },
-          ProjectionExpression: '#sk, #ids',
+          ProjectionExpression: '#pk, #sk, #ids',
           ScanIndexForward: false,
           Limit: limit,
         }),
@@ -467,7 +470,7 @@ export function pageItem(
 ): Item {
   return {
     ...keyItem(key),
-    [IDS]: s(events.map((event) => event.eventID).join('')),
+    [IDS]: s(pageIds(events.map((event) => event.eventID))),
     [RECORD]: { B: encodePage(events.map((event) => event.recordJson)) },
     [TTL]: n(expiresAt),
     [WRITTEN_BY_ATTRIBUTE]: s(writtenBy),
@@ -476,7 +479,7 @@ export function pageItem(
 
 /** A page item's records by eventID; a page whose ids and records disagree in number is corrupt. */
 export function pageRecords(item: Item): Map<string, string> {
-  const eventIDs = splitIds(item[IDS]?.S ?? '');
+  const eventIDs = pageEventIds({ pk: item[PK]?.S ?? '', sk: item[SK]?.S ?? '' }, item[IDS]?.S ?? '');
   const records = storedPageRecords(item[RECORD]) ?? [];
   if (records.length !== eventIDs.length)
     throw new Error(
@@ -555,9 +558,11 @@ export function restoreItems(
 
 /** What a lookup reads of an item: the eventIDs a page holds or a posting list names. */
 export function partitionEntry(item: Item): PartitionEntry | undefined {
+  const pk = item[PK]?.S;
   const sk = item[SK]?.S;
   const ids = item[IDS]?.S;
-  return sk === undefined || ids === undefined ? undefined : { sk, eventIDs: splitIds(ids) };
+  if (pk === undefined || sk === undefined || ids === undefined) return undefined;
+  return { sk, eventIDs: isPagePartition(pk) ? pageEventIds({ pk, sk }, ids) : splitIds(ids) };
 }
 
 function splitIds(ids: string): string[] {

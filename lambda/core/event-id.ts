@@ -80,6 +80,23 @@ export interface EventIdParts {
   readonly pageToken: string;
 }
 
+/**
+ * What a page stores of each eventID it holds: the eventTime and the slot. The source hash, shard and page token are
+ * the page's own, in its key (keys.ts pageEventIds).
+ */
+export const SLOT_ID_LENGTH = TIME_CHARS + 1;
+
+export const slotIdOf = (eventID: string): string =>
+  eventID.slice(0, TIME_CHARS) + eventID.slice(EVENT_ID_LENGTH - 1);
+
+/** The eventID of a slot id, given its page's source hash, shard character and token. */
+export const eventIdOfSlot = (
+  slotId: string,
+  sourceHashChars: string,
+  shard: string,
+  pageToken: string,
+): string => slotId.slice(0, TIME_CHARS) + sourceHashChars + shard + pageToken + slotId.slice(TIME_CHARS);
+
 /** A fresh page token: 50 random bits, as 25 + 25, each exact in a Number. */
 export function newPageToken(random = nextRandom()): string {
   const high = random.readUInt32BE(0) % 2 ** 25;

@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import {
   EVENT_ID_LENGTH,
   type EventIdParts,
+  eventIdOfSlot,
   highestIdAt,
   parseEventId,
+  SLOT_ID_LENGTH,
   shardChar,
+  slotIdOf,
   sourceHash,
 } from './event-id.js';
 import type { TrailRecord } from './event-model.js';
@@ -96,6 +99,22 @@ export function pageKeyOf(eventID: string): ItemKey | undefined {
 
 function eventPartitionKey(hash: string, shard: number): string {
   return `${EVENT_PREFIX}${hash}#${shardChar(shard)}`;
+}
+
+/** Whether an item of this partition is a page (event partitions hold pages only). */
+export const isPagePartition = (pk: string): boolean => pk.startsWith(EVENT_PREFIX);
+
+/** A page's `ids` value: its events' slot ids (eventTime and slot), in the order given. */
+export const pageIds = (eventIDs: readonly string[]): string => eventIDs.map(slotIdOf).join('');
+
+/** The eventIDs a page's `ids` value names: each slot id completed with the page key's hash, shard and token. */
+export function pageEventIds(key: ItemKey, ids: string): string[] {
+  const [, hash = '', shard = ''] = key.pk.split('#');
+  const token = key.sk.slice(key.sk.lastIndexOf('#') + 1);
+  const eventIDs: string[] = [];
+  for (let at = 0; at < ids.length; at += SLOT_ID_LENGTH)
+    eventIDs.push(eventIdOfSlot(ids.slice(at, at + SLOT_ID_LENGTH), hash, shard, token));
+  return eventIDs;
 }
 
 /**

@@ -13,7 +13,7 @@ export const LIMITS = {
    * (eventBytes) it stays far below DynamoDB's 400 KB item, deflated or not; and a lookup that wants one event of a
    * page reads little else with it.
    */
-  pageOpenBytes: 24 * KB,
+  pageOpenBytes: 36 * KB,
   requestParametersBytes: 100 * KB,
   responseElementsBytes: 100 * KB,
   additionalEventDataBytes: 28 * KB,

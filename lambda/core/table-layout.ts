@@ -8,6 +8,9 @@ export const TABLE_LAYOUT = {
   sortKey: 'sk',
   /** Epoch seconds; DynamoDB TTL deletes the item some time after it passes. */
   ttlAttribute: 'expiresAt',
-  /** A posting list's eventIDs: fixed-width, newest first, concatenated (keys.ts). */
+  /**
+   * The eventIDs an item holds, fixed-width, newest first, concatenated: a posting list's whole, a page's slot ids
+   * (keys.ts pageIds).
+   */
   postingAttribute: 'ids',
 } as const;

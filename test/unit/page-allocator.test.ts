@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PAGE_SLOTS, parseEventId } from '../../lambda/core/event-id.js';
-import { pageKeyOf } from '../../lambda/core/keys.js';
+import { pageEventIds, pageIds, pageKeyOf } from '../../lambda/core/keys.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import { PageAllocator } from '../../lambda/core/page-allocator.js';
 
@@ -21,6 +21,10 @@ describe('PageAllocator', () => {
     expect(new Set(ids.map(pageOf)).size).toBe(1);
     expect(ids.every((id) => parseEventId(id)?.shard === 3)).toBe(true);
     expect(ids.map((id) => parseEventId(id)?.timeMs)).toEqual(ids.map((_, i) => T0 + i * 1000));
+    // A page stores 11 characters of each id; its key gives back the rest.
+    const key = pageKeyOf(ids[0] as string);
+    expect(pageIds(ids)).toHaveLength(ids.length * 11);
+    expect(key && pageEventIds(key, pageIds(ids))).toEqual(ids);
   });
 
   it('opens another page for another source, another minute, a full page and a page past its bytes', () => {
