@@ -155,7 +155,13 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
    * consumers do not deliver their events again (the archive and the log group have them).
    */
   async restoreEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
-    const held = await this.readPages(pagesOf(events).map((page) => page.key));
+    // Strongly consistent: a page the previous batch of the same rebuild wrote must be read back whole, or the write
+    // below would put back a page without it.
+    const held = await this.readPages(
+      pagesOf(events).map((page) => page.key),
+      {},
+      true,
+    );
     const failedOwners = await this.batchPut(restoreItems(events, held));
     return events.map((_, owner) =>
       failedOwners.has(owner) ? { ok: false, errorCode: 'Throttling' } : { ok: true },
@@ -286,6 +292,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   private async readPages(
     keys: readonly ItemKey[],
     options: ReadOptions = {},
+    consistent = false,
   ): Promise<Map<string, StoredPage>> {
     const pages = new Map<string, StoredPage>();
     const unique = [...new Map(keys.map((key) => [keyId(keyItem(key)), keyItem(key)])).values()];
@@ -301,6 +308,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
               RequestItems: {
                 [this.tableName]: {
                   Keys: pending,
+                  ConsistentRead: consistent,
                   ProjectionExpression: '#pk, #sk, #ids, #record, #ttl',
                   ExpressionAttributeNames: {
                     '#pk': PK,
@@ -521,7 +529,9 @@ export function writeItems(events: readonly StoredEvent[]): OwnedItem[] {
 
 /**
  * What a restore of `events` writes, given the pages already `held` (by keyId): each page that misses some of them,
- * with what it held and the missing events, and the missing events' posting lists. Pages written here are marked
+ * with what it held and the missing events, and the posting lists of every event restored. Lists are written for
+ * events a page holds already too: a run that stored a page but not all its lists is healed by the next run (the
+ * same batch gives the same list keys, so a second run overwrites rather than adds). Pages written here are marked
  * `restore`: the stream consumers do not deliver their events again (the archive and the log group have them).
  */
 export function restoreItems(
@@ -529,13 +539,11 @@ export function restoreItems(
   held: ReadonlyMap<string, StoredPage>,
 ): OwnedItem[] {
   const ownerOf = new Map(events.map((event, owner) => [event.eventID, owner]));
-  const missing: StoredEvent[] = [];
   const items: OwnedItem[] = [];
   for (const page of pagesOf(events)) {
     const stored = held.get(keyId(keyItem(page.key)));
     const absent = page.events.filter((event) => !stored?.records.has(event.eventID));
     if (absent.length === 0) continue;
-    missing.push(...absent);
     const kept = [...(stored?.records ?? [])].map(([eventID, recordJson]) => ({ eventID, recordJson }));
     items.push({
       owners: absent.map((event) => ownerOf.get(event.eventID) as number),
@@ -547,7 +555,7 @@ export function restoreItems(
       ),
     });
   }
-  for (const posting of postingsOf(missing)) {
+  for (const posting of postingsOf(events)) {
     items.push({
       owners: posting.eventIDs.map((eventID) => ownerOf.get(eventID) as number),
       item: postingItem(posting),
