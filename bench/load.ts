@@ -273,29 +273,34 @@ function delivery(accepted: ReadonlySet<string>, senders: Senders, lines: readon
 }
 
 /**
- * Waits (bounded) until both consumers have handled every record they read, at least every accepted event, the
- * same number each, and nothing moved for one poll: the stream also carries events whose answers were lost or
- * refused, so "accepted" alone is not the end of it. Then the archive and the log group are read once.
+ * Waits (bounded) until both consumers have handled every record they read, the same number each, and nothing
+ * moved for two polls (longer than an idle poller waits between reads). A stream record carries one event or a
+ * request's page of events, so the records handled bound the accepted events only from below (a request holds at
+ * most eventsPerRequest); the stream also carries events whose answers were lost or refused, so "accepted" is not
+ * the end of it either. Then the archive and the log group are read once.
  */
 async function drain(local: LocalHandle, accepted: number): Promise<number> {
   const started = Date.now();
-  let previous = '';
+  const snapshots: string[] = [];
   for (;;) {
     const { archive, logForward } = local.streamStats();
     const handled = (stats: typeof archive) => stats.recordsDelivered + stats.recordsSentToDlq;
     const caughtUp = [archive, logForward].every(
       (stats) =>
-        handled(stats) >= accepted && handled(stats) === stats.recordsRead - stats.recordsFilteredOut,
+        handled(stats) * LOAD_DEFAULTS.eventsPerRequest >= accepted &&
+        handled(stats) === stats.recordsRead - stats.recordsFilteredOut,
     );
     const snapshot = JSON.stringify([archive, logForward]);
-    if (caughtUp && handled(archive) === handled(logForward) && snapshot === previous) {
+    snapshots.push(snapshot);
+    if (snapshots.length > 3) snapshots.shift();
+    const unmoved = snapshots.length === 3 && snapshots.every((earlier) => earlier === snapshot);
+    if (caughtUp && handled(archive) === handled(logForward) && unmoved) {
       return (Date.now() - started) / 1000;
     }
     if (Date.now() - started > LOAD_DEFAULTS.drainTimeoutMs) {
       progress(`load: pipeline not drained after ${LOAD_DEFAULTS.drainTimeoutMs / 1000} s: ${snapshot}`);
       return (Date.now() - started) / 1000;
     }
-    previous = snapshot;
     await sleep(2000);
   }
 }
