@@ -19,10 +19,11 @@ let counters: DynamoDbInsightStore;
 beforeAll(async () => {
   await createEventsTable(client, 'counters');
   const events = new DynamoDbEventStore(client, 'counters');
+  // 8 writers race for one item; full-jitter waits up to 40 ms spread them enough on a loaded machine.
   counters = new DynamoDbInsightStore(client, 'counters', events, undefined, {
-    maxAttempts: 20,
-    baseDelayMs: 1,
-    maxDelayMs: 10,
+    maxAttempts: 40,
+    baseDelayMs: 2,
+    maxDelayMs: 40,
   });
 });
 
