@@ -36,7 +36,10 @@ export const RECORD_FORMAT_DICTIONARY = Buffer.from(
 
 interface RecordFormat {
   readonly dictionary: Buffer;
-  /** Only the encoder uses it. Chosen by `npm run bench -- codec`: level 1, the least CPU at 1 WRU. */
+  /**
+   * Only the encoder uses it. `npm run bench -- codec`: level 1 costs the least CPU; levels 2-3 would save about
+   * 0.01 WRU per event (docs/storage.md).
+   */
   readonly level: number;
 }
 

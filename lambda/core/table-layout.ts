@@ -1,6 +1,6 @@
 /**
  * The events table's physical layout: the one definition the CDK construct, local mode and the store share.
- * One table, no secondary index: every lookup reads the table's own partitions (event items and posting lists,
+ * One table, no secondary index: every lookup reads the table's own partitions (pages of events and posting lists,
  * lambda/core/keys.ts). Why it looks like this is written down in docs/storage.md.
  */
 export const TABLE_LAYOUT = {

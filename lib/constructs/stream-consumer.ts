@@ -181,7 +181,7 @@ function contractEventSourceProps(
   deadLetterQueue: Queue,
 ): Pick<DynamoEventSourceProps, ContractEventSourceProp> {
   return {
-    // Only INSERTs of event items (a stored record, B) reach the consumers.
+    // Only INSERTs of pages a put wrote (stored records, B) reach the consumers.
     filters: mapping.filters.map((pattern) => FilterCriteria.filter(pattern)),
     reportBatchItemFailures: mapping.reportBatchItemFailures,
     onFailure: new SqsDlq(deadLetterQueue),
