@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import {
   EVENT_ID_LENGTH,
   type EventIdParts,
@@ -89,13 +89,13 @@ const minuteEndOf = (timeMs: number): number =>
  */
 export function pageKeyOf(eventID: string): ItemKey | undefined {
   const parts = parseEventId(eventID);
-  return (
-    parts && {
-      pk: eventPartitionKey(parts.sourceHash, parts.shard),
-      sk: `${highestIdAt(minuteEndOf(parts.timeMs))}#${parts.pageToken}`,
-    }
-  );
+  return parts && pageKeyOfParts(parts);
 }
+
+const pageKeyOfParts = (parts: EventIdParts): ItemKey => ({
+  pk: eventPartitionKey(parts.sourceHash, parts.shard),
+  sk: `${highestIdAt(minuteEndOf(parts.timeMs))}#${parts.pageToken}`,
+});
 
 function eventPartitionKey(hash: string, shard: number): string {
   return `${EVENT_PREFIX}${hash}#${shardChar(shard)}`;
@@ -192,8 +192,7 @@ export function insightKeys(eventID: string): EventKeys {
 
 export function eventKeys(record: TrailRecord): EventKeys {
   const parts = parseEventId(record.eventID);
-  const key = pageKeyOf(record.eventID);
-  if (!parts || !key) throw new Error(`not an OpenTrail eventID: ${record.eventID}`);
+  if (!parts) throw new Error(`not an OpenTrail eventID: ${record.eventID}`);
   const postings: PostingValue[] = [
     { family: POSTING_FAMILIES.ReadOnly, value: String(record.readOnly) },
     { family: POSTING_FAMILIES.EventName, value: record.eventName },
@@ -201,19 +200,24 @@ export function eventKeys(record: TrailRecord): EventKeys {
   ];
   const accessKeyId = record.userIdentity.accessKeyId;
   if (accessKeyId !== undefined) postings.push({ family: POSTING_FAMILIES.AccessKeyId, value: accessKeyId });
-  // An event naming the same resource twice is listed once.
-  const named = new Set<string>();
-  const list = (family: PostingFamily, value: string): void => {
-    if (named.has(`${family}#${value}`)) return;
-    named.add(`${family}#${value}`);
-    postings.push({ family, value });
-  };
-  for (const resource of record.resources ?? []) {
-    if (resource.ARN !== undefined) list(POSTING_FAMILIES.ResourceName, resource.ARN);
-    if (resource.type !== undefined) list(POSTING_FAMILIES.ResourceType, resource.type);
+  const resources = record.resources;
+  if (resources !== undefined && resources.length > 0) {
+    // An event naming the same resource twice is listed once.
+    const firstResource = postings.length;
+    const list = (family: PostingFamily, value: string): void => {
+      for (let i = firstResource; i < postings.length; i++) {
+        const listed = postings[i] as PostingValue;
+        if (listed.family === family && listed.value === value) return;
+      }
+      postings.push({ family, value });
+    };
+    for (const resource of resources) {
+      if (resource.ARN !== undefined) list(POSTING_FAMILIES.ResourceName, resource.ARN);
+      if (resource.type !== undefined) list(POSTING_FAMILIES.ResourceType, resource.type);
+    }
   }
   return {
-    key,
+    key: pageKeyOfParts(parts),
     postings,
     catalog: [
       { pk: SOURCE_CATALOG_PK, sk: parts.sourceHash, attributes: { eventSource: record.eventSource } },
@@ -236,29 +240,48 @@ export interface PostingSource {
  * list of its own; readers drop the repeat).
  */
 export function postingsOf(events: readonly PostingSource[]): Posting[] {
-  const groups = new Map<string, { value: PostingValue; minute: number; events: PostingSource[] }>();
+  // Grouped by family, then value, then minute: Maps keyed by the values themselves, not by a key string built for
+  // each of an event's values. The lists come out in the order their first event was met.
+  const groups: Array<{ value: PostingValue; events: PostingSource[] }> = [];
+  const byFamily = new Map<PostingFamily, Map<string, Map<number, PostingSource[]>>>();
   for (const event of events) {
     const parts = parseEventId(event.eventID);
     if (!parts) throw new Error(`not an OpenTrail eventID: ${event.eventID}`);
     const minute = Math.floor(parts.timeMs / POSTING_SPAN_MS);
     for (const value of event.keys.postings) {
-      const id = `${value.family}#${value.value}\u0000${minute}`;
-      const group = groups.get(id);
-      if (group) group.events.push(event);
-      else groups.set(id, { value, minute, events: [event] });
+      let byValue = byFamily.get(value.family);
+      if (byValue === undefined) byFamily.set(value.family, (byValue = new Map()));
+      let byMinute = byValue.get(value.value);
+      if (byMinute === undefined) byValue.set(value.value, (byMinute = new Map()));
+      const listed = byMinute.get(minute);
+      if (listed) listed.push(event);
+      else {
+        const group = { value, events: [event] };
+        byMinute.set(minute, group.events);
+        groups.push(group);
+      }
     }
   }
-  return [...groups.values()].map(({ value, events: listed }) => {
-    const eventIDs = [...new Set(listed.map((event) => event.eventID))].sort().reverse();
+  return groups.map(({ value, events: listed }) => {
+    const eventIDs = newestFirstUnique(listed.map((event) => event.eventID));
     const newest = eventIDs[0] as string;
     const shard = shardChar((parseEventId(newest) as EventIdParts).shard);
-    const digest = createHash('sha256').update(eventIDs.join('')).digest('base64url').slice(0, 8);
+    const digest = hash('sha256', eventIDs.join(''), 'base64url').slice(0, 8);
+    let expiresAt = -Infinity;
+    for (const event of listed) if (event.expiresAt > expiresAt) expiresAt = event.expiresAt;
     return {
       key: { pk: postingPartitionKey(value.family, shard, value.value), sk: `${newest}#${digest}` },
       eventIDs,
-      expiresAt: Math.max(...listed.map((event) => event.expiresAt)),
+      expiresAt,
     };
   });
+}
+
+/** The ids sorted newest first (descending), each once. */
+function newestFirstUnique(ids: string[]): string[] {
+  if (ids.length === 1) return ids;
+  const sorted = ids.sort().reverse();
+  return sorted.filter((id, i) => i === 0 || id !== sorted[i - 1]);
 }
 
 /** The newest eventID a page or posting list can hold, from its sort key alone. */
