@@ -250,9 +250,15 @@ export function postingsOf(events: readonly PostingSource[]): Posting[] {
     const minute = Math.floor(parts.timeMs / POSTING_SPAN_MS);
     for (const value of event.keys.postings) {
       let byValue = byFamily.get(value.family);
-      if (byValue === undefined) byFamily.set(value.family, (byValue = new Map()));
+      if (byValue === undefined) {
+        byValue = new Map();
+        byFamily.set(value.family, byValue);
+      }
       let byMinute = byValue.get(value.value);
-      if (byMinute === undefined) byValue.set(value.value, (byMinute = new Map()));
+      if (byMinute === undefined) {
+        byMinute = new Map();
+        byValue.set(value.value, byMinute);
+      }
       const listed = byMinute.get(minute);
       if (listed) listed.push(event);
       else {
