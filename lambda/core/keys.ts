@@ -73,18 +73,25 @@ function allShards(shards: number): string[] {
 }
 
 /**
- * The longest time a page or posting list spans: one holds one request's events of one eventTime minute, so a
- * reader that wants the events at or below an eventID finds every item holding them among those whose sort key
- * starts at most at the end of that minute.
+ * The longest time a posting list spans: one holds one request's events of one eventTime minute, so a reader that
+ * wants the events at or below an eventID finds every list holding them among those whose sort key starts at most
+ * at the end of that minute.
  */
 export const POSTING_SPAN_MS = 60_000;
 
-const minuteEndOf = (timeMs: number): number =>
-  (Math.floor(timeMs / POSTING_SPAN_MS) + 1) * POSTING_SPAN_MS - 1;
+/**
+ * The longest time a page spans: one holds one request's events of one aligned 15 s window of eventTime. Its sort key
+ * starts with the window's end, the most a reader knows of its newest event before reading it, so a lookup merges
+ * every page of the top window of each shard before it can answer; a short window keeps that bounded for a busy
+ * source. 15 s keeps a typical request's pages full (one event a second, docs/storage.md).
+ */
+export const PAGE_SPAN_MS = 15_000;
+
+const spanEndOf = (timeMs: number, spanMs: number): number => (Math.floor(timeMs / spanMs) + 1) * spanMs - 1;
 
 /**
  * The key of the page holding an event, derived from the eventID alone so GetItem needs no index: the partition of
- * its source and shard, and a sort key of the end of its eventTime minute (at or above every eventID the page
+ * its source and shard, and a sort key of the end of its page window (at or above every eventID the page
  * holds, so lookups merge pages as they merge posting lists) and its page token.
  */
 export function pageKeyOf(eventID: string): ItemKey | undefined {
@@ -94,7 +101,7 @@ export function pageKeyOf(eventID: string): ItemKey | undefined {
 
 const pageKeyOfParts = (parts: EventIdParts): ItemKey => ({
   pk: eventPartitionKey(parts.sourceHash, parts.shard),
-  sk: `${highestIdAt(minuteEndOf(parts.timeMs))}#${parts.pageToken}`,
+  sk: `${highestIdAt(spanEndOf(parts.timeMs, PAGE_SPAN_MS))}#${parts.pageToken}`,
 });
 
 function eventPartitionKey(hash: string, shard: number): string {
@@ -294,13 +301,15 @@ function newestFirstUnique(ids: string[]): string[] {
 export const newestIdOf = (sk: string): string => sk.slice(0, EVENT_ID_LENGTH);
 
 /**
- * The highest sort key of a page or posting list that may hold an eventID at or below `highId` (an eventID, or
- * highestIdAt): one spans one minute, so its sort key starts at most with the end of that minute.
+ * The highest sort key of an item of `partitionKey` that may hold an eventID at or below `highId` (an eventID, or
+ * highestIdAt): a page spans one page window and a posting list one minute, so its sort key starts at most with the
+ * end of that window.
  */
-export function partitionQueryHigh(highId: string): string {
+export function partitionQueryHigh(highId: string, partitionKey: string): string {
   const timeMs = parseEventId(highId)?.timeMs ?? 0;
+  const spanMs = isPagePartition(partitionKey) ? PAGE_SPAN_MS : POSTING_SPAN_MS;
   // '~' sorts after every character of a sort key.
-  return `${highestIdAt(minuteEndOf(timeMs))}~`;
+  return `${highestIdAt(spanEndOf(timeMs, spanMs))}~`;
 }
 
 /** How many pages hold these events: the stream records their puts made (one INSERT per page). */

@@ -240,7 +240,7 @@ async function* mergeNewestFirst(
   );
   const cursors: PartitionCursor[] = partitions.map((partition) => ({
     partition,
-    high: partitionQueryHigh(highSk),
+    high: partitionQueryHigh(highSk, partition.partitionKey),
     fetched: false,
     buffer: [],
     exhausted: false,

@@ -1,5 +1,5 @@
 import { newPageToken, PAGE_SLOTS, pageEventId, sourceHash } from './event-id.js';
-import { POSTING_SPAN_MS } from './keys.js';
+import { PAGE_SPAN_MS } from './keys.js';
 import { LIMITS } from './limits.js';
 
 /** An eventID given out, and how to count its record against its page. */
@@ -17,10 +17,10 @@ interface OpenPage {
 }
 
 /**
- * Gives the events of one request their eventIDs so that those sharing a source and an eventTime minute share pages
- * (keys.ts pageKeyOf): a page takes up to PAGE_SLOTS events while its records come to less than
- * LIMITS.pageOpenBytes, and each page goes to a write shard of its own, so pages spread over the shards as events
- * did when each had an item.
+ * Gives the events of one request their eventIDs so that those sharing a source and a page window of eventTime
+ * (PAGE_SPAN_MS) share pages (keys.ts pageKeyOf): a page takes up to PAGE_SLOTS events while its records come to
+ * less than LIMITS.pageOpenBytes, and each page goes to a write shard of its own, so pages spread over the shards as
+ * events did when each had an item.
  */
 export class PageAllocator {
   private readonly open = new Map<string, OpenPage>();
@@ -28,7 +28,7 @@ export class PageAllocator {
   constructor(private readonly pickShard: () => number) {}
 
   allocate(timeMs: number, eventSource: string): Allocation {
-    const group = `${sourceHash(eventSource)}#${Math.floor(timeMs / POSTING_SPAN_MS)}`;
+    const group = `${sourceHash(eventSource)}#${Math.floor(timeMs / PAGE_SPAN_MS)}`;
     let page = this.open.get(group);
     if (page === undefined || page.slots === PAGE_SLOTS || page.bytes >= LIMITS.pageOpenBytes) {
       page = { token: newPageToken(), shard: this.pickShard(), slots: 0, bytes: 0 };

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PAGE_SLOTS, parseEventId } from '../../lambda/core/event-id.js';
-import { pageEventIds, pageIds, pageKeyOf } from '../../lambda/core/keys.js';
+import { PAGE_SPAN_MS, pageEventIds, pageIds, pageKeyOf } from '../../lambda/core/keys.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import { PageAllocator } from '../../lambda/core/page-allocator.js';
 
-const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 11, 1, 12, 0);
 const pageOf = (eventID: string): string => JSON.stringify(pageKeyOf(eventID));
 
 describe('PageAllocator', () => {
-  it('puts the events of one source and minute in one page, each with its own slot', () => {
+  it('puts the events of one source and page window in one page, each with its own slot', () => {
     // Prepare
     const pages = new PageAllocator(() => 3);
 
@@ -27,7 +26,7 @@ describe('PageAllocator', () => {
     expect(key && pageEventIds(key, pageIds(ids))).toEqual(ids);
   });
 
-  it('opens another page for another source, another minute, a full page and a page past its bytes', () => {
+  it('opens another page for another source, another page window, a full page and a page past its bytes', () => {
     // Prepare
     let shard = 0;
     const pages = new PageAllocator(() => shard++ % 32);
@@ -35,23 +34,23 @@ describe('PageAllocator', () => {
     // Act
     const first = pages.allocate(T0, 'orders');
     const otherSource = pages.allocate(T0, 'billing').eventID;
-    const nextMinute = pages.allocate(T0 + MINUTE, 'orders').eventID;
+    const nextWindow = pages.allocate(T0 + PAGE_SPAN_MS, 'orders').eventID;
     const sameMinute = Array.from({ length: PAGE_SLOTS - 1 }, () => pages.allocate(T0 + 1, 'orders').eventID);
     const pastSlots = pages.allocate(T0 + 2, 'orders');
     pastSlots.hold(LIMITS.pageOpenBytes);
     const pastBytes = pages.allocate(T0 + 3, 'orders').eventID;
 
     // Assess
-    const ids = [first.eventID, otherSource, nextMinute, ...sameMinute, pastSlots.eventID, pastBytes];
+    const ids = [first.eventID, otherSource, nextWindow, ...sameMinute, pastSlots.eventID, pastBytes];
     expect(new Set(ids).size).toBe(ids.length);
     expect(sameMinute.every((id) => pageOf(id) === pageOf(first.eventID))).toBe(true);
-    for (const other of [otherSource, nextMinute, pastSlots.eventID])
+    for (const other of [otherSource, nextWindow, pastSlots.eventID])
       expect(pageOf(other)).not.toBe(pageOf(first.eventID));
     expect(pageOf(pastBytes)).not.toBe(pageOf(pastSlots.eventID));
     // Each page took a shard of its own.
     expect(
       new Set(
-        [first.eventID, otherSource, nextMinute, pastSlots.eventID, pastBytes].map(
+        [first.eventID, otherSource, nextWindow, pastSlots.eventID, pastBytes].map(
           (id) => parseEventId(id)?.shard,
         ),
       ).size,
