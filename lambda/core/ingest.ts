@@ -224,7 +224,8 @@ function storeFailure(prepared: Prepared, errorCode: StoreFailureCode): PutFailu
 
 /**
  * Stores the events and reports each one. A success is only ever reported for an event whose items are all
- * stored; an event with a producer id that was stored before returns the original eventID.
+ * stored; an event with a producer id that was stored before returns the original eventID (one whose earlier
+ * attempt stored nothing gets this attempt's: resolveProducerId).
  */
 export async function putEvents(
   inputs: readonly unknown[],
