@@ -16,6 +16,7 @@ import {
   type ItemKey,
   idempotencyKey,
   isPagePartition,
+  type Page,
   type PartitionRef,
   type Posting,
   pageEventIds,
@@ -154,18 +155,68 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
    * the missing events, and the missing events' posting lists. Pages written here are marked `restore`: the stream
    * consumers do not deliver their events again (the archive and the log group have them).
    */
+  /**
+   * Each page is merged and put back conditionally on what was read (it did not exist, or its ids are unchanged), and
+   * read again when another writer got there first: two restores of the same page (objects read in parallel, a
+   * second run) never put back a page without the other's events. Then every event's posting lists.
+   */
   async restoreEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
-    // Strongly consistent: a page the previous batch of the same rebuild wrote must be read back whole, or the write
-    // below would put back a page without it.
-    const held = await this.readPages(
-      pagesOf(events).map((page) => page.key),
-      {},
-      true,
-    );
-    const failedOwners = await this.batchPut(restoreItems(events, held));
+    const ownerOf = new Map(events.map((event, owner) => [event.eventID, owner]));
+    const failedOwners = new Set<number>();
+    await mapWithConcurrency(pagesOf(events), PARALLEL_REQUESTS, async (page) => {
+      if (!(await this.restorePage(page))) {
+        for (const event of page.events) failedOwners.add(ownerOf.get(event.eventID) as number);
+      }
+    });
+    for (const owner of await this.batchPut(postingItems(events))) failedOwners.add(owner);
     return events.map((_, owner) =>
       failedOwners.has(owner) ? { ok: false, errorCode: 'Throttling' } : { ok: true },
     );
+  }
+
+  /** Read (strongly consistent), merge, conditional put, until it holds every event of `page` or attempts run out. */
+  private async restorePage(page: Page<StoredEvent>): Promise<boolean> {
+    for (let attempt = 1; attempt <= this.backoff.maxAttempts; attempt++) {
+      try {
+        const read = await this.writeCall((callOptions) =>
+          this.client.send(
+            new GetItemCommand({ TableName: this.tableName, Key: keyItem(page.key), ConsistentRead: true }),
+            callOptions,
+          ),
+        );
+        const stored = read.Item && {
+          records: pageRecords(read.Item),
+          expiresAt: Number(read.Item[TTL]?.N ?? 0),
+        };
+        const merged = mergedPage(page, stored);
+        if (merged === undefined) return true;
+        await this.writeCall((callOptions) =>
+          this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: merged,
+              ...(read.Item?.[IDS] === undefined
+                ? {
+                    ConditionExpression: 'attribute_not_exists(#pk)',
+                    ExpressionAttributeNames: { '#pk': PK },
+                  }
+                : {
+                    ConditionExpression: '#ids = :ids',
+                    ExpressionAttributeNames: { '#ids': IDS },
+                    ExpressionAttributeValues: { ':ids': read.Item[IDS] },
+                  }),
+            }),
+            callOptions,
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException) && !(error instanceof StoreUnavailableError))
+          throw error;
+      }
+      await backoffDelay(this.backoff, attempt);
+    }
+    return false;
   }
 
   async claimProducerId(
@@ -528,40 +579,33 @@ export function writeItems(events: readonly StoredEvent[]): OwnedItem[] {
 }
 
 /**
- * What a restore of `events` writes, given the pages already `held` (by keyId): each page that misses some of them,
- * with what it held and the missing events, and the posting lists of every event restored. Lists are written for
- * events a page holds already too: a run that stored a page but not all its lists is healed by the next run (the
- * same batch gives the same list keys, so a second run overwrites rather than adds). Pages written here are marked
- * `restore`: the stream consumers do not deliver their events again (the archive and the log group have them).
+ * The page `page` is restored as, given what the table holds of it (`stored`): what it held and the events it misses,
+ * marked `restore` (the stream consumers do not deliver those events again: the archive and the log group have
+ * them); undefined when it misses none.
  */
-export function restoreItems(
-  events: readonly StoredEvent[],
-  held: ReadonlyMap<string, StoredPage>,
-): OwnedItem[] {
+export function mergedPage(page: Page<StoredEvent>, stored: StoredPage | undefined): Item | undefined {
+  const absent = page.events.filter((event) => !stored?.records.has(event.eventID));
+  if (absent.length === 0) return undefined;
+  const kept = [...(stored?.records ?? [])].map(([eventID, recordJson]) => ({ eventID, recordJson }));
+  return pageItem(
+    page.key,
+    [...kept, ...absent].sort(newestEventFirst),
+    Math.max(page.expiresAt, stored?.expiresAt ?? 0),
+    'restore',
+  );
+}
+
+/**
+ * The posting lists a restore writes: those of every event, stored in a page already or not, so a run that stored a
+ * page but not all its lists is healed by the next (the same batch gives the same list keys: a second run
+ * overwrites rather than adds).
+ */
+export function postingItems(events: readonly StoredEvent[]): OwnedItem[] {
   const ownerOf = new Map(events.map((event, owner) => [event.eventID, owner]));
-  const items: OwnedItem[] = [];
-  for (const page of pagesOf(events)) {
-    const stored = held.get(keyId(keyItem(page.key)));
-    const absent = page.events.filter((event) => !stored?.records.has(event.eventID));
-    if (absent.length === 0) continue;
-    const kept = [...(stored?.records ?? [])].map(([eventID, recordJson]) => ({ eventID, recordJson }));
-    items.push({
-      owners: absent.map((event) => ownerOf.get(event.eventID) as number),
-      item: pageItem(
-        page.key,
-        [...kept, ...absent].sort(newestEventFirst),
-        Math.max(page.expiresAt, stored?.expiresAt ?? 0),
-        'restore',
-      ),
-    });
-  }
-  for (const posting of postingsOf(events)) {
-    items.push({
-      owners: posting.eventIDs.map((eventID) => ownerOf.get(eventID) as number),
-      item: postingItem(posting),
-    });
-  }
-  return items;
+  return postingsOf(events).map((posting) => ({
+    owners: posting.eventIDs.map((eventID) => ownerOf.get(eventID) as number),
+    item: postingItem(posting),
+  }));
 }
 
 /** What a lookup reads of an item: the eventIDs a page holds or a posting list names. */

@@ -142,11 +142,25 @@ describe('DynamoDbEventStore.writeEvents', () => {
 });
 
 describe('DynamoDbEventStore.restoreEvents', () => {
-  it('adds to a page what it misses, marked restore, reading it strongly consistently, and lists every event', async () => {
+  const putItems = () => dynamo.commandCalls(PutItemCommand).map((call) => call.args[0].input);
+  const listItems = () =>
+    dynamo
+      .commandCalls(BatchWriteItemCommand)
+      .flatMap((call) => call.args[0].input.RequestItems?.trail ?? [])
+      .map((request) => request.PutRequest?.Item ?? {});
+  const newestFirst = (events: StoredEvent[]) =>
+    new Map(
+      [...events]
+        .sort((a, b) => (a.eventID < b.eventID ? 1 : -1))
+        .map((event) => [event.eventID, event.recordJson]),
+    );
+
+  it('adds to a page what it misses, read strongly consistently, put only if unchanged, and lists every event', async () => {
     // Prepare: the table holds the page with the first event only.
     const [first, second] = (await storedEvents(2)) as [StoredEvent, StoredEvent];
     const held = pageItem(first.keys.key, [first], first.expiresAt);
-    dynamo.on(BatchGetItemCommand).resolves({ Responses: { trail: [held] } });
+    dynamo.on(GetItemCommand).resolves({ Item: held });
+    dynamo.on(PutItemCommand).resolves({});
     dynamo.on(BatchWriteItemCommand).resolves({});
     const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
 
@@ -155,33 +169,47 @@ describe('DynamoDbEventStore.restoreEvents', () => {
 
     // Assess
     expect(results).toEqual([{ ok: true }, { ok: true }]);
-    const written = dynamo
-      .commandCalls(BatchWriteItemCommand)
-      .flatMap((call) => call.args[0].input.RequestItems?.trail ?? [])
-      .map((request) => request.PutRequest?.Item ?? {});
-    const [page, ...lists] = written;
-    expect(page?.writtenBy).toEqual({ S: 'restore' });
-    expect(pageRecords(page ?? {})).toEqual(
-      new Map(
-        [first, second]
-          .sort((a, b) => (a.eventID < b.eventID ? 1 : -1))
-          .map((event) => [event.eventID, event.recordJson]),
-      ),
-    );
-    const listed = lists.flatMap((item) => splitIdsOf(item.ids?.S ?? ''));
+    expect(dynamo.commandCalls(GetItemCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+    const [put] = putItems();
+    expect(put).toMatchObject({
+      ConditionExpression: '#ids = :ids',
+      ExpressionAttributeValues: { ':ids': held.ids },
+    });
+    expect(put?.Item?.writtenBy).toEqual({ S: 'restore' });
+    expect(pageRecords(put?.Item ?? {})).toEqual(newestFirst([first, second]));
+    const listed = listItems().flatMap((item) => splitIdsOf(item.ids?.S ?? ''));
     expect(new Set(listed)).toEqual(new Set([first.eventID, second.eventID]));
-    expect(
-      dynamo.commandCalls(BatchGetItemCommand)[0]?.args[0].input.RequestItems?.trail?.ConsistentRead,
-    ).toBe(true);
+  });
+
+  it('reads the page again and merges when another restore put it first, so neither loses an event', async () => {
+    // Prepare: no page at first read; a concurrent restore then puts it with the second event.
+    const [first, second] = (await storedEvents(2)) as [StoredEvent, StoredEvent];
+    dynamo
+      .on(GetItemCommand)
+      .resolvesOnce({})
+      .resolves({ Item: pageItem(second.keys.key, [second], second.expiresAt, 'restore') });
+    dynamo
+      .on(PutItemCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }))
+      .resolves({});
+    dynamo.on(BatchWriteItemCommand).resolves({});
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+
+    // Act
+    const results = await store.restoreEvents([first]);
+
+    // Assess
+    expect(results).toEqual([{ ok: true }]);
+    const [lost, kept] = putItems();
+    expect(lost?.ConditionExpression).toBe('attribute_not_exists(#pk)');
+    expect(pageRecords(kept?.Item ?? {})).toEqual(newestFirst([first, second]));
   });
 
   it('writes no page when every page holds its events already, only their posting lists again', async () => {
     // Prepare: a run that stored the page but not every list is healed by the next.
     const [event] = (await storedEvents(1)) as [StoredEvent];
+    dynamo.on(GetItemCommand).resolves({ Item: pageItem(event.keys.key, [event], event.expiresAt) });
     dynamo.on(BatchWriteItemCommand).resolves({});
-    dynamo
-      .on(BatchGetItemCommand)
-      .resolves({ Responses: { trail: [pageItem(event.keys.key, [event], event.expiresAt)] } });
     const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
 
     // Act
@@ -189,30 +217,8 @@ describe('DynamoDbEventStore.restoreEvents', () => {
 
     // Assess
     expect(results).toEqual([{ ok: true }]);
-    const written = dynamo
-      .commandCalls(BatchWriteItemCommand)
-      .flatMap((call) => call.args[0].input.RequestItems?.trail ?? [])
-      .map((request) => request.PutRequest?.Item ?? {});
-    expect(written.some((item) => item.record !== undefined)).toBe(false);
-    expect(written).toHaveLength(event.keys.postings.length);
-  });
-});
-
-describe('DynamoDbEventStore.claimProducerId', () => {
-  it('claims with a conditional put and returns the holder when the condition fails', async () => {
-    dynamo.on(PutItemCommand).rejectsOnce(
-      new ConditionalCheckFailedException({
-        message: 'exists',
-        $metadata: {},
-        Item: { pk: { S: 'ID#a' }, sk: { S: 'ID' }, eventID: { S: 'HELD' } },
-      }),
-    );
-    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
-    expect(await store.claimProducerId('a', 'NEW', 1, 'HASH')).toEqual({ claimed: false, eventID: 'HELD' });
-    expect(dynamo.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
-      ConditionExpression: 'attribute_not_exists(#pk)',
-      Item: { pk: { S: 'ID#a' }, eventID: { S: 'NEW' } },
-    });
+    expect(putItems()).toHaveLength(0);
+    expect(listItems()).toHaveLength(event.keys.postings.length);
   });
 });
 
