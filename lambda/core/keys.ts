@@ -80,12 +80,12 @@ function allShards(shards: number): string[] {
 export const POSTING_SPAN_MS = 60_000;
 
 /**
- * The longest time a page spans: one holds one request's events of one aligned 15 s window of eventTime. Its sort key
+ * The longest time a page spans: one holds one request's events of one aligned 30 s window of eventTime. Its sort key
  * starts with the window's end, the most a reader knows of its newest event before reading it, so a lookup merges
- * every page of the top window of each shard before it can answer; a short window keeps that bounded for a busy
- * source. 15 s keeps a typical request's pages full (one event a second, docs/storage.md).
+ * every page of the top window of each shard before it can answer; a window shorter than the posting lists' minute
+ * halves that for a busy source, and 30 s keeps a typical request's pages full (one event a second, docs/storage.md).
  */
-export const PAGE_SPAN_MS = 15_000;
+export const PAGE_SPAN_MS = 30_000;
 
 const spanEndOf = (timeMs: number, spanMs: number): number => (Math.floor(timeMs / spanMs) + 1) * spanMs - 1;
 

@@ -12,18 +12,12 @@ import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
 import { LOOKUP_KEYS, type LookupQuery, lookupEvents } from '../../lambda/core/lookup.js';
 import type { StoredEvent } from '../../lambda/core/ports.js';
 import { storedPageRecords } from '../../lambda/core/record-codec.js';
-import { sampleEvent } from '../fixtures/events.js';
+import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
 import { expectedMatches, lookupValues, variedEvents } from '../fixtures/traffic.js';
 
 const SHARDS = 4;
 const NOW_MS = Date.now();
-const OPTIONS: IngestOptions = {
-  receivedAtMs: NOW_MS,
-  defaultRegion: 'us-east-1',
-  defaultAccountId: '123456789012',
-  retentionDays: 90,
-  writeShards: SHARDS,
-};
+const OPTIONS: IngestOptions = { ...ENRICHMENT, receivedAtMs: NOW_MS, writeShards: SHARDS };
 const WINDOW = { startMs: NOW_MS - 2 * 3_600_000, endMs: NOW_MS };
 
 /** The DynamoDB operations the store sends while `recording` runs, so a test can prove lookups never Scan. */

@@ -19,7 +19,7 @@ import { storedInsight } from '../../lambda/core/insights/records.js';
 import { LOOKUP_KEYS, type LookupQuery, lookupEvents } from '../../lambda/core/lookup.js';
 import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
 import { type SuggestionAttribute, suggestValues } from '../../lambda/core/value-suggestions.js';
-import { sampleEvent } from '../fixtures/events.js';
+import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
 import { lookupValues, variedEvents } from '../fixtures/traffic.js';
 import { insightOf } from '../unit/insights/insight-kit.js';
 
@@ -27,13 +27,7 @@ const SHARDS = 4;
 const TABLE = 'rebuild-events';
 const BUCKET = 'rebuild-archive';
 const NOW_MS = Date.now();
-const OPTIONS: IngestOptions = {
-  receivedAtMs: NOW_MS,
-  defaultRegion: 'us-east-1',
-  defaultAccountId: '123456789012',
-  retentionDays: 90,
-  writeShards: SHARDS,
-};
+const OPTIONS: IngestOptions = { ...ENRICHMENT, receivedAtMs: NOW_MS, writeShards: SHARDS };
 /** The events span the two hours before now; the window has a minute to spare for the insight. */
 const WINDOW = { startMs: NOW_MS - 2 * 3_600_000, endMs: NOW_MS + 60_000 };
 const LINES_PER_OBJECT = 70;
