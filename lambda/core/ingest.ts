@@ -276,7 +276,13 @@ export async function putEvents(
     else outcomeByIndex.set(resolution.outcome.index, resolution.outcome);
   }
 
-  const writeResults = await writeWithCatalog(toWrite, writer, options);
+  const writeResults = await writeCatalogFirst(
+    toWrite.map((prepared) => prepared.stored),
+    writer,
+    (stored) => writer.writeEvents(stored),
+    options.receivedAtMs,
+    options.retentionDays,
+  );
   toWrite.forEach((prepared, i) => {
     const result = writeResults[i];
     outcomeByIndex.set(
@@ -406,15 +412,20 @@ function relisted(prepared: Prepared, eventID: string, recordJson: string, optio
 
 const catalogKey = (entry: { pk: string; sk: string }): string => `${entry.pk}\u0000${entry.sk}`;
 
-/** Catalog entries go first: an event is never stored while the value suggestions cannot list its source. */
-async function writeWithCatalog(
-  events: readonly Prepared[],
+/**
+ * Catalog entries go first: an event is never stored while the value suggestions cannot list its source. `write`
+ * stores the events whose entries were written (writeEvents; a rebuild passes restoreEvents); one result per event.
+ */
+export async function writeCatalogFirst(
+  events: readonly StoredEvent[],
   writer: EventWriter,
-  options: IngestOptions,
+  write: (events: readonly StoredEvent[]) => Promise<WriteResult[]>,
+  receivedAtMs: number,
+  retentionDays: number,
 ): Promise<WriteResult[]> {
   if (events.length === 0) return [];
   const catalog = new Map<string, StoredEvent['keys']['catalog'][number]>();
-  for (const { stored } of events) {
+  for (const stored of events) {
     for (const entry of stored.keys.catalog) {
       const key = catalogKey(entry);
       if (!catalog.has(key)) catalog.set(key, entry);
@@ -423,16 +434,14 @@ async function writeWithCatalog(
   const entries = [...catalog.values()];
   // No event outlives its receipt time plus the retention (eventTime is never in the future), so a catalog
   // entry refreshed at least daily outlives every event it lists.
-  const catalogExpiresAt = expiresAtFor(options.receivedAtMs, options.retentionDays + 1);
+  const catalogExpiresAt = expiresAtFor(receivedAtMs, retentionDays + 1);
   const catalogResults = await writer.writeCatalog(entries, catalogExpiresAt);
   const failedKeys = new Set(entries.filter((_, i) => !catalogResults[i]?.ok).map(catalogKey));
   const writable =
     failedKeys.size === 0
       ? events
-      : events.filter(
-          ({ stored }) => !stored.keys.catalog.some((entry) => failedKeys.has(catalogKey(entry))),
-        );
-  const results = await writer.writeEvents(writable.map(({ stored }) => stored));
-  const byEvent = new Map(writable.map((prepared, i) => [prepared, results[i]]));
-  return events.map((prepared) => byEvent.get(prepared) ?? { ok: false, errorCode: 'Throttling' });
+      : events.filter((stored) => !stored.keys.catalog.some((entry) => failedKeys.has(catalogKey(entry))));
+  const results = await write(writable);
+  const byEvent = new Map(writable.map((stored, i) => [stored, results[i]]));
+  return events.map((stored) => byEvent.get(stored) ?? { ok: false, errorCode: 'Throttling' });
 }

@@ -6,10 +6,11 @@ import { ARCHIVE_PREFIXES } from './archive-layout.js';
 import { isCalendarDateTime } from './calendar.js';
 import { parseEventId } from './event-id.js';
 import { byteLength, type TrailRecord, trailRecordSchema } from './event-model.js';
+import { writeCatalogFirst } from './ingest.js';
 import { storedInsight } from './insights/records.js';
-import { type CatalogEntry, eventKeys, expiresAtFor } from './keys.js';
+import { eventKeys, expiresAtFor } from './keys.js';
 import { LIMITS } from './limits.js';
-import type { EventWriter, StoredEvent, StoreFailureCode } from './ports.js';
+import type { EventWriter, StoredEvent } from './ports.js';
 
 /**
  * Rebuilds the events table from the S3 archive (docs/storage.md, "Point-in-time recovery and rebuilding from the
@@ -208,12 +209,10 @@ async function forEachConcurrently<T>(
   if (failure !== undefined) throw failure.error;
 }
 
-const catalogKey = (entry: CatalogEntry): string => `${entry.pk}\u0000${entry.sk}`;
-
 /**
  * Reads every archive object of the window (by delivery hour, oldest first), `concurrency` at a time, and restores
- * its events a batch at a time: the object's catalog entries first (so suggestions list every source a restored
- * event has, as ingest keeps them), then the events. Memory holds at most one batch per object being read.
+ * its events a batch at a time, catalog entries first as ingest writes them (writeCatalogFirst: suggestions list
+ * every source a restored event has), then the events. Memory holds at most one batch per object being read.
  */
 export async function rebuildFromArchive(
   objects: ArchiveObjects,
@@ -242,40 +241,23 @@ export async function rebuildFromArchive(
   const report = (problem: RebuildProblem): void => {
     if (summary.problems.length < MAX_PROBLEMS) summary.problems.push(problem);
   };
-  // ingest's rule for catalog entries: they outlive every event they list (receipt time plus a day more).
-  const catalogExpiresAt = expiresAtFor(nowMs, retentionDays + 1);
-  const catalogWritten = new Set<string>();
-
   const restore = async (key: string, batch: readonly StoredEvent[]): Promise<void> => {
-    const entries = new Map<string, CatalogEntry>();
-    for (const event of batch) {
-      for (const entry of event.keys.catalog) {
-        if (!catalogWritten.has(catalogKey(entry))) entries.set(catalogKey(entry), entry);
-      }
-    }
-    const due = [...entries.values()];
-    const catalogResults = due.length === 0 ? [] : await writer.writeCatalog(due, catalogExpiresAt);
-    const catalogFailed = new Set<string>();
-    due.forEach((entry, i) => {
-      if (catalogResults[i]?.ok) catalogWritten.add(catalogKey(entry));
-      else catalogFailed.add(catalogKey(entry));
-    });
-    const fail = (event: StoredEvent, code: StoreFailureCode | 'CatalogNotWritten'): void => {
-      summary.eventsFailed++;
-      report({ key, eventID: event.eventID, reason: `not restored: ${code}` });
-    };
-    const writable: StoredEvent[] = [];
-    for (const event of batch) {
-      if (event.keys.catalog.some((entry) => catalogFailed.has(catalogKey(entry))))
-        fail(event, 'CatalogNotWritten');
-      else writable.push(event);
-    }
-    if (writable.length === 0) return;
-    const results = await writer.restoreEvents(writable);
-    writable.forEach((event, i) => {
+    const results = await writeCatalogFirst(
+      batch,
+      writer,
+      (events) => writer.restoreEvents(events),
+      nowMs,
+      retentionDays,
+    );
+    batch.forEach((event, i) => {
       const result = results[i];
-      if (result?.ok) summary.eventsRestored++;
-      else fail(event, result?.ok === false ? result.errorCode : 'InternalFailure');
+      if (result?.ok) {
+        summary.eventsRestored++;
+        return;
+      }
+      summary.eventsFailed++;
+      const code = result?.ok === false ? result.errorCode : 'InternalFailure';
+      report({ key, eventID: event.eventID, reason: `not restored: ${code}` });
     });
   };
 
