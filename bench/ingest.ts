@@ -143,7 +143,14 @@ async function checkAgainstAdapter(
     // Any content hash will do: the check compares the items' shape.
     const contentHash = 'content-hash';
     const first = stored[0] as StoredEvent;
-    await adapter.claimProducerId(producerId, first.eventID, first.expiresAt, contentHash);
+    const claim = {
+      scope: producerId,
+      eventID: first.eventID,
+      expiresAt: first.expiresAt,
+      contentHash,
+      claimedAtMs: Date.now(),
+    };
+    await adapter.claimProducerId(claim);
     const sent = dynamodb
       .commandCalls(BatchWriteItemCommand)
       .flatMap((call) => (call.args[0].input as BatchWriteItemCommandInput).RequestItems?.[TABLE_NAME] ?? [])
@@ -156,7 +163,7 @@ async function checkAgainstAdapter(
     if (!isDeepStrictEqual(sent, expected)) {
       throw new Error(`the adapter writes other items than the benchmark models:\n${JSON.stringify(sent)}`);
     }
-    if (!isDeepStrictEqual(claimSent, claimItem(producerId, first.eventID, first.expiresAt, contentHash))) {
+    if (!isDeepStrictEqual(claimSent, claimItem(claim))) {
       throw new Error(`the adapter's producer-id claim differs from the model: ${JSON.stringify(claimSent)}`);
     }
   } finally {
@@ -253,6 +260,7 @@ export class NullWriter implements EventWriter {
   async reassignProducerId(): Promise<boolean> {
     return true;
   }
+  async releaseProducerIds(): Promise<void> {}
   async readRecord(): Promise<undefined> {
     return undefined;
   }

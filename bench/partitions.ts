@@ -206,6 +206,8 @@ class CountingWriter implements EventWriter {
     return false;
   }
 
+  async releaseProducerIds(): Promise<void> {}
+
   async readRecord(): Promise<undefined> {
     return undefined;
   }

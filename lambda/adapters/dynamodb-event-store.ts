@@ -7,6 +7,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactWriteItemsCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, mapWithConcurrency } from '../core/backoff.js';
@@ -33,6 +34,7 @@ import {
   type EventWriter,
   type PartitionEntry,
   type PartitionPage,
+  type ProducerIdClaim,
   type ReadOptions,
   type StoredEvent,
   StoreUnavailableError,
@@ -54,6 +56,7 @@ const CATALOG_MAX_PAGES = 100;
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL, postingAttribute: IDS } = TABLE_LAYOUT;
 const EVENT_ID = 'eventID';
 const CONTENT_HASH = 'contentHash';
+const CLAIMED_AT = 'claimedAt';
 
 const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
@@ -74,8 +77,9 @@ export interface DynamoDbEventStoreOptions {
   /**
    * How long a batch write keeps retrying before it reports what is left as not stored. With a stalled store a
    * put takes at most: producer-id claims (one call each, in parallel, 4 s), then a catalog write and an event
-   * write, each within this plus one backoff (1 s): about 18 s. The ingest function's timeout (25 s) leaves room
-   * for that, so every put answers per event instead of timing out. @default 6 000 ms
+   * write, each within this plus one backoff (1 s), then the release of its failed events' claims (one call
+   * timeout, 4 s): about 22 s. The ingest function's timeout (LIMITS.putAttemptMs, 25 s) leaves room for that, so
+   * every put answers per event instead of timing out. @default 6 000 ms
    */
   readonly writeBudgetMs?: number;
 }
@@ -219,18 +223,13 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
     return false;
   }
 
-  async claimProducerId(
-    producerId: string,
-    eventID: string,
-    expiresAt: number,
-    contentHash: string,
-  ): Promise<ClaimResult> {
+  async claimProducerId(claim: ProducerIdClaim): Promise<ClaimResult> {
     try {
       await this.writeCall((callOptions) =>
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: claimItem(producerId, eventID, expiresAt, contentHash),
+            Item: claimItem(claim),
             ConditionExpression: 'attribute_not_exists(#pk)',
             ExpressionAttributeNames: { '#pk': PK },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -241,32 +240,28 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
       return { claimed: true };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const held = error.Item?.[EVENT_ID] === undefined ? await this.readClaim(producerId) : error.Item;
+      const held = error.Item?.[EVENT_ID] === undefined ? await this.readClaim(claim.scope) : error.Item;
       const heldEventID = held?.[EVENT_ID]?.S;
       if (heldEventID === undefined)
         throw new StoreUnavailableError('the producer id claim vanished while being read');
       const heldHash = held?.[CONTENT_HASH]?.S;
+      const claimedAtMs = Number(held?.[CLAIMED_AT]?.N);
       return {
         claimed: false,
         eventID: heldEventID,
         ...(heldHash === undefined ? {} : { contentHash: heldHash }),
+        ...(Number.isFinite(claimedAtMs) ? { claimedAtMs } : {}),
       };
     }
   }
 
-  async reassignProducerId(
-    producerId: string,
-    fromEventID: string,
-    toEventID: string,
-    expiresAt: number,
-    contentHash: string,
-  ): Promise<boolean> {
+  async reassignProducerId(claim: ProducerIdClaim, fromEventID: string): Promise<boolean> {
     try {
       await this.writeCall((callOptions) =>
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: claimItem(producerId, toEventID, expiresAt, contentHash),
+            Item: claimItem(claim),
             ConditionExpression: '#eventID = :from',
             ExpressionAttributeNames: { '#eventID': EVENT_ID },
             ExpressionAttributeValues: { ':from': s(fromEventID) },
@@ -279,6 +274,52 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /**
+   * One transaction per claim: its event's page must not exist (pages are written whole, so then the event is not
+   * stored) and the claim must still name the event. A claim whose page exists is kept: its retry finds the event
+   * stored and lists it again. Every call shares one call timeout; a claim not released settles by age.
+   */
+  async releaseProducerIds(claims: readonly Pick<ProducerIdClaim, 'scope' | 'eventID'>[]): Promise<void> {
+    const releasable = claims.flatMap(({ scope, eventID }) => {
+      const page = pageKeyOf(eventID);
+      return page ? [{ scope, eventID, page }] : [];
+    });
+    await withTimeout(
+      (callOptions) =>
+        mapWithConcurrency(releasable, PARALLEL_REQUESTS, async ({ scope, eventID, page }) => {
+          try {
+            await this.client.send(
+              new TransactWriteItemsCommand({
+                TransactItems: [
+                  {
+                    ConditionCheck: {
+                      TableName: this.tableName,
+                      Key: keyItem(page),
+                      ConditionExpression: 'attribute_not_exists(#pk)',
+                      ExpressionAttributeNames: { '#pk': PK },
+                    },
+                  },
+                  {
+                    Delete: {
+                      TableName: this.tableName,
+                      Key: keyItem(idempotencyKey(scope)),
+                      ConditionExpression: '#eventID = :eventID',
+                      ExpressionAttributeNames: { '#eventID': EVENT_ID },
+                      ExpressionAttributeValues: { ':eventID': s(eventID) },
+                    },
+                  },
+                ],
+              }),
+              callOptions,
+            );
+          } catch {
+            // Best effort: the page exists, the claim moved on, or the store failed; the claim settles by age.
+          }
+        }),
+      this.callTimeoutMs,
+    ).catch(() => undefined);
   }
 
   async readRecord(eventID: string): Promise<string | undefined> {
@@ -495,13 +536,17 @@ export function catalogItem(entry: CatalogEntry, expiresAt: number): Item {
   };
 }
 
-/** The item that claims a producer id for an eventID, with the content hash a re-put is compared against. */
-export function claimItem(producerId: string, eventID: string, expiresAt: number, contentHash: string): Item {
+/**
+ * The item that claims a producer id for an eventID, with the content hash a re-put is compared against and when
+ * it was claimed.
+ */
+export function claimItem(claim: ProducerIdClaim): Item {
   return {
-    ...keyItem(idempotencyKey(producerId)),
-    [EVENT_ID]: s(eventID),
-    [CONTENT_HASH]: s(contentHash),
-    [TTL]: n(expiresAt),
+    ...keyItem(idempotencyKey(claim.scope)),
+    [EVENT_ID]: s(claim.eventID),
+    [CONTENT_HASH]: s(claim.contentHash),
+    [CLAIMED_AT]: n(claim.claimedAtMs),
+    [TTL]: n(claim.expiresAt),
   };
 }
 

@@ -20,6 +20,7 @@ import { LIMITS } from './limits.js';
 import { PageAllocator } from './page-allocator.js';
 import {
   type EventWriter,
+  type ProducerIdClaim,
   type StoredEvent,
   type StoreFailureCode,
   StoreUnavailableError,
@@ -115,12 +116,18 @@ interface Prepared {
   readonly stored: StoredEvent;
 }
 
-/** An event with a producer id, and what its claim holds (resolveProducerId). */
+/** An event with a producer id, and the claim its attempt makes (resolveProducerId). */
 interface Claimed {
   readonly prepared: Prepared;
-  readonly scope: string;
-  readonly contentHash: string;
+  readonly claim: ProducerIdClaim;
 }
+
+/**
+ * A claim whose event is not stored belongs to an attempt that may still be writing it until the attempt's timeout
+ * (LIMITS.putAttemptMs) has passed; twice that leaves room for clock skew between containers and a write the store
+ * applies after its caller gave up.
+ */
+export const CLAIM_SETTLE_MS = 2 * LIMITS.putAttemptMs;
 
 type Preparation =
   | { kind: 'prepared'; prepared: Prepared }
@@ -257,23 +264,34 @@ export async function putEvents(
       fresh.push(preparation.prepared);
       return;
     }
-    const claim: Claimed = {
+    const { stored } = preparation.prepared;
+    const claimed: Claimed = {
       prepared: preparation.prepared,
-      scope: producerIdScope(event.eventSource, event.id, options.channelArn, principal),
-      contentHash: producerContentHash(event),
+      claim: {
+        scope: producerIdScope(event.eventSource, event.id, options.channelArn, principal),
+        eventID: stored.eventID,
+        expiresAt: stored.expiresAt,
+        contentHash: producerContentHash(event),
+        claimedAtMs: options.receivedAtMs,
+      },
     };
-    if (claims.has(claim.scope)) repeats.push(claim);
-    else claims.set(claim.scope, claim);
+    if (claims.has(claimed.claim.scope)) repeats.push(claimed);
+    else claims.set(claimed.claim.scope, claimed);
   });
 
   const idempotent = await Promise.all(
-    [...claims.values()].map((claim) => resolveProducerId(claim, writer, options)),
+    [...claims.values()].map((claimed) => resolveProducerId(claimed, writer, options)),
   );
   const toWrite = [...fresh];
   const outcomeByIndex = new Map<number, PutSuccess | PutFailure>();
+  const claimOf = new Map<Prepared, ProducerIdClaim>();
   for (const resolution of idempotent) {
-    if (resolution.kind === 'write') toWrite.push(resolution.prepared);
-    else outcomeByIndex.set(resolution.outcome.index, resolution.outcome);
+    if (resolution.kind === 'done') {
+      outcomeByIndex.set(resolution.outcome.index, resolution.outcome);
+      continue;
+    }
+    toWrite.push(resolution.prepared);
+    if (resolution.claim) claimOf.set(resolution.prepared, resolution.claim);
   }
 
   const writeResults = await writeCatalogFirst(
@@ -283,8 +301,11 @@ export async function putEvents(
     options.receivedAtMs,
     options.retentionDays,
   );
+  const unstoredClaims: ProducerIdClaim[] = [];
   toWrite.forEach((prepared, i) => {
     const result = writeResults[i];
+    const claim = claimOf.get(prepared);
+    if (!result?.ok && claim) unstoredClaims.push(claim);
     outcomeByIndex.set(
       prepared.index,
       result?.ok
@@ -293,15 +314,17 @@ export async function putEvents(
     );
   });
 
+  if (unstoredClaims.length > 0) await writer.releaseProducerIds(unstoredClaims);
+
   for (const outcome of outcomeByIndex.values()) {
     if ('eventID' in outcome) successful.push(outcome);
     else failed.push(outcome);
   }
   for (const repeat of repeats) {
-    const first = claims.get(repeat.scope);
+    const first = claims.get(repeat.claim.scope);
     const outcome = first ? outcomeByIndex.get(first.prepared.index) : undefined;
     const index = repeat.prepared.index;
-    if (first !== undefined && first.contentHash !== repeat.contentHash) {
+    if (first !== undefined && first.claim.contentHash !== repeat.claim.contentHash) {
       failed.push(
         idempotencyConflict(repeat.prepared, outcome && 'eventID' in outcome ? outcome.eventID : undefined),
       );
@@ -313,7 +336,10 @@ export async function putEvents(
   return { successful, failed, filtered };
 }
 
-type Resolution = { kind: 'write'; prepared: Prepared } | { kind: 'done'; outcome: PutSuccess | PutFailure };
+/** What to write for an event with an id; `claim` is this attempt's, when it holds one (not for a relisted event). */
+type Resolution =
+  | { kind: 'write'; prepared: Prepared; claim?: ProducerIdClaim }
+  | { kind: 'done'; outcome: PutSuccess | PutFailure };
 
 /**
  * "Same content" for idempotency: the SHA-256 of the producer's event as sent (for PutAuditEvents, its eventData
@@ -348,46 +374,48 @@ function idempotencyConflict(prepared: Prepared, heldEventID: string | undefined
 /**
  * Idempotency by producer id (scoped, producerIdScope): claim the id for the new eventID and the event's content
  * hash. If the id is claimed with the same content, that event wins; with other content, the put is refused
- * (IdempotencyConflict). If the holder was never stored (an earlier attempt failed), the claim moves to this
+ * (IdempotencyConflict). If the holder is not stored, the attempt that claimed it either failed or is still
+ * writing (a retry sent while the first attempt runs): until the claim has settled (CLAIM_SETTLE_MS) this attempt
+ * answers Throttling, so the first attempt's event is never stored twice; after that the claim moves to this
  * attempt's eventID. It cannot be stored under the held eventID: that names a page of the earlier request, which a
- * page of this one would overwrite.
+ * page of this one would overwrite. A failed attempt releases its claims (putEvents), so its retry need not wait.
  */
 async function resolveProducerId(
-  claim: Claimed,
+  claimed: Claimed,
   writer: EventWriter,
   options: IngestOptions,
   attemptsLeft = 3,
 ): Promise<Resolution> {
-  const { prepared, scope, contentHash } = claim;
+  const { prepared, claim } = claimed;
   if (attemptsLeft === 0) return { kind: 'done', outcome: storeFailure(prepared, 'Throttling') };
   try {
-    const held = await writer.claimProducerId(
-      scope,
-      prepared.stored.eventID,
-      prepared.stored.expiresAt,
-      contentHash,
-    );
-    if (held.claimed) return { kind: 'write', prepared };
-    if (held.contentHash !== contentHash)
+    const held = await writer.claimProducerId(claim);
+    if (held.claimed) return { kind: 'write', prepared, claim };
+    if (held.contentHash !== claim.contentHash)
       return { kind: 'done', outcome: idempotencyConflict(prepared, held.eventID) };
     const existing = await writer.readRecord(held.eventID);
     if (existing !== undefined)
       return { kind: 'write', prepared: relisted(prepared, held.eventID, existing, options) };
-    const moved = await writer.reassignProducerId(
-      scope,
-      held.eventID,
-      prepared.stored.eventID,
-      prepared.stored.expiresAt,
-      contentHash,
-    );
-    if (moved) return { kind: 'write', prepared };
+    const heldForMs = options.receivedAtMs - (held.claimedAtMs ?? Number.NEGATIVE_INFINITY);
+    if (heldForMs < CLAIM_SETTLE_MS) return { kind: 'done', outcome: stillWriting(prepared, heldForMs) };
+    if (await writer.reassignProducerId(claim, held.eventID)) return { kind: 'write', prepared, claim };
     // Another attempt moved the claim first: start over against the new holder.
-    return resolveProducerId(claim, writer, options, attemptsLeft - 1);
+    return resolveProducerId(claimed, writer, options, attemptsLeft - 1);
   } catch (error) {
     if (error instanceof StoreUnavailableError)
       return { kind: 'done', outcome: storeFailure(prepared, error.errorCode) };
     throw error;
   }
+}
+
+/** Retryable: the attempt holding the id has not stored its event yet, and may still. */
+function stillWriting(prepared: Prepared, heldForMs: number): PutFailure {
+  const waitS = Math.ceil((CLAIM_SETTLE_MS - Math.max(0, heldForMs)) / 1000);
+  return {
+    ...withId(prepared.index, prepared.event),
+    errorCode: 'Throttling',
+    errorMessage: `id ${prepared.event.id} is held by an earlier attempt that has not stored its event yet and may still; retry: if that attempt failed, the id is free within ${waitS} s`,
+  };
 }
 
 /**

@@ -147,9 +147,12 @@ export function expiresAtFor(timeMs: number, retentionDays: number): number {
   return Math.floor(timeMs / 1000) + retentionDays * 86_400;
 }
 
+/** The partition key prefix of producer-id claims: the only items a put deletes (releasing a failed attempt's). */
+export const CLAIM_PREFIX = 'ID#';
+
 /** The claim item of a scoped producer id (producerIdScope). */
 export function idempotencyKey(scopedProducerId: string): ItemKey {
-  return { pk: `ID#${scopedProducerId}`, sk: 'ID' };
+  return { pk: `${CLAIM_PREFIX}${scopedProducerId}`, sk: 'ID' };
 }
 
 export function sourcePartitions(eventSource: string, shards: number): PartitionRef[] {

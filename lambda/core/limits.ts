@@ -39,6 +39,11 @@ export const LIMITS = {
   producerIdPattern: /^[-_A-Za-z0-9]{1,128}$/,
   /** How far into the future an eventTime may lie (clock skew between producers and OpenTrail). */
   futureSkewMs: 15 * 60 * 1000,
+  /**
+   * The longest one put may run: the ingest function's timeout (lambda/manifest/functions.ts reads it), above the
+   * write path's worst case with a stalled store (about 22 s, DynamoDbEventStore writeBudgetMs).
+   */
+  putAttemptMs: 25_000,
   lookupMaxResults: 1000,
   lookupDefaultMaxResults: 50,
   /**

@@ -23,13 +23,31 @@ export type WriteResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly errorCode: StoreFailureCode };
 
+/** A producer id (scoped, keys.ts producerIdScope) claimed for an eventID by one put attempt. */
+export interface ProducerIdClaim {
+  readonly scope: string;
+  readonly eventID: string;
+  /** Epoch seconds: the claim expires with its event. */
+  readonly expiresAt: number;
+  /** ingest.ts producerContentHash of the event as sent. */
+  readonly contentHash: string;
+  /** When the attempt made the claim (its receipt time), epoch ms: how a retry tells a running attempt. */
+  readonly claimedAtMs: number;
+}
+
 /**
- * A claim that already existed names the eventID holding it and the content hash it was made with (ingest.ts
- * producerContentHash); `contentHash` is absent only on a claim item no OpenTrail ingest wrote.
+ * A claim that already existed names the eventID holding it, the content hash it was made with (ingest.ts
+ * producerContentHash) and when it was made; `contentHash` and `claimedAtMs` are absent only on a claim item no
+ * current OpenTrail ingest wrote.
  */
 export type ClaimResult =
   | { readonly claimed: true }
-  | { readonly claimed: false; readonly eventID: string; readonly contentHash?: string };
+  | {
+      readonly claimed: false;
+      readonly eventID: string;
+      readonly contentHash?: string;
+      readonly claimedAtMs?: number;
+    };
 
 export interface EventWriter {
   /** Writes catalog entries (idempotent overwrites); one result per entry. */
@@ -44,24 +62,16 @@ export interface EventWriter {
    * event already stored is left as it is and not listed again; one result per event.
    */
   restoreEvents(events: readonly StoredEvent[]): Promise<WriteResult[]>;
+  /** Claims a producer id unless it is claimed already. Throws StoreUnavailable. */
+  claimProducerId(claim: ProducerIdClaim): Promise<ClaimResult>;
+  /** Moves a claim to another eventID, only if it still points at `fromEventID`. */
+  reassignProducerId(claim: ProducerIdClaim, fromEventID: string): Promise<boolean>;
   /**
-   * Claims a scoped producer id (keys.ts producerIdScope) for an eventID and the content hash of the event, unless
-   * the id is claimed already. Throws StoreUnavailable.
+   * Deletes the claims of a failed attempt whose events are not stored (each only if it still points at its
+   * eventID and that event's page does not exist), so a retry need not wait for them to settle. Best effort, within
+   * one call's time: a claim left behind settles by age (ingest.ts resolveProducerId). Never throws.
    */
-  claimProducerId(
-    producerId: string,
-    eventID: string,
-    expiresAt: number,
-    contentHash: string,
-  ): Promise<ClaimResult>;
-  /** Moves a claim from one eventID to another, only if it still points at `fromEventID`. */
-  reassignProducerId(
-    producerId: string,
-    fromEventID: string,
-    toEventID: string,
-    expiresAt: number,
-    contentHash: string,
-  ): Promise<boolean>;
+  releaseProducerIds(claims: readonly Pick<ProducerIdClaim, 'scope' | 'eventID'>[]): Promise<void>;
   /** The stored record, read strongly consistently. */
   readRecord(eventID: string): Promise<string | undefined>;
 }

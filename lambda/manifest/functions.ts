@@ -1,3 +1,4 @@
+import { LIMITS } from '../core/limits.js';
 import { STREAM_FILTER_PATTERNS } from '../core/pipeline.js';
 import type { TrailRouteName } from '../core/trail-routes.js';
 import type { SettingKey } from './settings.js';
@@ -125,8 +126,7 @@ export const FUNCTIONS = {
     localName: 'opentrail-ingest',
     entry: 'lambda/handlers/ingest.ts',
     memoryMb: 512,
-    // Above the write path's worst case with a stalled store (about 18 s, DynamoDbEventStore writeBudgetMs).
-    timeoutSeconds: 25,
+    timeoutSeconds: LIMITS.putAttemptMs / 1000,
     architecture: 'arm64',
     // The put routes' 1,000 requests/s at about 0.2 s each.
     reservedConcurrency: 200,

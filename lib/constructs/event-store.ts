@@ -2,6 +2,7 @@ import { AttributeType, StreamViewType, type TablePropsV2, TableV2 } from 'aws-c
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { CLAIM_PREFIX } from '../../lambda/core/keys.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
 import { defaultTableProps } from '../defaults/dynamodb.js';
@@ -59,7 +60,15 @@ export interface EventStoreProps {
   readonly tableProps?: EventTableProps;
 }
 
-const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem'];
+const WRITE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PutItem',
+  'dynamodb:GetItem',
+  // A failed put releases its producer-id claims: a transaction of a check on the event's page and a delete.
+  'dynamodb:ConditionCheckItem',
+];
+/** Deletes on claim items only (the partition key's prefix): a put never deletes an event or a list. */
+const RELEASE_CLAIM_ACTIONS = ['dynamodb:DeleteItem'];
 const READ_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
 const QUERY_ACTIONS = ['dynamodb:Query'];
 /**
@@ -100,13 +109,23 @@ export class EventStore extends Construct {
     });
   }
 
-  /** Lets the ingest path put events, batch them, and read one back to make a re-put idempotent. */
+  /**
+   * Lets the ingest path put events, batch them, read one back to make a re-put idempotent, and delete the
+   * producer-id claims of a failed attempt (claim items only).
+   */
   public grantWriteEvents(grantee: IGrantable): Grant {
     const tableGrant = Grant.addToPrincipal({
       grantee,
       actions: WRITE_ACTIONS,
       resourceArns: [this.table.tableArn],
-    });
+    }).combine(
+      Grant.addToPrincipal({
+        grantee,
+        actions: RELEASE_CLAIM_ACTIONS,
+        resourceArns: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CLAIM_PREFIX}*`] } },
+      }),
+    );
     return this.withKeyGrant(tableGrant, grantee, KEY_WRITE_ACTIONS);
   }
 

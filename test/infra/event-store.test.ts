@@ -4,6 +4,7 @@ import { TableClass, TableEncryptionV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idempotencyKey } from '../../lambda/core/keys.js';
 import { TABLE_LAYOUT } from '../../lambda/core/table-layout.js';
 import { EventStore } from '../../lib/constructs/event-store.js';
 import {
@@ -201,7 +202,7 @@ describe('EventStore', () => {
   });
 
   describe('grants', () => {
-    it('grants put, batch write and get on the table only when grantWriteEvents is called', () => {
+    it('grants put, batch write, get and condition checks on the table, and deletes of claim items only, when grantWriteEvents is called', () => {
       // Prepare
       const resources = template.toJSON().Resources;
       const tableArn = renderCfnString(defaultStack.resolve(defaultStore.table.tableArn));
@@ -212,10 +213,22 @@ describe('EventStore', () => {
       // Assess
       expect(actionsOfRole(resources, defaultStack.resolve(writer.roleName))).toEqual([
         'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
       ]);
-      expect(statements.map((statement) => renderCfnString(statement.Resource))).toEqual([tableArn]);
+      expect(statements.map((statement) => renderCfnString(statement.Resource))).toEqual([
+        tableArn,
+        tableArn,
+      ]);
+      const deletes = statements.filter((statement) => statement.Action === 'dynamodb:DeleteItem');
+      expect(deletes).toEqual([
+        expect.objectContaining({
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ID#*'] } },
+        }),
+      ]);
+      expect(idempotencyKey('any').pk.startsWith('ID#')).toBe(true);
     });
 
     it('grants get, batch get and query on the table, no writes, when grantReadEvents is called', () => {

@@ -70,4 +70,42 @@ describe('producer-id claims in DynamoDB', () => {
     const stored = await store.readRecord(alices.successful[0]?.eventID ?? '');
     expect(JSON.parse(stored ?? '{}')).toMatchObject({ eventName: 'DeleteOrder' });
   });
+
+  it('releases only the claims whose events are not stored and still name them (TransactWriteItems)', async () => {
+    // Prepare: a stored event, an event never stored, and a claim another attempt moved on.
+    const options = { ...OPTIONS, producerArn: ALICE };
+    const stored = await putEvents([event({ id: 'release-stored' })], store, options);
+    const storedID = stored.successful[0]?.eventID ?? '';
+    const unstoredID = `${storedID.slice(0, -11)}ZZZZZZZZZZ0`;
+    const scope = (id: string) => producerIdScope('orders.example.com', id, '', ALICE);
+    const claim = (id: string, eventID: string) => ({
+      scope: scope(id),
+      eventID,
+      expiresAt: Math.floor(NOW_MS / 1000) + 3600,
+      contentHash: 'hash',
+      claimedAtMs: NOW_MS,
+    });
+    await store.claimProducerId(claim('release-unstored', unstoredID));
+    await store.claimProducerId(claim('release-moved', unstoredID));
+    await store.reassignProducerId(claim('release-moved', storedID), unstoredID);
+
+    // Act
+    await store.releaseProducerIds([
+      { scope: scope('release-stored'), eventID: storedID },
+      { scope: scope('release-unstored'), eventID: unstoredID },
+      { scope: scope('release-moved'), eventID: unstoredID },
+    ]);
+
+    // Assess
+    const holder = async (id: string) => {
+      const key = idempotencyKey(scope(id));
+      const item = await client.send(
+        new GetItemCommand({ TableName: 'claims', Key: { pk: { S: key.pk }, sk: { S: key.sk } } }),
+      );
+      return item.Item?.eventID?.S;
+    };
+    expect(await holder('release-stored')).toBe(storedID);
+    expect(await holder('release-unstored')).toBeUndefined();
+    expect(await holder('release-moved')).toBe(storedID);
+  });
 });

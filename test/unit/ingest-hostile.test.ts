@@ -4,7 +4,12 @@ import { writeItems } from '../../lambda/adapters/dynamodb-event-store.js';
 import { type Channel, channelArn, resolveChannel } from '../../lambda/core/cloudtrail/channels.js';
 import { PAGE_SLOTS } from '../../lambda/core/event-id.js';
 import { byteLength, type ProducerEvent } from '../../lambda/core/event-model.js';
-import { type IngestOptions, producerContentHash, putEvents } from '../../lambda/core/ingest.js';
+import {
+  CLAIM_SETTLE_MS,
+  type IngestOptions,
+  producerContentHash,
+  putEvents,
+} from '../../lambda/core/ingest.js';
 import { pagesOf, producerIdScope } from '../../lambda/core/keys.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import { createIngestHandler } from '../../lambda/routes/ingest.js';
@@ -216,17 +221,20 @@ describe('a claim whose event was never stored', () => {
   const UNUSABLE_EVENT_ID = '01ABCDEFGHJKMNPQRSTVWXYZ00';
   const claimFor = (event: Record<string, unknown>) =>
     producerIdScope('orders.example.com', String(event.id), '', ALICE);
+  // A claim older than CLAIM_SETTLE_MS: its attempt is over.
+  const settledClaim = (event: Record<string, unknown>) => ({
+    scope: claimFor(event),
+    eventID: UNUSABLE_EVENT_ID,
+    expiresAt: 0,
+    contentHash: producerContentHash(event as ProducerEvent),
+    claimedAtMs: OPTIONS.receivedAtMs - CLAIM_SETTLE_MS,
+  });
 
   it('moves to a new eventID for a retry with the same content', async () => {
     // Prepare
     const store = new MemoryEventStore();
     const event = sampleEvent({ id: 'o-6' });
-    await store.claimProducerId(
-      claimFor(event),
-      UNUSABLE_EVENT_ID,
-      0,
-      producerContentHash(event as ProducerEvent),
-    );
+    await store.claimProducerId(settledClaim(event));
 
     // Act
     const result = await putEvents([event], store, { ...OPTIONS, producerArn: ALICE });
@@ -243,12 +251,7 @@ describe('a claim whose event was never stored', () => {
     const store = new MemoryEventStore();
     const event = sampleEvent({ id: 'o-7' });
     const other = sampleEvent({ id: 'o-7', eventName: 'DeleteOrder' });
-    await store.claimProducerId(
-      claimFor(event),
-      UNUSABLE_EVENT_ID,
-      0,
-      producerContentHash(event as ProducerEvent),
-    );
+    await store.claimProducerId(settledClaim(event));
 
     // Act
     const result = await putEvents([other], store, { ...OPTIONS, producerArn: ALICE });

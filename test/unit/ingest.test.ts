@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProducerEvent } from '../../lambda/core/event-model.js';
 import {
+  CLAIM_SETTLE_MS,
   DEFAULT_INGEST_POLICY,
   type IngestOptions,
   type IngestPolicy,
@@ -193,19 +194,86 @@ describe('putEvents', () => {
     expect(names).toEqual(['ChargeCard', 'CreateOrder', 'CreateOrder', 'CreateOrder']);
   });
 
-  it('moves the claim to a new eventID when the retry cannot reuse the held one', async () => {
+  const UNSTORED_EVENT_ID = '01ABCDEFGHJKMNPQRSTVWXYZ00';
+  const heldClaim = (id: string, heldForMs: number) => ({
+    scope: claimOf(id),
+    eventID: UNSTORED_EVENT_ID,
+    expiresAt: 0,
+    contentHash: producerContentHash(sampleEvent({ id }) as ProducerEvent),
+    claimedAtMs: OPTIONS.receivedAtMs - heldForMs,
+  });
+
+  it('moves a settled claim whose event was never stored to a new eventID', async () => {
     const store = new MemoryEventStore();
-    const moved = sampleEvent({ id: 'moved' });
-    await store.claimProducerId(
-      claimOf('moved'),
-      '01ABCDEFGHJKMNPQRSTVWXYZ00',
-      0,
-      producerContentHash(moved as ProducerEvent),
-    );
-    const result = await putEvents([moved], store, OPTIONS);
+    await store.claimProducerId(heldClaim('moved', CLAIM_SETTLE_MS));
+    const result = await putEvents([sampleEvent({ id: 'moved' })], store, OPTIONS);
     const eventID = result.successful[0]?.eventID;
-    expect(eventID).not.toBe('01ABCDEFGHJKMNPQRSTVWXYZ00');
+    expect(eventID).not.toBe(UNSTORED_EVENT_ID);
     expect(store.claimHolder(claimOf('moved'))).toBe(eventID);
+  });
+
+  it('answers Throttling while the attempt holding the id may still store its event, and stores nothing', async () => {
+    // Prepare: an earlier attempt claimed the id 10 s ago and has not stored its event yet (still writing).
+    const store = new MemoryEventStore();
+    await store.claimProducerId(heldClaim('running', 10_000));
+
+    // Act
+    const result = await putEvents([sampleEvent({ id: 'running' })], store, OPTIONS);
+
+    // Assess
+    expect(result.successful).toEqual([]);
+    expect(result.failed).toEqual([
+      {
+        index: 0,
+        id: 'running',
+        errorCode: 'Throttling',
+        errorMessage: `id running is held by an earlier attempt that has not stored its event yet and may still; retry: if that attempt failed, the id is free within ${(CLAIM_SETTLE_MS - 10_000) / 1000} s`,
+      },
+    ]);
+    expect(store.claimHolder(claimOf('running'))).toBe(UNSTORED_EVENT_ID);
+    expect(store.records.size).toBe(0);
+  });
+
+  it('releases the claims of events it failed to store, so an immediate retry stores them once', async () => {
+    // Prepare: the first attempt's write fails without storing anything.
+    const store = new MemoryEventStore();
+    const writeEvents = store.writeEvents.bind(store);
+    store.writeEvents = async (events) => events.map(() => ({ ok: false, errorCode: 'Throttling' }));
+    const events = [sampleEvent({ id: 'r-1' }), sampleEvent({ id: 'r-2', eventName: 'DeleteOrder' })];
+    const failed = await putEvents(events, store, OPTIONS);
+    store.writeEvents = writeEvents;
+
+    // Act
+    const retried = await putEvents(events, store, { ...OPTIONS, receivedAtMs: OPTIONS.receivedAtMs + 200 });
+
+    // Assess
+    expect(failed.failed.map((failure) => failure.errorCode)).toEqual(['Throttling', 'Throttling']);
+    expect(retried.successful.map((success) => success.id)).toEqual(['r-1', 'r-2']);
+    expect(store.records.size).toBe(2);
+    expect(store.claimHolder(claimOf('r-1'))).toBe(retried.successful[0]?.eventID);
+  });
+
+  it('keeps the claim of a failed event whose page was stored, so the retry lists that event instead of a copy', async () => {
+    // Prepare: the page is stored but the attempt reports failure (its posting lists failed).
+    const store = new MemoryEventStore();
+    const writeEvents = store.writeEvents.bind(store);
+    store.writeEvents = async (events) => {
+      await writeEvents(events);
+      return events.map(() => ({ ok: false, errorCode: 'Throttling' }));
+    };
+    const event = sampleEvent({ id: 'half' });
+    const failed = await putEvents([event], store, OPTIONS);
+    store.writeEvents = writeEvents;
+    const held = store.claimHolder(claimOf('half'));
+
+    // Act
+    const retried = await putEvents([event], store, { ...OPTIONS, receivedAtMs: OPTIONS.receivedAtMs + 200 });
+
+    // Assess
+    expect(failed.failed).toEqual([expect.objectContaining({ errorCode: 'Throttling' })]);
+    expect(held).toEqual(expect.any(String));
+    expect(retried.successful).toEqual([{ index: 0, id: 'half', eventID: held }]);
+    expect(store.records.size).toBe(1);
   });
 
   it('fails only the events whose catalog entry could not be written, so none is stored unlisted', async () => {
