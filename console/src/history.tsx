@@ -330,7 +330,7 @@ function Filters({ api, query }: { api: Api; query: ConsoleQuery }) {
             Start (UTC, ISO 8601)
             <input
               value={start}
-              placeholder="2026-01-31T12:00:00Z"
+              placeholder="e.g. 2026-01-31T12:00:00Z"
               onInput={(event) => setStart(event.currentTarget.value)}
             />
           </label>
@@ -453,7 +453,7 @@ function Histogram({
       </svg>
       <figcaption>
         <span>{formatTime(formatInstant(bounds.startMs))}</span>
-        <span>
+        <span class="scale">
           {`1 bar: ${duration((buckets[0]?.endMs ?? 0) - (buckets[0]?.startMs ?? 0))}, highest ${highest}; `}
           {complete ? 'all matching events' : 'the loaded events only: Load more to count the rest'}
         </span>
@@ -636,6 +636,34 @@ function Downloads({ api, query, bounds }: { api: Api; query: ConsoleQuery; boun
   );
 }
 
+/** Which sides of a horizontally scrolling box hold content out of view; follows its scrolling and resizing. */
+function useHiddenSides(box: HTMLElement | null): { readonly before: boolean; readonly after: boolean } {
+  const [sides, setSides] = useState({ before: false, after: false });
+  useEffect(() => {
+    if (box === null) return;
+    const measure = () => {
+      const before = box.scrollLeft > 1;
+      const after = box.scrollLeft + box.clientWidth < box.scrollWidth - 1;
+      setSides((current) =>
+        current.before === before && current.after === after ? current : { before, after },
+      );
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    if (box.firstElementChild !== null) observer.observe(box.firstElementChild);
+    box.addEventListener('scroll', measure, { passive: true });
+    return () => {
+      observer.disconnect();
+      box.removeEventListener('scroll', measure);
+    };
+  }, [box]);
+  return sides;
+}
+
+/** A sideways scroll moves this share of the visible width, so a column cut at the edge stays in view. */
+const SCROLL_SHARE = 0.8;
+
 function EventTable({
   records,
   columns,
@@ -649,6 +677,8 @@ function EventTable({
   onSelect: (record: ConsoleRecord) => void;
   selected: string | undefined;
 }) {
+  const [wrap, setWrap] = useState<HTMLDivElement | null>(null);
+  const hidden = useHiddenSides(wrap);
   if (records.length === 0) {
     return (
       <div class="empty" role="status">
@@ -660,56 +690,78 @@ function EventTable({
       </div>
     );
   }
+  const scroll = (direction: 1 | -1) => wrap?.scrollBy({ left: direction * wrap.clientWidth * SCROLL_SHARE });
   return (
-    <div class="table-wrap">
-      <table class="events">
-        <caption class="visually-hidden">Events, newest first</caption>
-        <thead>
-          <tr>
-            {columns.map((column) => (
-              <th scope="col" key={column.id}>
-                {column.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {records.map((record) => (
-            <tr key={record.eventID} class={record.eventID === selected ? 'selected' : undefined}>
-              {columns.map((column) =>
-                column.id === 'eventTime' ? (
-                  <td key={column.id}>
-                    <a
-                      href={eventHref(record.eventID)}
-                      title="Show this event"
-                      onClick={(event) => {
-                        if (
-                          event.button !== 0 ||
-                          event.metaKey ||
-                          event.ctrlKey ||
-                          event.shiftKey ||
-                          event.altKey
-                        )
-                          return;
-                        event.preventDefault();
-                        onSelect(record);
-                      }}
-                    >
-                      {formatTime(record.eventTime)}
-                    </a>
-                  </td>
-                ) : (
-                  <td key={column.id}>
-                    {column.values(record).map((value) => (
-                      <FilterValue key={value} value={value} attribute={column.filter} onFilter={onFilter} />
-                    ))}
-                  </td>
-                ),
-              )}
+    <div class="table-frame">
+      {(hidden.before || hidden.after) && (
+        <p class="scroll-cue">
+          <span class="hint">The table is wider than its space: some columns are out of view.</span>
+          <button type="button" class="small" disabled={!hidden.before} onClick={() => scroll(-1)}>
+            ← Columns
+          </button>
+          <button type="button" class="small" disabled={!hidden.after} onClick={() => scroll(1)}>
+            More columns →
+          </button>
+        </p>
+      )}
+      <div
+        class={`table-wrap${hidden.before ? ' more-before' : ''}${hidden.after ? ' more-after' : ''}`}
+        ref={setWrap}
+      >
+        <table class="events">
+          <caption class="visually-hidden">Events, newest first</caption>
+          <thead>
+            <tr>
+              {columns.map((column) => (
+                <th scope="col" key={column.id}>
+                  {column.label}
+                </th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {records.map((record) => (
+              <tr key={record.eventID} class={record.eventID === selected ? 'selected' : undefined}>
+                {columns.map((column) =>
+                  column.id === 'eventTime' ? (
+                    <td key={column.id} data-label={column.label}>
+                      <a
+                        href={eventHref(record.eventID)}
+                        title="Show this event"
+                        onClick={(event) => {
+                          if (
+                            event.button !== 0 ||
+                            event.metaKey ||
+                            event.ctrlKey ||
+                            event.shiftKey ||
+                            event.altKey
+                          )
+                            return;
+                          event.preventDefault();
+                          onSelect(record);
+                        }}
+                      >
+                        {formatTime(record.eventTime)}
+                      </a>
+                    </td>
+                  ) : (
+                    <td key={column.id} data-label={column.label}>
+                      {column.values(record).map((value) => (
+                        <FilterValue
+                          key={value}
+                          value={value}
+                          attribute={column.filter}
+                          onFilter={onFilter}
+                        />
+                      ))}
+                    </td>
+                  ),
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

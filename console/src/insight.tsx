@@ -70,28 +70,62 @@ export function InsightPage({ api, sharedEventID }: { api: Api; sharedEventID: s
   );
 }
 
+/** A tick's label: whole numbers as they are, a half tick to one decimal. */
+const tickLabel = (value: number): string => (Number.isInteger(value) ? `${value}` : value.toFixed(1));
+/** Class names that place each tick label at its gridline's height (styles.css, PLOT_INSET). */
+const TICK_CLASSES = ['tick zero', 'tick half', 'tick full'];
+
 function SeriesGraph({ series }: { series: InsightSeries }) {
   const geometry = useMemo(() => seriesGeometry(series, WIDTH, HEIGHT), [series]);
   const first = series.minutes[0]?.minute;
   const last = series.minutes.at(-1)?.minute;
   return (
     <figure class="series">
+      <div class="y-axis" aria-hidden="true">
+        <span class="sizer">{tickLabel(geometry.top)}</span>
+        {geometry.ticks.map((tick, index) => (
+          <span class={TICK_CLASSES[index]} key={tick.value}>
+            {tickLabel(tick.value)}
+          </span>
+        ))}
+      </div>
       <svg
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         preserveAspectRatio="none"
         role="img"
-        aria-label={`Calls per minute over ${series.minutes.length} minutes against the baseline, the insight shaded`}
+        aria-label={`Calls per minute over ${series.minutes.length} minutes against the baseline, the insight shaded; the scale runs from 0 to ${geometry.top}`}
       >
+        {geometry.ticks.map((tick) => (
+          <line
+            key={tick.value}
+            class={tick.value === 0 ? 'zero' : 'grid'}
+            x1="0"
+            x2={WIDTH}
+            y1={tick.y}
+            y2={tick.y}
+          />
+        ))}
         <rect class="window" x={geometry.window.x} y="0" width={geometry.window.width} height={HEIGHT} />
-        <path class="actual" d={geometry.actual} />
+        <line class="window-start" x1={geometry.window.x} x2={geometry.window.x} y1="0" y2={HEIGHT} />
         {geometry.baseline !== '' && <path class="baseline" d={geometry.baseline} />}
+        <path class="actual" d={geometry.actual} />
       </svg>
       <figcaption>
         <span>{formatTime(first)}</span>
-        <span>
-          {`${series.minutes.length} minutes, highest ${geometry.highest} per minute; `}
-          <span class="legend actual">actual</span> <span class="legend baseline">baseline</span>{' '}
-          <span class="legend window">insight</span>
+        <span class="legend">
+          {`${series.minutes.length} minutes, calls per minute, highest ${geometry.highest}: `}
+          <span class="key">
+            <span class="swatch actual" />
+            actual
+          </span>
+          <span class="key">
+            <span class="swatch baseline" />
+            baseline
+          </span>
+          <span class="key">
+            <span class="swatch window" />
+            insight
+          </span>
         </span>
         <span>{formatTime(last)}</span>
       </figcaption>
@@ -108,21 +142,27 @@ function Attributions({ attributions: all }: { attributions: readonly Attributio
     <section class="attributions" aria-label="Top attributions">
       <h2>Top attributions</h2>
       {attributions.map((attribution) => (
-        <table class="events" key={attribution.attribute}>
+        <table class="events attribution" key={attribution.attribute}>
           <caption>{ATTRIBUTE_LABELS[attribution.attribute] ?? attribution.attribute}</caption>
           <thead>
             <tr>
               <th scope="col">Value</th>
-              <th scope="col">Insight average per minute</th>
-              <th scope="col">Baseline average per minute</th>
+              <th scope="col" class="number">
+                Insight average per minute
+              </th>
+              <th scope="col" class="number">
+                Baseline average per minute
+              </th>
             </tr>
           </thead>
           <tbody>
             {attribution.insight.map((value) => (
               <tr key={value.value}>
                 <td>{value.value}</td>
-                <td>{value.average}</td>
-                <td>{attribution.baseline.find((other) => other.value === value.value)?.average ?? 0}</td>
+                <td class="number">{value.average}</td>
+                <td class="number">
+                  {attribution.baseline.find((other) => other.value === value.value)?.average ?? 0}
+                </td>
               </tr>
             ))}
           </tbody>

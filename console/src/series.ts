@@ -41,7 +41,34 @@ export interface Geometry {
   readonly baseline: string;
   /** The shaded insight window: from its first minute to the end of its last. */
   readonly window: { readonly x: number; readonly width: number };
+  /** The highest count or baseline in the series. */
   readonly highest: number;
+  /** The value the plot's top stands for: a round number at least HEADROOM above the highest. */
+  readonly top: number;
+  /** Gridlines at 0, half the top and the top, bottom to top; the page labels them at PLOT_INSET's heights. */
+  readonly ticks: readonly { readonly value: number; readonly y: number }[];
+}
+
+/**
+ * The plot keeps this share of the height free above its top and below its zero line, so a line drawn at either
+ * keeps its whole stroke inside the box. styles.css places the tick labels at the same heights (5%, 50%, 95%).
+ */
+export const PLOT_INSET = 0.05;
+/** The top of the scale is at least this much above the highest value, so a peak shows as a peak, not as the edge. */
+const HEADROOM = 1.1;
+/** Round scale tops, per power of ten. */
+const ROUND_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+const MAX_POWER = 15;
+
+/** The smallest round whole number at least `least`: 1.1 -> 2, 4.4 -> 5, 132 -> 150. */
+export function roundTop(least: number): number {
+  for (let power = 0; power <= MAX_POWER; power++) {
+    for (const step of ROUND_STEPS) {
+      const candidate = step * 10 ** power;
+      if (candidate >= least && Number.isInteger(candidate)) return candidate;
+    }
+  }
+  return Math.ceil(least);
 }
 
 const MINUTE_MS = 60_000;
@@ -51,10 +78,12 @@ export function seriesGeometry(series: InsightSeries, width: number, height: num
   const { minutes } = series;
   const first = Date.parse(minutes[0]?.minute ?? series.insightStart);
   const span = Math.max(1, minutes.length);
-  const highest = Math.max(1, ...minutes.map((minute) => Math.max(minute.count, minute.baseline ?? 0)));
+  const highest = Math.max(0, ...minutes.map((minute) => Math.max(minute.count, minute.baseline ?? 0)));
+  const top = roundTop(Math.max(1, highest) * HEADROOM);
+  const inset = height * PLOT_INSET;
   // Minute i spans [i, i + 1) on the x axis; its point sits in the middle.
   const x = (ms: number): number => round(((ms - first) / MINUTE_MS / span) * width);
-  const y = (value: number): number => round(height - (value / highest) * height);
+  const y = (value: number): number => round(height - inset - (value / top) * (height - 2 * inset));
   const point = (minute: SeriesMinute, value: number): string =>
     `${x(Date.parse(minute.minute) + MINUTE_MS / 2)},${y(value)}`;
   const actual = minutes.map((minute, i) => `${i === 0 ? 'M' : 'L'}${point(minute, minute.count)}`).join('');
@@ -74,5 +103,12 @@ export function seriesGeometry(series: InsightSeries, width: number, height: num
     series.insightEnd === undefined
       ? x(lastMs)
       : x(Math.min(lastMs, Date.parse(series.insightEnd) + MINUTE_MS));
-  return { actual, baseline, window: { x: startX, width: round(Math.max(0, endX - startX)) }, highest };
+  return {
+    actual,
+    baseline,
+    window: { x: startX, width: round(Math.max(0, endX - startX)) },
+    highest,
+    top,
+    ticks: [0, top / 2, top].map((value) => ({ value, y: y(value) })),
+  };
 }

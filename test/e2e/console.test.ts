@@ -26,6 +26,30 @@ const DEADLINE_MS = 30_000;
 /** A short insights baseline, so three hours of back-dated traffic make a full history (as test/e2e/insights.test.ts). */
 const BASELINE_MINUTES = 180;
 
+type Rgba = readonly [number, number, number, number];
+
+/** A computed CSS colour (`rgb()`, `rgba()` or `color(srgb ...)`) as 0-255 channels and an alpha. */
+const parseColour = (css: string): Rgba => {
+  const numbers = (css.match(/[\d.]+/g) ?? []).map(Number);
+  const [r = 0, g = 0, b = 0, a = 1] = numbers;
+  return css.startsWith('color(srgb') ? [r * 255, g * 255, b * 255, a] : [r, g, b, a];
+};
+
+/** WCAG 2 contrast of a colour (its alpha times `opacity`, over `background`) against that background. */
+const contrast = (colour: string, background: string, opacity = 1): number => {
+  const [r, g, b, a] = parseColour(colour);
+  const [br, bg, bb] = parseColour(background);
+  const alpha = a * opacity;
+  const blended = [r * alpha + br * (1 - alpha), g * alpha + bg * (1 - alpha), b * alpha + bb * (1 - alpha)];
+  const luminance = (channels: readonly number[]) =>
+    channels
+      .map((channel) => channel / 255)
+      .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+      .reduce((sum, c, i) => sum + c * ([0.2126, 0.7152, 0.0722][i] ?? 0), 0);
+  const [high, low] = [luminance(blended), luminance([br, bg, bb])].sort((x, y) => y - x);
+  return ((high ?? 0) + 0.05) / ((low ?? 0) + 0.05);
+};
+
 describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
   let local: LocalHandle;
   let browser: Browser;
@@ -88,6 +112,74 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
       .locator('table.events tbody tr td:first-child a')
       .evaluateAll((links) => links.map((link) => link.getAttribute('href')?.split('/').pop() ?? ''));
 
+  /** The viewport box of every element the selector matches. */
+  const boxes = (page: Page, selector: string) =>
+    page.locator(selector).evaluateAll((elements) =>
+      elements.map((element) => {
+        const { left, right, top, bottom } = element.getBoundingClientRect();
+        return { left, right, top, bottom };
+      }),
+    );
+
+  /**
+   * The insight graph reads as a person needs it to: the line inside the plot with room above its peak and a zero
+   * on the zero gridline, and each legend swatch at 3:1 or more against the page (its text at 4.5:1), as drawn:
+   * every opacity on the way up counts.
+   */
+  const expectReadableGraph = async (page: Page) => {
+    const d = (await page.locator('figure.series path.actual').getAttribute('d')) ?? '';
+    const ys = [...d.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((match) => Number(match[1]));
+    const zero = Number(await page.locator('figure.series svg line.zero').getAttribute('y1'));
+    const gridlines = await page
+      .locator('figure.series svg line.grid')
+      .evaluateAll((lines) => lines.map((line) => Number(line.getAttribute('y1'))));
+    expect(ys.length).toBeGreaterThan(100);
+    expect(Math.min(...ys)).toBeGreaterThan(Math.min(...gridlines));
+    expect(Math.max(...ys)).toBeLessThanOrEqual(zero);
+    expect(ys.at(-1)).toBe(zero);
+    const [plot] = await boxes(page, 'figure.series svg');
+    const [line] = await boxes(page, 'figure.series path.actual');
+    expect(line?.top).toBeGreaterThan((plot?.top ?? 0) + 4);
+    expect(line?.bottom).toBeLessThan((plot?.bottom ?? 0) - 4);
+    const keys = await page.locator('figure.series .key').evaluateAll((elements) => {
+      const drawnIn: Record<string, 'backgroundColor' | 'borderTopColor' | 'borderLeftColor'> = {
+        actual: 'backgroundColor',
+        baseline: 'borderTopColor',
+        window: 'borderLeftColor',
+      };
+      // The test's TypeScript has no DOM library: reach the window through the elements.
+      type Drawn = (typeof elements)[number];
+      const style = (element: Drawn) => element.ownerDocument.defaultView.getComputedStyle(element);
+      const opacityOf = (element: Drawn | null): number => {
+        let opacity = 1;
+        for (let at = element; at !== null; at = at.parentElement) opacity *= Number(style(at).opacity);
+        return opacity;
+      };
+      return elements.map((key) => {
+        const swatch = key.querySelector('.swatch');
+        const kind = [...(swatch?.classList ?? [])].find((name) => name in drawnIn) ?? '';
+        const property = drawnIn[kind] ?? 'backgroundColor';
+        return {
+          label: key.textContent,
+          swatch: swatch === null ? 'rgba(0, 0, 0, 0)' : style(swatch)[property],
+          text: style(key).color,
+          opacity: opacityOf(swatch),
+          textOpacity: opacityOf(key),
+        };
+      });
+    });
+    const background = await page
+      .locator('body')
+      .evaluate((body) => body.ownerDocument.defaultView.getComputedStyle(body).backgroundColor);
+    expect(keys.map((key) => key.label)).toEqual(['actual', 'baseline', 'insight']);
+    for (const key of keys) {
+      expect(contrast(key.swatch, background, key.opacity), `${key.label} swatch`).toBeGreaterThanOrEqual(3);
+      expect(contrast(key.text, background, key.textOpacity), `${key.label} text`).toBeGreaterThanOrEqual(
+        4.5,
+      );
+    }
+  };
+
   beforeAll(async () => {
     local = await startLocal({ insights: { baselineMinutes: BASELINE_MINUTES, intervalSeconds: 3600 } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -148,6 +240,39 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
     await page.locator('table.events tbody tr td:first-child a').last().click();
     await page.locator('aside.pane pre.json').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'history-with-pane.png'), fullPage: true });
+  });
+
+  it('says when the pane leaves the table columns out of view, and scrolls them into it', async () => {
+    // Prepare: the pane takes two fifths of the width; the five columns need more than the rest.
+    const page = await openPage(`/console/?Username=${alice}&startTime=${startTime}`);
+    await page.locator('table.events tbody tr td:first-child a').last().click();
+    await page.locator('aside.pane pre.json').waitFor();
+    const wrap = page.locator('.table-wrap');
+    const more = page.getByRole('button', { name: 'More columns →' });
+    const lastHeading = async () => (await boxes(page, 'table.events thead th:last-child'))[0];
+
+    // Act: before, the last column's heading ends beyond the scroll box; then scroll until the cue says no more.
+    const [box] = await boxes(page, '.table-wrap');
+    const before = await lastHeading();
+    /** Whether columns remain beyond the right edge, by the box's own geometry. */
+    const hiddenAfter = () =>
+      wrap.evaluate((element) => element.scrollLeft + element.clientWidth < element.scrollWidth - 1);
+    for (let step = 0; step < 10; step++) {
+      // The cue follows the scroll position once the scroll event has been handled.
+      await expect.poll(async () => (await more.isEnabled()) === (await hiddenAfter())).toBe(true);
+      if (!(await hiddenAfter())) break;
+      await more.click();
+    }
+
+    // Assess: the edge was shaded while columns were hidden beyond it, and the whole last column is reachable.
+    expect(box).toBeDefined();
+    expect(before?.right).toBeGreaterThan(box?.right ?? 0);
+    await expect.poll(() => more.isEnabled()).toBe(false);
+    const after = await lastHeading();
+    expect(after?.right).toBeLessThanOrEqual((box?.right ?? 0) + 1);
+    expect(after?.left).toBeGreaterThanOrEqual(box?.left ?? 0);
+    await expect(wrap.getAttribute('class')).resolves.toBe('table-wrap more-before');
+    await expect(page.getByRole('button', { name: '← Columns' }).isEnabled()).resolves.toBe(true);
   });
 
   it('shows on the event page the JSON GET /events/{id} returns', async () => {
@@ -212,6 +337,40 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
     await page.locator(`a[href="/console/events/${added}"]`).waitFor();
     expect((await listedIds(page))[0]).toBe(added);
     await page.screenshot({ path: join(SCREENSHOTS, 'history-narrow.png'), fullPage: true });
+    // A phone-wide window shows each event as a card: every value inside the viewport, each with its label, and
+    // nothing to scroll sideways.
+    const cells = await boxes(page, 'table.events tbody td');
+    expect(cells).toHaveLength(2 * 5);
+    for (const cell of cells) {
+      expect(cell.left).toBeGreaterThanOrEqual(0);
+      expect(cell.right).toBeLessThanOrEqual(420);
+    }
+    const labels = await page
+      .locator('table.events tbody tr:first-child td')
+      .evaluateAll((tds) =>
+        tds.map((td) => td.ownerDocument.defaultView.getComputedStyle(td, '::before').content),
+      );
+    expect(labels).toEqual([
+      '"Event time"',
+      '"User name"',
+      '"Event name"',
+      '"Resource type"',
+      '"Resource name"',
+    ]);
+    expect(await page.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(420);
+    await expect(page.locator('.scroll-cue').count()).resolves.toBe(0);
+    // The histogram draws both events' bucket inside its plot, at the right end (they are the newest, just put).
+    const [plot] = await boxes(page, 'figure.histogram svg');
+    const bars = await boxes(page, 'figure.histogram rect');
+    expect(bars.length).toBeGreaterThanOrEqual(1);
+    for (const bar of bars) {
+      expect(bar.left).toBeGreaterThanOrEqual(plot?.left ?? Number.POSITIVE_INFINITY);
+      expect(bar.right).toBeLessThanOrEqual(plot?.right ?? 0);
+      expect(bar.top).toBeGreaterThan(plot?.top ?? Number.POSITIVE_INFINITY);
+    }
+    expect(bars.at(-1)?.right).toBeGreaterThan(
+      (plot?.right ?? 0) - 0.1 * ((plot?.right ?? 0) - (plot?.left ?? 0)),
+    );
   });
 
   it('suggests event sources, event names and users from GET /values', async () => {
@@ -304,10 +463,22 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
     expect(top?.insight[0]?.value).toBe('mallory');
     await list.getByRole('region', { name: 'Top attributions' }).getByText('mallory').waitFor();
     await list.screenshot({ path: join(SCREENSHOTS, 'insight-graph.png'), fullPage: true });
+    await expectReadableGraph(list);
+    const [caption] = await boxes(list, '.attributions caption');
+    const [heading] = await boxes(list, '.attributions thead');
+    const captionText = await list.locator('.attributions caption').evaluate((element) => {
+      const range = element.ownerDocument.createRange();
+      range.selectNodeContents(element);
+      return range.getBoundingClientRect().left;
+    });
+    expect(caption?.bottom).toBeLessThanOrEqual(heading?.top ?? 0);
+    expect(captionText - (heading?.left ?? 0)).toBeLessThan(12);
     // The address opens the same page directly (local mode's front answers index.html for it).
-    const direct = await openPage(insightPath);
+    const direct = await openPage(insightPath, { dark: true });
     await direct.locator('figure.series path.actual').waitFor();
     expect(await direct.locator('figure.series path.actual').getAttribute('d')).toBe(geometry.actual);
+    await expectReadableGraph(direct);
+    await direct.screenshot({ path: join(SCREENSHOTS, 'insight-graph-dark.png'), fullPage: true });
   });
 
   it('says why the API refused wrong credentials instead of showing a blank page', async () => {
