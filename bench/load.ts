@@ -6,11 +6,13 @@ import autocannon from 'autocannon';
 import { BatchQueue } from '../clients/typescript/src/queue.js';
 import { DynamoDbEventStore } from '../lambda/adapters/dynamodb-event-store.js';
 import type { ProducerEvent } from '../lambda/core/event-model.js';
-import { type LocalHandle, startLocal } from '../local/runner.js';
+import { clientSettingsFor } from '../lambda/functions/runtime.js';
+import { type DynamoDbEmulator, dynamodbEmulatorOf, type LocalHandle, startLocal } from '../local/runner.js';
 import { variedEvents } from '../test/fixtures/traffic.js';
 import { pipelineReader } from '../test/support/pipeline-reader.js';
 import { signedFetch, signRequest } from '../test/support/signed-fetch.js';
 import { median, progress, round, withMutedStdout } from './support/measure.js';
+import { cpuSecondsBetween, sampleCpu } from './support/process-cpu.js';
 import { type Outcome, type Row, type Status, statusOf, type Target, targetRow } from './support/report.js';
 
 /**
@@ -18,8 +20,9 @@ import { type Outcome, type Row, type Status, statusOf, type Target, targetRow }
  * unique producer ids) and readers (GET /events lookups) against local mode on a loopback port for a fixed
  * duration, then a bounded wait for the pipeline to drain and a reconciliation: every accepted event must be
  * stored (read back from the table), archived (a line in the S3 archive) and forwarded (a message in the log
- * group). Local mode runs the real handlers in this process against moto, so the figures measure this machine
- * and the emulator, not AWS: they are for spotting regressions and losses, not for capacity planning.
+ * group). Local mode runs the real handlers in this process against its emulators (DynamoDB on MiniStack, the
+ * rest on moto; OPENTRAIL_DYNAMODB=moto puts DynamoDB on moto too), so the figures measure this machine and the
+ * emulators, not AWS: they are for spotting regressions and losses, not for capacity planning.
  */
 
 /**
@@ -163,6 +166,7 @@ async function drive(local: LocalHandle, durationSeconds: number, tally: Tally) 
   const url = local.apiUrl;
   let next = 0;
   const putLatencies: number[] = [];
+  const cpuBefore = await sampleCpu();
   const producers = runCannon(
     {
       url,
@@ -202,7 +206,7 @@ async function drive(local: LocalHandle, durationSeconds: number, tally: Tally) 
   );
   const [producerResult, readerResult] = await Promise.all([producers.done, lookups.done]);
   tally.latenciesMs.push(...putLatencies, ...readerLatencies);
-  return { producerResult, readerResult, putLatencies, readerLatencies, producerIds };
+  return { producerResult, readerResult, putLatencies, readerLatencies, producerIds, cpuBefore };
 }
 
 const errorsOf = (result: autocannon.Result): number => result.errors + result.non2xx;
@@ -328,11 +332,7 @@ async function foundByLookup(local: LocalHandle, eventIDs: readonly string[]): P
 
 async function reconcile(local: LocalHandle, eventIDs: readonly string[], senders: Senders) {
   const accepted = new Set(eventIDs);
-  const dynamodb = new DynamoDBClient({
-    region: local.region,
-    endpoint: local.awsEndpoint,
-    credentials: local.credentials,
-  });
+  const dynamodb = new DynamoDBClient(clientSettingsFor(local.aws, 'dynamodb'));
   const reader = pipelineReader(local);
   try {
     const stored = await new DynamoDbEventStore(dynamodb, local.tableName).readRecords(eventIDs);
@@ -351,10 +351,15 @@ async function reconcile(local: LocalHandle, eventIDs: readonly string[], sender
   }
 }
 
-export async function runLoad(options: { durationSeconds?: number } = {}): Promise<Outcome> {
+export async function runLoad(
+  options: { durationSeconds?: number; dynamodb?: DynamoDbEmulator } = {},
+): Promise<Outcome> {
   const durationSeconds = options.durationSeconds ?? LOAD_DEFAULTS.durationSeconds;
+  // The switch `npm start` reads: the same emulators as local mode runs on.
+  const dynamodb = options.dynamodb ?? dynamodbEmulatorOf(process.env.OPENTRAIL_DYNAMODB) ?? 'ministack';
   const logTail: string[] = [];
   const local = await startLocal({
+    dynamodb,
     log: (line) => {
       logTail.push(line);
       if (logTail.length > 20) logTail.shift();
@@ -372,6 +377,7 @@ export async function runLoad(options: { durationSeconds?: number } = {}): Promi
     // The handlers log one JSON line per request and batch to stdout, as in Lambda: keep it off the table.
     const { value } = await withMutedStdout(async () => {
       const run = await drive(local, durationSeconds, tally);
+      const cpuSeconds = cpuSecondsBetween(run.cpuBefore, await sampleCpu());
       const acceptedIds = [...new Set(tally.accepted.values())];
       progress(`load: ${acceptedIds.length} events accepted; waiting for the pipeline to drain`);
       const drainSeconds = await drain(local, acceptedIds.length);
@@ -380,10 +386,10 @@ export async function runLoad(options: { durationSeconds?: number } = {}): Promi
         producerIds: run.producerIds,
         refused: tally.refused,
       });
-      return { run, acceptedIds, drainSeconds, found };
+      return { run, acceptedIds, drainSeconds, found, cpuSeconds };
     });
     const machineLoad = { before: round(loadBefore, 1), after: round(loadavg()[0] ?? 0, 1) };
-    return outcome({ durationSeconds, tally, ...value, stats: local.streamStats(), machineLoad });
+    return outcome({ durationSeconds, dynamodb, tally, ...value, stats: local.streamStats(), machineLoad });
   } catch (error) {
     throw new Error(`${(error as Error).message}\nlocal mode log:\n${logTail.join('\n')}`);
   } finally {
@@ -393,6 +399,9 @@ export async function runLoad(options: { durationSeconds?: number } = {}): Promi
 
 interface LoadRun {
   readonly durationSeconds: number;
+  readonly dynamodb: DynamoDbEmulator;
+  /** CPU seconds of this process and of each emulator while the load ran (Linux; the emulators left out elsewhere). */
+  readonly cpuSeconds: Record<string, number>;
   readonly run: Awaited<ReturnType<typeof drive>>;
   readonly tally: Tally;
   readonly acceptedIds: readonly string[];
@@ -405,6 +414,8 @@ interface LoadRun {
 
 function outcome({
   durationSeconds,
+  dynamodb,
+  cpuSeconds,
   run,
   tally,
   acceptedIds,
@@ -457,6 +468,10 @@ function outcome({
     },
     detail: {
       durationSeconds,
+      dynamodb,
+      cpuSecondsDuringLoad: Object.fromEntries(
+        Object.entries(cpuSeconds).map(([name, seconds]) => [name, round(seconds, 1)]),
+      ),
       requestsPerSecond: round(requests / seconds, 1),
       producers: {
         connections: LOAD_DEFAULTS.producerConnections,
@@ -524,7 +539,7 @@ function outcome({
     },
   ];
   const notes = [
-    `load: ${durationSeconds} s against local mode on 127.0.0.1 (handlers in this process, moto in a child process, both on this machine's shared CPUs): ${LOAD_DEFAULTS.producerConnections} autocannon connections POST /events with ${LOAD_DEFAULTS.eventsPerRequest} varied events per request, each with a producer id unique to the run, from a pool of SigV4-signed requests; ${LOAD_DEFAULTS.readerConnections} connection(s) cycle through ${READER_PATHS.length} signed lookups (${READER_PATHS.join(', ')}). Latency percentiles over every response of both.`,
+    `load: ${durationSeconds} s against local mode on 127.0.0.1 (handlers in this process, DynamoDB on ${dynamodb} and the rest on moto in child processes, all on this machine's shared CPUs; CPU seconds while the load ran: ${JSON.stringify(result.detail.cpuSecondsDuringLoad)}): ${LOAD_DEFAULTS.producerConnections} autocannon connections POST /events with ${LOAD_DEFAULTS.eventsPerRequest} varied events per request, each with a producer id unique to the run, from a pool of SigV4-signed requests; ${LOAD_DEFAULTS.readerConnections} connection(s) cycle through ${READER_PATHS.length} signed lookups (${READER_PATHS.join(', ')}). Latency percentiles over every response of both.`,
     `load: accepted = distinct eventIDs answered as successful (${accepted}); stored = those read back from the table with BatchGetItem (${found.stored}); looked up = those GET /events/{eventId} answers through the API afterwards (${found.lookedUp}); archived = those found in the archive bucket's NDJSON lines (${archived.accepted}, ${found.archived.duplicates} duplicate lines); forwarded = those found in the log group (${forwarded.accepted}, ${found.forwarded.duplicates} duplicates). Also delivered: events answered as failed (Throttling) but stored all the same: ${archived.refused} archived, ${forwarded.refused} forwarded; events of requests still in flight when autocannon stopped (answer dropped): ${archived.unanswered} / ${forwarded.unanswered}; insight events: ${archived.insight} / ${forwarded.insight}; unrecognised: ${archived.unknown} / ${forwarded.unknown}. The pipeline drained ${round(drainSeconds, 1)} s after the load stopped.`,
     `load: errors by kind: producers ${JSON.stringify(errorKinds(producerResult))}, readers ${JSON.stringify(errorKinds(readerResult))}; this machine's 1-minute load average was ${machineLoad.before} before and ${machineLoad.after} after the run (2 CPUs, shared with other work): latency and throughput here say more about the machine than about OpenTrail.`,
     reconciled

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ServiceEndpoints } from '../lambda/functions/runtime.js';
 import { PROJECT_ROOT } from './emulator.js';
 
 /**
@@ -33,6 +34,8 @@ export interface LocalModeConfig {
   readonly digestBucketName?: string;
   /** The emulator's S3 endpoint, path-style: the archive and the digests. */
   readonly s3Endpoint?: string;
+  /** Services with an endpoint of their own: the tables and their stream, local mode's Firehose. */
+  readonly serviceEndpoints?: ServiceEndpoints;
 }
 
 /** The file's contents when it holds an apiUrl, else undefined (no file, unreadable, not JSON). */

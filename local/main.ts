@@ -6,7 +6,7 @@ import type { TrailSelectors } from '../lambda/core/selectors.js';
 import { ingestPolicy } from '../lambda/functions/ingest.js';
 import { readSettings } from '../lambda/manifest/settings.js';
 import { PROJECT_ROOT } from './emulator.js';
-import { type LocalCredentials, type LocalHandle, startLocal } from './runner.js';
+import { dynamodbEmulatorOf, type LocalCredentials, type LocalHandle, startLocal } from './runner.js';
 
 /**
  * `npm start`: runs local mode until SIGINT/SIGTERM. stdout carries exactly one line, the ready line, so
@@ -51,6 +51,7 @@ const optionsFromEnvironment = (env: NodeJS.ProcessEnv) => {
   return {
     port: wholeNumber('OPENTRAIL_PORT', env.OPENTRAIL_PORT ?? '3000', 0, 65_535),
     region: env.AWS_REGION ?? env.OPENTRAIL_REGION ?? 'us-east-1',
+    dynamodb: dynamodbEmulatorOf(env.OPENTRAIL_DYNAMODB),
     ...(trail.selectors === undefined ? {} : { selectors: trail.selectors as TrailSelectors }),
     ...(trail.redaction === undefined ? {} : { redaction: trail.redaction as RedactionRules }),
     provenance: trail.provenance,
@@ -84,6 +85,9 @@ const writeConfig = async (local: LocalHandle): Promise<void> => {
     apiUrl: local.apiUrl,
     region: local.region,
     awsEndpoint: local.awsEndpoint,
+    // The services with an endpoint of their own: the tables and their stream (MiniStack unless
+    // OPENTRAIL_DYNAMODB=moto), and local mode's Firehose.
+    serviceEndpoints: local.aws.serviceEndpoints,
     // Every route; producerCredentials may only put, readerCredentials may only look up.
     credentials: credentialPair(local.credentials),
     producerCredentials: credentialPair(local.producerCredentials),

@@ -6,7 +6,9 @@ import { ensureVirtualEnv, PROJECT_ROOT, startOnFreePort, startServerProcess } f
 /**
  * MiniStack (PyPI `ministack`, pinned in requirements.txt): a LocalStack-compatible emulator that runs
  * CloudFormation, Node.js Lambdas as local processes, HTTP APIs, stream mappings and schedules without Docker.
- * The deploy test and `npm run deploy:ministack` deploy the synthesized stack to it (docs/deploy.md).
+ * The deploy test and `npm run deploy:ministack` deploy the synthesized stack to it (docs/deploy.md); local mode
+ * runs DynamoDB and its stream on it, about 3x moto's speed per call (docs/load.md,
+ * test/integration/ministack-dynamodb.test.ts checks its answers against moto's).
  */
 
 export interface MiniStack {
@@ -23,6 +25,10 @@ export interface StartMiniStackOptions {
   readonly log?: (line: string) => void;
   /** @default 60 000 ms */
   readonly readyTimeoutMs?: number;
+  /** Serve only these services (MiniStack's SERVICES, e.g. `dynamodb`). @default every service */
+  readonly services?: readonly string[];
+  /** The account its resources' ARNs name, for credentials that are not an account id. @default 000000000000 */
+  readonly accountId?: string;
 }
 
 /**
@@ -62,6 +68,8 @@ export const startMiniStack = async (options: StartMiniStackOptions = {}): Promi
           // Otherwise it listens for IoT MQTT on 0.0.0.0:8883, which OpenTrail does not use and a second
           // MiniStack could not bind.
           IOT_MTLS_ENABLED: '0',
+          ...(options.services === undefined ? {} : { SERVICES: options.services.join(',') }),
+          ...(options.accountId === undefined ? {} : { MINISTACK_ACCOUNT_ID: options.accountId }),
         },
         cwd: scratch,
         url,

@@ -25,7 +25,12 @@ import type { LogLineFormat } from '../lambda/core/pipeline.js';
 import type { ProvenanceMode } from '../lambda/core/provenance.js';
 import type { RedactionRules } from '../lambda/core/redaction.js';
 import type { TrailSelectors } from '../lambda/core/selectors.js';
-import type { AwsClientSettings, FunctionConfig, FunctionRuntime } from '../lambda/functions/runtime.js';
+import {
+  type AwsClientSettings,
+  clientSettingsFor,
+  type FunctionConfig,
+  type FunctionRuntime,
+} from '../lambda/functions/runtime.js';
 import {
   FUNCTIONS,
   type FunctionName,
@@ -49,6 +54,7 @@ import {
   type IntegrityNames,
   type IntegrityResources,
 } from './integrity-resources.js';
+import { type MiniStack, startMiniStack } from './ministack.js';
 import { isDigesterPlan, type LocalFunctionPlan, planLocalFunctions } from './plan.js';
 import { createRouteAuthorizer, type LocalPrincipal } from './route-access.js';
 import { type ScheduledFunction, type Scheduler, startScheduler } from './scheduler.js';
@@ -65,7 +71,7 @@ import {
 } from './stream-poller.js';
 
 /**
- * Local mode: moto for the AWS side, the HTTP front for API Gateway, a stream poller per stream consumer for the
+ * Local mode: moto for the AWS side (DynamoDB and its stream on MiniStack, by default), the HTTP front for API Gateway, a stream poller per stream consumer for the
  * DynamoDB event source mappings, a scheduler for the scheduled functions, and the real functions in this
  * process, each built from the deployment manifest (lambda/manifest/functions.ts) with its settings as values:
  * the same functions, triggers and settings as the stack deploys.
@@ -112,6 +118,11 @@ export interface LocalOptions {
   readonly region?: string;
   /** An emulator that is already running (tests share one); without it local mode starts its own. */
   readonly awsEndpoint?: string;
+  /**
+   * Where the tables and their stream live: MiniStack (about 3x moto's speed per call, docs/load.md) or moto with
+   * the rest. @default 'ministack' when local mode starts its own emulators, 'moto' (awsEndpoint) when given one
+   */
+  readonly dynamodb?: DynamoDbEmulator;
   /** @default 'opentrail-events' */
   readonly tableName?: string;
   /** Keys that may call every route; the same pair is used for the emulator. @default test/test */
@@ -164,7 +175,13 @@ export interface LocalOptions {
 export interface LocalHandle {
   readonly apiUrl: string;
   readonly region: string;
+  /** The emulator of everything but DynamoDB, Streams and Firehose's data plane, which `aws` names. */
   readonly awsEndpoint: string;
+  /**
+   * How local mode's SDK clients reach each service, as the functions are given it: `clientSettingsFor(aws,
+   * 'dynamodb')` for the tables, 'dynamodbstreams' for their stream, 'firehose' for local mode's Firehose.
+   */
+  readonly aws: AwsClientSettings;
   /** May call every route. */
   readonly credentials: LocalCredentials;
   /** May call the put routes only. */
@@ -209,6 +226,20 @@ export interface LocalIntegrity extends IntegrityResources {
   /** The principal prefix the digester accepts as the archive's writer. */
   readonly archiveWriterPrincipal: string;
 }
+
+/** The emulators DynamoDB and DynamoDB Streams can run on (LocalOptions.dynamodb, OPENTRAIL_DYNAMODB). */
+export const DYNAMODB_EMULATORS = ['ministack', 'moto'] as const;
+export type DynamoDbEmulator = (typeof DYNAMODB_EMULATORS)[number];
+
+/** OPENTRAIL_DYNAMODB's value (`npm start`, the load benchmark); unset or empty: the default. */
+export const dynamodbEmulatorOf = (value: string | undefined): DynamoDbEmulator | undefined => {
+  if (value === undefined || value === '') return undefined;
+  const emulator = DYNAMODB_EMULATORS.find((name) => name === value);
+  if (emulator === undefined) {
+    throw new Error(`OPENTRAIL_DYNAMODB must be ${DYNAMODB_EMULATORS.join(' or ')}, not '${value}'`);
+  }
+  return emulator;
+};
 
 /** The three credential pairs of .opentrail/local.json. */
 export type LocalCaller = 'credentials' | 'producerCredentials' | 'readerCredentials';
@@ -347,14 +378,17 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
   const names: PipelineNames = { ...DEFAULT_PIPELINE_NAMES, ...options.pipelineNames };
   const log = options.log ?? (() => {});
 
-  const emulator: MotoEmulator | undefined =
-    options.awsEndpoint === undefined
-      ? await startEmulator({ log: withoutRoutineAccessLines(log) })
-      : undefined;
+  const { emulator, miniStack } = await startEmulators(options, log);
   const awsEndpoint = options.awsEndpoint ?? emulator?.url ?? '';
-  const aws: AwsClientSettings = { region, endpoint: awsEndpoint, credentials };
-  const dynamodb = new DynamoDBClient(aws);
-  const streams = new DynamoDBStreamsClient(aws);
+  const dynamodbEndpoint = miniStack?.url ?? awsEndpoint;
+  const aws: AwsClientSettings = {
+    region,
+    endpoint: awsEndpoint,
+    credentials,
+    serviceEndpoints: { dynamodb: dynamodbEndpoint, dynamodbstreams: dynamodbEndpoint },
+  };
+  const dynamodb = new DynamoDBClient(clientSettingsFor(aws, 'dynamodb'));
+  const streams = new DynamoDBStreamsClient(clientSettingsFor(aws, 'dynamodbstreams'));
   const sqs = new SQSClient(aws);
   const eventBridge = new EventBridgeClient(aws);
   // An emulator on an IP address has no bucket subdomains.
@@ -374,7 +408,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       await firehose?.endpoint.close();
     } finally {
       for (const client of [dynamodb, streams, sqs, eventBridge, s3, kms]) client.destroy();
-      await emulator?.stop();
+      await Promise.all([emulator?.stop(), miniStack?.stop()]);
     }
   };
   try {
@@ -420,7 +454,10 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
     // The functions' clients go to the emulator, but for Firehose's data plane, which local mode plays.
     const firehoseUrl =
       (await options.wrapFirehoseEndpoint?.(firehose.endpoint.url)) ?? firehose.endpoint.url;
-    const functionAws: AwsClientSettings = { ...aws, serviceEndpoints: { firehose: firehoseUrl } };
+    const functionAws: AwsClientSettings = {
+      ...aws,
+      serviceEndpoints: { ...aws.serviceEndpoints, firehose: firehoseUrl },
+    };
 
     const routes = new Map<string, RouteTarget>();
     const streamArn = await latestStreamArn(dynamodb, tableName);
@@ -488,6 +525,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
       apiUrl: front.url,
       region,
       awsEndpoint,
+      aws: { ...aws, serviceEndpoints: { ...aws.serviceEndpoints, firehose: firehose.endpoint.url } },
       ...pairs,
       callerArns,
       tableName,
@@ -535,6 +573,33 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalHandl
     await shutdown();
     throw error;
   }
+};
+
+/**
+ * moto, unless the caller runs one, and MiniStack for DynamoDB and its stream unless the caller chose moto; started
+ * side by side. One that fails to start stops the other.
+ */
+const startEmulators = async (
+  options: LocalOptions,
+  log: (line: string) => void,
+): Promise<{ emulator?: MotoEmulator; miniStack?: MiniStack }> => {
+  const dynamodb = options.dynamodb ?? (options.awsEndpoint === undefined ? 'ministack' : 'moto');
+  const [moto, mini] = await Promise.allSettled([
+    options.awsEndpoint === undefined ? startEmulator({ log: withoutRoutineAccessLines(log) }) : undefined,
+    dynamodb === 'ministack'
+      ? // Only the services it stands in for; its ARNs name the account of moto's.
+        startMiniStack({ log, services: ['dynamodb', 'dynamodbstreams'], accountId: LOCAL_ACCOUNT_ID })
+      : undefined,
+  ]);
+  const emulator = moto.status === 'fulfilled' ? moto.value : undefined;
+  const miniStack = mini.status === 'fulfilled' ? mini.value : undefined;
+  for (const result of [moto, mini]) {
+    if (result.status === 'rejected') {
+      await Promise.all([emulator?.stop(), miniStack?.stop()]);
+      throw result.reason;
+    }
+  }
+  return { emulator, miniStack };
 };
 
 /** The insights bus (docs/insights.md); idempotent. */

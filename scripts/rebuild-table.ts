@@ -84,7 +84,7 @@ const s3 = new S3Client({
   ...clientConfig,
   ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
 });
-const dynamodbEndpoint = values['endpoint-url'] ?? local?.awsEndpoint;
+const dynamodbEndpoint = values['endpoint-url'] ?? local?.serviceEndpoints?.dynamodb ?? local?.awsEndpoint;
 const dynamodb = new DynamoDBClient({
   ...clientConfig,
   ...(dynamodbEndpoint === undefined ? {} : { endpoint: dynamodbEndpoint }),

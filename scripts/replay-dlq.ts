@@ -23,6 +23,8 @@ interface LocalConfig {
   readonly awsEndpoint?: string;
   /** Local mode's Firehose data plane: the archive's objects come from it, gzip as in AWS, not from moto's. */
   readonly firehoseEndpoint?: string;
+  /** The table's stream, where the dead letters' records are read back (MiniStack unless OPENTRAIL_DYNAMODB=moto). */
+  readonly serviceEndpoints?: { readonly dynamodbstreams?: string };
   readonly region?: string;
 }
 
@@ -47,6 +49,10 @@ const local = localConfig(values.config ?? '.opentrail/local.json');
 if (local.awsEndpoint && !process.env.AWS_ENDPOINT_URL) process.env.AWS_ENDPOINT_URL = local.awsEndpoint;
 if (local.firehoseEndpoint && !process.env.AWS_ENDPOINT_URL_FIREHOSE) {
   process.env.AWS_ENDPOINT_URL_FIREHOSE = local.firehoseEndpoint;
+}
+const streamsEndpoint = local.serviceEndpoints?.dynamodbstreams;
+if (streamsEndpoint && !process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS) {
+  process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = streamsEndpoint;
 }
 if (local.region && !process.env.AWS_REGION) process.env.AWS_REGION = local.region;
 

@@ -13,7 +13,7 @@ import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue.js';
 import { parseTrailArn } from '../core/integrity/digest-file.js';
 import { type DigesterConfig, type DigesterRunSummary, runDigester } from '../core/integrity/digester.js';
 import { configurationError, SETTINGS } from '../manifest/settings.js';
-import type { FunctionConfig, FunctionRuntime } from './runtime.js';
+import { clientSettingsFor, type FunctionConfig, type FunctionRuntime } from './runtime.js';
 
 export type DigesterHandler = (event: unknown, context: Context) => Promise<DigesterRunSummary>;
 
@@ -49,7 +49,7 @@ export function buildDigester(config: FunctionConfig<'digester'>, runtime: Funct
   });
   const ports = {
     ledger: new DynamoDbLedger(
-      new DynamoDBClient(runtime.aws),
+      new DynamoDBClient(clientSettingsFor(runtime.aws, 'dynamodb')),
       required(config.ledgerTableName, 'ledgerTableName'),
     ),
     deliveries: new SqsDeliveryQueue(new SQSClient(runtime.aws), config.deliveryQueueUrl),

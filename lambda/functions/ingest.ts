@@ -8,7 +8,7 @@ import { compileRedaction, type RedactionRules, redactionProblems } from '../cor
 import { compileSelectors, selectorProblems, type TrailSelectors } from '../core/selectors.js';
 import { configurationError, settingProblems } from '../manifest/settings.js';
 import { createIngestHandler } from '../routes/ingest.js';
-import type { FunctionConfig, FunctionRuntime } from './runtime.js';
+import { clientSettingsFor, type FunctionConfig, type FunctionRuntime } from './runtime.js';
 
 /**
  * The trail's selectors and redaction rules, validated by the same functions the CDK app runs at synth and
@@ -36,7 +36,10 @@ export function ingestPolicy(
 export function buildIngest(config: FunctionConfig<'ingest'>, runtime: FunctionRuntime): HttpHandler {
   return createIngestHandler({
     config,
-    writer: new DynamoDbEventStore(new DynamoDBClient(runtime.aws), config.tableName),
+    writer: new DynamoDbEventStore(
+      new DynamoDBClient(clientSettingsFor(runtime.aws, 'dynamodb')),
+      config.tableName,
+    ),
     policy: ingestPolicy(config.selectors, config.redaction, config.provenance),
     logger: runtime.logger,
     metrics: createFunctionMetrics(

@@ -5,14 +5,14 @@ import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.js';
 import { DynamoDbInsightStore } from '../adapters/dynamodb-insight-store.js';
 import { EventBridgeInsightPublisher } from '../adapters/eventbridge-publisher.js';
 import { type InsightsRunSummary, runInsights } from '../core/insights/run.js';
-import type { FunctionConfig, FunctionRuntime } from './runtime.js';
+import { clientSettingsFor, type FunctionConfig, type FunctionRuntime } from './runtime.js';
 
 export type InsightsHandler = (event: unknown, context: Context) => Promise<InsightsRunSummary>;
 
 /** Scheduled every minute: evaluate insight counters and publish Start/End insights (docs/insights.md). */
 export function buildInsights(config: FunctionConfig<'insights'>, runtime: FunctionRuntime): InsightsHandler {
   const { logger } = runtime;
-  const client = new DynamoDBClient(runtime.aws);
+  const client = new DynamoDBClient(clientSettingsFor(runtime.aws, 'dynamodb'));
   const events = new DynamoDbEventStore(client, config.tableName);
   const store = new DynamoDbInsightStore(client, config.tableName, events, logger);
   const publisher = new EventBridgeInsightPublisher(new EventBridgeClient(runtime.aws), config.eventBusName);

@@ -9,7 +9,12 @@ import { INSIGHT_TYPES } from '../core/insights/counters.js';
 import { selectorProblems, type TrailSelectors } from '../core/selectors.js';
 import { configurationError, SETTINGS, settingProblems } from '../manifest/settings.js';
 import { createLookupHandler, type TrailSettings } from '../routes/lookup.js';
-import type { AwsClientSettings, FunctionConfig, FunctionRuntime } from './runtime.js';
+import {
+  type AwsClientSettings,
+  clientSettingsFor,
+  type FunctionConfig,
+  type FunctionRuntime,
+} from './runtime.js';
 
 /**
  * The pagination-token signing secret: given directly (local mode, tests) or read once from Secrets Manager
@@ -67,7 +72,7 @@ export function controlPlaneTrail(config: FunctionConfig<'lookup'>): TrailSettin
  * and the console's reads.
  */
 export function buildLookup(config: FunctionConfig<'lookup'>, runtime: FunctionRuntime): HttpHandler {
-  const client = new DynamoDBClient(runtime.aws);
+  const client = new DynamoDBClient(clientSettingsFor(runtime.aws, 'dynamodb'));
   const reader = new DynamoDbEventStore(client, config.tableName);
   const trail = controlPlaneTrail(config);
   return createLookupHandler({

@@ -6,15 +6,25 @@ import type { Settings } from '../manifest/settings.js';
 export interface AwsClientSettings {
   readonly region: string;
   readonly endpoint?: string;
-  /** A service's own endpoint instead of `endpoint` (local mode plays Firehose's data plane itself). */
-  readonly serviceEndpoints?: { readonly firehose?: string };
+  /**
+   * A service's own endpoint instead of `endpoint`: local mode plays Firehose's data plane itself, and runs
+   * DynamoDB and its stream on a faster emulator than the rest (docs/load.md).
+   */
+  readonly serviceEndpoints?: ServiceEndpoints;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** The services whose clients may have an endpoint of their own. */
+export interface ServiceEndpoints {
+  readonly firehose?: string;
+  readonly dynamodb?: string;
+  readonly dynamodbstreams?: string;
 }
 
 /** The client settings of one service: its own endpoint when it has one. */
 export function clientSettingsFor(
   aws: AwsClientSettings,
-  service: keyof NonNullable<AwsClientSettings['serviceEndpoints']>,
+  service: keyof ServiceEndpoints,
 ): Omit<AwsClientSettings, 'serviceEndpoints'> {
   const { serviceEndpoints, ...settings } = aws;
   const endpoint = serviceEndpoints?.[service];

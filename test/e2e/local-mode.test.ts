@@ -73,6 +73,11 @@ describe('local mode (npm start)', () => {
       apiUrl: `http://127.0.0.1:${port}`,
       region: 'us-east-1',
       awsEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      serviceEndpoints: {
+        dynamodb: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        dynamodbstreams: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        firehose: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      },
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       producerCredentials: { accessKeyId: 'producer', secretAccessKey: 'producer' },
       readerCredentials: { accessKeyId: 'reader', secretAccessKey: 'reader' },
@@ -95,6 +100,10 @@ describe('local mode (npm start)', () => {
       deliveryQueueUrl: expect.stringMatching(/\/opentrail-archive-deliveries$/),
       signingKeyArn: expect.stringMatching(/^arn:aws:kms:us-east-1:123456789012:key\//),
     });
+    // DynamoDB and its stream run on MiniStack, the rest on moto (docs/load.md).
+    const { dynamodb, dynamodbstreams } = local.config.serviceEndpoints;
+    expect(dynamodbstreams).toBe(dynamodb);
+    expect(dynamodb).not.toBe(local.config.awsEndpoint);
   });
 
   it('refuses an unsigned request with 403 and MissingAuthenticationToken', async () => {

@@ -19,6 +19,7 @@ import {
   ARCHIVE_PREFIX,
 } from '../../lambda/core/archive-layout.js';
 import { storedPageRecords } from '../../lambda/core/record-codec.js';
+import { clientSettingsFor } from '../../lambda/functions/runtime.js';
 import { type LocalHandle, startLocal } from '../../local/runner.js';
 import type { StreamOnFailureRecord } from '../../local/stream-mapping/on-failure-record.js';
 import { eventually, type PipelineReader, pipelineReader } from '../support/pipeline-reader.js';
@@ -153,11 +154,7 @@ describe('pipeline in local mode with a poison record', () => {
     });
 
     // The on-failure record points at the poison event in the stream, so it can be read back and replayed.
-    const streams = new DynamoDBStreamsClient({
-      region: local.region,
-      endpoint: local.awsEndpoint,
-      credentials: local.credentials,
-    });
+    const streams = new DynamoDBStreamsClient(clientSettingsFor(local.aws, 'dynamodbstreams'));
     try {
       const info = failure.DDBStreamBatchInfo;
       const { ShardIterator } = await streams.send(

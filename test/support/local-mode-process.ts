@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServiceEndpoints } from '../../lambda/functions/runtime.js';
 import { PROJECT_ROOT } from '../../local/emulator.js';
 
 export interface CredentialPair {
@@ -14,6 +15,8 @@ export interface LocalModeConfig {
   readonly apiUrl: string;
   readonly region: string;
   readonly awsEndpoint: string;
+  /** The tables and their stream (MiniStack unless OPENTRAIL_DYNAMODB=moto), local mode's Firehose. */
+  readonly serviceEndpoints: ServiceEndpoints;
   /** May call every route. */
   readonly credentials: CredentialPair;
   /** May call the put routes only (POST /events, POST /PutAuditEvents). */
