@@ -112,15 +112,25 @@ export function httpHandler(
   route: Route,
   { protocol, answerBeforeTimeout = true, logger = sharedLogger }: HttpHandlerOptions,
 ): HttpHandler {
+  // Request loggers not in use. A child logger costs about 90 µs to build (options merged, a Console made), so one
+  // serves request after request, its keys reset in between; there are as many as requests ever ran at once (local
+  // mode runs concurrent requests through one function's handler).
+  const idleLoggers: Logger[] = [];
   return async (event, context) => {
-    // A logger of this request's own: local mode runs concurrent requests through one function's handler.
-    const requestLogger = logger.createChild({
-      persistentKeys: { requestId: event.requestContext?.requestId, routeKey: event.routeKey },
-    });
+    const requestLogger = idleLoggers.pop() ?? logger.createChild();
+    requestLogger.appendKeys({ requestId: event.requestContext?.requestId, routeKey: event.routeKey });
     requestLogger.addContext(context);
+    const release = (): void => {
+      requestLogger.resetKeys();
+      idleLoggers.push(requestLogger);
+    };
     const request = new AbortController();
+    let work: Promise<HttpResult> | undefined;
+    let settled = false;
     try {
-      const work = route(event, { signal: request.signal, logger: requestLogger });
+      work = route(event, { signal: request.signal, logger: requestLogger }).finally(() => {
+        settled = true;
+      });
       return await (answerBeforeTimeout ? beforeDeadline(work, context, request) : work);
     } catch (error) {
       const refusal = error instanceof RequestError ? protocol.refusals[error.kind] : undefined;
@@ -137,6 +147,9 @@ export function httpHandler(
       return protocol.format(INTERNAL, 'internal error; the request id identifies it in our logs');
     } finally {
       request.abort();
+      // Work answered by the deadline may still log: its logger serves another request only once the work is over.
+      if (settled || work === undefined) release();
+      else work.then(release, release);
     }
   };
 }

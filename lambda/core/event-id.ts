@@ -17,7 +17,6 @@ const PAGE_TOKEN_CHARS = 10;
 export const EVENT_ID_LENGTH = TIME_CHARS + SOURCE_HASH_CHARS + 1 + PAGE_TOKEN_CHARS + 1;
 /** How many events one page holds at most: the slot is one character. */
 export const PAGE_SLOTS = 32;
-const EVENT_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const MAX_TIME_MS = 2 ** 48 - 1;
 /** The highest character of the alphabet: a suffix of it sorts after every eventID with the same prefix. */
 const MAX_CHAR = 'Z';
@@ -32,9 +31,17 @@ function encode(value: number, length: number): string {
   return out;
 }
 
-function decode(text: string): number {
+/** Each character's value by its char code, -1 outside the alphabet: eventIDs are decoded on every write and read. */
+const DIGIT_VALUES = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < ALPHABET.length; digit++) DIGIT_VALUES[ALPHABET.charCodeAt(digit)] = digit;
+
+/** The value of the alphabet character at `at`, -1 for any other character. */
+const digitAt = (text: string, at: number): number => DIGIT_VALUES[text.charCodeAt(at)] ?? -1;
+
+/** The number `length` characters from `from` spell; the caller has checked they are in the alphabet. */
+function decode(text: string, from: number, length: number): number {
   let value = 0;
-  for (const char of text) value = value * 32 + ALPHABET.indexOf(char);
+  for (let at = from; at < from + length; at++) value = value * 32 + digitAt(text, at);
   return value;
 }
 
@@ -132,19 +139,30 @@ export function newEventId(
 }
 
 export function isEventId(text: string): boolean {
-  return EVENT_ID_PATTERN.test(text);
+  if (text.length !== EVENT_ID_LENGTH) return false;
+  for (let at = 0; at < EVENT_ID_LENGTH; at++) if (digitAt(text, at) < 0) return false;
+  return true;
 }
 
 const PAGE_TOKEN_AT = TIME_CHARS + SOURCE_HASH_CHARS + 1;
 
-export function parseEventId(eventId: string): EventIdParts | undefined {
+/** The eventTime an eventID carries; undefined when the text is not an eventID. */
+export function eventIdTimeMs(eventId: string): number | undefined {
   if (!isEventId(eventId)) return undefined;
-  const timeMs = decode(eventId.slice(0, TIME_CHARS));
-  if (timeMs > MAX_TIME_MS) return undefined;
+  const timeMs = decode(eventId, 0, TIME_CHARS);
+  return timeMs > MAX_TIME_MS ? undefined : timeMs;
+}
+
+/** The character of an eventID that names its write shard: shardChar of its shard. */
+export const shardCharOf = (eventId: string): string => eventId.charAt(TIME_CHARS + SOURCE_HASH_CHARS);
+
+export function parseEventId(eventId: string): EventIdParts | undefined {
+  const timeMs = eventIdTimeMs(eventId);
+  if (timeMs === undefined) return undefined;
   return {
     timeMs,
     sourceHash: eventId.slice(TIME_CHARS, TIME_CHARS + SOURCE_HASH_CHARS),
-    shard: decode(eventId.charAt(TIME_CHARS + SOURCE_HASH_CHARS)),
+    shard: digitAt(eventId, TIME_CHARS + SOURCE_HASH_CHARS),
     pageToken: eventId.slice(PAGE_TOKEN_AT, PAGE_TOKEN_AT + PAGE_TOKEN_CHARS),
   };
 }
@@ -154,7 +172,15 @@ export function lowestIdAt(timeMs: number): string {
   return encode(timeMs, TIME_CHARS);
 }
 
-/** The largest eventID-ordered key at or before the end of millisecond `timeMs`. */
+const MAX_SUFFIX = MAX_CHAR.repeat(EVENT_ID_LENGTH - TIME_CHARS);
+let lastHighestMs = Number.NaN;
+let lastHighestId = '';
+
+/** The largest eventID-ordered key at or before the end of millisecond `timeMs`; the events of a page share one. */
 export function highestIdAt(timeMs: number): string {
-  return encode(timeMs, TIME_CHARS) + MAX_CHAR.repeat(EVENT_ID_LENGTH - TIME_CHARS);
+  if (timeMs !== lastHighestMs) {
+    lastHighestId = encode(timeMs, TIME_CHARS) + MAX_SUFFIX;
+    lastHighestMs = timeMs;
+  }
+  return lastHighestId;
 }

@@ -130,7 +130,7 @@ interface Claimed {
 export const CLAIM_SETTLE_MS = 2 * LIMITS.putAttemptMs;
 
 type Preparation =
-  | { kind: 'prepared'; prepared: Prepared }
+  | { kind: 'prepared'; prepared: Prepared; recordBytes: number }
   | { kind: 'failed'; failure: PutFailure }
   | { kind: 'filtered'; filtered: PutFiltered };
 
@@ -165,14 +165,16 @@ function prepare(
     policy.redact(record);
   }
   const recordJson = JSON.stringify(record);
+  const recordBytes = byteLength(recordJson);
   // Payload limits apply to what the producer sent. Masking can shrink a record below the size at which
   // checkStoredSize measures payloads, so after a redaction they are measured as if the record were at the limit.
   const sizeProblem =
     (record.ingestion.redactedFields !== undefined && checkStoredSize(event, LIMITS.eventBytes)) ||
-    checkStoredSize(event, byteLength(recordJson));
+    checkStoredSize(event, recordBytes);
   if (sizeProblem) return { kind: 'failed', failure: eventFailure(index, event, sizeProblem) };
   return {
     kind: 'prepared',
+    recordBytes,
     prepared: {
       index,
       event,
@@ -215,7 +217,7 @@ function prepareNew(
   if (problem) return { kind: 'failed', failure: eventFailure(index, event, problem) };
   const allocation = pages.allocate(timeMs, event.eventSource);
   const preparation = prepare(index, event, allocation.eventID, timeMs, options);
-  if (preparation.kind === 'prepared') allocation.hold(byteLength(preparation.prepared.stored.recordJson));
+  if (preparation.kind === 'prepared') allocation.hold(preparation.recordBytes);
   return preparation;
 }
 

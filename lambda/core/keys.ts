@@ -3,10 +3,12 @@ import {
   EVENT_ID_LENGTH,
   type EventIdParts,
   eventIdOfSlot,
+  eventIdTimeMs,
   highestIdAt,
   parseEventId,
   SLOT_ID_LENGTH,
   shardChar,
+  shardCharOf,
   slotIdOf,
   sourceHash,
 } from './event-id.js';
@@ -200,6 +202,15 @@ export function insightKeys(eventID: string): EventKeys {
   return { key, postings: [], catalog: [] };
 }
 
+/** Adds a resource's posting value unless postings[from...] has it: an event naming a resource twice is listed once. */
+function listOnce(postings: PostingValue[], from: number, family: PostingFamily, value: string): void {
+  for (let i = from; i < postings.length; i++) {
+    const listed = postings[i] as PostingValue;
+    if (listed.family === family && listed.value === value) return;
+  }
+  postings.push({ family, value });
+}
+
 export function eventKeys(record: TrailRecord): EventKeys {
   const parts = parseEventId(record.eventID);
   if (!parts) throw new Error(`not an OpenTrail eventID: ${record.eventID}`);
@@ -212,18 +223,12 @@ export function eventKeys(record: TrailRecord): EventKeys {
   if (accessKeyId !== undefined) postings.push({ family: POSTING_FAMILIES.AccessKeyId, value: accessKeyId });
   const resources = record.resources;
   if (resources !== undefined && resources.length > 0) {
-    // An event naming the same resource twice is listed once.
     const firstResource = postings.length;
-    const list = (family: PostingFamily, value: string): void => {
-      for (let i = firstResource; i < postings.length; i++) {
-        const listed = postings[i] as PostingValue;
-        if (listed.family === family && listed.value === value) return;
-      }
-      postings.push({ family, value });
-    };
     for (const resource of resources) {
-      if (resource.ARN !== undefined) list(POSTING_FAMILIES.ResourceName, resource.ARN);
-      if (resource.type !== undefined) list(POSTING_FAMILIES.ResourceType, resource.type);
+      if (resource.ARN !== undefined)
+        listOnce(postings, firstResource, POSTING_FAMILIES.ResourceName, resource.ARN);
+      if (resource.type !== undefined)
+        listOnce(postings, firstResource, POSTING_FAMILIES.ResourceType, resource.type);
     }
   }
   return {
@@ -255,9 +260,9 @@ export function postingsOf(events: readonly PostingSource[]): Posting[] {
   const groups: Array<{ value: PostingValue; events: PostingSource[] }> = [];
   const byFamily = new Map<PostingFamily, Map<string, Map<number, PostingSource[]>>>();
   for (const event of events) {
-    const parts = parseEventId(event.eventID);
-    if (!parts) throw new Error(`not an OpenTrail eventID: ${event.eventID}`);
-    const minute = Math.floor(parts.timeMs / POSTING_SPAN_MS);
+    const timeMs = eventIdTimeMs(event.eventID);
+    if (timeMs === undefined) throw new Error(`not an OpenTrail eventID: ${event.eventID}`);
+    const minute = Math.floor(timeMs / POSTING_SPAN_MS);
     for (const value of event.keys.postings) {
       let byValue = byFamily.get(value.family);
       if (byValue === undefined) {
@@ -281,7 +286,7 @@ export function postingsOf(events: readonly PostingSource[]): Posting[] {
   return groups.map(({ value, events: listed }) => {
     const eventIDs = newestFirstUnique(listed.map((event) => event.eventID));
     const newest = eventIDs[0] as string;
-    const shard = shardChar((parseEventId(newest) as EventIdParts).shard);
+    const shard = shardCharOf(newest);
     const digest = hash('sha256', eventIDs.join(''), 'base64url').slice(0, 8);
     let expiresAt = -Infinity;
     for (const event of listed) if (event.expiresAt > expiresAt) expiresAt = event.expiresAt;

@@ -36,12 +36,13 @@ export function checkProvenance(
   if (isOpenTrailName(event.eventSource)) {
     return refuse('InvalidEventSource', `eventSource ${event.eventSource} is OpenTrail's own`);
   }
-  const identity = IDENTITY_NAMES.find((field) => isOpenTrailName(event.userIdentity[field]));
-  if (identity !== undefined) {
-    return refuse(
-      'InvalidData',
-      `userIdentity.${identity} ${event.userIdentity[identity]} is OpenTrail's own identity`,
-    );
+  for (const identity of IDENTITY_NAMES) {
+    if (isOpenTrailName(event.userIdentity[identity])) {
+      return refuse(
+        'InvalidData',
+        `userIdentity.${identity} ${event.userIdentity[identity]} is OpenTrail's own identity`,
+      );
+    }
   }
   if (mode === 'relaxed') return undefined;
   if (event.recipientAccountId !== undefined && event.recipientAccountId !== trailAccountId) {
