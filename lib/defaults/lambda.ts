@@ -11,12 +11,17 @@ export const ESM_REQUIRE_BANNER =
 /**
  * Modules the deployed bundles replace, with the file (relative to the project root, where CDK runs esbuild) that
  * stands in: the SDK's default credential chain becomes the environment provider Lambda needs
- * (lambda/adapters/env-credentials.ts), and `node:process` the global's values, without the stream on standard
- * input its ES module exports open (lambda/adapters/node-process.ts). Local mode runs the sources, unreplaced.
+ * (lambda/adapters/env-credentials.ts); `node:process` the global's values, without the stream on standard input
+ * its ES module exports open (lambda/adapters/node-process.ts); the SDK's event streams, which no function uses
+ * and whose `import()` keeps esbuild from tree-shaking @smithy/core, a stand-in that fails if one is ever reached
+ * (lambda/adapters/stubs/event-streams.ts); and `node:crypto` its functions without the ES module facade that loads
+ * Web Crypto (lambda/adapters/stubs/node-crypto.ts). Local mode runs the sources, unreplaced.
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './lambda/adapters/env-credentials.ts',
   'node:process': './lambda/adapters/node-process.ts',
+  '@smithy/core/event-streams': './lambda/adapters/stubs/event-streams.ts',
+  'node:crypto': './lambda/adapters/stubs/node-crypto.ts',
 };
 
 /**

@@ -33,7 +33,7 @@ describe('Lambda defaults', () => {
     expect(bundling?.banner).toBe(ESM_REQUIRE_BANNER);
   });
 
-  it('leaves the sources out of the source maps and swaps the credential chain and node:process for lean stand-ins', () => {
+  it('leaves the sources out of the source maps and swaps the credential chain, node:process, event streams and node:crypto for lean stand-ins', () => {
     // Act
     const bundling = defaultBundlingOptions();
 
@@ -43,8 +43,35 @@ describe('Lambda defaults', () => {
       '--alias': [
         '@aws-sdk/credential-provider-node=./lambda/adapters/env-credentials.ts',
         'node:process=./lambda/adapters/node-process.ts',
+        '@smithy/core/event-streams=./lambda/adapters/stubs/event-streams.ts',
+        'node:crypto=./lambda/adapters/stubs/node-crypto.ts',
       ],
     });
+  });
+
+  it("gives the bundles node:crypto's own functions where they alias it", async () => {
+    // Prepare
+    const crypto = await import('node:crypto');
+
+    // Act
+    const standIn = await import('../../lambda/adapters/stubs/node-crypto.js');
+
+    // Assess
+    for (const [name, value] of Object.entries(standIn))
+      expect({ name, value }).toEqual({ name, value: crypto[name as keyof typeof crypto] });
+  });
+
+  it('fails an event-stream operation with a clear error and leaves other clients as they were where the bundles alias event streams', async () => {
+    // Prepare
+    const config = { region: 'us-east-1' };
+
+    // Act
+    const standIn = await import('../../lambda/adapters/stubs/event-streams.js');
+
+    // Assess
+    expect(standIn.resolveEventStreamSerdeConfig(config)).toBe(config);
+    expect(() => standIn.eventStreamSerdeProvider()).toThrow(/leave out AWS SDK event streams/);
+    expect(() => new standIn.EventStreamSerde()).toThrow(/leave out AWS SDK event streams/);
   });
 
   it("gives the bundles process's own env and versions where they alias node:process", async () => {
