@@ -16,6 +16,7 @@ import {
   withAttribute,
 } from './query.js';
 import { COLUMNS, type ConsoleRecord, readColumnChoice } from './record.js';
+import { PLOT_INSET } from './series.js';
 import { snippets } from './snippets.js';
 import { type Bounds, DEFAULT_PRESET, formatInstant, PRESETS, parseInstant } from './time.js';
 import { CopyButton, ErrorBanner, FilterValue, formatTime } from './ui.js';
@@ -366,7 +367,6 @@ const duration = (ms: number): string =>
         ? `${ms / 60_000} min`
         : `${ms / 1000} s`;
 
-/** Bars of the loaded events over the view's range, drawn as SVG (no inline styles, which the CSP forbids). */
 /** The filters the API suggests values for (GET /values/{attribute}, docs/console.md). */
 const SUGGESTED = ['EventSource', 'EventName', 'Username'] as const;
 type SuggestedKey = (typeof SUGGESTED)[number];
@@ -409,6 +409,28 @@ function Suggestions({
   );
 }
 
+/** The histogram's viewBox: bars share the width; HISTOGRAM_EDGE on each side keeps the outer bars off the frame. */
+const HISTOGRAM_WIDTH = 100;
+const HISTOGRAM_HEIGHT = 40;
+const HISTOGRAM_EDGE = 0.75;
+/** At most this many bars, and at least MIN_BAR_PX of width each: a narrow window draws fewer, wider bars. */
+const MAX_BARS = 60;
+const MIN_BARS = 12;
+const MIN_BAR_PX = 10;
+
+/** An element's content width, followed as it resizes (undefined until first measured). */
+function useWidth(element: Element | null): number | undefined {
+  const [width, setWidth] = useState<number | undefined>();
+  useEffect(() => {
+    if (element === null) return;
+    const observer = new ResizeObserver(([entry]) => setWidth(entry?.contentRect.width));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [element]);
+  return width;
+}
+
+/** Bars of the loaded events over the view's range, drawn as SVG (no inline styles, which the CSP forbids). */
 function Histogram({
   records,
   bounds,
@@ -418,33 +440,50 @@ function Histogram({
   bounds: Bounds;
   complete: boolean;
 }) {
+  const [plot, setPlot] = useState<SVGSVGElement | null>(null);
+  const plotWidth = useWidth(plot);
+  const maxBars =
+    plotWidth === undefined
+      ? MAX_BARS
+      : Math.max(MIN_BARS, Math.min(MAX_BARS, Math.floor(plotWidth / MIN_BAR_PX)));
   const buckets: Bucket[] = useMemo(
     () =>
       histogram(
         bounds.startMs,
         bounds.endMs,
         records.map((record) => Date.parse(record.eventTime)),
+        maxBars,
       ),
-    [records, bounds],
+    [records, bounds, maxBars],
   );
   const highest = Math.max(1, ...buckets.map((bucket) => bucket.count));
-  const width = 100 / buckets.length;
+  const width = HISTOGRAM_WIDTH / buckets.length;
+  const inset = HISTOGRAM_HEIGHT * PLOT_INSET;
+  const zero = HISTOGRAM_HEIGHT - inset;
+  const heightOf = (count: number): number => (count / highest) * (HISTOGRAM_HEIGHT - 2 * inset);
   return (
     <figure class="histogram">
+      <div class="y-axis" aria-hidden="true">
+        <span class="sizer">{highest}</span>
+        <span class="tick zero">0</span>
+        <span class="tick full">{highest}</span>
+      </div>
       <svg
-        viewBox="0 0 100 40"
+        ref={setPlot}
+        viewBox={`${-HISTOGRAM_EDGE} 0 ${HISTOGRAM_WIDTH + 2 * HISTOGRAM_EDGE} ${HISTOGRAM_HEIGHT}`}
         preserveAspectRatio="none"
         role="img"
-        aria-label={`Events over time: ${records.length} loaded`}
+        aria-label={`Events over time: ${records.length} loaded, at most ${highest} in a bar`}
       >
+        <line class="zero" x1={-HISTOGRAM_EDGE} x2={HISTOGRAM_WIDTH + HISTOGRAM_EDGE} y1={zero} y2={zero} />
         {buckets.map((bucket, index) =>
           bucket.count === 0 ? null : (
             <rect
               key={bucket.startMs}
               x={index * width + width * 0.1}
               width={width * 0.8}
-              y={40 - (bucket.count / highest) * 38}
-              height={(bucket.count / highest) * 38}
+              y={zero - heightOf(bucket.count)}
+              height={heightOf(bucket.count)}
             >
               <title>{`${formatInstant(bucket.startMs)} \u2013 ${formatInstant(bucket.endMs)}: ${bucket.count}`}</title>
             </rect>

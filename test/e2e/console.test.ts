@@ -359,18 +359,39 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
     ]);
     expect(await page.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(420);
     await expect(page.locator('.scroll-cue').count()).resolves.toBe(0);
-    // The histogram draws both events' bucket inside its plot, at the right end (they are the newest, just put).
+    // The histogram draws both events' bucket at the right end (they are the newest, just put): standing on the zero
+    // line, kept off the frame's rounded edge (a bar flush with it read as a scrollbar), its count labelled.
     const [plot] = await boxes(page, 'figure.histogram svg');
+    const [zeroLine] = await boxes(page, 'figure.histogram line.zero');
     const bars = await boxes(page, 'figure.histogram rect');
     expect(bars.length).toBeGreaterThanOrEqual(1);
     for (const bar of bars) {
-      expect(bar.left).toBeGreaterThanOrEqual(plot?.left ?? Number.POSITIVE_INFINITY);
-      expect(bar.right).toBeLessThanOrEqual(plot?.right ?? 0);
+      expect(bar.left).toBeGreaterThanOrEqual((plot?.left ?? Number.POSITIVE_INFINITY) + 2);
+      expect(bar.right).toBeLessThanOrEqual((plot?.right ?? 0) - 2);
       expect(bar.top).toBeGreaterThan(plot?.top ?? Number.POSITIVE_INFINITY);
+      expect(Math.abs(bar.bottom - (zeroLine?.top ?? 0))).toBeLessThan(1);
+      // Fewer, wider buckets on a narrow plot (30 s here, not 15 s): a bar is a bar, not a hairline.
+      expect(bar.right - bar.left).toBeGreaterThanOrEqual(7);
     }
+    // Two events: one bar of 2, or two of 1 when a bucket boundary fell between the puts.
+    const scale = await page.locator('figure.histogram .tick.full').textContent();
+    expect(bars.length === 1 ? '2' : '1').toBe(scale);
+    await expect(page.locator('figure.histogram figcaption').textContent()).resolves.toContain(
+      `highest ${scale};`,
+    );
     expect(bars.at(-1)?.right).toBeGreaterThan(
       (plot?.right ?? 0) - 0.1 * ((plot?.right ?? 0) - (plot?.left ?? 0)),
     );
+    // A tap on an event's time opens its detail over the whole window, whatever the list's scroll; Close goes back
+    // to the list where it was.
+    await page.mouse.wheel(0, 400);
+    await expect.poll(() => page.locator('html').evaluate((html) => html.scrollTop)).toBeGreaterThan(0);
+    const scrolled = await page.locator('html').evaluate((html) => html.scrollTop);
+    await page.locator('table.events tbody tr td:first-child a').last().click();
+    await page.locator('aside.pane pre.json').waitFor();
+    expect((await boxes(page, 'aside.pane'))[0]).toEqual({ left: 0, right: 420, top: 0, bottom: 900 });
+    await page.getByRole('button', { name: 'Close' }).click();
+    await expect(page.locator('html').evaluate((html) => html.scrollTop)).resolves.toBe(scrolled);
   });
 
   it('suggests event sources, event names and users from GET /values', async () => {
