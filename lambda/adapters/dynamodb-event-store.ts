@@ -572,10 +572,17 @@ export function pageItem(
   expiresAt: number,
   writtenBy: PageWriter = 'put',
 ): Item {
+  const eventIDs: string[] = [];
+  const recordJsons: string[] = [];
+  for (const event of events) {
+    eventIDs.push(event.eventID);
+    recordJsons.push(event.recordJson);
+  }
   return {
-    ...keyItem(key),
-    [IDS]: s(pageIds(events.map((event) => event.eventID))),
-    [RECORD]: { B: encodePage(events.map((event) => event.recordJson)) },
+    [PK]: s(key.pk),
+    [SK]: s(key.sk),
+    [IDS]: s(pageIds(eventIDs)),
+    [RECORD]: { B: encodePage(recordJsons) },
     [TTL]: n(expiresAt),
     [WRITTEN_BY_ATTRIBUTE]: s(writtenBy),
   };
@@ -594,7 +601,13 @@ export function pageRecords(item: Item): Map<string, string> {
 
 /** A posting list item: the eventIDs as one string of fixed-width ids, newest first. */
 export function postingItem(posting: Posting): Item {
-  return { ...keyItem(posting.key), [IDS]: s(posting.eventIDs.join('')), [TTL]: n(posting.expiresAt) };
+  // Spelled out rather than spread from keyItem: a request writes about one posting list per event.
+  return {
+    [PK]: s(posting.key.pk),
+    [SK]: s(posting.key.sk),
+    [IDS]: s(posting.eventIDs.join('')),
+    [TTL]: n(posting.expiresAt),
+  };
 }
 
 /** An item to write, and the events (callers' indexes) that are stored only once it is. */
@@ -608,19 +621,25 @@ export interface OwnedItem {
  * then the posting lists of all of them.
  */
 export function writeItems(events: readonly StoredEvent[]): OwnedItem[] {
-  const ownerOf = new Map(events.map((event, owner) => [event.eventID, owner]));
-  const owners = (listed: readonly { eventID: string }[]): number[] =>
-    listed.map((event) => ownerOf.get(event.eventID) as number);
-  return [
-    ...pagesOf(events.filter((event) => event.relist !== true)).map((page) => ({
-      owners: owners(page.events),
-      item: pageItem(page.key, page.events, page.expiresAt),
-    })),
-    ...postingsOf(events).map((posting) => ({
-      owners: owners(posting.eventIDs.map((eventID) => ({ eventID }))),
-      item: postingItem(posting),
-    })),
-  ];
+  const ownerOf = ownersByEventId(events);
+  const items: OwnedItem[] = [];
+  for (const page of pagesOf(events.filter((event) => event.relist !== true))) {
+    const owners = page.events.map((event) => ownerOf.get(event.eventID) as number);
+    items.push({ owners, item: pageItem(page.key, page.events, page.expiresAt) });
+  }
+  for (const posting of postingsOf(events)) {
+    const owners = posting.eventIDs.map((eventID) => ownerOf.get(eventID) as number);
+    items.push({ owners, item: postingItem(posting) });
+  }
+  return items;
+}
+
+/** Each event's index by its eventID. */
+function ownersByEventId(events: readonly StoredEvent[]): Map<string, number> {
+  const ownerOf = new Map<string, number>();
+  for (let owner = 0; owner < events.length; owner++)
+    ownerOf.set((events[owner] as StoredEvent).eventID, owner);
+  return ownerOf;
 }
 
 /**
@@ -646,7 +665,7 @@ export function mergedPage(page: Page<StoredEvent>, stored: StoredPage | undefin
  * overwrites rather than adds).
  */
 export function postingItems(events: readonly StoredEvent[]): OwnedItem[] {
-  const ownerOf = new Map(events.map((event, owner) => [event.eventID, owner]));
+  const ownerOf = ownersByEventId(events);
   return postingsOf(events).map((posting) => ({
     owners: posting.eventIDs.map((eventID) => ownerOf.get(eventID) as number),
     item: postingItem(posting),

@@ -124,14 +124,26 @@ export function httpHandler(
       requestLogger.resetKeys();
       idleLoggers.push(requestLogger);
     };
-    const request = new AbortController();
+    // Made on first use: most puts never read their signal, and an AbortController costs an EventTarget and, on
+    // abort, a DOMException with its stack.
+    let request: AbortController | undefined;
+    const controller = (): AbortController => {
+      request ??= new AbortController();
+      return request;
+    };
     let work: Promise<HttpResult> | undefined;
     let settled = false;
     try {
-      work = route(event, { signal: request.signal, logger: requestLogger }).finally(() => {
+      const routeRequest: RouteRequest = {
+        get signal() {
+          return controller().signal;
+        },
+        logger: requestLogger,
+      };
+      work = route(event, routeRequest).finally(() => {
         settled = true;
       });
-      return await (answerBeforeTimeout ? beforeDeadline(work, context, request) : work);
+      return await (answerBeforeTimeout ? beforeDeadline(work, context, controller()) : work);
     } catch (error) {
       const refusal = error instanceof RequestError ? protocol.refusals[error.kind] : undefined;
       if (refusal !== undefined) {
@@ -146,7 +158,7 @@ export function httpHandler(
       requestLogger.error('unexpected failure', error as Error);
       return protocol.format(INTERNAL, 'internal error; the request id identifies it in our logs');
     } finally {
-      request.abort();
+      request?.abort();
       // Work answered by the deadline may still log: its logger serves another request only once the work is over.
       if (settled || work === undefined) release();
       else work.then(release, release);
