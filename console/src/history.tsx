@@ -547,7 +547,7 @@ function Toolbar({
           ))}
         </fieldset>
       </details>
-      <details class="menu">
+      <details class="menu wide">
         <summary>Copy query as</summary>
         <div class="snippets">
           {snippets({ kind: 'query', query, bounds: view.bounds }, { apiUrl, region }).map((snippet) => (

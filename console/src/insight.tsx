@@ -12,6 +12,9 @@ import { ErrorBanner, formatTime, Link } from './ui.js';
 const WIDTH = 1000;
 const HEIGHT = 200;
 
+/** The attribution tables' columns; each cell repeats its label for the narrow window's cards (styles.css). */
+const ATTRIBUTION_COLUMNS = ['Value', 'Insight average per minute', 'Baseline average per minute'] as const;
+
 const ATTRIBUTE_LABELS: Readonly<Record<string, string>> = {
   userIdentityArn: 'Users',
   userAgent: 'User agents',
@@ -146,21 +149,21 @@ function Attributions({ attributions: all }: { attributions: readonly Attributio
           <caption>{ATTRIBUTE_LABELS[attribution.attribute] ?? attribution.attribute}</caption>
           <thead>
             <tr>
-              <th scope="col">Value</th>
-              <th scope="col" class="number">
-                Insight average per minute
-              </th>
-              <th scope="col" class="number">
-                Baseline average per minute
-              </th>
+              {ATTRIBUTION_COLUMNS.map((label, index) => (
+                <th scope="col" key={label} class={index === 0 ? undefined : 'number'}>
+                  {label}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {attribution.insight.map((value) => (
               <tr key={value.value}>
-                <td>{value.value}</td>
-                <td class="number">{value.average}</td>
-                <td class="number">
+                <td data-label={ATTRIBUTION_COLUMNS[0]}>{value.value}</td>
+                <td class="number" data-label={ATTRIBUTION_COLUMNS[1]}>
+                  {value.average}
+                </td>
+                <td class="number" data-label={ATTRIBUTION_COLUMNS[2]}>
                   {attribution.baseline.find((other) => other.value === value.value)?.average ?? 0}
                 </td>
               </tr>

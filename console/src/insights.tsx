@@ -35,6 +35,17 @@ export function pairInsights(records: readonly ConsoleRecord[]): Insight[] {
 }
 
 const PAGE_SIZE = 1000;
+/** The table's columns; each cell repeats its label for the narrow window's cards (styles.css). */
+const INSIGHT_COLUMNS = [
+  'State',
+  'Insight type',
+  'Event source',
+  'Event name',
+  'Error code',
+  'Start',
+  'End',
+  'Baseline vs insight (per minute)',
+] as const;
 
 export function Insights({ api }: { api: Api }) {
   const [insights, setInsights] = useState<Insight[] | undefined>();
@@ -81,16 +92,7 @@ export function Insights({ api }: { api: Api }) {
             <caption class="visually-hidden">Insights, open ones first</caption>
             <thead>
               <tr>
-                {[
-                  'State',
-                  'Insight type',
-                  'Event source',
-                  'Event name',
-                  'Error code',
-                  'Start',
-                  'End',
-                  'Baseline vs insight (per minute)',
-                ].map((label) => (
+                {INSIGHT_COLUMNS.map((label) => (
                   <th scope="col" key={label}>
                     {label}
                   </th>
@@ -102,37 +104,35 @@ export function Insights({ api }: { api: Api }) {
                 const first = insight.start ?? insight.end;
                 const statistics = insight.details.insightContext?.statistics;
                 const state = insight.end === undefined ? <strong>Open</strong> : 'Closed';
+                const cells = [
+                  first?.sharedEventID === undefined ? (
+                    state
+                  ) : (
+                    <Link href={insightHref(first.sharedEventID)}>{state}</Link>
+                  ),
+                  insight.details.insightType,
+                  insight.details.eventSource,
+                  insight.details.eventName,
+                  insight.details.errorCode ?? '',
+                  insight.start && (
+                    <Link href={eventHref(insight.start.eventID)}>{formatTime(insight.start.eventTime)}</Link>
+                  ),
+                  insight.end && (
+                    <Link href={eventHref(insight.end.eventID)}>{formatTime(insight.end.eventTime)}</Link>
+                  ),
+                  <Averages
+                    key="averages"
+                    baseline={statistics?.baseline?.average ?? 0}
+                    insight={statistics?.insight?.average ?? 0}
+                  />,
+                ];
                 return (
                   <tr key={first?.eventID}>
-                    <td>
-                      {first?.sharedEventID === undefined ? (
-                        state
-                      ) : (
-                        <Link href={insightHref(first.sharedEventID)}>{state}</Link>
-                      )}
-                    </td>
-                    <td>{insight.details.insightType}</td>
-                    <td>{insight.details.eventSource}</td>
-                    <td>{insight.details.eventName}</td>
-                    <td>{insight.details.errorCode ?? ''}</td>
-                    <td>
-                      {insight.start && (
-                        <Link href={eventHref(insight.start.eventID)}>
-                          {formatTime(insight.start.eventTime)}
-                        </Link>
-                      )}
-                    </td>
-                    <td>
-                      {insight.end && (
-                        <Link href={eventHref(insight.end.eventID)}>{formatTime(insight.end.eventTime)}</Link>
-                      )}
-                    </td>
-                    <td>
-                      <Averages
-                        baseline={statistics?.baseline?.average ?? 0}
-                        insight={statistics?.insight?.average ?? 0}
-                      />
-                    </td>
+                    {cells.map((cell, index) => (
+                      <td key={INSIGHT_COLUMNS[index]} data-label={INSIGHT_COLUMNS[index]}>
+                        {cell}
+                      </td>
+                    ))}
                   </tr>
                 );
               })}

@@ -275,6 +275,30 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
     await expect(page.getByRole('button', { name: '← Columns' }).isEnabled()).resolves.toBe(true);
   });
 
+  it('opens the toolbar menus inside the window, each column choice on one line', async () => {
+    for (const width of [1280, 420]) {
+      // Prepare
+      const page = await openPage(`/console/?Username=${alice}&startTime=${startTime}`, { width });
+      await page.locator('table.events tbody tr').first().waitFor();
+
+      // Act
+      await page.getByText('Copy query as', { exact: true }).click();
+      const [snippets] = await boxes(page, '.menu[open] .snippets');
+      await page.getByText('Copy query as', { exact: true }).click();
+      await page.getByText('Columns', { exact: true }).click();
+      const choices = await boxes(page, '.menu[open] fieldset label');
+
+      // Assess: the snippets hung from the summary's right edge and started left of the window (x < 0).
+      expect(snippets?.left, `${width} px`).toBeGreaterThanOrEqual(0);
+      expect(snippets?.right, `${width} px`).toBeLessThanOrEqual(width);
+      expect(choices).toHaveLength(12);
+      for (const choice of choices) {
+        expect(choice.right, `${width} px`).toBeLessThanOrEqual(width);
+        expect(choice.bottom - choice.top, `${width} px`).toBeLessThan(28);
+      }
+    }
+  });
+
   it('shows on the event page the JSON GET /events/{id} returns', async () => {
     // Prepare
     const [record] = await lookupAll(`Username=${alice}&EventName=CreateOrder&startTime=${startTime}`);
@@ -500,6 +524,23 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
     expect(await direct.locator('figure.series path.actual').getAttribute('d')).toBe(geometry.actual);
     await expectReadableGraph(direct);
     await direct.screenshot({ path: join(SCREENSHOTS, 'insight-graph-dark.png'), fullPage: true });
+    // A phone-wide window: the list and the insight's page fit it, their rows as labelled cards.
+    for (const path of ['/console/insights', insightPath]) {
+      const narrow = await openPage(path, { width: 420 });
+      await narrow.locator('table.events tbody td').first().waitFor();
+      const cells = await boxes(narrow, 'table.events tbody td');
+      expect(cells.length, path).toBeGreaterThanOrEqual(3);
+      for (const cell of cells) expect(cell.right, path).toBeLessThanOrEqual(420);
+      const labels = await narrow
+        .locator('table.events tbody tr:first-child td')
+        .evaluateAll((tds) =>
+          tds.map((td) => td.ownerDocument.defaultView.getComputedStyle(td, '::before').content),
+        );
+      expect(labels[0], path).toBe(path === insightPath ? '"Value"' : '"State"');
+      expect(await narrow.locator('html').evaluate((html) => html.scrollWidth), path).toBeLessThanOrEqual(
+        420,
+      );
+    }
   });
 
   it('says why the API refused wrong credentials instead of showing a blank page', async () => {
