@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { type HttpResult, httpHandler, json } from '../../lambda/adapters/http.js';
 import { createFunctionLogger } from '../../lambda/adapters/logger.js';
 import { inferClientType } from '../../lambda/core/client-type.js';
+import { RequestError } from '../../lambda/core/errors.js';
 import { eventIdTimeMs, isEventId, pageEventId, shardChar, shardCharOf } from '../../lambda/core/event-id.js';
 import { eventTimeMs, type ProducerEvent } from '../../lambda/core/event-model.js';
+import { LIMITS } from '../../lambda/core/limits.js';
+import { parsePutRequestJson } from '../../lambda/core/request-body.js';
 import { NATIVE_PROTOCOL } from '../../lambda/routes/protocols.js';
 import { HTTP_CONTEXT, httpEvent } from '../fixtures/http.js';
 
@@ -54,6 +57,26 @@ describe('eventTimeMs', () => {
     expect(timeOf('2026-12-01T00:00:00Z')).toBe(Date.UTC(2026, 11, 1));
     expect(timeOf('2026-11-31T00:00:00Z')).toBeNaN();
     expect(timeOf('2026-12-01T00:00:01Z')).toBe(Date.UTC(2026, 11, 1, 0, 0, 1));
+  });
+});
+
+describe('parsePutRequestJson size check', () => {
+  const jsonOfBytes = (bytes: number, char: string): string => {
+    const charBytes = Buffer.byteLength(char);
+    return JSON.stringify(
+      'x'.repeat((bytes - 2) % charBytes) + char.repeat(Math.floor((bytes - 2) / charBytes)),
+    );
+  };
+
+  it('counts UTF-8 bytes, not characters, once a body could be over the limit', () => {
+    for (const char of ['\u00e9', '\u20ac', '\u{1F600}']) {
+      const over = jsonOfBytes(LIMITS.requestBytes + 1, char);
+      expect(Buffer.byteLength(over)).toBe(LIMITS.requestBytes + 1);
+      expect(() => parsePutRequestJson(over, 'empty')).toThrow(RequestError);
+      expect(() => parsePutRequestJson(over, 'empty')).toThrow(`${LIMITS.requestBytes + 1} bytes`);
+      const at = jsonOfBytes(LIMITS.requestBytes, char);
+      expect(typeof parsePutRequestJson(at, 'empty')).toBe('string');
+    }
   });
 });
 
