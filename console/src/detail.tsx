@@ -4,7 +4,7 @@ import { BASE, eventHref } from './nav.js';
 import { type AttributeKey, EMPTY_QUERY, formatQuery, withAttribute } from './query.js';
 import { type ConsoleRecord, userNameOf } from './record.js';
 import { snippets } from './snippets.js';
-import { CopyButton, ErrorBanner, formatTime, Link } from './ui.js';
+import { Breakable, CopyButton, ErrorBanner, formatTime, Link } from './ui.js';
 
 /** One event: its JSON as GET /events/{id} returns it, its resources, provenance and "copy as". */
 
@@ -136,12 +136,16 @@ export function EventDetail({
       <dl class="facts">
         <div>
           <dt>Put by</dt>
-          <dd title={record.ingestion?.producerArn}>{record.ingestion?.producerArn ?? 'OpenTrail itself'}</dd>
+          <dd title={record.ingestion?.producerArn}>
+            <Breakable text={record.ingestion?.producerArn ?? 'OpenTrail itself'} />
+          </dd>
         </div>
         {record.ingestion?.channelArn !== undefined && (
           <div>
             <dt>Channel</dt>
-            <dd title={record.ingestion.channelArn}>{record.ingestion.channelArn}</dd>
+            <dd title={record.ingestion.channelArn}>
+              <Breakable text={record.ingestion.channelArn} />
+            </dd>
           </div>
         )}
         <div>

@@ -52,6 +52,16 @@ export function History({
   const [loading, setLoading] = useState(false);
   const [selected, setSelected] = useState<ConsoleRecord | undefined>();
   const [columns, setColumns] = useState(() => readColumnChoice(localStorage.getItem(COLUMNS_KEY)));
+  const open = selected !== undefined;
+  // Escape closes the pane (on a narrow window it covers the list).
+  useEffect(() => {
+    if (!open) return;
+    const close = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setSelected(undefined);
+    };
+    document.addEventListener('keydown', close);
+    return () => document.removeEventListener('keydown', close);
+  }, [open]);
 
   useEffect(() => {
     const controller = new AbortController();

@@ -73,5 +73,16 @@ export function FilterValue({
   );
 }
 
+/** An identifier (an ARN, a path) that may wrap after each ':' and '/', where a reader expects it to, not mid-word. */
+export function Breakable({ text }: { text: string }) {
+  return (
+    <>
+      {text
+        .split(/(?<=[:/])/)
+        .flatMap((part, index) => (index === 0 ? [part] : [<wbr key={`${index}`} />, part]))}
+    </>
+  );
+}
+
 export const formatTime = (iso: string | undefined): string =>
   iso === undefined ? '' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
