@@ -53,7 +53,20 @@ export function History({
   const [selected, setSelected] = useState<ConsoleRecord | undefined>();
   const [columns, setColumns] = useState(() => readColumnChoice(localStorage.getItem(COLUMNS_KEY)));
   const open = selected !== undefined;
-  // Escape closes the pane (on a narrow window it covers the list).
+  const [pane, setPane] = useState<HTMLElement | null>(null);
+  const opener = useRef<HTMLElement | null>(null);
+  // Focus follows the pane: into it when it opens (on a narrow window it covers the list), back to the link that
+  // opened it when it closes.
+  useEffect(() => {
+    if (pane === null) {
+      opener.current?.focus({ preventScroll: true });
+      opener.current = null;
+      return;
+    }
+    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    pane.focus({ preventScroll: true });
+  }, [pane]);
+  // Escape closes the pane.
   useEffect(() => {
     if (!open) return;
     const close = (event: KeyboardEvent) => {
@@ -149,7 +162,7 @@ export function History({
               selected={selected?.eventID}
             />
             {selected !== undefined && (
-              <aside class="pane" aria-label="Event detail">
+              <aside class="pane" aria-label="Event detail" tabIndex={-1} ref={setPane}>
                 <button type="button" class="small close" onClick={() => setSelected(undefined)}>
                   Close
                 </button>

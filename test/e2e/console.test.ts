@@ -426,8 +426,11 @@ describe.skipIf(CHROMIUM === undefined)('the console in Chromium', () => {
     await page.locator('table.events tbody tr td:first-child a').last().click();
     await page.locator('aside.pane pre.json').waitFor();
     expect((await boxes(page, 'aside.pane'))[0]).toEqual({ left: 0, right: 420, top: 0, bottom: 900 });
+    await expect.poll(() => page.locator(':focus').getAttribute('aria-label')).toBe('Event detail');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('aside.pane').count()).toBe(0);
+    const opener = await page.locator('table.events tbody tr td:first-child a').last().getAttribute('href');
+    await expect.poll(() => page.locator(':focus').getAttribute('href')).toBe(opener);
     await expect(page.locator('html').evaluate((html) => html.scrollTop)).resolves.toBe(scrolled);
   });
 
