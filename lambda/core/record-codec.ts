@@ -63,6 +63,18 @@ export class RecordCodecError extends Error {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Where a page's text is encoded to UTF-8 for deflate, reused from page to page: deflateRawSync reads it at once, and
+ * a fresh buffer per page (Buffer.from) costs several times the encoding. It grows to 3 bytes per character of the
+ * largest page met, which the limits bound (LIMITS.pageOpenBytes plus one event).
+ */
+let pageText = Buffer.allocUnsafe(64 * 1024);
+
+function utf8Bytes(text: string): Buffer {
+  if (text.length * 3 > pageText.length) pageText = Buffer.allocUnsafe(text.length * 3);
+  return pageText.subarray(0, pageText.write(text, 0, 'utf8'));
+}
+
 /** A page's records, in the order given, as one stored value. */
 export function encodePage(jsons: readonly string[]): Uint8Array {
   if (jsons.length === 0) throw new RecordCodecError('a page holds at least one record');
@@ -73,7 +85,7 @@ export function encodePage(jsons: readonly string[]): Uint8Array {
       throw new RecordCodecError('a record to store holds a raw line feed');
   }
   const format = FORMATS.get(RECORD_FORMAT_VERSION) as RecordFormat;
-  const deflated = deflateRawSync(Buffer.from(jsons.join(RECORD_SEPARATOR), 'utf8'), {
+  const deflated = deflateRawSync(utf8Bytes(jsons.join(RECORD_SEPARATOR)), {
     level: format.level,
     dictionary: format.dictionary,
   });
