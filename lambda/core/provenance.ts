@@ -17,8 +17,13 @@ const AWS_EVENT_SOURCE = /\.amazonaws\.com$/i;
 
 /** OpenTrail's identity and sources (lambda/core/insights/records.ts), compared case-insensitively. */
 const OPENTRAIL_NAMES: ReadonlySet<string> = new Set([INSIGHTS_SOURCE, INSIGHT_EVENT_SOURCE]);
+/**
+ * Lowercasing keeps a string's length but for U+0130, whose lowercase holds a combining dot no name has: a value of
+ * another length is not compared (and not lowercased, five times per event).
+ */
+const OPENTRAIL_NAME_LENGTHS: ReadonlySet<number> = new Set([...OPENTRAIL_NAMES].map((name) => name.length));
 const isOpenTrailName = (value: string | undefined): boolean =>
-  value !== undefined && OPENTRAIL_NAMES.has(value.toLowerCase());
+  value !== undefined && OPENTRAIL_NAME_LENGTHS.has(value.length) && OPENTRAIL_NAMES.has(value.toLowerCase());
 
 const IDENTITY_NAMES = ['principalId', 'userName', 'arn', 'invokedBy'] as const;
 

@@ -6,6 +6,7 @@ import { RequestError } from '../../lambda/core/errors.js';
 import { eventIdTimeMs, isEventId, pageEventId, shardChar, shardCharOf } from '../../lambda/core/event-id.js';
 import { eventTimeMs, type ProducerEvent } from '../../lambda/core/event-model.js';
 import { LIMITS } from '../../lambda/core/limits.js';
+import { checkProvenance } from '../../lambda/core/provenance.js';
 import { parsePutRequestJson } from '../../lambda/core/request-body.js';
 import { NATIVE_PROTOCOL } from '../../lambda/routes/protocols.js';
 import { HTTP_CONTEXT, httpEvent } from '../fixtures/http.js';
@@ -76,6 +77,23 @@ describe('parsePutRequestJson size check', () => {
       expect(() => parsePutRequestJson(over, 'empty')).toThrow(`${LIMITS.requestBytes + 1} bytes`);
       const at = jsonOfBytes(LIMITS.requestBytes, char);
       expect(typeof parsePutRequestJson(at, 'empty')).toBe('string');
+    }
+  });
+});
+
+describe('checkProvenance name check', () => {
+  const event = (eventSource: string, userName = 'alice'): ProducerEvent =>
+    ({ eventSource, eventName: 'Get', userIdentity: { type: 'IAMUser', userName } }) as ProducerEvent;
+
+  it("refuses OpenTrail's names in any case, and only those", () => {
+    for (const name of ['insights.opentrail', 'INSIGHTS.OPENTRAIL', 'OpenTrail.Insights']) {
+      expect(checkProvenance(event(name), '123456789012')?.errorCode, name).toBe('InvalidEventSource');
+      expect(checkProvenance(event('orders.example.com', name), '123456789012')?.errorCode, name).toBe(
+        'InvalidData',
+      );
+    }
+    for (const name of ['insights.opentrail2', 'insights.opentrai', '\u0130nsights.opentrail']) {
+      expect(checkProvenance(event(name, name), '123456789012'), name).toBeUndefined();
     }
   });
 });
