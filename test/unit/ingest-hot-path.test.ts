@@ -7,6 +7,7 @@ import { eventIdTimeMs, isEventId, pageEventId, shardChar, shardCharOf } from '.
 import { eventTimeMs, type ProducerEvent } from '../../lambda/core/event-model.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import { checkProvenance } from '../../lambda/core/provenance.js';
+import { decodePage, encodePage } from '../../lambda/core/record-codec.js';
 import { parsePutRequestJson } from '../../lambda/core/request-body.js';
 import { NATIVE_PROTOCOL } from '../../lambda/routes/protocols.js';
 import { HTTP_CONTEXT, httpEvent } from '../fixtures/http.js';
@@ -95,6 +96,18 @@ describe('checkProvenance name check', () => {
     for (const name of ['insights.opentrail2', 'insights.opentrai', '\u0130nsights.opentrail']) {
       expect(checkProvenance(event(name, name), '123456789012'), name).toBeUndefined();
     }
+  });
+});
+
+describe('encodePage', () => {
+  it('keeps every record apart, empty ones and multi-byte ones too, page after page', () => {
+    const pages = [
+      ['', '{}', ''],
+      ['{"a":"\u00e9\u20ac\u{1F600}"}', '', '{"b":1}'],
+      ['x'.repeat(300_000), '{}'],
+      ['{}'],
+    ];
+    for (const page of pages) expect(decodePage(encodePage(page))).toEqual(page);
   });
 });
 
