@@ -348,20 +348,31 @@ export interface Page<Event extends PageSource = PageSource> {
 
 /** The events grouped by the page that holds them (their keys.key), each page newest first. */
 export function pagesOf<Event extends PageSource>(events: readonly Event[]): Page<Event>[] {
-  const pages = new Map<string, Event[]>();
+  // By partition, then sort key: no key string built per event. Pages come out in the order their first event was met.
+  const byPartition = new Map<string, Map<string, Event[]>>();
+  const pages: Event[][] = [];
   for (const event of events) {
-    const id = `${event.keys.key.pk}\u0000${event.keys.key.sk}`;
-    const held = pages.get(id);
+    const { pk, sk } = event.keys.key;
+    let bySortKey = byPartition.get(pk);
+    if (bySortKey === undefined) {
+      bySortKey = new Map();
+      byPartition.set(pk, bySortKey);
+    }
+    const held = bySortKey.get(sk);
     if (held) held.push(event);
-    else pages.set(id, [event]);
+    else {
+      const page = [event];
+      bySortKey.set(sk, page);
+      pages.push(page);
+    }
   }
-  return [...pages.values()].map((held) => {
-    const sorted = [...held].sort((a, b) => (a.eventID < b.eventID ? 1 : a.eventID > b.eventID ? -1 : 0));
-    const first = sorted[0] as Event;
-    return {
-      key: first.keys.key,
-      events: sorted,
-      expiresAt: Math.max(...sorted.map((event) => event.expiresAt)),
-    };
+  return pages.map((held) => {
+    const sorted = held.sort(newestEventFirst);
+    let expiresAt = Number.NEGATIVE_INFINITY;
+    for (const event of sorted) if (event.expiresAt > expiresAt) expiresAt = event.expiresAt;
+    return { key: (sorted[0] as Event).keys.key, events: sorted, expiresAt };
   });
 }
+
+const newestEventFirst = (a: PageSource, b: PageSource): number =>
+  a.eventID < b.eventID ? 1 : a.eventID > b.eventID ? -1 : 0;

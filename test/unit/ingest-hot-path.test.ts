@@ -5,6 +5,7 @@ import { inferClientType } from '../../lambda/core/client-type.js';
 import { RequestError } from '../../lambda/core/errors.js';
 import { eventIdTimeMs, isEventId, pageEventId, shardChar, shardCharOf } from '../../lambda/core/event-id.js';
 import { eventTimeMs, type ProducerEvent } from '../../lambda/core/event-model.js';
+import { type PageSource, pagesOf } from '../../lambda/core/keys.js';
 import { LIMITS } from '../../lambda/core/limits.js';
 import { checkProvenance } from '../../lambda/core/provenance.js';
 import { decodePage, encodePage } from '../../lambda/core/record-codec.js';
@@ -96,6 +97,39 @@ describe('checkProvenance name check', () => {
     for (const name of ['insights.opentrail2', 'insights.opentrai', '\u0130nsights.opentrail']) {
       expect(checkProvenance(event(name, name), '123456789012'), name).toBeUndefined();
     }
+  });
+});
+
+describe('pagesOf', () => {
+  const event = (eventID: string, pk: string, sk: string, expiresAt: number): PageSource => ({
+    eventID,
+    recordJson: '{}',
+    keys: { key: { pk, sk }, postings: [], catalog: [] },
+    expiresAt,
+  });
+
+  it('keeps pages apart by partition and sort key, each newest first, with its latest expiry', () => {
+    // Prepare: two partitions share a sort key; the input is not in eventID order.
+    const events = [
+      event('B', 'E#1', 'S', 5),
+      event('A', 'E#2', 'S', 1),
+      event('C', 'E#1', 'S', 3),
+      event('D', 'E#1', 'T', 2),
+    ];
+    const asGiven = events.map(({ eventID }) => eventID);
+
+    // Act
+    const pages = pagesOf(events);
+
+    // Assess
+    expect(
+      pages.map((page) => [page.key, page.events.map(({ eventID }) => eventID), page.expiresAt]),
+    ).toEqual([
+      [{ pk: 'E#1', sk: 'S' }, ['C', 'B'], 5],
+      [{ pk: 'E#2', sk: 'S' }, ['A'], 1],
+      [{ pk: 'E#1', sk: 'T' }, ['D'], 2],
+    ]);
+    expect(events.map(({ eventID }) => eventID)).toEqual(asGiven);
   });
 });
 
