@@ -3,11 +3,11 @@ import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  TransactWriteItemsCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, mapWithConcurrency } from '../core/backoff.js';
@@ -42,9 +42,15 @@ import {
 } from '../core/ports.js';
 import { encodePage, storedPageRecords } from '../core/record-codec.js';
 import { TABLE_LAYOUT } from '../core/table-layout.js';
-import { isRetryable } from './retryable.js';
+import { changedNothing, isRetryable } from './retryable.js';
 
 type Item = Record<string, AttributeValue>;
+
+/** What a batch write left unwritten, by owner (DynamoDbEventStore batchPut). */
+interface UnwrittenOwners {
+  readonly failed: ReadonlySet<number>;
+  readonly mayLand: ReadonlySet<number>;
+}
 
 const BATCH_WRITE_MAX_ITEMS = 25;
 const BATCH_GET_MAX_KEYS = 100;
@@ -132,7 +138,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
       .filter(
         ({ entry }) => (this.writtenCatalog.get(keyId(keyItem(entry))) ?? 0) + CATALOG_REFRESH_MS < now,
       );
-    const failedOwners = await this.batchPut(
+    const { failed: failedOwners } = await this.batchPut(
       due.map(({ entry, owner }) => ({
         owners: [owner],
         item: catalogItem(entry, expiresAt),
@@ -148,9 +154,14 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   }
 
   async writeEvents(events: readonly StoredEvent[]): Promise<WriteResult[]> {
-    const failedOwners = await this.batchPut(writeItems(events));
-    return events.map((_, owner) =>
-      failedOwners.has(owner) ? { ok: false, errorCode: 'Throttling' } : { ok: true },
+    const { failed, mayLand } = await this.batchPut(writeItems(events));
+    return events.map(
+      (_, owner): WriteResult =>
+        mayLand.has(owner)
+          ? { ok: false, errorCode: 'Throttling', mayLand: true }
+          : failed.has(owner)
+            ? { ok: false, errorCode: 'Throttling' }
+            : { ok: true },
     );
   }
 
@@ -172,7 +183,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
         for (const event of page.events) failedOwners.add(ownerOf.get(event.eventID) as number);
       }
     });
-    for (const owner of await this.batchPut(postingItems(events))) failedOwners.add(owner);
+    for (const owner of (await this.batchPut(postingItems(events))).failed) failedOwners.add(owner);
     return events.map((_, owner) =>
       failedOwners.has(owner) ? { ok: false, errorCode: 'Throttling' } : { ok: true },
     );
@@ -277,49 +288,65 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
   }
 
   /**
-   * One transaction per claim: its event's page must not exist (pages are written whole, so then the event is not
-   * stored) and the claim must still name the event. A claim whose page exists is kept: its retry finds the event
-   * stored and lists it again. Every call shares one call timeout; a claim not released settles by age.
+   * Reads each claimed event's page (strongly consistent; pages are written whole, so an absent page stores none of
+   * its events) and deletes the claims of absent pages, each only if it still names its event. The caller passes
+   * only events whose writes cannot land later (WriteResult `mayLand`), so no page appears after it was read. A
+   * claim whose page exists is kept: its retry finds the event stored and lists it again. Every call shares one call
+   * timeout; a claim not released settles by age. Not a transaction: moto answers a cancelled transaction by
+   * restoring a copy of each table it touched, which loses concurrent writes and detaches the stream its pollers read.
    */
   async releaseProducerIds(claims: readonly Pick<ProducerIdClaim, 'scope' | 'eventID'>[]): Promise<void> {
-    const releasable = claims.flatMap(({ scope, eventID }) => {
-      const page = pageKeyOf(eventID);
-      return page ? [{ scope, eventID, page }] : [];
-    });
+    const byPage = new Map<string, { page: ItemKey; claims: Pick<ProducerIdClaim, 'scope' | 'eventID'>[] }>();
+    for (const claim of claims) {
+      const page = pageKeyOf(claim.eventID);
+      if (!page) continue;
+      const group = byPage.get(keyId(keyItem(page))) ?? { page, claims: [] };
+      group.claims.push(claim);
+      byPage.set(keyId(keyItem(page)), group);
+    }
     await withTimeout(
       (callOptions) =>
-        mapWithConcurrency(releasable, PARALLEL_REQUESTS, async ({ scope, eventID, page }) => {
+        mapWithConcurrency([...byPage.values()], PARALLEL_REQUESTS, async ({ page, claims: released }) => {
           try {
-            await this.client.send(
-              new TransactWriteItemsCommand({
-                TransactItems: [
-                  {
-                    ConditionCheck: {
-                      TableName: this.tableName,
-                      Key: keyItem(page),
-                      ConditionExpression: 'attribute_not_exists(#pk)',
-                      ExpressionAttributeNames: { '#pk': PK },
-                    },
-                  },
-                  {
-                    Delete: {
-                      TableName: this.tableName,
-                      Key: keyItem(idempotencyKey(scope)),
-                      ConditionExpression: '#eventID = :eventID',
-                      ExpressionAttributeNames: { '#eventID': EVENT_ID },
-                      ExpressionAttributeValues: { ':eventID': s(eventID) },
-                    },
-                  },
-                ],
+            const read = await this.client.send(
+              new GetItemCommand({
+                TableName: this.tableName,
+                Key: keyItem(page),
+                ConsistentRead: true,
+                ProjectionExpression: '#pk',
+                ExpressionAttributeNames: { '#pk': PK },
               }),
               callOptions,
             );
+            if (read.Item !== undefined) return;
+            await Promise.all(released.map((claim) => this.deleteClaim(claim, callOptions)));
           } catch {
-            // Best effort: the page exists, the claim moved on, or the store failed; the claim settles by age.
+            // Best effort: the store failed or the time ran out; the claims settle by age.
           }
         }),
       this.callTimeoutMs,
     ).catch(() => undefined);
+  }
+
+  private async deleteClaim(
+    { scope, eventID }: Pick<ProducerIdClaim, 'scope' | 'eventID'>,
+    callOptions: CallOptions,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: keyItem(idempotencyKey(scope)),
+          ConditionExpression: '#eventID = :eventID',
+          ExpressionAttributeNames: { '#eventID': EVENT_ID },
+          ExpressionAttributeValues: { ':eventID': s(eventID) },
+        }),
+        callOptions,
+      );
+    } catch (error) {
+      // Another attempt moved the claim on: it is that attempt's now.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async readRecord(eventID: string): Promise<string | undefined> {
@@ -493,13 +520,19 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
    * be written after every retry: those must be reported as failed, never as stored. A posting list has as many
    * owners as it lists events.
    */
-  private async batchPut(items: readonly OwnedItem[]): Promise<Set<number>> {
-    const failedOwners = new Set<number>();
+  /**
+   * Owners of the items left unwritten, and of those among them that a call failed without an answer for (they
+   * may still be written: `mayLand`).
+   */
+  private async batchPut(items: readonly OwnedItem[]): Promise<UnwrittenOwners> {
+    const failed = new Set<number>();
+    const mayLand = new Set<number>();
     const chunks = chunk(items, BATCH_WRITE_MAX_ITEMS);
     const giveUpAt = Date.now() + this.writeBudgetMs;
     await mapWithConcurrency(chunks, PARALLEL_REQUESTS, async (itemsInChunk) => {
       const ownersByKey = new Map(itemsInChunk.map(({ owners, item }) => [keyId(item), owners]));
       let pending: WriteRequest[] = itemsInChunk.map(({ item }) => ({ PutRequest: { Item: item } }));
+      let unanswered = false;
       for (let attempt = 1; pending.length > 0 && attempt <= this.backoff.maxAttempts; attempt++) {
         try {
           const output = await withTimeout(
@@ -512,6 +545,7 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
           );
           pending = output.UnprocessedItems?.[this.tableName] ?? [];
         } catch (error) {
+          unanswered ||= !changedNothing(error);
           if (!isRetryable(error)) break;
         }
         if (Date.now() >= giveUpAt) break;
@@ -519,11 +553,13 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
           await backoffDelay(this.backoff, attempt);
       }
       for (const request of pending) {
-        for (const owner of ownersByKey.get(keyId(request.PutRequest?.Item ?? {})) ?? [])
-          failedOwners.add(owner);
+        for (const owner of ownersByKey.get(keyId(request.PutRequest?.Item ?? {})) ?? []) {
+          failed.add(owner);
+          if (unanswered) mayLand.add(owner);
+        }
       }
     });
-    return failedOwners;
+    return { failed, mayLand };
   }
 }
 

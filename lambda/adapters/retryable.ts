@@ -7,3 +7,16 @@ export function isRetryable(error: unknown): boolean {
     `${candidate.name} ${(error as Error).message}`,
   );
 }
+
+/**
+ * The call certainly changed nothing: DynamoDB refused it (a 4xx answer: throttled, invalid, denied) or the
+ * connection was never made. A timeout, a lost connection or a 5xx may follow a write that was applied.
+ */
+export function changedNothing(error: unknown): boolean {
+  const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = candidate.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 400 && status < 500;
+  return /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|Validation|AccessDenied|ResourceNotFound|ECONNREFUSED/i.test(
+    `${candidate.name} ${(error as Error).message}`,
+  );
+}

@@ -307,7 +307,7 @@ export async function putEvents(
   toWrite.forEach((prepared, i) => {
     const result = writeResults[i];
     const claim = claimOf.get(prepared);
-    if (!result?.ok && claim) unstoredClaims.push(claim);
+    if (result?.ok === false && !result.mayLand && claim) unstoredClaims.push(claim);
     outcomeByIndex.set(
       prepared.index,
       result?.ok

@@ -19,9 +19,13 @@ export interface StoredEvent {
 
 export type StoreFailureCode = 'Throttling' | 'InternalFailure';
 
+/**
+ * `mayLand`: a call that wrote the event's items failed without an answer (timed out, connection lost), so they may
+ * still be stored; its producer-id claim must not be released (ingest.ts putEvents).
+ */
 export type WriteResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly errorCode: StoreFailureCode };
+  | { readonly ok: false; readonly errorCode: StoreFailureCode; readonly mayLand?: true };
 
 /** A producer id (scoped, keys.ts producerIdScope) claimed for an eventID by one put attempt. */
 export interface ProducerIdClaim {
@@ -67,9 +71,10 @@ export interface EventWriter {
   /** Moves a claim to another eventID, only if it still points at `fromEventID`. */
   reassignProducerId(claim: ProducerIdClaim, fromEventID: string): Promise<boolean>;
   /**
-   * Deletes the claims of a failed attempt whose events are not stored (each only if it still points at its
-   * eventID and that event's page does not exist), so a retry need not wait for them to settle. Best effort, within
-   * one call's time: a claim left behind settles by age (ingest.ts resolveProducerId). Never throws.
+   * Deletes the claims of a failed attempt whose events are not stored and cannot land later (each only if it
+   * still points at its eventID and that event's page does not exist), so a retry need not wait for them to
+   * settle. Best effort, within one call's time: a claim left behind settles by age (ingest.ts resolveProducerId).
+   * Never throws.
    */
   releaseProducerIds(claims: readonly Pick<ProducerIdClaim, 'scope' | 'eventID'>[]): Promise<void>;
   /** The stored record, read strongly consistently. */

@@ -60,13 +60,7 @@ export interface EventStoreProps {
   readonly tableProps?: EventTableProps;
 }
 
-const WRITE_ACTIONS = [
-  'dynamodb:BatchWriteItem',
-  'dynamodb:PutItem',
-  'dynamodb:GetItem',
-  // A failed put releases its producer-id claims: a transaction of a check on the event's page and a delete.
-  'dynamodb:ConditionCheckItem',
-];
+const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem'];
 /** Deletes on claim items only (the partition key's prefix): a put never deletes an event or a list. */
 const RELEASE_CLAIM_ACTIONS = ['dynamodb:DeleteItem'];
 const READ_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];

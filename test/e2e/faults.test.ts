@@ -51,7 +51,11 @@ describe('faults in local mode', () => {
     readonly retryAfter: string | null;
     readonly code?: string;
     readonly successful: ReadonlyArray<{ readonly id: string; readonly eventID: string }>;
-    readonly failed: ReadonlyArray<{ readonly id: string; readonly errorCode: string }>;
+    readonly failed: ReadonlyArray<{
+      readonly id: string;
+      readonly errorCode: string;
+      readonly errorMessage?: string;
+    }>;
   }
 
   const widgetEvents = (
@@ -257,16 +261,28 @@ describe('faults in local mode', () => {
       target === BATCH_WRITE && body.includes('"record"') ? { kind: 'delay', ms: STALL_MS } : undefined,
     );
 
-    // Act
+    // Act: a retry while the stalled writes may still land, then one after they have.
     const during = await put(events);
     proxy.setPlan(() => undefined);
+    const early = await put(events);
+    await eventually(
+      async () => ((await storedEventIDs('stalled')).length >= 100 ? true : undefined),
+      'the stalled writes to land',
+      STALL_MS + 30_000,
+      1_000,
+    );
     const retried = await put(events);
 
-    // Assess: the function answered itself (the gateway's 503 would carry no Retry-After and no list).
+    // Assess: the function answered itself (the gateway's 503 would carry no Retry-After and no list); the early
+    // retry stored nothing of its own, and the late one answers with the events the stalled writes stored.
     expect(during).toMatchObject({ status: 200, successful: [] });
     expect(during.failed).toHaveLength(100);
+    expect(early).toMatchObject({ status: 200, successful: [] });
+    expect(early.failed.map(({ errorMessage }) => errorMessage)).toEqual(
+      events.map(() => expect.stringMatching(/held by an earlier attempt/)),
+    );
     expect(retried).toMatchObject({ status: 200, failed: [] });
-    await expectTruthfulAnswers(events, [during, retried]);
+    await expectTruthfulAnswers(events, [during, early, retried]);
     const eventIDs = await storedEventIDs('stalled');
     expect(new Set(eventIDs)).toEqual(new Set(retried.successful.map(({ eventID }) => eventID)));
     expect(eventIDs).toHaveLength(100);

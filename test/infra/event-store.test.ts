@@ -202,7 +202,7 @@ describe('EventStore', () => {
   });
 
   describe('grants', () => {
-    it('grants put, batch write, get and condition checks on the table, and deletes of claim items only, when grantWriteEvents is called', () => {
+    it('grants put, batch write and get on the table, and deletes of claim items only, when grantWriteEvents is called', () => {
       // Prepare
       const resources = template.toJSON().Resources;
       const tableArn = renderCfnString(defaultStack.resolve(defaultStore.table.tableArn));
@@ -213,7 +213,6 @@ describe('EventStore', () => {
       // Assess
       expect(actionsOfRole(resources, defaultStack.resolve(writer.roleName))).toEqual([
         'dynamodb:BatchWriteItem',
-        'dynamodb:ConditionCheckItem',
         'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',

@@ -71,7 +71,7 @@ describe('producer-id claims in DynamoDB', () => {
     expect(JSON.parse(stored ?? '{}')).toMatchObject({ eventName: 'DeleteOrder' });
   });
 
-  it('releases only the claims whose events are not stored and still name them (TransactWriteItems)', async () => {
+  it('releases only the claims whose events are not stored and still name them', async () => {
     // Prepare: a stored event, an event never stored, and a claim another attempt moved on.
     const options = { ...OPTIONS, producerArn: ALICE };
     const stored = await putEvents([event({ id: 'release-stored' })], store, options);

@@ -2,6 +2,7 @@ import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -15,7 +16,7 @@ import {
   writeItems,
 } from '../../lambda/adapters/dynamodb-event-store.js';
 import { type IngestOptions, putEvents } from '../../lambda/core/ingest.js';
-import { pagesOf } from '../../lambda/core/keys.js';
+import { idempotencyKey, pagesOf } from '../../lambda/core/keys.js';
 import type { StoredEvent } from '../../lambda/core/ports.js';
 import { decodePage } from '../../lambda/core/record-codec.js';
 import { ENRICHMENT, sampleEvent } from '../fixtures/events.js';
@@ -137,6 +138,58 @@ describe('DynamoDbEventStore.writeEvents', () => {
     expect(await store.writeEvents(events)).toEqual([
       { ok: false, errorCode: 'Throttling' },
       { ok: false, errorCode: 'Throttling' },
+    ]);
+  });
+
+  it('says which failed events may still land: a call that timed out may have been applied, a refused one not', async () => {
+    const events = await storedEvents(1);
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+    dynamo
+      .on(BatchWriteItemCommand)
+      .rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+    const timedOut = await store.writeEvents(events);
+    dynamo.on(BatchWriteItemCommand).rejects(
+      Object.assign(new Error('Throughput exceeds the current capacity'), {
+        name: 'ProvisionedThroughputExceededException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const refused = await store.writeEvents(events);
+    expect(timedOut).toEqual([{ ok: false, errorCode: 'Throttling', mayLand: true }]);
+    expect(refused).toEqual([{ ok: false, errorCode: 'Throttling' }]);
+  });
+});
+
+describe('DynamoDbEventStore.releaseProducerIds', () => {
+  it('deletes the claims of events whose page is absent (read strongly consistently), only while they name the event', async () => {
+    // Prepare: two events on two pages; the first page exists (its lists failed), the second does not.
+    const events = await storedEvents(40);
+    const [stored, unstored] = pagesOf(events).map((page) => page.events[0]) as [StoredEvent, StoredEvent];
+    dynamo
+      .on(GetItemCommand, { Key: { pk: { S: stored.keys.key.pk }, sk: { S: stored.keys.key.sk } } })
+      .resolves({ Item: { pk: { S: stored.keys.key.pk } } })
+      .on(GetItemCommand, { Key: { pk: { S: unstored.keys.key.pk }, sk: { S: unstored.keys.key.sk } } })
+      .resolves({});
+    dynamo
+      .on(DeleteItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'moved', $metadata: {} }));
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+
+    // Act
+    await store.releaseProducerIds([
+      { scope: 'scope-stored', eventID: stored.eventID },
+      { scope: 'scope-unstored', eventID: unstored.eventID },
+      { scope: 'scope-invalid', eventID: 'not-an-event-id' },
+    ]);
+
+    // Assess
+    expect(dynamo.commandCalls(GetItemCommand).every((call) => call.args[0].input.ConsistentRead)).toBe(true);
+    expect(dynamo.commandCalls(DeleteItemCommand).map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({
+        Key: { pk: { S: idempotencyKey('scope-unstored').pk }, sk: { S: 'ID' } },
+        ConditionExpression: '#eventID = :eventID',
+        ExpressionAttributeValues: { ':eventID': { S: unstored.eventID } },
+      }),
     ]);
   });
 });

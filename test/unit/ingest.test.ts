@@ -253,6 +253,28 @@ describe('putEvents', () => {
     expect(store.claimHolder(claimOf('r-1'))).toBe(retried.successful[0]?.eventID);
   });
 
+  it('keeps the claims of events whose write may still land, and answers their retry Throttling until then', async () => {
+    // Prepare: the write timed out; DynamoDB may still apply it.
+    const store = new MemoryEventStore();
+    const writeEvents = store.writeEvents.bind(store);
+    store.writeEvents = async (events) =>
+      events.map(() => ({ ok: false, errorCode: 'Throttling', mayLand: true }) as const);
+    const event = sampleEvent({ id: 'late' });
+    await putEvents([event], store, OPTIONS);
+    store.writeEvents = writeEvents;
+    const held = store.claimHolder(claimOf('late'));
+
+    // Act
+    const retried = await putEvents([event], store, { ...OPTIONS, receivedAtMs: OPTIONS.receivedAtMs + 200 });
+
+    // Assess
+    expect(held).toEqual(expect.any(String));
+    expect(retried.failed).toEqual([expect.objectContaining({ errorCode: 'Throttling' })]);
+    expect(retried.failed[0]?.errorMessage).toMatch(/held by an earlier attempt/);
+    expect(store.claimHolder(claimOf('late'))).toBe(held);
+    expect(store.records.size).toBe(0);
+  });
+
   it('keeps the claim of a failed event whose page was stored, so the retry lists that event instead of a copy', async () => {
     // Prepare: the page is stored but the attempt reports failure (its posting lists failed).
     const store = new MemoryEventStore();
