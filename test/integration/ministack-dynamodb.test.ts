@@ -240,6 +240,14 @@ const differences = (from: number) =>
     .slice(from)
     .filter((call) => JSON.stringify(call.moto) !== JSON.stringify(call.ministack) && !isKeyAtTheLimit(call));
 
+/** Since call `from`: each of `commands` was made, moto refused at least one call, and MiniStack answered alike. */
+function expectAnsweredAlike(from: number, commands: readonly string[]): void {
+  const calls = compared.slice(from);
+  for (const command of commands) expect(calls.map((call) => call.command)).toContain(command);
+  expect(calls.some((call) => 'error' in call.moto)).toBe(true);
+  expect(differences(from)).toEqual([]);
+}
+
 describe('MiniStack answers the DynamoDB calls OpenTrail makes as moto does', () => {
   // Generous: every call goes to both servers in turn, and the lookups run on each server alone too.
   it('the events table: creation and TTL, puts, producer-id claims, lookups of every key, reads by id', {
@@ -310,8 +318,7 @@ describe('MiniStack answers the DynamoDB calls OpenTrail makes as moto does', ()
     expect(pages).toBeGreaterThan(20);
     expect(ministackPages).toEqual(motoPages);
     expect(compared.slice(from).some(isKeyAtTheLimit)).toBe(true);
-    const calls = compared.slice(from).map((call) => call.command);
-    for (const command of [
+    expectAnsweredAlike(from, [
       'CreateTableCommand',
       'UpdateTimeToLiveCommand',
       'BatchWriteItemCommand',
@@ -319,11 +326,7 @@ describe('MiniStack answers the DynamoDB calls OpenTrail makes as moto does', ()
       'QueryCommand',
       'BatchGetItemCommand',
       'GetItemCommand',
-    ]) {
-      expect(calls).toContain(command);
-    }
-    expect(compared.slice(from).some((call) => 'error' in call.moto)).toBe(true);
-    expect(differences(from)).toEqual([]);
+    ]);
   });
 
   it('insight counters: version-conditioned merges that race, hour rollups, state, the key catalog', async () => {
@@ -441,17 +444,12 @@ describe('MiniStack answers the DynamoDB calls OpenTrail makes as moto does', ()
 
     // Assess: two digests chained.
     expect(head?.lastDigestS3Object).toMatch(/20261202T020000Z/);
-    const calls = compared.slice(from).map((call) => call.command);
-    for (const command of [
+    expectAnsweredAlike(from, [
       'TransactWriteItemsCommand',
       'UpdateItemCommand',
       'DeleteItemCommand',
       'BatchGetItemCommand',
-    ]) {
-      expect(calls).toContain(command);
-    }
-    expect(compared.slice(from).some((call) => 'error' in call.moto)).toBe(true);
-    expect(differences(from)).toEqual([]);
+    ]);
   });
 });
 
