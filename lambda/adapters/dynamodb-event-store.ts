@@ -42,7 +42,7 @@ import {
 } from '../core/ports.js';
 import { encodePage, storedPageRecords } from '../core/record-codec.js';
 import { TABLE_LAYOUT } from '../core/table-layout.js';
-import { changedNothing, isRetryable } from './retryable.js';
+import { changedNothing, isRetryable, sentMoreThanOnce } from './retryable.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -544,6 +544,8 @@ export class DynamoDbEventStore implements EventWriter, EventReader {
             Math.min(this.callTimeoutMs, giveUpAt - Date.now()),
           );
           pending = output.UnprocessedItems?.[this.tableName] ?? [];
+          // Items left unprocessed by the last of several attempts may have been written by an earlier one.
+          unanswered ||= pending.length > 0 && sentMoreThanOnce(output);
         } catch (error) {
           unanswered ||= !changedNothing(error);
           if (!isRetryable(error)) break;

@@ -9,10 +9,19 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
+ * The SDK sent the call more than once (its own retries): only the last answer is known, and an earlier attempt
+ * may have been applied.
+ */
+export const sentMoreThanOnce = (answer: unknown): boolean =>
+  ((answer as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1) > 1;
+
+/**
  * The call certainly changed nothing: DynamoDB refused it (a 4xx answer: throttled, invalid, denied) or the
- * connection was never made. A timeout, a lost connection or a 5xx may follow a write that was applied.
+ * connection was never made, on the SDK's only attempt. A timeout, a lost connection, a 5xx, or an earlier attempt
+ * of the SDK's own retries may follow a write that was applied.
  */
 export function changedNothing(error: unknown): boolean {
+  if (sentMoreThanOnce(error)) return false;
   const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   const status = candidate.$metadata?.httpStatusCode;
   if (status !== undefined) return status >= 400 && status < 500;

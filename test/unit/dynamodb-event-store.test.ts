@@ -158,6 +158,26 @@ describe('DynamoDbEventStore.writeEvents', () => {
     expect(timedOut).toEqual([{ ok: false, errorCode: 'Throttling', mayLand: true }]);
     expect(refused).toEqual([{ ok: false, errorCode: 'Throttling' }]);
   });
+
+  it('counts a refusal or unprocessed items after the SDK retried on its own as a write that may still land', async () => {
+    // The SDK's first attempt may have been applied (a 5xx, a lost connection); only its last answer is known.
+    const events = await storedEvents(1);
+    const store = new DynamoDbEventStore(new DynamoDBClient({}), 'trail', { backoff: noWait });
+    dynamo.on(BatchWriteItemCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400, attempts: 3 },
+      }),
+    );
+    const refusedAfterRetries = await store.writeEvents(events);
+    const items = writeItems(events).map(({ item }) => ({ PutRequest: { Item: item } }));
+    dynamo
+      .on(BatchWriteItemCommand)
+      .resolves({ UnprocessedItems: { trail: items }, $metadata: { attempts: 2 } });
+    const unprocessedAfterRetries = await store.writeEvents(events);
+    expect(refusedAfterRetries).toEqual([{ ok: false, errorCode: 'Throttling', mayLand: true }]);
+    expect(unprocessedAfterRetries).toEqual([{ ok: false, errorCode: 'Throttling', mayLand: true }]);
+  });
 });
 
 describe('DynamoDbEventStore.releaseProducerIds', () => {
