@@ -42,6 +42,8 @@ export interface PutFailure {
   readonly id?: string;
   readonly errorCode: EventErrorCode | StoreFailureCode;
   readonly errorMessage: string;
+  /** Set when a retry sooner than this cannot succeed: the id is held by an attempt that may still store it. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** An event no selector keeps: it was given an eventID, then dropped, never stored or archived. */
@@ -417,6 +419,7 @@ function stillWriting(prepared: Prepared, heldForMs: number): PutFailure {
     ...withId(prepared.index, prepared.event),
     errorCode: 'Throttling',
     errorMessage: `id ${prepared.event.id} is held by an earlier attempt that has not stored its event yet and may still; retry: if that attempt failed, the id is free within ${waitS} s`,
+    retryAfterSeconds: waitS,
   };
 }
 

@@ -41,7 +41,9 @@ export const LIMITS = {
   futureSkewMs: 15 * 60 * 1000,
   /**
    * The longest one put may run: the ingest function's timeout (lambda/manifest/functions.ts reads it), above the
-   * write path's worst case with a stalled store (about 22 s, DynamoDbEventStore writeBudgetMs).
+   * write path's usual worst case with a stalled store (about 22 s, DynamoDbEventStore writeBudgetMs). Claims
+   * that keep moving can take longer; the request's deadline (lambda/adapters/http.ts) then answers 503, and
+   * the retry finds its ids held (Throttling with retryAfterSeconds) until they settle.
    */
   putAttemptMs: 25_000,
   lookupMaxResults: 1000,

@@ -228,6 +228,7 @@ describe('putEvents', () => {
         id: 'running',
         errorCode: 'Throttling',
         errorMessage: `id running is held by an earlier attempt that has not stored its event yet and may still; retry: if that attempt failed, the id is free within ${(CLAIM_SETTLE_MS - 10_000) / 1000} s`,
+        retryAfterSeconds: (CLAIM_SETTLE_MS - 10_000) / 1000,
       },
     ]);
     expect(store.claimHolder(claimOf('running'))).toBe(UNSTORED_EVENT_ID);

@@ -4,11 +4,12 @@ import type { ProducerEvent, TrailRecord } from './generated/schema-types.js';
 import { findLocalFile, LOCAL_FILE, readLocalFile } from './local-config.js';
 import { type BatchLimits, BatchQueue, batchBody, type QueuedEvent, type QueueLimits } from './queue.js';
 import {
-  backoffMs,
+  finiteOrZero,
   isRetryableStatus,
   RETRYABLE_EVENT_CODES,
   type RetryOptions,
   type RetryPolicy,
+  retryDelayMs,
   retryPolicy,
   sleep,
 } from './retry.js';
@@ -133,7 +134,12 @@ const answerError = (response: TransportResponse): OpenTrailError => {
 interface PutAnswer {
   readonly successful?: readonly { index: number; eventID: string }[];
   readonly filtered?: readonly { index: number; eventID: string }[];
-  readonly failed?: readonly { index: number; errorCode: string; errorMessage: string }[];
+  readonly failed?: readonly {
+    index: number;
+    errorCode: string;
+    errorMessage: string;
+    retryAfterSeconds?: number;
+  }[];
 }
 
 /**
@@ -311,17 +317,21 @@ export class OpenTrailClient {
 
   /** One request, retried after throttling, 5xx and network errors; signed anew each attempt (fresh date). */
   private async send(signer: Signer, method: string, url: URL, body?: string): Promise<TransportResponse> {
+    let retryAfterSeconds = 0;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) {
         this.counts.retries++;
-        await sleep(backoffMs(this.retry, attempt - 1));
+        await sleep(retryDelayMs(this.retry, attempt - 1, retryAfterSeconds));
       }
       const request = await signer(method, url, body);
       this.counts.requests++;
       try {
         const response = await this.transport(request);
         if (!isRetryableStatus(response.status) || attempt >= this.retry.maxAttempts) return response;
+        // Retry-After in its delay-seconds form, as the trail sends it; an HTTP date is left to the backoff.
+        retryAfterSeconds = finiteOrZero(Number(response.headers['retry-after']));
       } catch (error) {
+        retryAfterSeconds = 0;
         if (attempt >= this.retry.maxAttempts) {
           throw new OpenTrailError(
             'NetworkError',
@@ -362,6 +372,7 @@ export class OpenTrailClient {
         return event;
       };
       const again: QueuedEvent<PutResult>[] = [];
+      let retryAfterSeconds = 0;
       for (const [list, filtered] of [
         [answer.successful, false],
         [answer.filtered, true],
@@ -373,11 +384,14 @@ export class OpenTrailClient {
           event.resolve({ eventID, id: event.id, filtered });
         }
       }
-      for (const { index, errorCode, errorMessage } of answer.failed ?? []) {
+      for (const failure of answer.failed ?? []) {
+        const { index, errorCode, errorMessage } = failure;
         const event = answered(index);
         if (event === undefined) continue;
-        if (RETRYABLE_EVENT_CODES.has(errorCode) && round < this.retry.maxAttempts) again.push(event);
-        else event.reject(new EventRejectedError(errorCode, errorMessage, event.id, response.status));
+        if (RETRYABLE_EVENT_CODES.has(errorCode) && round < this.retry.maxAttempts) {
+          again.push(event);
+          retryAfterSeconds = Math.max(retryAfterSeconds, finiteOrZero(failure.retryAfterSeconds));
+        } else event.reject(new EventRejectedError(errorCode, errorMessage, event.id, response.status));
       }
       // An answer that skips an event must not leave its put() waiting forever.
       for (const event of unanswered) {
@@ -385,7 +399,7 @@ export class OpenTrailClient {
       }
       if (again.length > 0) {
         this.counts.retries++;
-        await sleep(backoffMs(this.retry, round));
+        await sleep(retryDelayMs(this.retry, round, retryAfterSeconds));
       }
       pending = again;
     }

@@ -6,6 +6,11 @@ export interface RetryOptions {
   readonly baseDelayMs?: number;
   /** No wait is longer than this. @default 5000 */
   readonly maxDelayMs?: number;
+  /**
+   * The longest wait the trail may ask for per event (`retryAfterSeconds`: an id held by an earlier attempt that
+   * may still store it, free within the trail's claim settle time, 50 s). @default 60000
+   */
+  readonly maxRetryAfterMs?: number;
   /** The jitter's source of randomness, in [0, 1). @default Math.random */
   readonly random?: () => number;
 }
@@ -16,6 +21,7 @@ export const retryPolicy = (options: RetryOptions = {}): RetryPolicy => ({
   maxAttempts: options.maxAttempts ?? 8,
   baseDelayMs: options.baseDelayMs ?? 100,
   maxDelayMs: options.maxDelayMs ?? 5000,
+  maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
   random: options.random ?? Math.random,
 });
 
@@ -25,6 +31,14 @@ export const retryPolicy = (options: RetryOptions = {}): RetryPolicy => ({
  */
 export const backoffMs = (policy: RetryPolicy, retry: number): number =>
   policy.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+
+/** A wait the trail asked for, in seconds; anything but a finite positive number asks for none. */
+export const finiteOrZero = (seconds: unknown): number =>
+  typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+
+/** The wait before a retry: the backoff, or longer when the trail said when a retry can succeed. */
+export const retryDelayMs = (policy: RetryPolicy, retry: number, retryAfterSeconds = 0): number =>
+  Math.max(backoffMs(policy, retry), Math.min(policy.maxRetryAfterMs, retryAfterSeconds * 1000));
 
 /** Throttled or failed on the server side: the same request may succeed later. */
 export const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;
