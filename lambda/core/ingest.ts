@@ -42,7 +42,10 @@ export interface PutFailure {
   readonly id?: string;
   readonly errorCode: EventErrorCode | StoreFailureCode;
   readonly errorMessage: string;
-  /** Set when a retry sooner than this cannot succeed: the id is held by an attempt that may still store it. */
+  /**
+   * Set when the id is held by an earlier attempt that may still store its event: the id is free within this
+   * many seconds, and a retry sooner succeeds only if that attempt stores the event meanwhile.
+   */
   readonly retryAfterSeconds?: number;
 }
 

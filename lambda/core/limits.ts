@@ -42,8 +42,9 @@ export const LIMITS = {
   /**
    * The longest one put may run: the ingest function's timeout (lambda/manifest/functions.ts reads it), above the
    * write path's usual worst case with a stalled store (about 22 s, DynamoDbEventStore writeBudgetMs). Claims
-   * that keep moving can take longer; the request's deadline (lambda/adapters/http.ts) then answers 503, and
-   * the retry finds its ids held (Throttling with retryAfterSeconds) until they settle.
+   * that keep moving can take longer: the function then times out (API Gateway answers 5xx; the ingest route
+   * does not answer before its timeout), and the retry finds its ids held (Throttling with retryAfterSeconds)
+   * until they settle.
    */
   putAttemptMs: 25_000,
   lookupMaxResults: 1000,

@@ -4,7 +4,9 @@ import type { ProducerEvent, TrailRecord } from './generated/schema-types.js';
 import { findLocalFile, LOCAL_FILE, readLocalFile } from './local-config.js';
 import { type BatchLimits, BatchQueue, batchBody, type QueuedEvent, type QueueLimits } from './queue.js';
 import {
-  finiteOrZero,
+  askedWaitSeconds,
+  backoffMs,
+  HELD_RESEND_MS,
   isRetryableStatus,
   RETRYABLE_EVENT_CODES,
   type RetryOptions,
@@ -329,7 +331,7 @@ export class OpenTrailClient {
         const response = await this.transport(request);
         if (!isRetryableStatus(response.status) || attempt >= this.retry.maxAttempts) return response;
         // Retry-After in its delay-seconds form, as the trail sends it; an HTTP date is left to the backoff.
-        retryAfterSeconds = finiteOrZero(Number(response.headers['retry-after']));
+        retryAfterSeconds = askedWaitSeconds(Number(response.headers['retry-after']));
       } catch (error) {
         retryAfterSeconds = 0;
         if (attempt >= this.retry.maxAttempts) {
@@ -346,10 +348,15 @@ export class OpenTrailClient {
 
   /**
    * Sends one batch and answers each event; events the trail could not take yet (Throttling, InternalFailure)
-   * are sent again with the same ids, so the trail stores each once whatever attempt it first took.
+   * are sent again with the same ids, so the trail stores each once whatever attempt it first took. An event
+   * whose id an earlier attempt holds (`retryAfterSeconds`) is resent, at least a second apart, until the trail
+   * stores it or the id is free, even past maxAttempts: giving up sooner would reject an event the trail may
+   * store a moment later.
    */
   private async sendBatch(events: QueuedEvent<PutResult>[]): Promise<void> {
     const url = new URL('events', this.base());
+    const holds = new Map<QueuedEvent<PutResult>, { firstHeldAt: number; until: number }>();
+    const isHeld = (event: QueuedEvent<PutResult>, now: number) => now < (holds.get(event)?.until ?? 0);
     let pending = events;
     for (let round = 1; pending.length > 0; round++) {
       let response: TransportResponse;
@@ -372,7 +379,7 @@ export class OpenTrailClient {
         return event;
       };
       const again: QueuedEvent<PutResult>[] = [];
-      let retryAfterSeconds = 0;
+      const now = Date.now();
       for (const [list, filtered] of [
         [answer.successful, false],
         [answer.filtered, true],
@@ -388,10 +395,15 @@ export class OpenTrailClient {
         const { index, errorCode, errorMessage } = failure;
         const event = answered(index);
         if (event === undefined) continue;
-        if (RETRYABLE_EVENT_CODES.has(errorCode) && round < this.retry.maxAttempts) {
+        const heldForMs = askedWaitSeconds(failure.retryAfterSeconds) * 1000;
+        if (heldForMs > 0) {
+          const firstHeldAt = holds.get(event)?.firstHeldAt ?? now;
+          const until = Math.min(firstHeldAt + this.retry.maxRetryAfterMs, now + heldForMs);
+          holds.set(event, { firstHeldAt, until });
+        }
+        if (RETRYABLE_EVENT_CODES.has(errorCode) && (round < this.retry.maxAttempts || isHeld(event, now)))
           again.push(event);
-          retryAfterSeconds = Math.max(retryAfterSeconds, finiteOrZero(failure.retryAfterSeconds));
-        } else event.reject(new EventRejectedError(errorCode, errorMessage, event.id, response.status));
+        else event.reject(new EventRejectedError(errorCode, errorMessage, event.id, response.status));
       }
       // An answer that skips an event must not leave its put() waiting forever.
       for (const event of unanswered) {
@@ -399,7 +411,9 @@ export class OpenTrailClient {
       }
       if (again.length > 0) {
         this.counts.retries++;
-        await sleep(retryDelayMs(this.retry, round, retryAfterSeconds));
+        const anyHeld = again.some((event) => isHeld(event, now));
+        const backoff = backoffMs(this.retry, Math.min(round, this.retry.maxAttempts));
+        await sleep(anyHeld ? Math.max(backoff, HELD_RESEND_MS) : backoff);
       }
       pending = again;
     }

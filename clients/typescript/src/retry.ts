@@ -4,11 +4,12 @@ export interface RetryOptions {
   readonly maxAttempts?: number;
   /** The first retry waits up to this long; each later one up to twice the previous bound. @default 100 */
   readonly baseDelayMs?: number;
-  /** No wait is longer than this. @default 5000 */
+  /** No backoff is longer than this. @default 5000 */
   readonly maxDelayMs?: number;
   /**
-   * The longest wait the trail may ask for per event (`retryAfterSeconds`: an id held by an earlier attempt that
-   * may still store it, free within the trail's claim settle time, 50 s). @default 60000
+   * The longest the client honours what the trail asks for: a 503's or 429's `Retry-After`, and how long an event
+   * whose id an earlier attempt holds is resent for (`retryAfterSeconds`, at most the trail's claim settle time,
+   * 50 s), beyond `maxAttempts`. @default 60000
    */
   readonly maxRetryAfterMs?: number;
   /** The jitter's source of randomness, in [0, 1). @default Math.random */
@@ -17,11 +18,17 @@ export interface RetryOptions {
 
 export type RetryPolicy = Required<RetryOptions>;
 
+/** setTimeout's largest delay; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** While an event's id is held, it is resent no more often than this, however short the backoff. */
+export const HELD_RESEND_MS = 1_000;
+
 export const retryPolicy = (options: RetryOptions = {}): RetryPolicy => ({
   maxAttempts: options.maxAttempts ?? 8,
   baseDelayMs: options.baseDelayMs ?? 100,
   maxDelayMs: options.maxDelayMs ?? 5000,
-  maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+  maxRetryAfterMs: Math.min(MAX_TIMER_MS, askedWaitSeconds(options.maxRetryAfterMs ?? 60_000)),
   random: options.random ?? Math.random,
 });
 
@@ -32,11 +39,11 @@ export const retryPolicy = (options: RetryOptions = {}): RetryPolicy => ({
 export const backoffMs = (policy: RetryPolicy, retry: number): number =>
   policy.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
 
-/** A wait the trail asked for, in seconds; anything but a finite positive number asks for none. */
-export const finiteOrZero = (seconds: unknown): number =>
+/** A wait asked for: anything but a finite positive number asks for none. */
+export const askedWaitSeconds = (seconds: unknown): number =>
   typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
 
-/** The wait before a retry: the backoff, or longer when the trail said when a retry can succeed. */
+/** The wait before a retry: the backoff, or longer when the trail said when to retry (`Retry-After`). */
 export const retryDelayMs = (policy: RetryPolicy, retry: number, retryAfterSeconds = 0): number =>
   Math.max(backoffMs(policy, retry), Math.min(policy.maxRetryAfterMs, retryAfterSeconds * 1000));
 

@@ -232,59 +232,63 @@ describe('OpenTrailClient', () => {
     expect(api.requests[1]?.events[0]?.id).toBe(api.requests[0]?.events[2]?.id);
   });
 
-  it('waits as long as the trail asks before resending an event whose id an earlier attempt still holds', async () => {
-    // Prepare: the first answer holds the id for 30 s (the trail's retryAfterSeconds), then the event is stored.
-    let held = true;
+  it('resends an event whose id an earlier attempt holds, a second apart and past maxAttempts, until it is stored', async () => {
+    // Prepare: the id is held (retryAfterSeconds 30) for the first five answers, then the earlier attempt lands.
+    let answers = 0;
     const api = fakeApi(() => {
-      if (!held) return undefined;
-      held = false;
+      answers++;
+      if (answers > 5) return undefined;
       const failed = [{ index: 0, errorCode: 'Throttling', errorMessage: 'held', retryAfterSeconds: 30 }];
       return json(200, { successful: [], failed, filtered: [] });
     });
-    const client = clientWith(api.transport, { batch: { lingerMs: 1 }, retry: { random: () => 0 } });
+    const client = clientWith(api.transport, {
+      batch: { lingerMs: 1 },
+      retry: { maxAttempts: 2, random: () => 0 },
+    });
 
     // Act
     const put = client.put(event(1));
-    await vi.advanceTimersByTimeAsync(29_000);
-    const sentBeforeTheWait = api.requests.length;
-    await vi.advanceTimersByTimeAsync(2_000);
+    await vi.advanceTimersByTimeAsync(900);
+    const sentWithinASecond = api.requests.length;
+    await vi.advanceTimersByTimeAsync(10_000);
 
     // Assess
-    expect(sentBeforeTheWait).toBe(1);
+    expect(sentWithinASecond).toBe(1);
     await expect(put).resolves.toMatchObject({ filtered: false });
-    expect(api.requests).toHaveLength(2);
-    expect(api.requests[1]?.events[0]?.id).toBe(api.requests[0]?.events[0]?.id);
+    expect(api.requests).toHaveLength(6);
+    expect(new Set(api.requests.map(({ events }) => events[0]?.id)).size).toBe(1);
   });
 
-  it('waits no longer than maxRetryAfterMs, and as long as a 503 Retry-After asks', async () => {
-    // Prepare: a trail that asks for an hour per event, and a 503 asking for 3 s first.
+  it('gives a held id up after maxRetryAfterMs, and waits as long as a 503 Retry-After asks', async () => {
+    // Prepare: a 503 asking for 3 s first, then an id held for an hour.
     let answers = 0;
     const api = fakeApi(() => {
       answers++;
       if (answers === 1) return { status: 503, headers: { 'retry-after': '3' }, body: '{"message":"busy"}' };
-      if (answers === 2) {
-        const failed = [{ index: 0, errorCode: 'Throttling', errorMessage: 'held', retryAfterSeconds: 3600 }];
-        return json(200, { successful: [], failed, filtered: [] });
-      }
-      return undefined;
+      const failed = [{ index: 0, errorCode: 'Throttling', errorMessage: 'held', retryAfterSeconds: 3600 }];
+      return json(200, { successful: [], failed, filtered: [] });
     });
     const client = clientWith(api.transport, {
       batch: { lingerMs: 1 },
-      retry: { random: () => 0, maxRetryAfterMs: 10_000 },
+      retry: { maxAttempts: 2, random: () => 0, maxRetryAfterMs: 10_000 },
     });
 
     // Act
     const put = client.put(event(1));
+    put.catch(() => undefined);
     await vi.advanceTimersByTimeAsync(2_900);
     const sentWithin3s = api.requests.length;
     await vi.advanceTimersByTimeAsync(200);
     const sentAfter3s = api.requests.length;
-    await vi.advanceTimersByTimeAsync(10_000);
+    await vi.advanceTimersByTimeAsync(8_000);
+    const sentWithinTheHold = api.requests.length;
+    await vi.advanceTimersByTimeAsync(60_000);
 
-    // Assess
+    // Assess: one resend a second while held, none after the 10 s cap.
     expect([sentWithin3s, sentAfter3s]).toEqual([1, 2]);
-    await expect(put).resolves.toMatchObject({ filtered: false });
-    expect(api.requests).toHaveLength(3);
+    expect(sentWithinTheHold).toBe(10);
+    expect(api.requests).toHaveLength(12);
+    await expect(put).rejects.toMatchObject({ errorCode: 'Throttling' });
   });
 
   it('rejects every event of a batch the API refuses as a whole, without retrying', async () => {

@@ -284,6 +284,23 @@ describe('PutAuditEvents through ingest', () => {
       failed: [],
     });
   });
+
+  it("answers a held UID's Throttling in CloudTrail Data's failure shape, without retryAfterSeconds", () => {
+    // Act
+    const response = putAuditEventsResponse([{ id: 'held', eventData: '{}' }], new Map(), [0], {
+      successful: [],
+      failed: [
+        { index: 0, id: 'held', errorCode: 'Throttling', errorMessage: 'held', retryAfterSeconds: 30 },
+      ],
+      filtered: [],
+    });
+
+    // Assess
+    expect(response).toEqual({
+      successful: [],
+      failed: [{ id: 'held', errorCode: 'Throttling', errorMessage: 'held' }],
+    });
+  });
 });
 
 describe('boundedErrorMessage', () => {
