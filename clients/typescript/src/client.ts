@@ -4,10 +4,9 @@ import type { ProducerEvent, TrailRecord } from './generated/schema-types.js';
 import { findLocalFile, LOCAL_FILE, readLocalFile } from './local-config.js';
 import { type BatchLimits, BatchQueue, batchBody, type QueuedEvent, type QueueLimits } from './queue.js';
 import {
-  askedWaitSeconds,
-  backoffMs,
   HELD_RESEND_MS,
   isRetryableStatus,
+  positiveOrZero,
   RETRYABLE_EVENT_CODES,
   type RetryOptions,
   type RetryPolicy,
@@ -319,11 +318,11 @@ export class OpenTrailClient {
 
   /** One request, retried after throttling, 5xx and network errors; signed anew each attempt (fresh date). */
   private async send(signer: Signer, method: string, url: URL, body?: string): Promise<TransportResponse> {
-    let retryAfterSeconds = 0;
+    let retryAfterMs = 0;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) {
         this.counts.retries++;
-        await sleep(retryDelayMs(this.retry, attempt - 1, retryAfterSeconds));
+        await sleep(retryDelayMs(this.retry, attempt - 1, retryAfterMs));
       }
       const request = await signer(method, url, body);
       this.counts.requests++;
@@ -331,9 +330,9 @@ export class OpenTrailClient {
         const response = await this.transport(request);
         if (!isRetryableStatus(response.status) || attempt >= this.retry.maxAttempts) return response;
         // Retry-After in its delay-seconds form, as the trail sends it; an HTTP date is left to the backoff.
-        retryAfterSeconds = askedWaitSeconds(Number(response.headers['retry-after']));
+        retryAfterMs = positiveOrZero(Number(response.headers['retry-after'])) * 1000;
       } catch (error) {
-        retryAfterSeconds = 0;
+        retryAfterMs = 0;
         if (attempt >= this.retry.maxAttempts) {
           throw new OpenTrailError(
             'NetworkError',
@@ -395,7 +394,7 @@ export class OpenTrailClient {
         const { index, errorCode, errorMessage } = failure;
         const event = answered(index);
         if (event === undefined) continue;
-        const heldForMs = askedWaitSeconds(failure.retryAfterSeconds) * 1000;
+        const heldForMs = positiveOrZero(failure.retryAfterSeconds) * 1000;
         if (heldForMs > 0) {
           const firstHeldAt = holds.get(event)?.firstHeldAt ?? now;
           const until = Math.min(firstHeldAt + this.retry.maxRetryAfterMs, now + heldForMs);
@@ -412,8 +411,9 @@ export class OpenTrailClient {
       if (again.length > 0) {
         this.counts.retries++;
         const anyHeld = again.some((event) => isHeld(event, now));
-        const backoff = backoffMs(this.retry, Math.min(round, this.retry.maxAttempts));
-        await sleep(anyHeld ? Math.max(backoff, HELD_RESEND_MS) : backoff);
+        await sleep(
+          retryDelayMs(this.retry, Math.min(round, this.retry.maxAttempts), anyHeld ? HELD_RESEND_MS : 0),
+        );
       }
       pending = again;
     }

@@ -28,7 +28,7 @@ export const retryPolicy = (options: RetryOptions = {}): RetryPolicy => ({
   maxAttempts: options.maxAttempts ?? 8,
   baseDelayMs: options.baseDelayMs ?? 100,
   maxDelayMs: options.maxDelayMs ?? 5000,
-  maxRetryAfterMs: Math.min(MAX_TIMER_MS, askedWaitSeconds(options.maxRetryAfterMs ?? 60_000)),
+  maxRetryAfterMs: Math.min(MAX_TIMER_MS, positiveOrZero(options.maxRetryAfterMs ?? 60_000)),
   random: options.random ?? Math.random,
 });
 
@@ -40,12 +40,15 @@ export const backoffMs = (policy: RetryPolicy, retry: number): number =>
   policy.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
 
 /** A wait asked for: anything but a finite positive number asks for none. */
-export const askedWaitSeconds = (seconds: unknown): number =>
-  typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+export const positiveOrZero = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
 
-/** The wait before a retry: the backoff, or longer when the trail said when to retry (`Retry-After`). */
-export const retryDelayMs = (policy: RetryPolicy, retry: number, retryAfterSeconds = 0): number =>
-  Math.max(backoffMs(policy, retry), Math.min(policy.maxRetryAfterMs, retryAfterSeconds * 1000));
+/**
+ * The wait before a retry: the backoff, or `atLeastMs` when longer (a `Retry-After`, a held id's resend
+ * interval), which is capped at maxRetryAfterMs.
+ */
+export const retryDelayMs = (policy: RetryPolicy, retry: number, atLeastMs = 0): number =>
+  Math.max(backoffMs(policy, retry), Math.min(policy.maxRetryAfterMs, atLeastMs));
 
 /** Throttled or failed on the server side: the same request may succeed later. */
 export const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;
