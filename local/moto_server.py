@@ -25,6 +25,11 @@ requests on several threads) sees the new body with no metadata: a digest just w
 A stream record's sequence number is the shard's length when moto builds it, so two writes at once could take
 the same number (DynamoDB gives each record of a shard its own, increasing one), and a consumer would read the
 second record twice: records are appended one at a time.
+
+DynamoDB applies a conditional write atomically. moto checks the condition and then writes, and another request
+thread can write the item in between, so two version-conditioned puts could both succeed and one update be lost
+(test/integration/insight-counters.test.ts saw 74 of 80 counts). Item writes (PutItem, UpdateItem, DeleteItem,
+each item of a BatchWriteItem, TransactWriteItems) are applied one at a time.
 """
 
 import base64
@@ -37,6 +42,7 @@ from datetime import datetime
 
 import moto.core.responses as moto_responses
 from moto.core.serialize import TimestampSerializer
+from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
@@ -120,6 +126,8 @@ def _one_at_a_time(lock, handler):
 
 _objects = threading.RLock()
 _stream_appends = threading.Lock()
+# Reentrant: a transaction's writes may go through the backend's own put_item and delete_item.
+_item_writes = threading.RLock()
 
 # Werkzeug logs an access line per request to stderr, which local mode reads line by line and drops: only the
 # failed ones (5xx) are written.
@@ -151,6 +159,8 @@ moto_responses.BaseResponse._enrich_response = staticmethod(_enrich_response)
 for _handler in ("put_object", "copy_object", "get_object", "head_object"):
     setattr(S3Response, _handler, _one_at_a_time(_objects, getattr(S3Response, _handler)))
 StreamShard.add = _one_at_a_time(_stream_appends, StreamShard.add)
+for _write in ("put_item", "update_item", "delete_item", "transact_write_items"):
+    setattr(DynamoDBBackend, _write, _one_at_a_time(_item_writes, getattr(DynamoDBBackend, _write)))
 MotoRequestHandler.log_request = _log_failed_request
 ThreadedWSGIServer.process_request = _process_request
 
